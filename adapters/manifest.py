@@ -1,0 +1,69 @@
+"""The Slack app manifest: what `qovery-slack manifest` prints and `manifest.yml` holds.
+
+Built here rather than read from `manifest.yml`, so that the installed command needs no file beside it
+and the OAuth flow asks for exactly the scopes the manifest declares. A test keeps `manifest.yml`
+equal to `render_manifest(PLACEHOLDER_URL, "/qovery")`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+__all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
+
+PLACEHOLDER_URL = "https://qovery-slack.example.com"
+
+# commands: the slash command; chat:write: cards and replies; chat:write.public: cards in public
+# channels the bot was not invited to; users:read: is the caller a workspace admin or owner.
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+
+
+def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
+    base = public_url.rstrip("/")
+    events_url = f"{base}/slack/events"
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": "Qovery",
+            "description": "Qovery deployments in your channels, and the webhooks that send them",
+            "background_color": "#642dff",
+            "long_description": (
+                "Subscribe a channel to Qovery deployment events with one slash command. "
+                "Each deployment gets one card, kept up to date from start to finish, with buttons "
+                "to open it in the Qovery console, redeploy after a failure or cancel while it runs. "
+                "Webhooks are filtered by event, project and environment type, and every delivery "
+                "is stored before it is acknowledged, so a Slack outage loses nothing."
+            ),
+        },
+        "features": {
+            "bot_user": {"display_name": "Qovery", "always_online": True},
+            "slash_commands": [
+                {
+                    "command": slash_command,
+                    "url": events_url,
+                    "description": "Qovery deployment notifications for this channel",
+                    "usage_hint": "webhook create --events failure --envs production",
+                    "should_escape": False,
+                }
+            ],
+        },
+        "oauth_config": {
+            "redirect_urls": [f"{base}/slack/oauth_redirect"],
+            "scopes": {"bot": list(BOT_SCOPES)},
+        },
+        "settings": {
+            "interactivity": {"is_enabled": True, "request_url": events_url},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def render_manifest(public_url: str, slash_command: str) -> str:
+    manifest = build_manifest(public_url, slash_command)
+    return "# Slack app manifest of qovery-slack: `qovery-slack manifest` prints it with your URL.\n" + (
+        yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+    )

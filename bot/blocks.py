@@ -1,0 +1,63 @@
+"""Block Kit building blocks: the one place that knows Slack's limits and mrkdwn escaping.
+
+Blocks are plain dicts, ready for `chat.postMessage`. Every text from outside goes through `escape`
+(so `<!channel>` or a stray `<https://...|link>` stays literal) and every field is cut to its limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BUTTON_TEXT_LIMIT",
+    "FIELD_LIMIT",
+    "HEADER_LIMIT",
+    "MAX_BLOCKS",
+    "SECTION_LIMIT",
+    "Block",
+    "Message",
+    "context",
+    "cut",
+    "escape",
+    "header",
+    "section",
+]
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+FIELD_LIMIT = 2000
+BUTTON_TEXT_LIMIT = 75
+MAX_BLOCKS = 50
+_CONTEXT_LIMIT = 3000  # per context element
+
+
+def escape(text: str) -> str:
+    """Make outside text literal in mrkdwn: Slack reads only these three characters as control."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """Shorten to at most `limit` characters, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut_text = text[: limit - 1]
+    # Do not leave half an escape such as `&am` behind.
+    amp = cut_text.rfind("&", max(0, len(cut_text) - 5))
+    if amp != -1 and ";" not in cut_text[amp:]:
+        cut_text = cut_text[:amp]
+    return cut_text + "…"
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": cut(text, HEADER_LIMIT), "emoji": True}}
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(mrkdwn, SECTION_LIMIT)}}
+
+
+def context(mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(mrkdwn, _CONTEXT_LIMIT)}]}

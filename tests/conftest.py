@@ -1,0 +1,99 @@
+"""Fixtures shared by every test: the fake Slack, settings isolated from the host, databases, the app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from adapters.settings import Settings
+from tests.fakes.app_server import RunningApp, serve
+from tests.fakes.slack_api import FakeSlack
+
+# CI points this at the machine's PostgreSQL; on a laptop without one, the PostgreSQL cases skip.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+SIGNING_SECRET = "test-signing-secret-8f1c2b"
+SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No variable or `.env` of the developer's machine leaks into a test."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(slack: FakeSlack, tmp_path: Path) -> Settings:
+    return make_settings(slack, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+
+
+def make_settings(slack: FakeSlack, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_bot_token": "xoxb-test-token",
+        "slack_api_url": slack.api_url,
+        "public_url": "http://bot.test",
+        "secret_key": SECRET_KEY,
+    }
+    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def app(settings: Settings, slack: FakeSlack) -> Iterator[RunningApp]:
+    with serve(settings, slack) as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind the bot supports, dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL case: set TEST_POSTGRES_URL=postgresql+asyncpg://user@host:5432/db to run it")
+    yield from fresh_postgres_database(POSTGRES_URL)
+
+
+@pytest.fixture
+def postgres_database_url() -> Iterator[str]:
+    """An empty PostgreSQL database, for what only PostgreSQL supports (several replicas)."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL only: set TEST_POSTGRES_URL=postgresql+asyncpg://user@host:5432/db to run it")
+    yield from fresh_postgres_database(POSTGRES_URL)
+
+
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    import asyncpg
+
+    admin = make_url(admin_url)
+    name = f"qovery_slack_test_{uuid.uuid4().hex[:12]}"
+    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(plain)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,0 +1,268 @@
+"""A fake Slack Web API: a real HTTP server on a loopback port, for the bot to call as it calls Slack.
+
+It answers the methods the bot uses the way Slack does (HTTP 200 with `{"ok": ...}`), takes
+`response_url` posts at `/response/{name}`, records every call, and can be told to fail a method:
+HTTP 429 with `Retry-After`, a 5xx, a Slack error such as `channel_not_found`, or a delay.
+
+    slack = FakeSlack().start()
+    slack.fail("chat.postMessage", status=429, retry_after=1)
+    ... the bot calls slack.api_url ...
+    [post] = slack.wait_for("chat.postMessage")
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["RESPONSE_URL", "TEAM_ID", "FakeSlack", "Fault", "SlackCall"]
+
+TEAM_ID = "T0TEAM001"
+BOT_USER_ID = "U0BOT0001"
+RESPONSE_URL = "response_url"  # the `method` recorded for a post to a response_url
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str  # a Web API method name, or RESPONSE_URL
+    args: dict[str, Any]  # the form fields or JSON body, as the bot sent them
+    token: str | None
+    path: str
+
+
+@dataclass
+class Fault:
+    """What one call to a method gets instead of the normal answer."""
+
+    status: int = 200
+    error: str | None = None  # a Slack error code, sent as {"ok": false, "error": ...}
+    retry_after: int | None = None
+    delay: float = 0.0
+    times: int | None = 1  # None: every call from now on
+
+
+@dataclass
+class FakeSlack:
+    tokens: set[str] = field(default_factory=lambda: {"xoxb-test-token"})
+    # users.info answers: user id -> the `user` object; unknown ids are plain members.
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
+    calls: list[SlackCall] = field(default_factory=list)
+    _faults: dict[str, list[Fault]] = field(default_factory=dict)
+    _lock: threading.Condition = field(default_factory=threading.Condition)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _server: ThreadingHTTPServer | None = None
+
+    # -- life cycle -------------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL is set to."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "cmd") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # -- scripting --------------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+        times: int | None = 1,
+    ) -> None:
+        """Make the next `times` calls to `method` fail (or be slow) as described."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(Fault(status, error, retry_after, delay, times))
+
+    def delay(self, method: str, seconds: float, times: int | None = None) -> None:
+        self.fail(method, delay=seconds, times=times)
+
+    # -- reading what happened --------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
+        """The calls to `method` once there are at least `count`; fails the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(found := [c for c in self.calls if c.method == method]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}")
+                self._lock.wait(left)
+            return found
+
+    # -- serving ----------------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(request.path)
+        path = url.path
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode() if length else ""
+        # slack-sdk sends reads such as users.info as GET with a query string, writes as a body.
+        args = dict(parse_qsl(url.query)) | _parse_body(raw, request.headers.get("Content-Type", ""))
+        if path.startswith("/response/"):
+            method = RESPONSE_URL
+        elif path.startswith("/api/"):
+            method = path.removeprefix("/api/")
+        else:
+            _send(request, 404, {"ok": False, "error": "not_found"})
+            return
+        token = _bearer(request.headers.get("Authorization")) or args.get("token")
+        call = SlackCall(method=method, args=args, token=token, path=path)
+        with self._lock:
+            self.calls.append(call)
+            self._lock.notify_all()
+            fault = self._take_fault(method)
+
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and (fault.status != 200 or fault.error):
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            body: dict[str, Any] = {"ok": False, "error": fault.error or _status_error(fault.status)}
+            _send(request, fault.status, body, headers)
+            return
+        if method == RESPONSE_URL:
+            _send(request, 200, {"ok": True})
+            return
+        if token not in self.tokens:
+            _send(request, 200, {"ok": False, "error": "not_authed" if token is None else "invalid_auth"})
+            return
+        answer = self._answers().get(method)
+        _send(request, 200, answer(args) if answer else {"ok": False, "error": "unknown_method"})
+
+    def _take_fault(self, method: str) -> Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+        return fault
+
+    def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "auth.test": lambda _: {
+                "ok": True,
+                "url": "https://acme.slack.com/",
+                "team": "Acme",
+                "user": "qovery",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0BOT0001",
+                "is_enterprise_install": False,
+            },
+            "chat.postMessage": self._post_message,
+            "chat.update": lambda a: {"ok": True, "channel": a.get("channel"), "ts": a.get("ts"), "text": ""},
+            "chat.postEphemeral": lambda _: {"ok": True, "message_ts": self._next_ts()},
+            "views.open": lambda a: {"ok": True, "view": self._view(a)},
+            "views.update": lambda a: {"ok": True, "view": self._view(a)},
+            "users.info": self._user_info,
+            "conversations.info": lambda a: {
+                "ok": True,
+                "channel": {
+                    "id": a.get("channel"),
+                    "name": self.channels.get(str(a.get("channel")), "general"),
+                    "is_member": True,
+                },
+            },
+        }
+
+    def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not (args.get("text") or args.get("blocks") or args.get("attachments")):
+            return {"ok": False, "error": "no_text"}
+        ts = self._next_ts()
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": {"ts": ts, **args}}
+
+    def _user_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user"))
+        user = self.users.get(user_id, {"is_admin": False, "is_owner": False})
+        return {"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), **user}}
+
+    def _view(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        parsed = json.loads(view) if isinstance(view, str) else (view or {})
+        return {"id": f"V{self._next_ts().replace('.', '')}", **parsed}
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+
+def _parse_body(raw: str, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        parsed = json.loads(raw)
+        return parsed if isinstance(parsed, dict) else {"_body": parsed}
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.startswith("Bearer "):
+        return header.removeprefix("Bearer ")
+    return None
+
+
+def _status_error(status: int) -> str:
+    return "ratelimited" if status == 429 else f"http_{status}"
+
+
+def _send(
+    request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    data = json.dumps(body).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "application/json; charset=utf-8")
+    request.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        request.send_header(name, value)
+    request.end_headers()
+    request.wfile.write(data)

@@ -1,0 +1,124 @@
+"""The installed server: `qovery-slack serve` starts, answers its probes, and shuts down cleanly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import make_settings
+from tests.fakes.app_server import RunningApp, serve
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.tcp_proxy import TcpProxy
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def served(tmp_path: Path, slack: FakeSlack) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`qovery-slack serve` as installed, in its own process, on a free port."""
+    command = shutil.which("qovery-slack", path=str(Path(sys.executable).parent))
+    assert command, "the qovery-slack command is not installed beside this Python"
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "SLACK_SIGNING_SECRET": "signing-secret",
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_API_URL": slack.api_url,
+        "PUBLIC_URL": "https://bot.example.com",
+        "SECRET_KEY": "k" * 40,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_FORMAT": "json",
+    }
+    process = subprocess.Popen([command, "serve"], cwd=tmp_path, env=env, text=True, stderr=subprocess.PIPE)
+    try:
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_installed_command_serves_health_and_stops_on_sigterm(
+    served: tuple[str, subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    url, process = served
+    assert wait_until_up(f"{url}/healthz", process).text == "ok"
+    ready = httpx.get(f"{url}/readyz")
+    assert (ready.status_code, ready.text) == (200, "ready")
+    assert (tmp_path / "qovery-slack.db").exists()  # the default database, with no set-up
+    process.send_signal(signal.SIGTERM)
+    _, log = process.communicate(timeout=20)
+    # uvicorn shuts down cleanly, then re-raises the signal so that a supervisor sees why it stopped.
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert '"message": "Application shutdown complete."' in log  # one JSON object a line
+    assert "Traceback" not in log
+
+
+def test_metrics_count_requests_by_route(app: RunningApp) -> None:
+    app.http.get("/healthz")
+    app.http.get("/healthz")
+    app.http.get("/no/such/page")
+    response = app.http.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain; version=")  # Prometheus text
+    lines = response.text.splitlines()
+    assert 'qovery_slack_http_requests_total{method="GET",route="/healthz",status="200"} 2.0' in lines
+    assert 'qovery_slack_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in lines
+    assert any(line.startswith("qovery_slack_http_request_seconds_bucket") for line in lines)
+
+
+def test_unknown_route_and_wrong_method(app: RunningApp) -> None:
+    assert app.http.get("/slack/events").status_code == 405
+    assert app.http.get("/slack/install").status_code == 404  # single-workspace mode has no OAuth install
+
+
+def test_readyz_follows_the_database(slack: FakeSlack, postgres_database_url: str) -> None:
+    url = make_url(postgres_database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    try:
+        with serve(make_settings(slack, database_url=through_proxy), slack) as app:
+            assert app.http.get("/readyz").status_code == 200
+            proxy.down()
+            not_ready = app.http.get("/readyz")
+            assert (not_ready.status_code, not_ready.text) == (503, "the database does not answer")
+            assert app.http.get("/healthz").status_code == 200  # alive, only not ready
+            proxy.up()
+            assert app.http.get("/readyz").status_code == 200
+    finally:
+        proxy.close()
+
+
+def test_python_dash_m_bot_is_the_same_command() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "usage: qovery-slack" in result.stdout
+    for command in ("serve", "migrate", "manifest"):
+        assert command in result.stdout
