@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
 from tests.fakes.app_server import RunningApp, serve
+from tests.fakes.qovery_api import FakeQovery
 from tests.fakes.slack_api import FakeSlack
 
 # CI points this at the machine's PostgreSQL; on a laptop without one, the PostgreSQL cases skip.
@@ -35,6 +36,15 @@ def slack() -> Iterator[FakeSlack]:
     fake = FakeSlack().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def qovery() -> Iterator[FakeQovery]:
+    """The fake Qovery API; a test fails if anything sent to it or answered by it broke the spec."""
+    fake = FakeQovery().start()
+    yield fake
+    fake.stop()
+    assert fake.spec_violations == [], "requests or answers that Qovery's OpenAPI description refuses"
 
 
 @pytest.fixture

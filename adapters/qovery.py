@@ -1,0 +1,211 @@
+"""The Qovery REST API over httpx: the one client of Qovery in the bot, implementing `bot.qovery.QoveryApi`.
+
+One `httpx.AsyncClient` (one connection pool) serves the whole process; a `QoveryClient` is a cheap
+view of it for one API token, so every workspace can use its own token. Idempotent reads are retried
+a few times, with backoff, on connection failures and 502/503/504; writes never are, since Qovery may
+have done what was asked before the answer was lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from bot.qovery import (
+    Environment,
+    EnvironmentStatus,
+    Organization,
+    Project,
+    QoveryConflict,
+    QoveryError,
+    QoveryForbidden,
+    QoveryInvalidRequest,
+    QoveryNotFound,
+    QoveryTimeout,
+    QoveryUnauthorized,
+    QoveryUnavailable,
+    Service,
+    Webhook,
+    WebhookDelivery,
+    WebhookSpec,
+)
+
+__all__ = ["QoveryClient", "new_http_client"]
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+# Connect fast or give up; reads get longer, since Qovery's lists can be slow on a large organization.
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+RETRIED_STATUSES = {502, 503, 504}
+# Failures where a read can safely be sent again: the request never reached Qovery, or its answer broke.
+RETRIED_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)
+_ERRORS_BY_STATUS: dict[int, type[QoveryError]] = {
+    400: QoveryInvalidRequest,
+    401: QoveryUnauthorized,
+    403: QoveryForbidden,
+    404: QoveryNotFound,
+    409: QoveryConflict,
+    422: QoveryInvalidRequest,
+}
+
+
+def new_http_client(
+    base_url: str, *, timeout: httpx.Timeout = TIMEOUT, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The process's one connection pool to Qovery."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=timeout,
+        transport=transport,
+        headers={"Accept": "application/json", "User-Agent": "qovery-slack"},
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+    )
+
+
+class QoveryClient:
+    """Qovery's API as one token sees it."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, token: str, *, attempts: int = 3, backoff_seconds: float = 0.3
+    ) -> None:
+        self._http = http
+        self._token = token
+        self._attempts = attempts
+        self._backoff = backoff_seconds
+
+    def __repr__(self) -> str:
+        return f"QoveryClient({self._http.base_url}, token=<hidden>)"
+
+    # -- organization webhooks ------------------------------------------------------------------------
+
+    async def list_webhooks(self, organization_id: str) -> list[Webhook]:
+        return await self._list(Webhook, f"/organization/{organization_id}/webhook")
+
+    async def get_webhook(self, organization_id: str, webhook_id: str) -> Webhook:
+        return await self._one(Webhook, "GET", f"/organization/{organization_id}/webhook/{webhook_id}")
+
+    async def create_webhook(self, organization_id: str, spec: WebhookSpec) -> Webhook:
+        path = f"/organization/{organization_id}/webhook"
+        return await self._one(Webhook, "POST", path, json=spec.body())
+
+    async def edit_webhook(self, organization_id: str, webhook_id: str, spec: WebhookSpec) -> Webhook:
+        path = f"/organization/{organization_id}/webhook/{webhook_id}"
+        return await self._one(Webhook, "PUT", path, json=spec.body())
+
+    async def delete_webhook(self, organization_id: str, webhook_id: str) -> None:
+        await self._call("DELETE", f"/organization/{organization_id}/webhook/{webhook_id}")
+
+    async def list_webhook_deliveries(self, organization_id: str, webhook_id: str) -> list[WebhookDelivery]:
+        path = f"/organization/{organization_id}/webhook/{webhook_id}/event"
+        return await self._list(WebhookDelivery, path)
+
+    # -- lookups --------------------------------------------------------------------------------------
+
+    async def list_organizations(self) -> list[Organization]:
+        return await self._list(Organization, "/organization")
+
+    async def list_projects(self, organization_id: str) -> list[Project]:
+        return await self._list(Project, f"/organization/{organization_id}/project")
+
+    async def list_environments(self, project_id: str) -> list[Environment]:
+        return await self._list(Environment, f"/project/{project_id}/environment")
+
+    async def get_environment(self, environment_id: str) -> Environment:
+        return await self._one(Environment, "GET", f"/environment/{environment_id}")
+
+    async def get_environment_status(self, environment_id: str) -> EnvironmentStatus:
+        return await self._one(EnvironmentStatus, "GET", f"/environment/{environment_id}/status")
+
+    async def list_services(self, environment_id: str) -> list[Service]:
+        return await self._list(Service, f"/environment/{environment_id}/services")
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus:
+        return await self._one(EnvironmentStatus, "POST", f"/environment/{environment_id}/redeploy")
+
+    async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus:
+        path = f"/environment/{environment_id}/cancelDeployment"
+        return await self._one(EnvironmentStatus, "POST", path, json={"force_cancel": False})
+
+    # -- transport ------------------------------------------------------------------------------------
+
+    async def _list(self, model: type[M], path: str) -> list[M]:
+        body = await self._call("GET", path)
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list):
+            raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
+        return [_parse(model, item) for item in results]
+
+    async def _one(self, model: type[M], method: str, path: str, json: Any = None) -> M:
+        return _parse(model, await self._call(method, path, json))
+
+    async def _call(self, method: str, path: str, json: Any = None) -> Any:
+        headers = {"Authorization": f"Token {self._token}"}
+        # Only reads are retried: a lost answer to a write does not mean Qovery did not do it.
+        attempts = self._attempts if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            retry_left = attempt < attempts
+            try:
+                response = await self._http.request(method, path, json=json, headers=headers)
+            except RETRIED_FAILURES as failure:
+                if retry_left:
+                    await self._pause(attempt)
+                    continue
+                timed_out = isinstance(failure, httpx.TimeoutException)
+                raise (QoveryTimeout() if timed_out else QoveryUnavailable()) from None
+            except httpx.TimeoutException:
+                raise QoveryTimeout() from None
+            except httpx.HTTPError:
+                raise QoveryUnavailable() from None
+            if response.status_code in RETRIED_STATUSES and retry_left:
+                await self._pause(attempt)
+                continue
+            return _read(response, lookup=method == "GET")
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _pause(self, attempt: int) -> None:
+        # Full jitter, so that many callers retrying together do not hit Qovery in step.
+        await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311
+
+
+def _read(response: httpx.Response, *, lookup: bool) -> Any:
+    if response.is_success:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise QoveryUnavailable(response.status_code, "the answer was not JSON") from None
+    log.info("Qovery answered %s to %s %s", response.status_code, response.request.method, response.url.path)
+    status = response.status_code
+    # Any other 4xx is Qovery refusing what was sent; any 5xx is Qovery failing.
+    error = _ERRORS_BY_STATUS.get(status, QoveryInvalidRequest if status < 500 else QoveryUnavailable)
+    raise error(status, _detail(response), lookup=lookup)
+
+
+def _detail(response: httpx.Response) -> str | None:
+    """Qovery's own explanation: `detail` (or `message`, `error`) of its JSON, else the raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text or None
+    if isinstance(body, dict):
+        for key in ("detail", "message", "error"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])
+    return response.text or None
+
+
+def _parse(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        raise QoveryUnavailable(200, f"the answer did not look like a {model.__name__}") from None

@@ -1,0 +1,55 @@
+"""The core's view of Qovery: the resources it reads and writes, the errors it can meet, and the port.
+
+`adapters/qovery.py` implements `QoveryApi` over HTTP; tests hand the core a fake server instead.
+"""
+
+from bot.qovery._errors import (
+    QoveryConflict,
+    QoveryError,
+    QoveryForbidden,
+    QoveryInvalidRequest,
+    QoveryNotFound,
+    QoveryTimeout,
+    QoveryUnauthorized,
+    QoveryUnavailable,
+)
+from bot.qovery._models import (
+    Environment,
+    EnvironmentStatus,
+    EnvironmentType,
+    Organization,
+    Project,
+    Reference,
+    Service,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookKind,
+    WebhookSpec,
+)
+from bot.qovery._port import QoveryApi, QoveryApiFactory
+
+__all__ = [
+    "Environment",
+    "EnvironmentStatus",
+    "EnvironmentType",
+    "Organization",
+    "Project",
+    "QoveryApi",
+    "QoveryApiFactory",
+    "QoveryConflict",
+    "QoveryError",
+    "QoveryForbidden",
+    "QoveryInvalidRequest",
+    "QoveryNotFound",
+    "QoveryTimeout",
+    "QoveryUnauthorized",
+    "QoveryUnavailable",
+    "Reference",
+    "Service",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookKind",
+    "WebhookSpec",
+]

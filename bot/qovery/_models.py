@@ -1,0 +1,144 @@
+"""Qovery's resources, after the schemas of its OpenAPI description (spec version 1.0.4).
+
+Responses tolerate what they do not know: extra fields are kept, and an enum value Qovery adds later
+is kept as a plain string rather than failing the whole answer. The request body, `WebhookSpec`, has
+exactly the fields of `OrganizationWebhookCreateRequest` and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Environment",
+    "EnvironmentStatus",
+    "EnvironmentType",
+    "Organization",
+    "Project",
+    "Reference",
+    "Service",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookKind",
+    "WebhookSpec",
+]
+
+
+class WebhookKind(StrEnum):
+    STANDARD = "STANDARD"
+    SLACK = "SLACK"
+
+
+class WebhookEvent(StrEnum):
+    DEPLOYMENT_STARTED = "DEPLOYMENT_STARTED"
+    DEPLOYMENT_CANCELLED = "DEPLOYMENT_CANCELLED"
+    DEPLOYMENT_FAILURE = "DEPLOYMENT_FAILURE"
+    DEPLOYMENT_SUCCESSFUL = "DEPLOYMENT_SUCCESSFUL"
+
+
+class EnvironmentType(StrEnum):
+    """Qovery calls it the environment's `mode` (EnvironmentModeEnum)."""
+
+    DEVELOPMENT = "DEVELOPMENT"
+    PREVIEW = "PREVIEW"
+    PRODUCTION = "PRODUCTION"
+    STAGING = "STAGING"
+
+
+class _Resource(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Reference(_Resource):
+    id: str
+
+
+class WebhookSpec(BaseModel):
+    """The body of a create or a full-replace edit (OrganizationWebhookCreateRequest)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: WebhookKind
+    target_url: str
+    target_secret: str | None = Field(default=None, repr=False)
+    description: str | None = None
+    enabled: bool = True
+    events: list[WebhookEvent]
+    project_names_filter: list[str] = []
+    environment_types_filter: list[EnvironmentType] = []
+
+    def body(self) -> dict[str, Any]:
+        # `enabled` is always sent: Qovery's default for a missing one is not documented.
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Webhook(_Resource):
+    """OrganizationWebhookResponse: the secret itself never comes back, only whether one is set."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime | None = None
+    kind: WebhookKind | str
+    target_url: str = ""
+    target_secret_set: bool = False
+    description: str | None = None
+    enabled: bool = False
+    events: list[WebhookEvent | str] = []
+    project_names_filter: list[str] = []
+    environment_types_filter: list[EnvironmentType | str] = []
+
+
+class WebhookDelivery(_Resource):
+    """One entry of a webhook's delivery log (WebhookEventResponse)."""
+
+    id: str
+    created_at: datetime
+    kind: WebhookKind | str
+    matched_event: WebhookEvent | str
+    target_url_used: str
+    request: dict[str, Any] = {}
+    target_response_status_code: int
+    target_response_body: str | None = None
+
+
+class Organization(_Resource):
+    id: str
+    name: str
+    created_at: datetime | None = None
+
+
+class Project(_Resource):
+    id: str
+    name: str
+    organization: Reference | None = None
+
+
+class Environment(_Resource):
+    id: str
+    name: str
+    mode: EnvironmentType | str
+    project: Reference
+    organization: Reference
+    cluster_name: str | None = None
+
+
+class EnvironmentStatus(_Resource):
+    id: str
+    state: str  # StateEnum: DEPLOYING, DEPLOYED, DEPLOYMENT_ERROR, CANCELED ...
+    last_deployment_state: str
+    last_deployment_id: str | None = None
+    last_deployment_date: datetime | None = None
+    total_deployment_duration_in_seconds: int | None = None
+
+
+class Service(_Resource):
+    """Any service of an environment: application, container, database, job, helm ..."""
+
+    id: str
+    name: str
+    service_type: str

@@ -1,0 +1,57 @@
+"""The port through which the core talks to Qovery, one instance per API token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.qovery._models import (
+    Environment,
+    EnvironmentStatus,
+    Organization,
+    Project,
+    Service,
+    Webhook,
+    WebhookDelivery,
+    WebhookSpec,
+)
+
+__all__ = ["QoveryApi", "QoveryApiFactory"]
+
+
+class QoveryApi(Protocol):
+    """Qovery's REST API as one token sees it. Every method raises a `QoveryError` on failure."""
+
+    async def list_organizations(self) -> list[Organization]: ...
+
+    async def list_webhooks(self, organization_id: str) -> list[Webhook]: ...
+
+    async def get_webhook(self, organization_id: str, webhook_id: str) -> Webhook: ...
+
+    async def create_webhook(self, organization_id: str, spec: WebhookSpec) -> Webhook: ...
+
+    async def edit_webhook(self, organization_id: str, webhook_id: str, spec: WebhookSpec) -> Webhook: ...
+
+    async def delete_webhook(self, organization_id: str, webhook_id: str) -> None: ...
+
+    async def list_webhook_deliveries(
+        self, organization_id: str, webhook_id: str
+    ) -> list[WebhookDelivery]: ...
+
+    async def list_projects(self, organization_id: str) -> list[Project]: ...
+
+    async def list_environments(self, project_id: str) -> list[Environment]: ...
+
+    async def get_environment(self, environment_id: str) -> Environment: ...
+
+    async def get_environment_status(self, environment_id: str) -> EnvironmentStatus: ...
+
+    async def list_services(self, environment_id: str) -> list[Service]: ...
+
+    async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus: ...
+
+    async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus: ...
+
+
+# Given a Qovery API token, the API as that token sees it; all of them share one connection pool.
+QoveryApiFactory = Callable[[str], QoveryApi]
