@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from adapters.crypto import SecretBox, SecretTampered
@@ -28,9 +30,12 @@ def test_sealed_value_hides_the_secret_and_never_repeats() -> None:
 def test_tampering_is_detected() -> None:
     box = SecretBox(KEY)
     sealed = box.seal("qov_token_value", CONTEXT)
-    flipped = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
-    with pytest.raises(SecretTampered):
-        box.open(flipped, CONTEXT)
+    raw = bytearray(base64.urlsafe_b64decode(sealed.removeprefix("v1.")))
+    for position in (0, 12, len(raw) - 1):  # the nonce, the ciphertext, the tag
+        flipped = bytearray(raw)
+        flipped[position] ^= 0x01
+        with pytest.raises(SecretTampered):
+            box.open("v1." + base64.urlsafe_b64encode(bytes(flipped)).decode(), CONTEXT)
     with pytest.raises(SecretTampered):
         box.open(sealed[:20], CONTEXT)
     with pytest.raises(SecretTampered):

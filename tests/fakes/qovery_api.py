@@ -37,6 +37,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.recording import CallLog, FaultQueue
+
 __all__ = ["Acme", "FakeQovery", "QoveryCall"]
 
 SPEC_PATH = Path(__file__).parents[1] / "data/qovery/openapi.yaml"
@@ -130,10 +132,10 @@ class FakeQovery:
     services: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # environment id -> services
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> webhook, with its secret
     webhook_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # delivery log
-    calls: list[QoveryCall] = field(default_factory=list)
+    log: CallLog[QoveryCall] = field(default_factory=lambda: CallLog(lambda call: call.operation))
     spec_violations: list[str] = field(default_factory=list)
-    _faults: dict[str, list[Fault]] = field(default_factory=dict)
-    _lock: threading.Condition = field(default_factory=threading.Condition)
+    _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: BaseWSGIServer | None = None
 
     # -- life cycle -------------------------------------------------------------------------------------
@@ -261,25 +263,20 @@ class FakeQovery:
         self, operation: str, *, status: int, body: Any = None, delay: float = 0.0, times: int | None = 1
     ) -> None:
         """The next `times` calls to `operation` (an operationId) answer `status` with `body`."""
-        with self._lock:
-            self._faults.setdefault(operation, []).append(Fault(status, body, delay, times))
+        self._faults.add(operation, Fault(status, body, delay, times))
 
     def delay(self, operation: str, seconds: float, times: int | None = None) -> None:
-        with self._lock:
-            self._faults.setdefault(operation, []).append(Fault(0, None, seconds, times))
+        self._faults.add(operation, Fault(0, None, seconds, times))
+
+    @property
+    def calls(self) -> list[QoveryCall]:
+        return self.log.all()
 
     def calls_to(self, operation: str) -> list[QoveryCall]:
-        with self._lock:
-            return [call for call in self.calls if call.operation == operation]
+        return self.log.to(operation)
 
     def wait_for(self, operation: str, count: int = 1, timeout: float = 10.0) -> list[QoveryCall]:
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(found := [c for c in self.calls if c.operation == operation]) < count:
-                if (left := deadline - time.monotonic()) <= 0:
-                    raise AssertionError(f"expected {count} call(s) to {operation}, got {len(found)}")
-                self._lock.wait(left)
-            return found
+        return self.log.wait_for(operation, count, timeout)
 
     # -- Qovery's side of a delivery ------------------------------------------------------------------
 
@@ -404,10 +401,8 @@ class FakeQovery:
             return _json(404, {"status": 404, "error": "Not Found", "detail": "no such route"})
         body = request.get_json(silent=True) if request.data else None
         token = _token(request.headers.get("Authorization"))
-        with self._lock:
-            self.calls.append(QoveryCall(operation, request.method, request.path, body, token))
-            self._lock.notify_all()
-            fault = self._take_fault(operation)
+        self.log.record(QoveryCall(operation, request.method, request.path, body, token))
+        fault = self._faults.take(operation)
 
         problem = _request_problem(request)
         if problem:
@@ -433,17 +428,6 @@ class FakeQovery:
                 self.spec_violations.append(f"answer to {request.method} {request.path}: {problem}")
             return _json(500, {"status": 500, "error": "fake broke the spec", "detail": problem})
         return response
-
-    def _take_fault(self, operation: str) -> Fault | None:
-        queue = self._faults.get(operation)
-        if not queue:
-            return None
-        fault = queue[0]
-        if fault.times is not None:
-            fault.times -= 1
-            if fault.times <= 0:
-                queue.pop(0)
-        return fault
 
     # -- permissions ----------------------------------------------------------------------------------
 

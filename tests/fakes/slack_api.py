@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.recording import CallLog, FaultQueue
+
 __all__ = ["RESPONSE_URL", "TEAM_ID", "FakeSlack", "Fault", "SlackCall"]
 
 TEAM_ID = "T0TEAM001"
@@ -54,9 +56,8 @@ class FakeSlack:
     # users.info answers: user id -> the `user` object; unknown ids are plain members.
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
-    calls: list[SlackCall] = field(default_factory=list)
-    _faults: dict[str, list[Fault]] = field(default_factory=dict)
-    _lock: threading.Condition = field(default_factory=threading.Condition)
+    log: CallLog[SlackCall] = field(default_factory=lambda: CallLog(lambda call: call.method))
+    _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
 
@@ -113,28 +114,22 @@ class FakeSlack:
         times: int | None = 1,
     ) -> None:
         """Make the next `times` calls to `method` fail (or be slow) as described."""
-        with self._lock:
-            self._faults.setdefault(method, []).append(Fault(status, error, retry_after, delay, times))
+        self._faults.add(method, Fault(status, error, retry_after, delay, times))
 
     def delay(self, method: str, seconds: float, times: int | None = None) -> None:
         self.fail(method, delay=seconds, times=times)
 
     # -- reading what happened --------------------------------------------------------------------------
 
+    @property
+    def calls(self) -> list[SlackCall]:
+        return self.log.all()
+
     def calls_to(self, method: str) -> list[SlackCall]:
-        with self._lock:
-            return [call for call in self.calls if call.method == method]
+        return self.log.to(method)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
-        """The calls to `method` once there are at least `count`; fails the test after `timeout`."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while len(found := [c for c in self.calls if c.method == method]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}")
-                self._lock.wait(left)
-            return found
+        return self.log.wait_for(method, count, timeout)
 
     # -- serving ----------------------------------------------------------------------------------------
 
@@ -153,11 +148,8 @@ class FakeSlack:
             _send(request, 404, {"ok": False, "error": "not_found"})
             return
         token = _bearer(request.headers.get("Authorization")) or args.get("token")
-        call = SlackCall(method=method, args=args, token=token, path=path)
-        with self._lock:
-            self.calls.append(call)
-            self._lock.notify_all()
-            fault = self._take_fault(method)
+        self.log.record(SlackCall(method=method, args=args, token=token, path=path))
+        fault = self._faults.take(method)
 
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
@@ -174,17 +166,6 @@ class FakeSlack:
             return
         answer = self._answers().get(method)
         _send(request, 200, answer(args) if answer else {"ok": False, "error": "unknown_method"})
-
-    def _take_fault(self, method: str) -> Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
-            return None
-        fault = queue[0]
-        if fault.times is not None:
-            fault.times -= 1
-            if fault.times <= 0:
-                queue.pop(0)
-        return fault
 
     def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
