@@ -8,20 +8,51 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
+from adapters.crypto import SecretBox
 from adapters.metrics import Metrics
+from adapters.qovery import QoveryClient, new_http_client
 from adapters.settings import Settings
-from adapters.slack import build_bolt_app
-from adapters.store import create_engine, migrate
+from adapters.slack import SlackServices, build_bolt_app
+from adapters.store import SqlHooks, SqlWorkspaces, create_engine, migrate
 from adapters.web import create_web_app
+from bot.access import Access, BotConfig
+from bot.connection import Connection
+from bot.qovery import QoveryApi
+from bot.webhooks import WebhookCommands
 
-__all__ = ["create_app"]
+__all__ = ["bot_config", "create_app"]
 
 log = logging.getLogger(__name__)
 
 
+def bot_config(settings: Settings) -> BotConfig:
+    token = settings.qovery_api_token
+    return BotConfig(
+        public_url=settings.public_url,
+        slash_command=settings.slash_command,
+        admin_user_ids=frozenset(settings.admin_user_ids),
+        default_qovery_token=token.get_secret_value() if token else None,
+        default_organization_id=settings.qovery_organization_id,
+    )
+
+
 def create_app(settings: Settings) -> Starlette:
+    config = bot_config(settings)
     engine = create_engine(settings.database_url)
-    bolt = build_bolt_app(settings)
+    box = SecretBox(settings.secret_key.get_secret_value())
+    qovery_http = new_http_client(settings.qovery_api_url)  # the one pool to Qovery, for every token
+
+    def qovery(token: str) -> QoveryApi:
+        return QoveryClient(qovery_http, token)
+
+    workspaces, hooks = SqlWorkspaces(engine, box), SqlHooks(engine, box)
+    access = Access(config, workspaces, qovery)
+    services = SlackServices(
+        access=access,
+        webhooks=WebhookCommands(config, access, hooks),
+        connection=Connection(access, workspaces, qovery, box, settings.slash_command),
+    )
+    bolt = build_bolt_app(settings, services)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -31,6 +62,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            await qovery_http.aclose()
             await engine.dispose()
 
     app = create_web_app(bolt=bolt, engine=engine, metrics=metrics, lifespan=lifespan)

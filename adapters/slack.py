@@ -1,27 +1,111 @@
 """The Slack side: the Bolt `AsyncApp` and its listeners, which turn Slack payloads into core calls.
 
-Listeners ack first, within Slack's 3-second limit; what they answer is built by `bot/`.
+Every listener acks first, within Slack's 3-second limit, then works, then answers through the
+response_url (`respond`); modals open right after the ack, before anything slow.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.manifest import BOT_SCOPES
 from adapters.settings import Settings
-from bot.commands import CommandError, Help, NotYetAvailable, parse
+from bot.access import Access, Caller, UserError
+from bot.blocks import Message
+from bot.commands import (
+    CommandError,
+    Connect,
+    CreateWebhook,
+    DeleteWebhook,
+    Disconnect,
+    EditWebhook,
+    Help,
+    ListWebhooks,
+    NotYetAvailable,
+    SetEnabled,
+    ShowWebhook,
+    Unsubscribe,
+    parse,
+)
+from bot.connection import ChooseOrganization, Connection
+from bot.modals import (
+    CONNECT_FORM,
+    ORGANIZATION_FORM,
+    WEBHOOK_FORM,
+    FormError,
+    connect_form,
+    loading_form,
+    notice_form,
+    read_metadata,
+    read_organization,
+    read_token,
+    read_webhook_form,
+    webhook_form,
+)
+from bot.qovery import QoveryError
 from bot.usage import error_message, help_message, not_yet_available_message
+from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
+from bot.webhooks import WebhookCommands, answer, explain
 
-__all__ = ["build_bolt_app"]
+__all__ = ["SlackServices", "build_bolt_app"]
 
 log = logging.getLogger(__name__)
 
+# users.info answers are kept this long: an admin's role rarely changes, and Slack rate-limits the call.
+ROLE_CACHE_SECONDS = 60.0
 
-def build_bolt_app(settings: Settings) -> AsyncApp:
+
+@dataclass(frozen=True)
+class SlackServices:
+    """The core's use cases, as the listeners reach them."""
+
+    access: Access
+    webhooks: WebhookCommands
+    connection: Connection
+
+
+class RoleCache:
+    def __init__(self) -> None:
+        self._roles: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    def get(self, team_id: str, user_id: str) -> bool | None:
+        found = self._roles.get((team_id, user_id))
+        if found is None or time.monotonic() - found[0] > ROLE_CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def put(self, team_id: str, user_id: str, is_admin: bool) -> None:
+        self._roles[(team_id, user_id)] = (time.monotonic(), is_admin)
+
+
+class SlackDirectory:
+    """`bot.ports.Directory` through users.info, with the workspace's own client."""
+
+    def __init__(self, client: AsyncWebClient, team_id: str, cache: RoleCache) -> None:
+        self._client = client
+        self._team_id = team_id
+        self._cache = cache
+
+    async def is_admin(self, user_id: str) -> bool:
+        cached = self._cache.get(self._team_id, user_id)
+        if cached is not None:
+            return cached
+        user = (await self._client.users_info(user=user_id))["user"]
+        is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        self._cache.put(self._team_id, user_id, is_admin)
+        return is_admin
+
+
+def build_bolt_app(settings: Settings, services: SlackServices) -> AsyncApp:
     signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_bot_token is not None:
         app = AsyncApp(signing_secret=signing_secret, token=settings.slack_bot_token.get_secret_value())
@@ -38,25 +122,233 @@ def build_bolt_app(settings: Settings) -> AsyncApp:
         )
     # Bolt copies this client's base URL into every per-request client and into its OAuth flow.
     app.client.base_url = settings.slack_api_base
-    _register_listeners(app, settings.slash_command)
+    Listeners(settings.slash_command, services, RoleCache()).register(app)
     return app
 
 
-def _register_listeners(app: AsyncApp, slash_command: str) -> None:
-    @app.command(slash_command)
-    async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+def _command_caller(command: dict[str, Any]) -> Caller:
+    return Caller(command["team_id"], command["user_id"], command["channel_id"], command.get("channel_name"))
+
+
+def _body_caller(body: dict[str, Any], metadata: dict[str, str] | None = None) -> Caller:
+    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    channel = body.get("channel") or {}
+    meta = metadata or {}
+    return Caller(
+        team_id,
+        body["user"]["id"],
+        channel.get("id") or meta.get("channel_id", ""),
+        channel.get("name") or meta.get("channel_name"),
+    )
+
+
+class Listeners:
+    def __init__(self, slash_command: str, services: SlackServices, roles: RoleCache) -> None:
+        self._command = slash_command
+        self._services = services
+        self._roles = roles
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(self._command)(self.on_command)
+        app.action(DELETE_ACTION)(self.on_delete)
+        app.action(UNSUBSCRIBE_ACTION)(self.on_delete)
+        app.action(KEEP_ACTION)(self.on_keep)
+        app.view_submission(WEBHOOK_FORM)(self.on_webhook_form)
+        app.view_submission(CONNECT_FORM)(self.on_connect_form)
+        app.view_submission(ORGANIZATION_FORM)(self.on_organization_form)
+        app.error(self.on_error)
+
+    async def _answer(
+        self,
+        caller: Caller,
+        client: AsyncWebClient,
+        work: Callable[[], Awaitable[Message]],
+        *,
+        change: bool,
+    ) -> Message:
+        """The use case's answer; a change is refused first to those who may not make it."""
+
+        async def guarded() -> Message:
+            if change:
+                directory = SlackDirectory(client, caller.team_id, self._roles)
+                await self._services.access.check_may_change(caller, directory)
+            return await work()
+
+        return await answer(guarded(), self._command)
+
+    # -- the slash command ------------------------------------------------------------------------------
+
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         try:
             parsed = parse(command.get("text", ""))
         except CommandError as error:
-            await ack(**error_message(slash_command, error))
+            await ack(**error_message(self._command, error))  # nothing was sent to Qovery
             return
+        caller = _command_caller(command)
+        metadata = {
+            "channel_id": caller.channel_id,
+            "channel_name": caller.channel_name or "",
+            "response_url": command["response_url"],
+        }
+        webhooks = self._services.webhooks
         match parsed:
             case Help():
-                await ack(**help_message(slash_command))
+                await ack(**help_message(self._command))
+                return
             case NotYetAvailable(subcommand):
-                await ack(**not_yet_available_message(slash_command, subcommand))
+                await ack(**not_yet_available_message(self._command, subcommand))
+                return
+            case Connect():
+                await ack()
+                await client.views_open(trigger_id=command["trigger_id"], view=connect_form(metadata))
+                return
+            case CreateWebhook(options) if options.is_empty():
+                await ack()
+                await client.views_open(
+                    trigger_id=command["trigger_id"], view=webhook_form("New webhook", metadata)
+                )
+                return
+            case EditWebhook(reference, options) if options.is_empty():
+                await ack()
+                await self._open_edit_form(client, command["trigger_id"], caller, reference, metadata)
+                return
+        await ack()
+        match parsed:
+            case Disconnect():
+                work, change = (lambda: self._services.connection.disconnect(caller)), True
+            case ListWebhooks():
+                work, change = (lambda: webhooks.list(caller)), False
+            case ShowWebhook(reference):
+                work, change = (lambda: webhooks.show(caller, reference)), False
+            case CreateWebhook(options):
+                work, change = (lambda: webhooks.create(caller, options)), True
+            case EditWebhook(reference, options):
+                work, change = (lambda: webhooks.edit(caller, reference, options)), True
+            case SetEnabled(reference, enabled):
+                work, change = (lambda: webhooks.set_enabled(caller, reference, enabled)), True
+            case DeleteWebhook(reference):
+                work, change = (lambda: webhooks.confirm_delete(caller, reference)), True
+            case Unsubscribe():
+                work, change = (lambda: webhooks.unsubscribe(caller)), True
+        await respond(**await self._answer(caller, client, work, change=change))
 
-    @app.error
-    async def on_error(error: Exception) -> None:
+    async def _open_edit_form(
+        self,
+        client: AsyncWebClient,
+        trigger_id: str,
+        caller: Caller,
+        reference: str,
+        metadata: dict[str, str],
+    ) -> None:
+        opened = await client.views_open(trigger_id=trigger_id, view=loading_form("Edit webhook"))
+        view_id = opened["view"]["id"]
+        directory = SlackDirectory(client, caller.team_id, self._roles)
+        try:
+            await self._services.access.check_may_change(caller, directory)
+            webhook_id, values = await self._services.webhooks.form_values(caller, reference)
+        except (UserError, QoveryError) as error:
+            notice = notice_form("Edit webhook", explain(error, self._command)["text"])
+            await client.views_update(view_id=view_id, view=notice)
+            return
+        form = webhook_form("Edit webhook", metadata | {"webhook_id": webhook_id}, values)
+        await client.views_update(view_id=view_id, view=form)
+
+    # -- buttons --------------------------------------------------------------------------------------
+
+    async def on_delete(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        caller = _body_caller(body)
+        message = await self._answer(
+            caller, client, lambda: self._services.webhooks.delete(caller, action["value"]), change=True
+        )
+        # A confirmation is replaced by its outcome; the unsubscribe list stays, the outcome comes below it.
+        await respond(**message, replace_original=action["action_id"] == DELETE_ACTION)
+
+    async def on_keep(self, ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(**plain("Nothing was deleted."), replace_original=True)
+
+    # -- modals ---------------------------------------------------------------------------------------
+
+    async def on_webhook_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        caller = _body_caller(body, metadata)
+        try:
+            options = read_webhook_form(view)
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        if not await self._services.access.may_change(
+            caller, SlackDirectory(client, caller.team_id, self._roles)
+        ):
+            await ack(
+                response_action="errors",
+                errors={"events": await self._services.access.who_may(caller.team_id)},
+            )
+            return
+        await ack()
+        webhooks = self._services.webhooks
+        if "webhook_id" in metadata:
+            message = await answer(webhooks.edit(caller, metadata["webhook_id"], options), self._command)
+        else:
+            message = await answer(webhooks.create(caller, options), self._command)
+        await _send(metadata, message)
+
+    async def on_connect_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        caller = _body_caller(body, metadata)
+        directory = SlackDirectory(client, caller.team_id, self._roles)
+        try:
+            outcome = await self._services.connection.submit_token(
+                caller, directory, read_token(view), metadata
+            )
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        if isinstance(outcome, ChooseOrganization):
+            await ack(response_action="update", view=outcome.view)
+            return
+        await ack()
+        await _send(metadata, outcome.message)
+
+    async def on_organization_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        caller = _body_caller(body, metadata)
+        directory = SlackDirectory(client, caller.team_id, self._roles)
+        try:
+            connected = await self._services.connection.submit_organization(
+                caller, directory, read_organization(view), metadata
+            )
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        await ack()
+        await _send(metadata, connected.message)
+
+    async def on_error(self, error: Exception) -> None:
         # Slack shows the user its own short failure notice; the details stay in the operator's log.
         log.error("unhandled error in a Slack listener", exc_info=error)
+
+
+async def _send(metadata: dict[str, str], message: Message) -> None:
+    """Answer a form's submission in the channel it was opened from, through that command's response_url."""
+    response_url = metadata.get("response_url")
+    if not response_url:
+        log.warning("a form came back without a response_url; its outcome could not be shown")
+        return
+    await AsyncWebhookClient(response_url).send_dict(message)

@@ -15,12 +15,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, DateTime, MetaData, String, Table, event, text
+from sqlalchemy import Column, DateTime, MetaData, Row, String, Table, event, insert, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.crypto import SecretBox
+from bot.subscriptions import DisplayMode, Hook, Workspace, utcnow
+
 __all__ = [
     "MIGRATIONS",
+    "SqlHooks",
+    "SqlWorkspaces",
     "create_engine",
     "current_revision",
     "head_revision",
@@ -133,3 +138,120 @@ async def ping(engine: AsyncEngine) -> bool:
     except Exception:  # any failure means not ready; the reason goes to the log by the caller
         return False
     return True
+
+
+class SqlWorkspaces:
+    """`bot.ports.Workspaces` on the database; tokens are sealed with the SecretBox."""
+
+    def __init__(self, engine: AsyncEngine, box: SecretBox) -> None:
+        self._engine = engine
+        self._box = box
+
+    async def get(self, team_id: str) -> Workspace | None:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(select(workspaces).where(workspaces.c.team_id == team_id))
+            ).first()
+        if row is None:
+            return None
+        token = self._box.open(row.qovery_token, _token_context(team_id)) if row.qovery_token else None
+        return Workspace(team_id, token, row.qovery_organization_id, row.connected_by)
+
+    async def connect(self, team_id: str, token: str, organization_id: str, user_id: str) -> None:
+        values = {
+            "qovery_token": self._box.seal(token, _token_context(team_id)),
+            "qovery_organization_id": organization_id,
+            "connected_by": user_id,
+            "connected_at": utcnow(),
+        }
+        async with self._engine.begin() as connection:
+            found = await connection.execute(
+                update(workspaces).where(workspaces.c.team_id == team_id).values(values)
+            )
+            if found.rowcount == 0:
+                await connection.execute(
+                    insert(workspaces).values(team_id=team_id, created_at=utcnow(), **values)
+                )
+
+    async def disconnect(self, team_id: str) -> bool:
+        cleared = {
+            "qovery_token": None,
+            "qovery_organization_id": None,
+            "connected_by": None,
+            "connected_at": None,
+        }
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(workspaces)
+                .where(workspaces.c.team_id == team_id, workspaces.c.qovery_token.is_not(None))
+                .values(cleared)
+            )
+        return bool(result.rowcount)
+
+
+class SqlHooks:
+    """`bot.ports.Hooks` on the database; hook secrets are sealed with the SecretBox."""
+
+    def __init__(self, engine: AsyncEngine, box: SecretBox) -> None:
+        self._engine = engine
+        self._box = box
+
+    async def add(self, hook: Hook) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert(hooks).values(
+                    id=hook.id,
+                    team_id=hook.team_id,
+                    channel_id=hook.channel_id,
+                    channel_name=hook.channel_name,
+                    webhook_id=hook.webhook_id,
+                    secret=self._box.seal(hook.secret, _secret_context(hook.id)),
+                    mode=hook.mode.value,
+                    created_by=hook.created_by,
+                    created_at=hook.created_at,
+                )
+            )
+
+    async def get(self, hook_id: str) -> Hook | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(hooks).where(hooks.c.id == hook_id))).first()
+        return None if row is None else self._hook(row)
+
+    async def of_team(self, team_id: str) -> list[Hook]:
+        query = (
+            select(hooks)
+            .where(hooks.c.team_id == team_id, hooks.c.revoked_at.is_(None))
+            .order_by(hooks.c.created_at)
+        )
+        async with self._engine.connect() as connection:
+            return [self._hook(row) for row in await connection.execute(query)]
+
+    async def set_mode(self, hook_id: str, mode: DisplayMode) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(mode=mode.value))
+
+    async def revoke(self, hook_id: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(revoked_at=utcnow()))
+
+    def _hook(self, row: Row[Any]) -> Hook:
+        return Hook(
+            id=row.id,
+            team_id=row.team_id,
+            channel_id=row.channel_id,
+            channel_name=row.channel_name,
+            secret=self._box.open(row.secret, _secret_context(row.id)),
+            mode=DisplayMode(row.mode),
+            webhook_id=row.webhook_id,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+def _token_context(team_id: str) -> str:
+    return f"workspace:{team_id}:qovery_token"
+
+
+def _secret_context(hook_id: str) -> str:
+    return f"hook:{hook_id}:secret"

@@ -6,6 +6,7 @@ Blocks are plain dicts, ready for `chat.postMessage`. Every text from outside go
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "escape",
     "header",
     "section",
+    "slack_date",
 ]
 
 Block = dict[str, Any]
@@ -49,6 +51,12 @@ def cut(text: str, limit: int) -> str:
     if amp != -1 and ";" not in cut_text[amp:]:
         cut_text = cut_text[:amp]
     return cut_text + "…"
+
+
+def slack_date(moment: datetime) -> str:
+    """A time each reader sees in their own time zone, with a UTC fallback for old clients."""
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def header(text: str) -> Block:

@@ -1,0 +1,93 @@
+"""Who may do what, and with which Qovery token and organization a workspace works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.ports import Directory, Workspaces
+from bot.qovery import QoveryApi, QoveryApiFactory
+
+__all__ = ["Access", "BotConfig", "Caller", "UserError"]
+
+
+class UserError(Exception):
+    """Something the user can fix; its message is shown as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """What the core needs of the settings."""
+
+    public_url: str
+    slash_command: str = "/qovery"
+    admin_user_ids: frozenset[str] = frozenset()
+    default_qovery_token: str | None = None
+    default_organization_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who typed the command, where."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    channel_name: str | None = None
+
+
+class Access:
+    def __init__(self, config: BotConfig, workspaces: Workspaces, qovery: QoveryApiFactory) -> None:
+        self._config = config
+        self._workspaces = workspaces
+        self._qovery = qovery
+
+    async def qovery(self, team_id: str) -> tuple[QoveryApi, str]:
+        """The API as the workspace's token sees it, and the organization it manages."""
+        workspace = await self._workspaces.get(team_id)
+        if workspace is not None and workspace.qovery_token:
+            api = self._qovery(workspace.qovery_token)
+            return api, workspace.organization_id or await self._only_organization(api)
+        if self._config.default_qovery_token is None:
+            raise UserError(
+                "This workspace has no Qovery token yet: "
+                f"an admin can connect one with `{self._config.slash_command} connect`."
+            )
+        api = self._qovery(self._config.default_qovery_token)
+        return api, self._config.default_organization_id or await self._only_organization(api)
+
+    async def _only_organization(self, api: QoveryApi) -> str:
+        organizations = await api.list_organizations()
+        if len(organizations) == 1:
+            return organizations[0].id
+        if not organizations:
+            raise UserError("The Qovery token sees no organization.")
+        names = ", ".join(f"{o.name} ({o.id})" for o in organizations)
+        raise UserError(
+            f"The Qovery token sees several organizations ({names}): "
+            f"set QOVERY_ORGANIZATION_ID, or run `{self._config.slash_command} connect` to choose one."
+        )
+
+    async def may_change(self, caller: Caller, directory: Directory) -> bool:
+        if caller.user_id in self._config.admin_user_ids:
+            return True
+        workspace = await self._workspaces.get(caller.team_id)
+        if workspace is not None and workspace.connected_by == caller.user_id:
+            return True
+        return await directory.is_admin(caller.user_id)
+
+    async def check_may_change(self, caller: Caller, directory: Directory) -> None:
+        if not await self.may_change(caller, directory):
+            raise UserError(await self.who_may(caller.team_id))
+
+    async def who_may(self, team_id: str) -> str:
+        people = ["workspace admins and owners"]
+        people += [f"<@{user}>" for user in sorted(self._config.admin_user_ids)]
+        workspace = await self._workspaces.get(team_id)
+        if workspace is not None and workspace.connected_by:
+            people.append(f"<@{workspace.connected_by}> (who connected the Qovery token)")
+        listed = ", ".join(people[:-1]) + " and " + people[-1] if len(people) > 1 else people[0]
+        return f"Sorry, only {listed} may change webhooks or the Qovery connection."

@@ -1,0 +1,242 @@
+"""The webhook use cases: list, show, create, edit, enable, disable, delete, unsubscribe.
+
+Each takes the caller and returns the message to answer with. Qovery is reached through the
+workspace's token (`Access`); the bot's own hooks come from `Hooks`. A failure the user can act on
+raises `UserError`, a failure at Qovery a `QoveryError`: `answer()` turns both into a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable
+from dataclasses import replace
+
+from pydantic import ValidationError
+
+from bot.access import Access, BotConfig, Caller, UserError
+from bot.blocks import Message
+from bot.commands import ALL_EVENTS, WebhookOptions
+from bot.ports import Hooks
+from bot.qovery import (
+    QoveryApi,
+    QoveryError,
+    QoveryInvalidRequest,
+    QoveryNotFound,
+    Webhook,
+    WebhookKind,
+    WebhookSpec,
+)
+from bot.subscriptions import DisplayMode, Hook, new_hook
+from bot.webhook_views import (
+    delete_confirmation,
+    detail_message,
+    list_message,
+    plain,
+    short_id,
+    unsubscribe_message,
+    webhook_message,
+)
+
+__all__ = ["WebhookCommands", "answer", "explain"]
+
+log = logging.getLogger(__name__)
+_FULL_ID_LENGTH = 36
+_DELIVERIES_SHOWN = 10
+
+
+async def answer(work: Awaitable[Message], slash_command: str) -> Message:
+    """The use case's message, or the words for what went wrong; never a traceback."""
+    try:
+        return await work
+    except (UserError, QoveryError) as error:
+        return explain(error, slash_command)
+
+
+def explain(error: UserError | QoveryError, slash_command: str) -> Message:
+    if isinstance(error, UserError):
+        return plain(f":warning: {error.message}")
+    return plain(f":x: {error.sentence(slash_command)}")
+
+
+class WebhookCommands:
+    def __init__(self, config: BotConfig, access: Access, hooks: Hooks) -> None:
+        self._config = config
+        self._access = access
+        self._hooks = hooks
+
+    async def list(self, caller: Caller) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        webhooks = await api.list_webhooks(organization)
+        return list_message(webhooks, await self._own_hooks(caller.team_id), self._config.public_url)
+
+    async def show(self, caller: Caller, reference: str) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        webhook = await _find(api, organization, reference)
+        deliveries = await api.list_webhook_deliveries(organization, webhook.id)
+        latest = sorted(deliveries, key=lambda d: d.created_at, reverse=True)[:_DELIVERIES_SHOWN]
+        hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
+        return detail_message(webhook, hook, latest, self._config.public_url)
+
+    async def create(self, caller: Caller, options: WebhookOptions) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        hook = new_hook(
+            caller.team_id,
+            caller.channel_id,
+            caller.channel_name,
+            options.mode or DisplayMode.UPDATE,
+            caller.user_id,
+        )
+        spec = WebhookSpec(
+            kind=options.kind or WebhookKind.SLACK,
+            target_url=hook.target_url(self._config.public_url),
+            target_secret=hook.secret,
+            description=options.description or f"Slack #{caller.channel_name or caller.channel_id}",
+            enabled=True if options.enabled is None else options.enabled,
+            events=list(options.events or ALL_EVENTS),
+            project_names_filter=list(options.projects or ()),
+            environment_types_filter=list(options.envs or ()),
+        )
+        title = ":white_check_mark: Webhook created: Qovery will notify this channel."
+        try:
+            webhook = await api.create_webhook(organization, spec)
+        except QoveryInvalidRequest:
+            if spec.kind is not WebhookKind.SLACK:
+                raise
+            # Qovery may insist that a SLACK webhook target Slack itself; this endpoint reads both kinds.
+            webhook = await api.create_webhook(
+                organization, spec.model_copy(update={"kind": WebhookKind.STANDARD})
+            )
+            title += (
+                "\nQovery refused a Slack-kind webhook whose target is not Slack itself, "
+                "so it was made a standard one: the bot reads both the same way."
+            )
+        hook = replace(hook, webhook_id=webhook.id)
+        try:
+            await self._hooks.add(hook)
+        except Exception:
+            # Leave nothing half-done: a webhook at Qovery with no hook here would only ever get 404.
+            with contextlib.suppress(QoveryError):
+                await api.delete_webhook(organization, webhook.id)
+            raise
+        return webhook_message(title, webhook, hook, self._config.public_url)
+
+    async def form_values(self, caller: Caller, reference: str) -> tuple[str, WebhookOptions]:
+        """The webhook's id and current values, to fill the edit form in."""
+        api, organization = await self._access.qovery(caller.team_id)
+        webhook = await _find(api, organization, reference)
+        hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
+        spec = _spec_of(webhook, secret=None)
+        return webhook.id, WebhookOptions(
+            events=tuple(spec.events),
+            projects=tuple(spec.project_names_filter),
+            envs=tuple(spec.environment_types_filter),
+            description=spec.description,
+            kind=spec.kind,
+            enabled=spec.enabled,
+            mode=hook.mode if hook else None,
+        )
+
+    async def edit(self, caller: Caller, reference: str, options: WebhookOptions) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        webhook = await _find(api, organization, reference)
+        hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
+        if hook is None and webhook.target_secret_set:
+            raise UserError(
+                f"Webhook `{short_id(webhook.id)}` was not made by this bot and has a secret the bot does "
+                "not know: Qovery would drop it on an edit. Change it in the Qovery console instead."
+            )
+        if options.mode is not None and hook is None:
+            raise UserError("`--mode` applies only to the webhooks this bot made for a channel.")
+        current = _spec_of(webhook, secret=hook.secret if hook else None)
+        changes = {
+            field: value
+            for field, value in {
+                "events": options.events and list(options.events),
+                "project_names_filter": None if options.projects is None else list(options.projects),
+                "environment_types_filter": None if options.envs is None else list(options.envs),
+                "description": options.description,
+                "kind": options.kind,
+                "enabled": options.enabled,
+            }.items()
+            if value is not None
+        }
+        updated = await api.edit_webhook(organization, webhook.id, current.model_copy(update=changes))
+        if hook is not None and options.mode is not None:
+            await self._hooks.set_mode(hook.id, options.mode)
+            hook = replace(hook, mode=options.mode)
+        return webhook_message(":white_check_mark: Webhook updated.", updated, hook, self._config.public_url)
+
+    async def set_enabled(self, caller: Caller, reference: str, enabled: bool) -> Message:
+        return await self.edit(caller, reference, WebhookOptions(enabled=enabled))
+
+    async def confirm_delete(self, caller: Caller, reference: str) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        webhook = await _find(api, organization, reference)
+        hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
+        return delete_confirmation(webhook, hook, self._config.public_url)
+
+    async def delete(self, caller: Caller, webhook_id: str) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        gone = ""
+        try:
+            await api.delete_webhook(organization, webhook_id)
+        except QoveryNotFound:
+            gone = " (Qovery had already deleted it)"
+        hook = (await self._own_hooks(caller.team_id)).get(webhook_id)
+        if hook is not None:
+            await self._hooks.revoke(hook.id)
+        where = f": <#{hook.channel_id}> gets no more deployment messages from it" if hook else ""
+        return plain(f":wastebasket: Webhook `{short_id(webhook_id)}` deleted{gone}{where}.")
+
+    async def unsubscribe(self, caller: Caller) -> Message:
+        api, organization = await self._access.qovery(caller.team_id)
+        hooks = {
+            webhook_id: hook
+            for webhook_id, hook in (await self._own_hooks(caller.team_id)).items()
+            if hook.channel_id == caller.channel_id
+        }
+        webhooks = [w for w in await api.list_webhooks(organization) if w.id in hooks]
+        return unsubscribe_message(webhooks, hooks, self._config.public_url)
+
+    async def _own_hooks(self, team_id: str) -> dict[str, Hook]:
+        """The workspace's live hooks, by the id of their webhook at Qovery."""
+        return {hook.webhook_id: hook for hook in await self._hooks.of_team(team_id) if hook.webhook_id}
+
+
+async def _find(api: QoveryApi, organization: str, reference: str) -> Webhook:
+    """The webhook a full id or a unique prefix names."""
+    if len(reference) == _FULL_ID_LENGTH:
+        try:
+            return await api.get_webhook(organization, reference)
+        except QoveryNotFound:
+            raise UserError(f"The organization has no webhook `{reference}`.") from None
+    matches = [w for w in await api.list_webhooks(organization) if w.id.lower().startswith(reference)]
+    if not matches:
+        raise UserError(f"No webhook of the organization has an id starting with `{reference}`.")
+    if len(matches) > 1:
+        candidates = ", ".join(f"`{w.id}`" for w in matches[:10])
+        raise UserError(
+            f"`{reference}` starts the ids of several webhooks: {candidates}. Give more characters."
+        )
+    return matches[0]
+
+
+def _spec_of(webhook: Webhook, secret: str | None) -> WebhookSpec:
+    """The webhook as a full request body, as a PUT must send it."""
+    try:
+        return WebhookSpec(
+            kind=webhook.kind,  # type: ignore[arg-type]  # checked by pydantic below
+            target_url=webhook.target_url,
+            target_secret=secret,
+            description=webhook.description,
+            enabled=webhook.enabled,
+            events=webhook.events,  # type: ignore[arg-type]
+            project_names_filter=webhook.project_names_filter,
+            environment_types_filter=webhook.environment_types_filter,  # type: ignore[arg-type]
+        )
+    except ValidationError:
+        raise UserError(
+            f"Webhook `{short_id(webhook.id)}` uses a kind, event or environment type this bot does not "
+            "know: change it in the Qovery console."
+        ) from None
