@@ -6,10 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from starlette.applications import Starlette
 
 from adapters.crypto import SecretBox
 from adapters.metrics import Metrics
+from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
 from adapters.settings import Settings
 from adapters.slack import SlackServices, build_bolt_app
@@ -36,11 +38,12 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, qovery_timeout: httpx.Timeout = QOVERY_TIMEOUT) -> Starlette:
     config = bot_config(settings)
     engine = create_engine(settings.database_url)
     box = SecretBox(settings.secret_key.get_secret_value())
-    qovery_http = new_http_client(settings.qovery_api_url)  # the one pool to Qovery, for every token
+    # The one pool to Qovery, for every token.
+    qovery_http = new_http_client(settings.qovery_api_url, timeout=qovery_timeout)
 
     def qovery(token: str) -> QoveryApi:
         return QoveryClient(qovery_http, token)

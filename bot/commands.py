@@ -17,6 +17,7 @@ from bot.qovery import EnvironmentType, WebhookEvent, WebhookKind
 from bot.subscriptions import DisplayMode
 
 __all__ = [
+    "ALL_EVENTS",
     "OPTIONS",
     "SUBCOMMANDS",
     "WEBHOOK_ACTIONS",

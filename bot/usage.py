@@ -58,7 +58,10 @@ def help_message(command: str) -> Message:
             section(f"*Commands*\n{commands}"),
             section(f"*Options of create, edit and subscribe*\n{options}"),
             section(f"*Examples*\n{examples}"),
-            context("`<id>` is a webhook's full id or the first 6 or more characters of it."),
+            context(
+                "`<id>` is a webhook's full id or the first 6 or more characters of it. "
+                "Options take `--name value` or `--name=value`; an empty value clears a filter."
+            ),
         ],
     }
 

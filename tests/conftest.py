@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
 from tests.fakes.app_server import RunningApp, serve
-from tests.fakes.qovery_api import FakeQovery
+from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
 
 # CI points this at the machine's PostgreSQL; on a laptop without one, the PostgreSQL cases skip.
@@ -48,8 +50,17 @@ def qovery() -> Iterator[FakeQovery]:
 
 
 @pytest.fixture
-def settings(slack: FakeSlack, tmp_path: Path) -> Settings:
-    return make_settings(slack, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+def acme(qovery: FakeQovery) -> Acme:
+    """The organization Acme at the fake Qovery, with an admin and a viewer token."""
+    return qovery.seed()
+
+
+@pytest.fixture
+def settings(slack: FakeSlack, qovery: FakeQovery, tmp_path: Path) -> Settings:
+    """No Qovery token of its own: the workspace must `connect` first."""
+    return make_settings(
+        slack, qovery_api_url=qovery.url, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    )
 
 
 def make_settings(slack: FakeSlack, **overrides: Any) -> Settings:
@@ -66,6 +77,14 @@ def make_settings(slack: FakeSlack, **overrides: Any) -> Settings:
 @pytest.fixture
 def app(settings: Settings, slack: FakeSlack) -> Iterator[RunningApp]:
     with serve(settings, slack) as running:
+        yield running
+
+
+@pytest.fixture
+def acme_app(settings: Settings, slack: FakeSlack, acme: Acme) -> Iterator[RunningApp]:
+    """The bot with QOVERY_API_TOKEN set to Acme's admin token, answering Qovery's calls within 2 s."""
+    configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
+    with serve(configured, slack, qovery_timeout=httpx.Timeout(2.0)) as running:
         yield running
 
 

@@ -6,11 +6,13 @@ server runs, as it does in production. Stopping runs the lifespan's shutdown.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -18,8 +20,8 @@ from starlette.applications import Starlette
 
 from adapters.bootstrap import create_app
 from adapters.settings import Settings
-from tests.fakes.signing import SlackSigner, slash_command_body
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.signing import SlackSigner, interactivity_body, slash_command_body
+from tests.fakes.slack_api import ADMIN, CHANNEL, TEAM_ID, FakeSlack
 
 __all__ = ["RunningApp", "serve"]
 
@@ -32,6 +34,72 @@ class RunningApp:
         self.slack = slack
         self.http = httpx.Client(base_url=url, timeout=10)
         self.signer = SlackSigner(settings.slack_signing_secret.get_secret_value())
+        self._replies = itertools.count(1)
+
+    def post_signed(self, body: str) -> httpx.Response:
+        return self.http.post("/slack/events", content=body, headers=self.signer.headers(body))
+
+    def ask(
+        self, text: str, *, user_id: str = ADMIN, channel_id: str = CHANNEL, **fields: str
+    ) -> dict[str, Any]:
+        """Type `/qovery <text>` and return what the bot answers through the response_url."""
+        name = f"reply-{next(self._replies)}"
+        ack = self.command(text, response_url=name, user_id=user_id, channel_id=channel_id, **fields)
+        assert ack.status_code == 200, ack.text
+        assert not ack.content, f"expected a bare acknowledgement, got {ack.text}"
+        return self.reply(name)
+
+    def reply(self, name: str, timeout: float = 15.0) -> dict[str, Any]:
+        """The first message posted to the response_url called `name`."""
+        return self.slack.wait_until(lambda c: c.path == f"/response/{name}", timeout)[0].args
+
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user_id: str = ADMIN,
+        channel_id: str = CHANNEL,
+        channel_name: str = "deploys",
+    ) -> dict[str, Any]:
+        """Press a button of the bot's message; returns what the bot answers through the response_url."""
+        name = f"reply-{next(self._replies)}"
+        payload = _interaction("block_actions", user_id) | {
+            "container": {"type": "message", "is_ephemeral": True},
+            "channel": {"id": channel_id, "name": channel_name},
+            "response_url": self.slack.response_url(name),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1.2",
+                }
+            ],
+        }
+        response = self.post_signed(interactivity_body(payload))
+        assert response.status_code == 200, response.text
+        return self.reply(name)
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any], *, user_id: str = ADMIN) -> httpx.Response:
+        """Submit a modal the bot opened, with `values` by block id (a string, or a list to tick)."""
+        state: dict[str, Any] = {}
+        for block in view["blocks"]:
+            if block["type"] != "input" or block["block_id"] not in values:
+                continue
+            element, chosen = block["element"], values[block["block_id"]]
+            if element["type"] == "plain_text_input":
+                entry: dict[str, Any] = {"type": "plain_text_input", "value": chosen}
+            elif element["type"] == "checkboxes":
+                entry = {"type": "checkboxes", "selected_options": [{"value": v} for v in chosen]}
+            else:  # radio_buttons, static_select
+                entry = {"type": element["type"], "selected_option": {"value": chosen}}
+            state[block["block_id"]] = {element["action_id"]: entry}
+        payload = _interaction("view_submission", user_id) | {
+            "view": {**view, "id": "V0FORM", "team_id": TEAM_ID, "state": {"values": state}},
+        }
+        return self.post_signed(interactivity_body(payload))
 
     def command(self, text: str, *, response_url: str = "cmd", **fields: str) -> httpx.Response:
         """Post `/qovery <text>` as Slack would, signed; `response_url` names the fake's reply box."""
@@ -44,9 +112,21 @@ class RunningApp:
         return self.http.post("/slack/events", content=body, headers=self.signer.headers(body))
 
 
+def _interaction(kind: str, user_id: str) -> dict[str, Any]:
+    """What every interactivity payload from Slack carries."""
+    return {
+        "type": kind,
+        "team": {"id": TEAM_ID, "domain": "acme"},
+        "user": {"id": user_id, "team_id": TEAM_ID},
+        "api_app_id": "A0QOVERY1",
+        "token": "deprecated-verification-token",
+        "trigger_id": "1.2.3",
+    }
+
+
 @contextmanager
-def serve(settings: Settings, slack: FakeSlack) -> Iterator[RunningApp]:
-    app = create_app(settings)
+def serve(settings: Settings, slack: FakeSlack, **app_options: Any) -> Iterator[RunningApp]:
+    app = create_app(settings, **app_options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

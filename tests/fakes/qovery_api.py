@@ -74,6 +74,14 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """What a token may reach: Qovery's API tokens belong to one organization, a few see several."""
+
+    organizations: tuple[str, ...]
+    role: str
+
+
+@dataclass(frozen=True)
 class Acme:
     """The ids of the seeded organization."""
 
@@ -124,7 +132,7 @@ class _Refusal(Exception):
 class FakeQovery:
     # When True, a SLACK-kind webhook must target Slack's own host, as Qovery may require.
     slack_kind_needs_slack_host: bool = False
-    tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> (organization id, role)
+    tokens: dict[str, Grant] = field(default_factory=dict)
     organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -166,9 +174,9 @@ class FakeQovery:
         self.organizations[org_id] = {"id": org_id, "created_at": _now(), "name": name, "plan": "TEAM_2025"}
         return org_id
 
-    def add_token(self, organization_id: str, role: str = "ADMIN") -> str:
+    def add_token(self, *organization_ids: str, role: str = "ADMIN") -> str:
         token = f"qov_{role.lower()}_{uuid.uuid4().hex}"
-        self.tokens[token] = (organization_id, role)
+        self.tokens[token] = Grant(organization_ids, role)
         return token
 
     def add_project(self, organization_id: str, name: str) -> str:
@@ -255,7 +263,7 @@ class FakeQovery:
         project = self.add_project(org, "billing")
         env = self.add_environment(project, "production", mode="PRODUCTION")
         services = (self.add_service(env, "api"), self.add_service(env, "db", "DATABASE"))
-        return Acme(org, self.add_token(org), project, env, services, self.add_token(org, "VIEWER"))
+        return Acme(org, self.add_token(org), project, env, services, self.add_token(org, role="VIEWER"))
 
     # -- scripting and reading ------------------------------------------------------------------------
 
@@ -431,52 +439,52 @@ class FakeQovery:
 
     # -- permissions ----------------------------------------------------------------------------------
 
-    def _grant(self, token: str | None) -> tuple[str, str]:
+    def _grant(self, token: str | None) -> Grant:
         if token is None or token not in self.tokens:
             raise _Refusal(401, "Invalid token")
         return self.tokens[token]
 
-    def _organization(self, grant: tuple[str, str], org: str, *, webhooks: bool = False) -> None:
+    def _organization(self, grant: Grant, org: str, *, webhooks: bool = False) -> None:
         # Qovery answers 403, not 404, for an organization the token cannot see.
-        if grant[0] != org or org not in self.organizations:
+        if org not in grant.organizations or org not in self.organizations:
             raise _Refusal(403, "Access denied to this organization")
-        if webhooks and grant[1] not in WEBHOOK_ROLES:
-            raise _Refusal(403, f"The {grant[1]} role may not manage webhooks")
+        if webhooks and grant.role not in WEBHOOK_ROLES:
+            raise _Refusal(403, f"The {grant.role} role may not manage webhooks")
 
-    def _webhook(self, grant: tuple[str, str], org: str, hook: str) -> dict[str, Any]:
+    def _webhook(self, grant: Grant, org: str, hook: str) -> dict[str, Any]:
         self._organization(grant, org, webhooks=True)
         webhook = self.webhooks.get(hook)
         if webhook is None or webhook["organization_id"] != org:
             raise _Refusal(404, f"Webhook {hook} not found")
         return webhook
 
-    def _environment(self, grant: tuple[str, str], env: str) -> dict[str, Any]:
+    def _environment(self, grant: Grant, env: str) -> dict[str, Any]:
         environment = self.environments.get(env)
-        if environment is None or environment["organization"]["id"] != grant[0]:
+        if environment is None or environment["organization"]["id"] not in grant.organizations:
             raise _Refusal(403, "Access denied to this environment")
         return environment
 
     # -- operations, by operationId -------------------------------------------------------------------
 
-    def _op_listOrganization(self, grant: tuple[str, str], _: Any) -> Response:
-        return _json(200, {"results": [self.organizations[grant[0]]]})
+    def _op_listOrganization(self, grant: Grant, _: Any) -> Response:
+        return _json(200, {"results": [self.organizations[org] for org in grant.organizations]})
 
-    def _op_listOrganizationWebHooks(self, grant: tuple[str, str], _: Any, org: str) -> Response:
+    def _op_listOrganizationWebHooks(self, grant: Grant, _: Any, org: str) -> Response:
         self._organization(grant, org, webhooks=True)
         found = [w for w in self.webhooks.values() if w["organization_id"] == org]
         return _json(200, {"results": [_public(w) for w in found]})
 
-    def _op_createOrganizationWebhook(self, grant: tuple[str, str], body: Any, org: str) -> Response:
+    def _op_createOrganizationWebhook(self, grant: Grant, body: Any, org: str) -> Response:
         self._organization(grant, org, webhooks=True)
         self._check_webhook_body(body)
         webhook_id = self.add_webhook(org)
         self.webhooks[webhook_id] |= {"enabled": False, **_writable(body)}
         return _json(201, _public(self.webhooks[webhook_id]))
 
-    def _op_getOrganizationWebhook(self, grant: tuple[str, str], _: Any, org: str, hook: str) -> Response:
+    def _op_getOrganizationWebhook(self, grant: Grant, _: Any, org: str, hook: str) -> Response:
         return _json(200, _public(self._webhook(grant, org, hook)))
 
-    def _op_editOrganizationWebhook(self, grant: tuple[str, str], body: Any, org: str, hook: str) -> Response:
+    def _op_editOrganizationWebhook(self, grant: Grant, body: Any, org: str, hook: str) -> Response:
         webhook = self._webhook(grant, org, hook)
         self._check_webhook_body(body)
         # A full replace: what the body leaves out is gone, the secret included.
@@ -485,40 +493,40 @@ class FakeQovery:
         webhook |= kept | {"enabled": False, **_writable(body), "updated_at": _now()}
         return _json(200, _public(webhook))
 
-    def _op_deleteOrganizationWebhook(self, grant: tuple[str, str], _: Any, org: str, hook: str) -> Response:
+    def _op_deleteOrganizationWebhook(self, grant: Grant, _: Any, org: str, hook: str) -> Response:
         self._webhook(grant, org, hook)
         del self.webhooks[hook]
         return Response(status=204)
 
-    def _op_listWebhookEvent(self, grant: tuple[str, str], _: Any, org: str, hook: str) -> Response:
+    def _op_listWebhookEvent(self, grant: Grant, _: Any, org: str, hook: str) -> Response:
         self._webhook(grant, org, hook)
         return _json(200, {"results": self.webhook_events.get(hook, [])})
 
-    def _op_listProject(self, grant: tuple[str, str], _: Any, org: str) -> Response:
+    def _op_listProject(self, grant: Grant, _: Any, org: str) -> Response:
         self._organization(grant, org)
         found = [p for p in self.projects.values() if p["organization"]["id"] == org]
         return _json(200, {"results": found})
 
-    def _op_listEnvironment(self, grant: tuple[str, str], _: Any, project: str) -> Response:
+    def _op_listEnvironment(self, grant: Grant, _: Any, project: str) -> Response:
         found = self.projects.get(project)
-        if found is None or found["organization"]["id"] != grant[0]:
+        if found is None or found["organization"]["id"] not in grant.organizations:
             raise _Refusal(403, "Access denied to this project")
         return _json(
             200, {"results": [e for e in self.environments.values() if e["project"]["id"] == project]}
         )
 
-    def _op_getEnvironment(self, grant: tuple[str, str], _: Any, env: str) -> Response:
+    def _op_getEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
         return _json(200, self._environment(grant, env))
 
-    def _op_getEnvironmentStatus(self, grant: tuple[str, str], _: Any, env: str) -> Response:
+    def _op_getEnvironmentStatus(self, grant: Grant, _: Any, env: str) -> Response:
         self._environment(grant, env)
         return _json(200, self.statuses[env])
 
-    def _op_listServicesByEnvironmentId(self, grant: tuple[str, str], _: Any, env: str) -> Response:
+    def _op_listServicesByEnvironmentId(self, grant: Grant, _: Any, env: str) -> Response:
         self._environment(grant, env)
         return _json(200, {"results": self.services[env]})
 
-    def _op_redeployEnvironment(self, grant: tuple[str, str], _: Any, env: str) -> Response:
+    def _op_redeployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
         self._environment(grant, env)
         status = self.statuses[env]
         if status["state"] in RUNNING_STATES:
@@ -526,7 +534,7 @@ class FakeQovery:
         status |= {"state": "DEPLOYMENT_QUEUED", "last_deployment_id": f"{env}-{_id()[:8]}"}
         return _json(202, status)
 
-    def _op_cancelEnvironmentDeployment(self, grant: tuple[str, str], body: Any, env: str) -> Response:
+    def _op_cancelEnvironmentDeployment(self, grant: Grant, body: Any, env: str) -> Response:
         self._environment(grant, env)
         status = self.statuses[env]
         if status["state"] not in RUNNING_STATES - {"CANCELING"}:

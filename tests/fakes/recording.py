@@ -33,11 +33,17 @@ class CallLog(Generic[C]):
 
     def wait_for(self, name: str, count: int = 1, timeout: float = 10.0) -> list[C]:
         """The calls to `name` once there are at least `count`; fails the test after `timeout`."""
+        return self.wait_until(lambda call: self._name_of(call) == name, timeout, count)
+
+    def wait_until(self, matches: Callable[[C], bool], timeout: float = 10.0, count: int = 1) -> list[C]:
+        """The calls that `matches` once there are at least `count`; fails the test after `timeout`."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while len(found := [c for c in self._calls if self._name_of(c) == name]) < count:
+            while len(found := [c for c in self._calls if matches(c)]) < count:
                 if (left := deadline - time.monotonic()) <= 0:
-                    raise AssertionError(f"expected {count} call(s) to {name}, got {len(found)}")
+                    raise AssertionError(
+                        f"expected {count} matching call(s), got {len(found)}: {self._calls}"
+                    )
                 self._changed.wait(left)
             return found
 

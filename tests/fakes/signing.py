@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import TEAM_ID
+from tests.fakes.slack_api import CHANNEL, MEMBER, TEAM_ID
 
 __all__ = ["SlackSigner", "interactivity_body", "slash_command_body"]
 
@@ -35,8 +35,8 @@ def slash_command_body(
     *,
     command: str = "/qovery",
     response_url: str,
-    user_id: str = "U0MEMBER1",
-    channel_id: str = "C0DEPLOYS",
+    user_id: str = MEMBER,
+    channel_id: str = CHANNEL,
     channel_name: str = "deploys",
     team_id: str = TEAM_ID,
 ) -> str:

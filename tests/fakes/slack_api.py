@@ -24,10 +24,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.recording import CallLog, FaultQueue
 
-__all__ = ["RESPONSE_URL", "TEAM_ID", "FakeSlack", "Fault", "SlackCall"]
+__all__ = ["ADMIN", "CHANNEL", "MEMBER", "RESPONSE_URL", "TEAM_ID", "FakeSlack", "Fault", "SlackCall"]
 
 TEAM_ID = "T0TEAM001"
 BOT_USER_ID = "U0BOT0001"
+ADMIN = "U0ADMIN01"  # a workspace admin, as users.info tells
+MEMBER = "U0MEMBER1"  # a plain member
+CHANNEL = "C0DEPLOYS"  # the channel where commands are typed, #deploys
 RESPONSE_URL = "response_url"  # the `method` recorded for a post to a response_url
 
 
@@ -37,6 +40,11 @@ class SlackCall:
     args: dict[str, Any]  # the form fields or JSON body, as the bot sent them
     token: str | None
     path: str
+
+    def view(self) -> dict[str, Any]:
+        """The view a views.open or views.update call carried (as JSON, or as a form field)."""
+        view = self.args["view"]
+        return json.loads(view) if isinstance(view, str) else dict(view)
 
 
 @dataclass
@@ -54,7 +62,7 @@ class Fault:
 class FakeSlack:
     tokens: set[str] = field(default_factory=lambda: {"xoxb-test-token"})
     # users.info answers: user id -> the `user` object; unknown ids are plain members.
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=lambda: {ADMIN: {"is_admin": True}})
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
     log: CallLog[SlackCall] = field(default_factory=lambda: CallLog(lambda call: call.method))
     _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
@@ -130,6 +138,9 @@ class FakeSlack:
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
         return self.log.wait_for(method, count, timeout)
+
+    def wait_until(self, matches: Callable[[SlackCall], bool], timeout: float = 10.0) -> list[SlackCall]:
+        return self.log.wait_until(matches, timeout)
 
     # -- serving ----------------------------------------------------------------------------------------
 
