@@ -7,18 +7,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 
 from adapters.crypto import SecretBox
 from adapters.metrics import Metrics
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
+from adapters.queue import SqlCards, SqlDeliveryQueue
 from adapters.settings import Settings
 from adapters.slack import SlackServices, build_bolt_app
+from adapters.slack_poster import TokenFor, WebApiPoster
 from adapters.store import SqlHooks, SqlWorkspaces, create_engine, migrate
 from adapters.web import create_web_app
+from adapters.worker import Workers
 from bot.access import Access, BotConfig
 from bot.connection import Connection
+from bot.courier import Courier, Pace
+from bot.delivery_log import DeliveryLog
+from bot.deployment_actions import DeploymentActions
+from bot.intake import Intake
+from bot.lookups import Lookups
 from bot.qovery import QoveryApi
 from bot.webhooks import WebhookCommands
 
@@ -38,7 +47,28 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-def create_app(settings: Settings, *, qovery_timeout: httpx.Timeout = QOVERY_TIMEOUT) -> Starlette:
+def _bot_tokens(settings: Settings, bolt: AsyncApp) -> TokenFor:
+    """Where the courier finds a workspace's bot token: the one configured, or its installation."""
+
+    async def token_for(team_id: str) -> str:
+        if settings.slack_bot_token is not None:
+            return settings.slack_bot_token.get_secret_value()
+        store = bolt.installation_store
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id) if store else None
+        if bot is None or not bot.bot_token:
+            raise LookupError(f"no installation for workspace {team_id}")
+        return str(bot.bot_token)
+
+    return token_for
+
+
+def create_app(
+    settings: Settings,
+    *,
+    qovery_timeout: httpx.Timeout = QOVERY_TIMEOUT,
+    pace: Pace | None = None,
+    workers: int = 4,
+) -> Starlette:
     config = bot_config(settings)
     engine = create_engine(settings.database_url)
     box = SecretBox(settings.secret_key.get_secret_value())
@@ -49,25 +79,50 @@ def create_app(settings: Settings, *, qovery_timeout: httpx.Timeout = QOVERY_TIM
         return QoveryClient(qovery_http, token)
 
     workspaces, hooks = SqlWorkspaces(engine, box), SqlHooks(engine, box)
+    queue = SqlDeliveryQueue(engine, hooks)
     access = Access(config, workspaces, qovery)
+    metrics = Metrics()
     services = SlackServices(
         access=access,
         webhooks=WebhookCommands(config, access, hooks),
         connection=Connection(access, workspaces, qovery, box, settings.slash_command),
+        delivery_log=DeliveryLog(queue),
+        deployment_actions=DeploymentActions(access, settings.slash_command),
     )
     bolt = build_bolt_app(settings, services)
-    metrics = Metrics()
+    poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
+    courier = Courier(
+        queue,
+        SqlCards(engine),
+        poster,
+        Lookups(access),
+        pace or Pace(),
+        on_outcome=lambda outcome, delivery, now: metrics.delivery_outcome(
+            outcome, delivery.received_at, now
+        ),
+    )
+    pool = Workers(courier, count=workers)
+
+    def stored(kind: str) -> None:
+        metrics.deliveries_received.labels(kind).inc()
+        pool.wake()
+
+    intake = Intake(hooks, queue, stored)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await migrate(engine)
         log.info("database ready at the latest schema revision")
+        pool.start()
         try:
             yield
         finally:
+            await pool.stop()
             await qovery_http.aclose()
             await engine.dispose()
 
-    app = create_web_app(bolt=bolt, engine=engine, metrics=metrics, lifespan=lifespan)
+    app = create_web_app(
+        bolt=bolt, engine=engine, intake=intake, metrics=metrics, queue_depth=queue.depth, lifespan=lifespan
+    )
     app.state.engine = engine  # for tests and operators' tooling, never for request handlers
     return app

@@ -8,8 +8,16 @@ never by raw path, so hook ids do not become label values.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "MetricsMiddleware"]
@@ -31,6 +39,39 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+
+        self.deliveries_received = Counter(
+            "qovery_slack_deliveries_received",
+            "Deliveries from Qovery stored, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.deliveries_refused = Counter(
+            "qovery_slack_deliveries_refused",
+            "Deliveries refused, by answer",
+            ["answer"],
+            registry=self.registry,
+        )
+        self.deliveries_outcomes = Counter(
+            "qovery_slack_deliveries",
+            "Delivery attempts by outcome: posted, retried, failed",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.delivery_latency = Histogram(
+            "qovery_slack_delivery_seconds",
+            "Time from receiving a delivery to posting it in Slack",
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "qovery_slack_queue_depth", "Deliveries waiting to be posted", registry=self.registry
+        )
+
+    def delivery_outcome(self, outcome: str, received_at: datetime, now: datetime) -> None:
+        self.deliveries_outcomes.labels(outcome).inc()
+        if outcome == "posted":
+            self.delivery_latency.observe(max(0.0, (now - received_at).total_seconds()))
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

@@ -21,6 +21,7 @@ from adapters.manifest import BOT_SCOPES
 from adapters.settings import Settings
 from bot.access import Access, Caller, UserError
 from bot.blocks import Message
+from bot.cards import CANCEL_ACTION, OPEN_ACTION, REDEPLOY_ACTION, ButtonValue
 from bot.commands import (
     CommandError,
     Connect,
@@ -30,13 +31,15 @@ from bot.commands import (
     EditWebhook,
     Help,
     ListWebhooks,
-    NotYetAvailable,
     SetEnabled,
+    ShowDeliveries,
     ShowWebhook,
     Unsubscribe,
     parse,
 )
 from bot.connection import ChooseOrganization, Connection
+from bot.delivery_log import REPLAY_ACTION, DeliveryLog
+from bot.deployment_actions import DeploymentActions
 from bot.modals import (
     CONNECT_FORM,
     ORGANIZATION_FORM,
@@ -52,7 +55,7 @@ from bot.modals import (
     webhook_form,
 )
 from bot.qovery import QoveryError
-from bot.usage import error_message, help_message, not_yet_available_message
+from bot.usage import error_message, help_message
 from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands, answer, explain
 
@@ -71,6 +74,8 @@ class SlackServices:
     access: Access
     webhooks: WebhookCommands
     connection: Connection
+    delivery_log: DeliveryLog
+    deployment_actions: DeploymentActions
 
 
 class RoleCache:
@@ -153,6 +158,10 @@ class Listeners:
         app.action(DELETE_ACTION)(self.on_delete)
         app.action(UNSUBSCRIBE_ACTION)(self.on_delete)
         app.action(KEEP_ACTION)(self.on_keep)
+        app.action(REPLAY_ACTION)(self.on_replay)
+        app.action(REDEPLOY_ACTION)(self.on_deployment_action)
+        app.action(CANCEL_ACTION)(self.on_deployment_action)
+        app.action(OPEN_ACTION)(self.on_open)
         app.view_submission(WEBHOOK_FORM)(self.on_webhook_form)
         app.view_submission(CONNECT_FORM)(self.on_connect_form)
         app.view_submission(ORGANIZATION_FORM)(self.on_organization_form)
@@ -197,9 +206,6 @@ class Listeners:
             case Help():
                 await ack(**help_message(self._command))
                 return
-            case NotYetAvailable(subcommand):
-                await ack(**not_yet_available_message(self._command, subcommand))
-                return
             case Connect():
                 await ack()
                 await client.views_open(trigger_id=command["trigger_id"], view=connect_form(metadata))
@@ -232,6 +238,8 @@ class Listeners:
                 work, change = (lambda: webhooks.confirm_delete(caller, reference)), True
             case Unsubscribe():
                 work, change = (lambda: webhooks.unsubscribe(caller)), True
+            case ShowDeliveries():
+                work, change = (lambda: self._services.delivery_log.recent(caller)), False
         await respond(**await self._answer(caller, client, work, change=change))
 
     async def _open_edit_form(
@@ -276,6 +284,48 @@ class Listeners:
     async def on_keep(self, ack: AsyncAck, respond: AsyncRespond) -> None:
         await ack()
         await respond(**plain("Nothing was deleted."), replace_original=True)
+
+    async def on_replay(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        caller = _body_caller(body)
+        replay = self._services.delivery_log.replay
+        message = await self._answer(
+            caller, client, lambda: replay(caller, int(action["value"])), change=True
+        )
+        await respond(**message, replace_original=False)
+
+    async def on_deployment_action(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        caller = _body_caller(body)
+        directory = SlackDirectory(client, caller.team_id, self._roles)
+        if not await self._services.access.may_change(caller, directory):
+            refusal = await self._services.access.who_may(caller.team_id, "redeploy or cancel deployments")
+            await respond(text=refusal, replace_original=False)
+            return
+        value = ButtonValue.load(action["value"])
+        actions = self._services.deployment_actions
+        act = actions.redeploy if action["action_id"] == REDEPLOY_ACTION else actions.cancel
+        outcome = await act(caller, value)
+        # The outcome goes in the card's thread, where everyone following the deployment sees it.
+        card_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+        await client.chat_postMessage(channel=caller.channel_id, thread_ts=card_ts, text=outcome)
+
+    async def on_open(self, ack: AsyncAck) -> None:
+        await ack()  # a link button: Slack opens the URL, the bot only has to answer
 
     # -- modals ---------------------------------------------------------------------------------------
 

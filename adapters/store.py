@@ -15,7 +15,23 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, DateTime, MetaData, Row, String, Table, event, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -26,8 +42,11 @@ __all__ = [
     "MIGRATIONS",
     "SqlHooks",
     "SqlWorkspaces",
+    "cards",
+    "channels",
     "create_engine",
     "current_revision",
+    "deliveries",
     "head_revision",
     "hooks",
     "metadata",
@@ -70,6 +89,58 @@ hooks = Table(
     Column("created_by", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+
+# Every delivery Qovery made to a hook, stored before it is acknowledged, and its fate.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hook_id", String(64), nullable=False),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("dedup_key", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("summary", String(200), nullable=False, server_default=""),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("reason", String(500)),
+    Column("posted_at", DateTime(timezone=True)),
+    Column("message_ts", String(32)),
+    UniqueConstraint("hook_id", "dedup_key", name="uq_deliveries_hook_dedup"),
+    Index("ix_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_deliveries_channel", "team_id", "channel_id", "id"),
+)
+
+# The message that shows a deployment in a hook's channel, so later events update it.
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hook_id", String(64), nullable=False),
+    Column("deployment_key", String(200), nullable=False),
+    Column("message_ts", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("deployment", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_cards_hook_key", "hook_id", "deployment_key"),
+)
+
+# Per channel: when it may get its next message (Slack's rate limit) and whether a post is under way.
+channels = Table(
+    "channels",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("next_post_at", DateTime(timezone=True)),
+    Column("busy_until", DateTime(timezone=True)),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -16,17 +16,57 @@ from starlette.routing import Route
 
 from adapters.metrics import CONTENT_TYPE_LATEST, Metrics, MetricsMiddleware
 from adapters.store import ping
+from bot.intake import MAX_BODY_BYTES, TOO_LARGE, Intake
 
 __all__ = ["create_web_app"]
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+SECRET_HEADERS = ("Qovery-Secret", "Qovery-Signature")  # Qovery's docs name the first, its OpenAPI the second
 
 
-def create_web_app(*, bolt: AsyncApp, engine: AsyncEngine, metrics: Metrics, lifespan: Lifespan) -> Starlette:
+class _TooLarge(Exception):
+    pass
+
+
+async def _body(request: Request) -> bytes:
+    """The body, refused past MAX_BODY_BYTES before it is all read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_web_app(
+    *,
+    bolt: AsyncApp,
+    engine: AsyncEngine,
+    intake: Intake,
+    metrics: Metrics,
+    queue_depth: Callable[[], Awaitable[int]],
+    lifespan: Lifespan,
+) -> Starlette:
     slack = AsyncSlackRequestHandler(bolt)
 
     async def slack_requests(request: Request) -> Response:
         return await slack.handle(request)
+
+    async def qovery_delivery(request: Request) -> Response:
+        secret = next((request.headers[h] for h in SECRET_HEADERS if h in request.headers), None)
+        try:
+            raw = await _body(request)
+        except _TooLarge:
+            answer = TOO_LARGE
+        else:
+            answer = await intake.receive(request.path_params["hook_id"], secret, raw)
+        if answer.status != 200:
+            metrics.deliveries_refused.labels(answer.text).inc()
+        return PlainTextResponse(answer.text, status_code=answer.status)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -37,10 +77,13 @@ def create_web_app(*, bolt: AsyncApp, engine: AsyncEngine, metrics: Metrics, lif
         return PlainTextResponse("the database does not answer", status_code=503)
 
     async def metrics_text(_: Request) -> Response:
+        if await ping(engine):
+            metrics.queue_depth.set(await queue_depth())
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     routes = [
         Route("/slack/events", slack_requests, methods=["POST"]),
+        Route("/qovery/hooks/{hook_id}", qovery_delivery, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),

@@ -83,11 +83,11 @@ class Access:
         if not await self.may_change(caller, directory):
             raise UserError(await self.who_may(caller.team_id))
 
-    async def who_may(self, team_id: str) -> str:
+    async def who_may(self, team_id: str, action: str = "change webhooks or the Qovery connection") -> str:
         people = ["workspace admins and owners"]
         people += [f"<@{user}>" for user in sorted(self._config.admin_user_ids)]
         workspace = await self._workspaces.get(team_id)
         if workspace is not None and workspace.connected_by:
             people.append(f"<@{workspace.connected_by}> (who connected the Qovery token)")
         listed = ", ".join(people[:-1]) + " and " + people[-1] if len(people) > 1 else people[0]
-        return f"Sorry, only {listed} may change webhooks or the Qovery connection."
+        return f"Sorry, only {listed} may {action}."

@@ -30,8 +30,8 @@ __all__ = [
     "EditWebhook",
     "Help",
     "ListWebhooks",
-    "NotYetAvailable",
     "SetEnabled",
+    "ShowDeliveries",
     "ShowWebhook",
     "Unsubscribe",
     "WebhookOptions",
@@ -134,10 +134,8 @@ class Unsubscribe:
 
 
 @dataclass(frozen=True)
-class NotYetAvailable:
-    """A subcommand of the specification that this version does not carry out yet."""
-
-    subcommand: str
+class ShowDeliveries:
+    """This channel's last deliveries, as the bot saw them."""
 
 
 Command = (
@@ -151,7 +149,7 @@ Command = (
     | SetEnabled
     | DeleteWebhook
     | Unsubscribe
-    | NotYetAvailable
+    | ShowDeliveries
 )
 
 
@@ -177,7 +175,8 @@ def parse(text: str) -> Command:
         case "webhook":
             return _webhook(rest)
         case "deliveries":
-            return NotYetAvailable(subcommand)
+            _no_more(subcommand, rest)
+            return ShowDeliveries()
     raise CommandError(f"Unknown subcommand `{words[0]}`.", word=words[0], accepted=SUBCOMMANDS)
 
 

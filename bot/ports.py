@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
+from bot.events import Deployment
 from bot.subscriptions import DisplayMode, Hook, Workspace
 
-__all__ = ["Directory", "Hooks", "Sealer", "Workspaces"]
+__all__ = [
+    "Card",
+    "Cards",
+    "Delivery",
+    "DeliveryQueue",
+    "DeliveryRecord",
+    "Directory",
+    "Hooks",
+    "Sealer",
+    "SlackFailure",
+    "SlackPoster",
+    "Workspaces",
+]
 
 
 class Workspaces(Protocol):
@@ -47,3 +62,108 @@ class Sealer(Protocol):
     def seal(self, plaintext: str, context: str) -> str: ...
 
     def open(self, token: str, context: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery taken from the queue to be posted."""
+
+    id: int
+    hook: Hook
+    kind: str  # STANDARD or SLACK
+    body: dict[str, Any]
+    received_at: datetime
+    attempts: int  # failed attempts so far
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """A delivery as `/qovery deliveries` lists it."""
+
+    id: int
+    received_at: datetime
+    state: str  # queued, posting, posted, retrying, failed, skipped
+    summary: str
+    attempts: int
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Card:
+    """The message that shows one deployment in one channel."""
+
+    hook_id: str
+    key: str
+    ts: str
+    deployment: Deployment
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    id: int | None = None
+
+
+class DeliveryQueue(Protocol):
+    """Deliveries, stored durably before Qovery is answered, taken one channel at a time."""
+
+    async def add(
+        self, hook: Hook, kind: str, body: str, dedup_key: str, summary: str, now: datetime
+    ) -> bool:
+        """Store a delivery; False when it is a duplicate of one already stored."""
+        ...
+
+    async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
+        """The oldest delivery that is due, of a channel that is free and past its rate limit."""
+        ...
+
+    async def posted(
+        self, delivery_id: int, ts: str | None, state: str, reason: str | None, channel_free_at: datetime
+    ) -> None: ...
+
+    async def retry(
+        self,
+        delivery_id: int,
+        reason: str,
+        not_before: datetime,
+        channel_free_at: datetime,
+        *,
+        count_attempt: bool,
+    ) -> None: ...
+
+    async def failed(self, delivery_id: int, reason: str, channel_free_at: datetime) -> None: ...
+
+    async def recent(self, team_id: str, channel_id: str | None, limit: int) -> list[DeliveryRecord]: ...
+
+    async def replay(self, delivery_id: int, team_id: str | None) -> bool:
+        """Queue a failed delivery again; False when there is no such failed delivery (in that workspace)."""
+        ...
+
+    async def depth(self) -> int:
+        """How many deliveries wait to be posted."""
+        ...
+
+
+class Cards(Protocol):
+    async def latest(self, hook_id: str, key: str) -> Card | None: ...
+
+    async def save(self, card: Card, now: datetime) -> None:
+        """Insert a card (id None) or update it."""
+        ...
+
+
+class SlackFailure(Exception):
+    """Slack did not take a message. `permanent`: retrying cannot help; `retry_after`: Slack's wait."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class SlackPoster(Protocol):
+    async def post(
+        self, team_id: str, channel_id: str, message: dict[str, Any], thread_ts: str | None = None
+    ) -> str:
+        """Post a message; its ts. Raises `SlackFailure`."""
+        ...
+
+    async def update(self, team_id: str, channel_id: str, ts: str, message: dict[str, Any]) -> None: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks import Message, context, escape, header, section
 from bot.commands import CommandError
 
-__all__ = ["error_message", "help_message", "not_yet_available_message", "usage_line"]
+__all__ = ["error_message", "help_message", "usage_line"]
 
 # (arguments, what it does) for each subcommand, in the specification's order.
 _SUBCOMMANDS = (
@@ -72,9 +72,4 @@ def error_message(command: str, error: CommandError) -> Message:
         lines.append("Accepted: " + ", ".join(f"`{word}`" for word in error.accepted))
     lines.append(usage_line(command))
     text = "\n".join(lines)
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-
-
-def not_yet_available_message(command: str, subcommand: str) -> Message:
-    text = f"`{command} {subcommand}` is not available in this version of the bot yet."
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

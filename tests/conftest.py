@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
+from bot.courier import Pace
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
@@ -23,6 +24,8 @@ from tests.fakes.slack_api import FakeSlack
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 SIGNING_SECRET = "test-signing-secret-8f1c2b"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+# Slack's pace of one message a second per channel, but retries after a 5xx come in tens of milliseconds.
+QUICK_RETRIES = Pace(backoff_seconds=0.05)
 
 
 @pytest.fixture(autouse=True)
@@ -81,10 +84,11 @@ def app(settings: Settings, slack: FakeSlack) -> Iterator[RunningApp]:
 
 
 @pytest.fixture
-def acme_app(settings: Settings, slack: FakeSlack, acme: Acme) -> Iterator[RunningApp]:
+def acme_app(settings: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme) -> Iterator[RunningApp]:
     """The bot with QOVERY_API_TOKEN set to Acme's admin token, answering Qovery's calls within 2 s."""
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
-    with serve(configured, slack, qovery_timeout=httpx.Timeout(2.0)) as running:
+    with serve(configured, slack, qovery_timeout=httpx.Timeout(2.0), pace=QUICK_RETRIES) as running:
+        qovery.redirects[configured.public_url] = running.url
         yield running
 
 

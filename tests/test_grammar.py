@@ -16,6 +16,7 @@ from bot.commands import (
     Help,
     ListWebhooks,
     SetEnabled,
+    ShowDeliveries,
     ShowWebhook,
     Unsubscribe,
     WebhookOptions,
@@ -42,6 +43,7 @@ def error_of(text: str) -> CommandError:
         ("connect", Connect()),
         ("DISCONNECT", Disconnect()),
         ("unsubscribe", Unsubscribe()),
+        ("deliveries", ShowDeliveries()),
         ("webhook list", ListWebhooks()),
         (f"webhook show {ID}", ShowWebhook(ID)),
         ("webhook show 3F2A9C", ShowWebhook("3f2a9c")),
@@ -151,6 +153,7 @@ def test_a_wrong_word_is_named_with_the_accepted_ones(
         ("webhook show 3f2a9c extra", "`webhook show` takes no arguments, but got `extra`"),
         ("webhook list all", "`webhook list` takes no arguments, but got `all`"),
         ("webhook", "`webhook` needs an action"),
+        ("deliveries all", "`deliveries` takes no arguments, but got `all`"),
         ("webhook create --description 'half", "could not be read"),
     ],
 )

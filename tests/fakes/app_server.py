@@ -53,7 +53,11 @@ class RunningApp:
         """The first message posted to the response_url called `name`."""
         return self.slack.wait_until(lambda c: c.path == f"/response/{name}", timeout)[0].args
 
-    def click(
+    def click(self, action_id: str, value: str, **where: str) -> dict[str, Any]:
+        """Press a button of the bot's message; returns what the bot answers through the response_url."""
+        return self.reply(self.press(action_id, value, **where))
+
+    def press(
         self,
         action_id: str,
         value: str,
@@ -61,26 +65,26 @@ class RunningApp:
         user_id: str = ADMIN,
         channel_id: str = CHANNEL,
         channel_name: str = "deploys",
-    ) -> dict[str, Any]:
-        """Press a button of the bot's message; returns what the bot answers through the response_url."""
+        message_ts: str | None = None,
+    ) -> str:
+        """Press a button; the name of the response_url the bot may answer through."""
         name = f"reply-{next(self._replies)}"
+        container: dict[str, Any] = {
+            "type": "message",
+            "channel_id": channel_id,
+            "is_ephemeral": not message_ts,
+        }
+        if message_ts:
+            container["message_ts"] = message_ts
         payload = _interaction("block_actions", user_id) | {
-            "container": {"type": "message", "is_ephemeral": True},
+            "container": container,
             "channel": {"id": channel_id, "name": channel_name},
             "response_url": self.slack.response_url(name),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "b1",
-                    "value": value,
-                    "type": "button",
-                    "action_ts": "1.2",
-                }
-            ],
+            "actions": [{"action_id": action_id, "block_id": "b1", "value": value, "type": "button"}],
         }
         response = self.post_signed(interactivity_body(payload))
         assert response.status_code == 200, response.text
-        return self.reply(name)
+        return name
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user_id: str = ADMIN) -> httpx.Response:
         """Submit a modal the bot opened, with `values` by block id (a string, or a list to tick)."""

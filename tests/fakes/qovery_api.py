@@ -140,6 +140,8 @@ class FakeQovery:
     services: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # environment id -> services
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> webhook, with its secret
     webhook_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # delivery log
+    # Base URLs rewritten on delivery: the bot's PUBLIC_URL -> where the test app really listens.
+    redirects: dict[str, str] = field(default_factory=dict)
     log: CallLog[QoveryCall] = field(default_factory=lambda: CallLog(lambda call: call.operation))
     spec_violations: list[str] = field(default_factory=list)
     _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
@@ -306,7 +308,11 @@ class FakeQovery:
         headers = {"Content-Type": "application/json"}
         if webhook.get("target_secret"):
             headers[secret_header] = webhook["target_secret"]
-        response = httpx.post(webhook["target_url"], content=json.dumps(body), headers=headers, timeout=10)
+        url = webhook["target_url"]
+        for public, real in self.redirects.items():
+            if url.startswith(public + "/"):
+                url = real + url.removeprefix(public)
+        response = httpx.post(url, content=json.dumps(body), headers=headers, timeout=10)
         self.webhook_events[webhook_id].insert(
             0,
             {

@@ -40,6 +40,8 @@ class SlackCall:
     args: dict[str, Any]  # the form fields or JSON body, as the bot sent them
     token: str | None
     path: str
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
+    answer: dict[str, Any] = field(default_factory=dict, compare=False)  # what the fake answered, once it did
 
     def view(self) -> dict[str, Any]:
         """The view a views.open or views.update call carried (as JSON, or as a form field)."""
@@ -139,8 +141,10 @@ class FakeSlack:
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
         return self.log.wait_for(method, count, timeout)
 
-    def wait_until(self, matches: Callable[[SlackCall], bool], timeout: float = 10.0) -> list[SlackCall]:
-        return self.log.wait_until(matches, timeout)
+    def wait_until(
+        self, matches: Callable[[SlackCall], bool], timeout: float = 10.0, count: int = 1
+    ) -> list[SlackCall]:
+        return self.log.wait_until(matches, timeout, count)
 
     # -- serving ----------------------------------------------------------------------------------------
 
@@ -159,7 +163,8 @@ class FakeSlack:
             _send(request, 404, {"ok": False, "error": "not_found"})
             return
         token = _bearer(request.headers.get("Authorization")) or args.get("token")
-        self.log.record(SlackCall(method=method, args=args, token=token, path=path))
+        call = SlackCall(method=method, args=args, token=token, path=path)
+        self.log.record(call)
         fault = self._faults.take(method)
 
         if fault is not None and fault.delay:
@@ -176,7 +181,9 @@ class FakeSlack:
             _send(request, 200, {"ok": False, "error": "not_authed" if token is None else "invalid_auth"})
             return
         answer = self._answers().get(method)
-        _send(request, 200, answer(args) if answer else {"ok": False, "error": "unknown_method"})
+        body = answer(args) if answer else {"ok": False, "error": "unknown_method"}
+        call.answer.update(body)
+        _send(request, 200, body)
 
     def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {

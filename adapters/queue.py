@@ -1,0 +1,277 @@
+"""The delivery queue and the deployment cards, on the database (`bot.ports.DeliveryQueue`, `Cards`).
+
+Claims are safe across replicas: a channel is taken by a conditional UPDATE that only one transaction
+can win (PostgreSQL re-checks the condition after the row lock; SQLite has one writer), and candidates
+are read with `FOR UPDATE SKIP LOCKED` where the database has it, so replicas do not queue on each other.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.store import SqlHooks, cards, channels, deliveries
+from bot.events import deployment_from_json, deployment_to_json
+from bot.ports import Card, Delivery, DeliveryRecord
+from bot.subscriptions import Hook
+
+__all__ = ["SqlCards", "SqlDeliveryQueue"]
+
+WAITING = ("queued", "retrying")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored here is UTC.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _insert_ignoring_duplicates(connection: AsyncConnection, table: Any, values: dict[str, Any]) -> Any:
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return connection.execute(dialect_insert(table).values(values).on_conflict_do_nothing())
+
+
+class SqlDeliveryQueue:
+    def __init__(self, engine: AsyncEngine, hooks: SqlHooks) -> None:
+        self._engine = engine
+        self._hooks = hooks
+
+    async def add(
+        self, hook: Hook, kind: str, body: str, dedup_key: str, summary: str, now: datetime
+    ) -> bool:
+        values = {
+            "hook_id": hook.id,
+            "team_id": hook.team_id,
+            "channel_id": hook.channel_id,
+            "kind": kind,
+            "dedup_key": dedup_key,
+            "body": body,
+            "summary": summary,
+            "received_at": now,
+            "state": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        async with self._engine.begin() as connection:
+            result = await _insert_ignoring_duplicates(connection, deliveries, values)
+        return bool(result.rowcount)
+
+    async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
+        lease = now + timedelta(seconds=lease_seconds)
+        due = or_(
+            and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
+            and_(deliveries.c.state == "posting", deliveries.c.claimed_until <= now),  # its claimer died
+        )
+        channel_free = and_(
+            or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= now),
+            or_(channels.c.busy_until.is_(None), channels.c.busy_until <= now),
+        )
+        joined = deliveries.outerjoin(
+            channels,
+            and_(
+                channels.c.team_id == deliveries.c.team_id, channels.c.channel_id == deliveries.c.channel_id
+            ),
+        )
+        candidates = (
+            select(deliveries.c.id, deliveries.c.team_id, deliveries.c.channel_id)
+            .select_from(joined)
+            .where(due, or_(channels.c.channel_id.is_(None), channel_free))
+            .order_by(deliveries.c.id)
+            .limit(20)
+            .with_for_update(of=deliveries, skip_locked=True)
+        )
+        async with self._engine.begin() as connection:
+            tried: set[tuple[str, str]] = set()
+            for row in (await connection.execute(candidates)).all():
+                channel = (row.team_id, row.channel_id)
+                if channel in tried:
+                    continue
+                tried.add(channel)
+                if await self._take_channel(connection, *channel, now, lease):
+                    # The channel's oldest due delivery, so that a deployment's events keep their order.
+                    return await self._take_delivery(connection, row.id, lease)
+        return None
+
+    async def _take_channel(
+        self, connection: AsyncConnection, team_id: str, channel_id: str, now: datetime, lease: datetime
+    ) -> bool:
+        await _insert_ignoring_duplicates(
+            connection, channels, {"team_id": team_id, "channel_id": channel_id}
+        )
+        taken = await connection.execute(
+            update(channels)
+            .where(
+                channels.c.team_id == team_id,
+                channels.c.channel_id == channel_id,
+                or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= now),
+                or_(channels.c.busy_until.is_(None), channels.c.busy_until <= now),
+            )
+            .values(busy_until=lease)
+        )
+        return bool(taken.rowcount)
+
+    async def _take_delivery(
+        self, connection: AsyncConnection, delivery_id: int, lease: datetime
+    ) -> Delivery | None:
+        await connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(state="posting", claimed_until=lease)
+        )
+        row = (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))).one()
+        hook = await self._hooks.get(row.hook_id)
+        if hook is None:
+            return None
+        return Delivery(
+            id=row.id,
+            hook=hook,
+            kind=row.kind,
+            body=json.loads(row.body),
+            received_at=_aware(row.received_at) or row.received_at,
+            attempts=row.attempts,
+        )
+
+    async def _finish(self, delivery_id: int, channel_free_at: datetime, **values: Any) -> None:
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery_id)
+                    .values(claimed_until=None, **values)
+                    .returning(deliveries.c.team_id, deliveries.c.channel_id)
+                )
+            ).one()
+            await connection.execute(
+                update(channels)
+                .where(channels.c.team_id == row.team_id, channels.c.channel_id == row.channel_id)
+                .values(busy_until=None, next_post_at=channel_free_at)
+            )
+
+    async def posted(
+        self, delivery_id: int, ts: str | None, state: str, reason: str | None, channel_free_at: datetime
+    ) -> None:
+        now = datetime.now(UTC)
+        await self._finish(
+            delivery_id, channel_free_at, state=state, message_ts=ts, reason=reason, posted_at=now
+        )
+
+    async def retry(
+        self,
+        delivery_id: int,
+        reason: str,
+        not_before: datetime,
+        channel_free_at: datetime,
+        *,
+        count_attempt: bool,
+    ) -> None:
+        attempts = deliveries.c.attempts + (1 if count_attempt else 0)
+        await self._finish(
+            delivery_id,
+            channel_free_at,
+            state="retrying",
+            reason=reason[:500],
+            attempts=attempts,
+            next_attempt_at=not_before,
+        )
+
+    async def failed(self, delivery_id: int, reason: str, channel_free_at: datetime) -> None:
+        await self._finish(
+            delivery_id,
+            channel_free_at,
+            state="failed",
+            reason=reason[:500],
+            attempts=deliveries.c.attempts + 1,
+        )
+
+    async def recent(self, team_id: str, channel_id: str | None, limit: int) -> list[DeliveryRecord]:
+        query = select(deliveries).where(deliveries.c.team_id == team_id)
+        if channel_id is not None:
+            query = query.where(deliveries.c.channel_id == channel_id)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query.order_by(deliveries.c.id.desc()).limit(limit))).all()
+        return [_record(row) for row in rows]
+
+    async def failed_ones(self, limit: int) -> list[DeliveryRecord]:
+        """Every workspace's failed deliveries, newest first: for operators."""
+        query = select(deliveries).where(deliveries.c.state == "failed").order_by(deliveries.c.id.desc())
+        async with self._engine.connect() as connection:
+            return [_record(row) for row in (await connection.execute(query.limit(limit))).all()]
+
+    async def replay(self, delivery_id: int, team_id: str | None) -> bool:
+        query = update(deliveries).where(deliveries.c.id == delivery_id, deliveries.c.state == "failed")
+        if team_id is not None:
+            query = query.where(deliveries.c.team_id == team_id)
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                query.values(state="queued", attempts=0, next_attempt_at=now, reason=None, claimed_until=None)
+            )
+        return bool(result.rowcount)
+
+    async def depth(self) -> int:
+        query = (
+            select(func.count()).select_from(deliveries).where(deliveries.c.state.in_((*WAITING, "posting")))
+        )
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+
+def _record(row: Any) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row.id,
+        received_at=_aware(row.received_at) or row.received_at,
+        state=row.state,
+        summary=row.summary,
+        attempts=row.attempts,
+        reason=row.reason,
+    )
+
+
+class SqlCards:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def latest(self, hook_id: str, key: str) -> Card | None:
+        query = (
+            select(cards)
+            .where(cards.c.hook_id == hook_id, cards.c.deployment_key == key)
+            .order_by(cards.c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        return Card(
+            hook_id=row.hook_id,
+            key=row.deployment_key,
+            ts=row.message_ts,
+            deployment=deployment_from_json(json.loads(row.deployment)),
+            started_at=_aware(row.started_at),
+            finished_at=_aware(row.finished_at),
+            id=row.id,
+        )
+
+    async def save(self, card: Card, now: datetime) -> None:
+        values = {
+            "hook_id": card.hook_id,
+            "deployment_key": card.key,
+            "message_ts": card.ts,
+            "status": card.deployment.status.value,
+            "deployment": json.dumps(deployment_to_json(card.deployment)),
+            "started_at": card.started_at,
+            "finished_at": card.finished_at,
+            "updated_at": now,
+        }
+        async with self._engine.begin() as connection:
+            if card.id is None:
+                await connection.execute(cards.insert().values(values))
+            else:
+                await connection.execute(update(cards).where(cards.c.id == card.id).values(values))

@@ -1,0 +1,172 @@
+"""Posting stored deliveries: one card per deployment, Slack's limits respected, nothing lost.
+
+`Courier.run_one()` takes the next due delivery (the queue gives one channel at a time, past its rate
+limit), posts or updates its card, and records the outcome: posted, or retried later (Slack's
+`Retry-After`, or a backoff with jitter after a 5xx or a lost connection, a bounded number of times),
+or failed with the reason when retrying cannot help.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.cards import render_card, sanitize_slack_body
+from bot.events import Deployment, DeploymentStatus, read_slack_body, read_standard_body
+from bot.lookups import Lookups
+from bot.ports import Card, Cards, Delivery, DeliveryQueue, SlackFailure, SlackPoster
+from bot.subscriptions import DisplayMode, utcnow
+
+__all__ = ["Courier", "Pace"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast the courier goes: Slack allows about one message a second per channel."""
+
+    per_channel_seconds: float = 1.0
+    max_attempts: int = 8
+    backoff_seconds: float = 2.0
+    backoff_cap_seconds: float = 300.0
+    lease_seconds: float = 60.0  # a claim not finished by then (a crashed replica) is taken again
+
+    def backoff(self, attempt: int) -> float:
+        # Full jitter, so that a recovering Slack is not hit by every retry at once.
+        return random.uniform(0, min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** (attempt - 1)))  # noqa: S311
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ts: str | None
+    state: str = "posted"  # or "skipped": nothing to post, on purpose
+    reason: str | None = None
+
+
+class Courier:
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        cards: Cards,
+        poster: SlackPoster,
+        lookups: Lookups,
+        pace: Pace = Pace(),
+        clock: Callable[[], datetime] = utcnow,
+        on_outcome: Callable[[str, Delivery, datetime], None] = lambda *_: None,
+    ) -> None:
+        self._queue = queue
+        self._cards = cards
+        self._poster = poster
+        self._lookups = lookups
+        self._pace = pace
+        self._clock = clock
+        self._on_outcome = on_outcome  # metrics: "posted", "retried", "failed"
+
+    async def run_one(self) -> bool:
+        """Post the next due delivery; False when none is due."""
+        now = self._clock()
+        delivery = await self._queue.claim(now, self._pace.lease_seconds)
+        if delivery is None:
+            return False
+        try:
+            outcome = await self.deliver(delivery)
+        except SlackFailure as failure:
+            await self._failed_attempt(delivery, failure)
+        except Exception:
+            # A bug of ours must not lose the delivery: it is retried like a Slack outage, and logged.
+            log.exception("posting delivery %s failed", delivery.id)
+            await self._failed_attempt(delivery, SlackFailure("the bot failed to post it; see its log"))
+        else:
+            free_at = self._clock() + timedelta(seconds=self._pace.per_channel_seconds if outcome.ts else 0)
+            await self._queue.posted(delivery.id, outcome.ts, outcome.state, outcome.reason, free_at)
+            self._on_outcome("posted", delivery, self._clock())
+        return True
+
+    async def _failed_attempt(self, delivery: Delivery, failure: SlackFailure) -> None:
+        now = self._clock()
+        pause = timedelta(seconds=self._pace.per_channel_seconds)
+        if failure.permanent:
+            await self._queue.failed(delivery.id, failure.reason, now + pause)
+            self._on_outcome("failed", delivery, now)
+        elif failure.retry_after is not None:
+            # Rate limited: the whole channel waits, and the wait is not the delivery's fault.
+            wait = now + timedelta(seconds=failure.retry_after)
+            await self._queue.retry(delivery.id, failure.reason, wait, wait, count_attempt=False)
+            self._on_outcome("retried", delivery, now)
+        elif delivery.attempts + 1 >= self._pace.max_attempts:
+            reason = f"gave up after {delivery.attempts + 1} attempts: {failure.reason}"
+            await self._queue.failed(delivery.id, reason, now + pause)
+            self._on_outcome("failed", delivery, now)
+        else:
+            later = now + timedelta(seconds=self._pace.backoff(delivery.attempts + 1))
+            await self._queue.retry(delivery.id, failure.reason, later, now + pause, count_attempt=True)
+            self._on_outcome("retried", delivery, now)
+
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        hook = delivery.hook
+        if delivery.kind == "STANDARD":
+            deployment = read_standard_body(delivery.body)
+            if deployment is None:
+                event = str(delivery.body.get("event_type"))[:80]
+                text = f"Qovery sent an event this bot does not know yet: `{event}`."
+                return Outcome(await self._poster.post(hook.team_id, hook.channel_id, {"text": text}))
+        else:
+            deployment = read_slack_body(delivery.body)
+            if deployment is None:
+                return Outcome(await self._post_as_it_came(delivery))
+        return await self._show(delivery, deployment)
+
+    async def _post_as_it_came(self, delivery: Delivery) -> str:
+        hook = delivery.hook
+        message = sanitize_slack_body(delivery.body)
+        try:
+            return await self._poster.post(hook.team_id, hook.channel_id, message)
+        except SlackFailure as failure:
+            if not failure.permanent or (not message.get("blocks") and not message.get("attachments")):
+                raise
+            # Slack refused its blocks: the words alone still go out, rather than nothing.
+            return await self._poster.post(hook.team_id, hook.channel_id, {"text": message["text"]})
+
+    async def _show(self, delivery: Delivery, deployment: Deployment) -> Outcome:
+        hook, now = delivery.hook, self._clock()
+        key = deployment.key
+        card = await self._cards.latest(hook.id, key) if key else None
+        if card is not None and card.deployment.status.terminal and not deployment.status.terminal:
+            if _late(deployment, card):
+                return Outcome(None, "skipped", "arrived after the deployment had ended")
+            card = None  # the same environment deploys again: a new card
+        if card is not None:
+            deployment = deployment.merged_with(card.deployment)
+        deployment = await self._lookups.complete(hook.team_id, deployment)
+
+        started_at = card.started_at if card else None
+        if deployment.status is DeploymentStatus.RUNNING:
+            started_at = started_at or deployment.at or delivery.received_at
+        finished_at = (deployment.at or delivery.received_at) if deployment.status.terminal else None
+        message = render_card(deployment, started_at=started_at, finished_at=finished_at)
+
+        if card is None or hook.mode is DisplayMode.POST:
+            ts = await self._poster.post(hook.team_id, hook.channel_id, message)
+        elif hook.mode is DisplayMode.THREAD:
+            await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=card.ts)
+            ts = card.ts
+        else:
+            await self._poster.update(hook.team_id, hook.channel_id, card.ts, message)
+            ts = card.ts
+        if key:
+            saved = Card(hook.id, key, ts, deployment, started_at, finished_at, card.id if card else None)
+            await self._cards.save(saved, now)
+        return Outcome(ts)
+
+
+def _late(deployment: Deployment, card: Card) -> bool:
+    """A start that belongs to a deployment already ended, not to a new one."""
+    if (deployment.key or "").startswith("deployment:"):
+        return True  # the same deployment id: its start cannot come after its end
+    if deployment.at is None or card.finished_at is None:
+        return False
+    return deployment.at <= card.finished_at

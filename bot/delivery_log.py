@@ -1,0 +1,55 @@
+"""`/qovery deliveries`: what became of the deliveries to this channel, and replaying failed ones."""
+
+from __future__ import annotations
+
+from bot.access import Caller
+from bot.blocks import Block, Message, context, escape, section, slack_date
+from bot.ports import DeliveryQueue
+from bot.webhook_views import plain
+
+__all__ = ["REPLAY_ACTION", "DeliveryLog"]
+
+REPLAY_ACTION = "delivery_replay"
+SHOWN = 20
+_STATE_WORDS = {
+    "queued": ":hourglass_flowing_sand: received",
+    "posting": ":outbox_tray: posting",
+    "posted": ":white_check_mark: posted",
+    "skipped": ":fast_forward: not posted",
+    "retrying": ":repeat: retrying",
+    "failed": ":x: failed",
+}
+
+
+class DeliveryLog:
+    def __init__(self, queue: DeliveryQueue) -> None:
+        self._queue = queue
+
+    async def recent(self, caller: Caller) -> Message:
+        records = await self._queue.recent(caller.team_id, caller.channel_id, SHOWN)
+        if not records:
+            return plain("Qovery has delivered nothing to this channel yet.")
+        blocks: list[Block] = [section(f"*The last {len(records)} deliveries to this channel*")]
+        for record in records:
+            state = _STATE_WORDS.get(record.state, record.state)
+            line = f"{slack_date(record.received_at)}  {escape(record.summary)}  {state}"
+            if record.reason:
+                line += f" ({escape(record.reason)})"
+            if record.attempts and record.state != "posted":
+                line += f", {record.attempts} attempt{'s' if record.attempts > 1 else ''}"
+            block = section(line)
+            if record.state == "failed":
+                block["accessory"] = {
+                    "type": "button",
+                    "action_id": REPLAY_ACTION,
+                    "text": {"type": "plain_text", "text": "Replay"},
+                    "value": str(record.id),
+                }
+            blocks.append(block)
+        blocks.append(context("Failed deliveries can be replayed; they are posted again, in order."))
+        return {"response_type": "ephemeral", "text": "The last deliveries to this channel", "blocks": blocks}
+
+    async def replay(self, caller: Caller, delivery_id: int) -> Message:
+        if await self._queue.replay(delivery_id, caller.team_id):
+            return plain(":repeat: Queued again: it is posted in a moment.")
+        return plain("That delivery is not waiting for a replay any more.")

@@ -1,0 +1,399 @@
+"""Deliveries, end to end: the fake Qovery posts to a hook the bot made, the fake Slack receives the cards."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from adapters.settings import Settings
+from tests.fakes.app_server import RunningApp, serve
+from tests.fakes.qovery_api import Acme, FakeQovery
+from tests.fakes.slack_api import CHANNEL, MEMBER, FakeSlack, SlackCall
+
+OTHER_CHANNEL = "C0OTHER01"
+
+
+def subscribe(app: RunningApp, qovery: FakeQovery, options: str = "", channel_id: str = CHANNEL) -> str:
+    """Subscribe a channel through the slash command; the webhook's id at Qovery."""
+    before = set(qovery.webhooks)
+    app.ask(f"subscribe --events all {options}".strip(), channel_id=channel_id)
+    [webhook_id] = set(qovery.webhooks) - before
+    return webhook_id
+
+
+def hook_url(app: RunningApp, qovery: FakeQovery, webhook_id: str) -> str:
+    return app.url + qovery.webhooks[webhook_id]["target_url"].removeprefix(app.settings.public_url)
+
+
+def cards(slack: FakeSlack, count: int, channel: str = CHANNEL) -> list[SlackCall]:
+    """The first `count` messages posted to the channel itself (not in a thread)."""
+    found = slack.wait_until(
+        lambda c: (
+            c.method == "chat.postMessage"
+            and c.args.get("channel") == channel
+            and not c.args.get("thread_ts")
+        ),
+        count=count,
+    )
+    return found[:count]
+
+
+def drained(app: RunningApp, timeout: float = 15.0) -> None:
+    """Wait until no delivery waits to be posted, as the bot's own metric tells."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        depth = re.search(r"^qovery_slack_queue_depth (\S+)$", app.http.get("/metrics").text, re.MULTILINE)
+        if depth and float(depth.group(1)) == 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("deliveries still queued")
+
+
+def shown(call: SlackCall) -> str:
+    return json.dumps(call.args, ensure_ascii=False)
+
+
+@pytest.fixture
+def subscribed(acme_app: RunningApp, qovery: FakeQovery) -> str:
+    """A SLACK-kind webhook (the default): Qovery sends Slack messages, tied by their console links."""
+    return subscribe(acme_app, qovery)
+
+
+@pytest.fixture
+def standard(acme_app: RunningApp, qovery: FakeQovery) -> str:
+    """A STANDARD-kind webhook: Qovery sends JSON events, tied by their deployment ids."""
+    return subscribe(acme_app, qovery, "--kind standard")
+
+
+# -- the endpoint's answers ------------------------------------------------------------------------------
+
+
+def test_answers_like_a_slack_incoming_webhook(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    secret = qovery.webhooks[subscribed]["target_secret"]
+    body = qovery.standard_body("DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+
+    def post(content: str, **headers: str) -> tuple[int, str]:
+        response = httpx.post(url, content=content, headers=headers)
+        return response.status_code, response.text
+
+    assert post(json.dumps(body), **{"Qovery-Secret": secret}) == (200, "ok")
+    assert post(json.dumps(body | {"payload_id": "another"}), **{"Qovery-Signature": secret}) == (200, "ok")
+    assert post(json.dumps(body), **{"Qovery-Secret": "wrong"}) == (403, "invalid_token")
+    assert post(json.dumps(body)) == (403, "invalid_token")  # a deployment event must carry the secret
+    assert post("not json", **{"Qovery-Secret": secret}) == (400, "invalid_payload")
+    assert post(json.dumps({"hello": "world"}), **{"Qovery-Secret": secret}) == (400, "invalid_payload")
+    assert post("[1, 2]", **{"Qovery-Secret": secret}) == (400, "invalid_payload")
+    assert post(json.dumps({"text": "Deployed"})) == (200, "ok")  # a SLACK body may come without it
+    unknown = acme_app.url + "/qovery/hooks/no-such-hook"
+    answer = httpx.post(unknown, content=json.dumps(body), headers={"Qovery-Secret": secret})
+    assert (answer.status_code, answer.text) == (404, "no_service")
+
+
+def test_a_body_over_one_mebibyte_is_refused(
+    acme_app: RunningApp, qovery: FakeQovery, subscribed: str
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    assert httpx.post(url, content=json.dumps({"text": "x" * (1024 * 1024)})).status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while reading
+        yield b'{"text": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    refused = httpx.post(url, content=chunks())
+    assert (refused.status_code, refused.text) == (413, "payload_too_large")
+
+
+def test_a_deleted_webhooks_hook_answers_404(
+    acme_app: RunningApp, qovery: FakeQovery, subscribed: str
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    acme_app.ask(f"webhook delete {subscribed[:8]}")
+    acme_app.click("webhook_delete", subscribed)
+    response = httpx.post(url, content=json.dumps({"text": "Deployed"}))
+    assert (response.status_code, response.text) == (404, "no_service")
+
+
+def test_a_duplicate_is_posted_once(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    secret = qovery.webhooks[subscribed]["target_secret"]
+    event = json.dumps(qovery.standard_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id))
+    message = json.dumps({"text": "Deployed billing"})
+    for _ in range(3):
+        assert httpx.post(url, content=event, headers={"Qovery-Secret": secret}).text == "ok"
+        assert httpx.post(url, content=message).text == "ok"
+    drained(acme_app)
+    assert len(acme_app.slack.calls_to("chat.postMessage")) == 2
+
+
+# -- one card per deployment -----------------------------------------------------------------------------
+
+
+def test_started_then_successful_is_one_post_and_one_update_with_the_duration(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    qovery.deliver(subscribed, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    [started] = cards(acme_app.slack, 1)
+    assert started.args["text"] == "Deployment started: billing / production (Acme)"
+    qovery.deliver(subscribed, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id)
+    [update] = acme_app.slack.wait_for("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == (CHANNEL, started.answer["ts"])
+    assert update.args["text"] == "Deployment successful: billing / production (Acme)"
+    assert re.search(r"successful after \d+ s", shown(update))  # the duration, from STARTED to the end
+    drained(acme_app)
+    assert len(acme_app.slack.calls_to("chat.postMessage")) == 1
+
+
+def test_thread_mode_replies_in_the_cards_thread(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    webhook_id = subscribe(acme_app, qovery, "--mode thread")
+    qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    qovery.deliver(webhook_id, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    card, reply = acme_app.slack.wait_for("chat.postMessage", 2)
+    assert reply.args["thread_ts"] == card.answer["ts"]
+    assert reply.args["text"].startswith("Deployment failed")
+    assert acme_app.slack.calls_to("chat.update") == []
+
+
+def test_post_mode_posts_each_event(acme_app: RunningApp, qovery: FakeQovery, acme: Acme) -> None:
+    webhook_id = subscribe(acme_app, qovery, "--mode post")
+    qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    qovery.deliver(webhook_id, "DEPLOYMENT_CANCELLED", environment_id=acme.environment_id)
+    first, second = cards(acme_app.slack, 2)
+    assert first.args["text"].startswith("Deployment started")
+    assert second.args["text"].startswith("Deployment cancelled")
+    assert acme_app.slack.calls_to("chat.update") == []
+
+
+def test_a_terminal_event_first_gets_a_card_and_a_late_start_changes_nothing(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
+) -> None:
+    qovery.deliver(standard, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    [card] = cards(acme_app.slack, 1)
+    assert card.args["text"].startswith("Deployment failed")
+    qovery.deliver(standard, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    drained(acme_app)
+    assert acme_app.slack.calls_to("chat.update") == []
+    assert len(acme_app.slack.calls_to("chat.postMessage")) == 1
+    assert "not posted (arrived after the deployment had ended)" in json.dumps(acme_app.ask("deliveries"))
+
+
+def test_a_new_deployment_of_the_same_environment_gets_a_new_card(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
+) -> None:
+    for deployment in ("deployment-1", "deployment-2"):
+        for event in ("DEPLOYMENT_STARTED", "DEPLOYMENT_SUCCESSFUL"):
+            qovery.deliver(standard, event, environment_id=acme.environment_id, deployment_id=deployment)
+    first, second = cards(acme_app.slack, 2)
+    updates = acme_app.slack.wait_for("chat.update", 2)
+    assert [u.args["ts"] for u in updates] == [first.answer["ts"], second.answer["ts"]]
+
+
+# -- the cards -------------------------------------------------------------------------------------------
+
+
+def buttons(call: SlackCall) -> dict[str, dict[str, object]]:
+    [attachment] = call.args["attachments"]
+    actions = [b for b in attachment["blocks"] if b["type"] == "actions"]
+    return {e["text"]["text"]: e for block in actions for e in block["elements"]}
+
+
+def test_cards_carry_the_buttons_of_their_status(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
+) -> None:
+    for number, event in enumerate(("DEPLOYMENT_STARTED", "DEPLOYMENT_FAILURE", "DEPLOYMENT_CANCELLED")):
+        qovery.deliver(standard, event, environment_id=acme.environment_id, deployment_id=f"d{number}")
+    started, failed, cancelled = cards(acme_app.slack, 3)
+    console = (
+        f"https://console.qovery.com/organization/{acme.organization_id}/project/{acme.project_id}"
+        f"/environment/{acme.environment_id}/overview"
+    )
+    assert set(buttons(started)) == {"Open in Qovery", "Cancel deployment"}
+    assert set(buttons(failed)) == {"Open in Qovery", "Redeploy"}
+    assert set(buttons(cancelled)) == {"Open in Qovery", "Redeploy"}
+    assert buttons(failed)["Open in Qovery"]["url"] == console
+    assert "confirm" in buttons(failed)["Redeploy"]
+    colours = [c.args["attachments"][0]["color"] for c in (started, failed, cancelled)]
+    assert colours == ["#3b82f6", "#e01e5a", "#9e9ea6"]
+    assert "api, db" in shown(failed)  # the services deployed
+    assert "production (production)" in shown(failed)  # the environment and its type
+
+
+def test_redeploy_button_reaches_qovery_and_reports_in_the_thread(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    [card] = cards(acme_app.slack, 1)
+    redeploy = buttons(card)["Redeploy"]
+    acme_app.press(str(redeploy["action_id"]), str(redeploy["value"]), message_ts=card.answer["ts"])
+    [call] = qovery.wait_for("redeployEnvironment")
+    assert call.path == f"/environment/{acme.environment_id}/redeploy"
+    [reply] = acme_app.slack.wait_until(lambda c: c.method == "chat.postMessage" and c.args.get("thread_ts"))
+    assert reply.args["thread_ts"] == card.answer["ts"]
+    assert "asked Qovery to redeploy: deployment queued" in reply.args["text"]
+
+
+def test_members_may_not_press_redeploy(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    [card] = cards(acme_app.slack, 1)
+    redeploy = buttons(card)["Redeploy"]
+    name = acme_app.press(
+        str(redeploy["action_id"]), str(redeploy["value"]), user_id=MEMBER, message_ts=card.answer["ts"]
+    )
+    refusal = acme_app.reply(name)
+    assert "may redeploy or cancel deployments" in refusal["text"]
+    assert qovery.calls_to("redeployEnvironment") == []
+
+
+# -- SLACK bodies ----------------------------------------------------------------------------------------
+
+
+def test_every_shape_of_slack_body_is_posted(
+    acme_app: RunningApp, qovery: FakeQovery, subscribed: str
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    text_only = {"text": "Deployment of *billing* finished <!channel>"}
+    with_attachments = {
+        "attachments": [{"color": "danger", "fields": [{"title": "Status", "value": "weird", "short": True}]}]
+    }
+    with_blocks = {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "A *block* message"}}]}
+    for body in (text_only, with_attachments, with_blocks):
+        assert httpx.post(url, content=json.dumps(body)).text == "ok"
+    first, second, third = cards(acme_app.slack, 3)
+    assert first.args["text"] == "Deployment of *billing* finished @channel"  # no mass mention
+    assert second.args["attachments"] == with_attachments["attachments"]
+    assert third.args["blocks"] == with_blocks["blocks"]
+
+
+def test_a_slack_body_with_a_console_link_becomes_a_card(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    [card] = cards(acme_app.slack, 1)
+    assert card.args["text"] == "Deployment failed: billing / production (Acme)"
+    assert set(buttons(card)) == {"Open in Qovery", "Redeploy"}
+
+
+def test_blocks_slack_refuses_are_posted_as_words(
+    acme_app: RunningApp, qovery: FakeQovery, subscribed: str
+) -> None:
+    acme_app.slack.fail("chat.postMessage", error="invalid_blocks")
+    body = {"text": "Deployed billing", "blocks": [{"type": "no-such-block"}]}
+    assert httpx.post(hook_url(acme_app, qovery, subscribed), content=json.dumps(body)).text == "ok"
+    refused, words = acme_app.slack.wait_for("chat.postMessage", 2)
+    assert "blocks" in refused.args
+    assert words.args == {"channel": CHANNEL, "text": "Deployed billing"}
+
+
+# -- Slack's limits and failures -------------------------------------------------------------------------
+
+
+def test_a_rate_limit_waits_its_retry_after(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    acme_app.slack.fail("chat.postMessage", status=429, retry_after=2)
+    qovery.deliver(subscribed, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    limited, posted = acme_app.slack.wait_for("chat.postMessage", 2)
+    assert posted.at - limited.at >= 1.9  # Slack asked for 2 s
+    assert posted.answer["ok"] is True
+
+
+def test_server_errors_are_retried_then_posted(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    acme_app.slack.fail("chat.postMessage", status=503, times=2)
+    qovery.deliver(subscribed, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    attempts = acme_app.slack.wait_for("chat.postMessage", 3)
+    assert [a.answer.get("ok") for a in attempts[:2]] == [None, None]  # the two 503s
+    drained(acme_app)
+    assert "posted" in json.dumps(acme_app.ask("deliveries"))
+
+
+def test_a_permanent_error_is_recorded_not_retried_and_can_be_replayed(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    acme_app.slack.fail("chat.postMessage", error="channel_not_found")
+    qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    acme_app.slack.wait_for("chat.postMessage")
+    drained(acme_app)
+    time.sleep(0.5)  # a retry would have come by now
+    assert len(acme_app.slack.calls_to("chat.postMessage")) == 1
+    log = acme_app.ask("deliveries", user_id=MEMBER)
+    [failed] = [b for b in log["blocks"] if "accessory" in b]
+    assert "failed (channel_not_found)" in failed["text"]["text"]
+    assert failed["accessory"]["text"]["text"] == "Replay"
+    refused = acme_app.click(failed["accessory"]["action_id"], failed["accessory"]["value"], user_id=MEMBER)
+    assert "Sorry, only" in refused["text"]
+    replayed = acme_app.click(failed["accessory"]["action_id"], failed["accessory"]["value"])
+    assert "Queued again" in replayed["text"]
+    acme_app.slack.wait_for("chat.postMessage", 2)
+    drained(acme_app)
+    latest = acme_app.ask("deliveries")["blocks"][1]
+    assert ":white_check_mark: posted" in latest["text"]["text"]
+    assert "accessory" not in latest
+
+
+def test_giving_up_after_the_last_attempt(
+    slack: FakeSlack, qovery: FakeQovery, acme: Acme, settings: Settings
+) -> None:
+    from pydantic import SecretStr
+
+    from bot.courier import Pace
+
+    configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
+    with serve(configured, slack, pace=Pace(backoff_seconds=0.01, max_attempts=3)) as app:
+        qovery.redirects[configured.public_url] = app.url
+        webhook_id = subscribe(app, qovery)
+        slack.fail("chat.postMessage", status=500, times=None)
+        qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+        slack.wait_for("chat.postMessage", 3)
+        drained(app)
+        assert "gave up after 3 attempts: Slack answered HTTP 500" in json.dumps(app.ask("deliveries"))
+        assert len(slack.calls_to("chat.postMessage")) == 3
+
+
+def test_a_busy_channel_does_not_hold_up_another(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    other = subscribe(acme_app, qovery, channel_id=OTHER_CHANNEL)
+    for number in range(3):
+        body = {"text": f"burst {number}"}
+        httpx.post(hook_url(acme_app, qovery, subscribed), content=json.dumps(body))
+    httpx.post(hook_url(acme_app, qovery, other), content=json.dumps({"text": "elsewhere"}))
+    burst = cards(acme_app.slack, 3)
+    [elsewhere] = cards(acme_app.slack, 1, channel=OTHER_CHANNEL)
+    assert elsewhere.at < burst[2].at  # not queued behind the burst
+    assert [c.args["text"] for c in burst] == ["burst 0", "burst 1", "burst 2"]  # in order
+    gaps = [later.at - earlier.at for earlier, later in zip(burst, burst[1:], strict=False)]
+    assert min(gaps) >= 0.9  # about one message a second in a channel
+
+
+def test_a_delivery_stored_before_a_restart_is_posted_after_it(
+    slack: FakeSlack, qovery: FakeQovery, acme: Acme, settings: Settings
+) -> None:
+    from pydantic import SecretStr
+
+    configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
+    with serve(configured, slack, workers=0) as stopped_before_posting:  # it stores, but never posts
+        qovery.redirects[configured.public_url] = stopped_before_posting.url
+        webhook_id = subscribe(stopped_before_posting, qovery)
+        response = qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+        assert response.text == "ok"
+    assert slack.calls_to("chat.postMessage") == []
+    with serve(configured, slack):
+        [card] = cards(slack, 1)
+        assert card.args["text"].startswith("Deployment started")
