@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.settings import ManifestSettings, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from adapters.queue import SqlDeliveryQueue
 
 __all__ = ["main"]
 
@@ -25,10 +32,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "manifest", help="print the Slack app manifest with PUBLIC_URL and SLASH_COMMAND filled in"
     )
     manifest.add_argument("--public-url", help="the bot's public base URL (default: PUBLIC_URL)")
+    render = commands.add_parser(
+        "render", help="print the Block Kit JSON the bot would post for a delivery body"
+    )
+    render.add_argument("file", help="a file holding a body Qovery sends, or - for standard input")
+    listing = commands.add_parser("deliveries", help="list the latest deliveries of every workspace")
+    listing.add_argument("--failed", action="store_true", help="only the failed ones")
+    listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    replay = commands.add_parser("replay", help="queue failed deliveries again, by id")
+    replay.add_argument("ids", nargs="+", type=int, metavar="ID")
     args = parser.parse_args(argv)
 
     if args.command == "manifest":
         return _manifest(args.public_url)
+    if args.command == "render":
+        return _render(args.file)
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -38,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_SETTINGS
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "deliveries":
+        return asyncio.run(_deliveries(settings, args.limit, "failed" if args.failed else None))
+    if args.command == "replay":
+        return asyncio.run(_replay(settings, args.ids))
     return _migrate(settings)
 
 
@@ -87,3 +109,61 @@ def _manifest(public_url: str | None) -> int:
         return EXIT_BAD_SETTINGS
     sys.stdout.write(render_manifest(settings.public_url, settings.slash_command))
     return 0
+
+
+def _render(path: str) -> int:
+    from bot.cards import render_delivery
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+        body = json.loads(text)
+    except OSError as error:
+        print(f"cannot read {path}: {error.strerror}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    except ValueError as error:
+        print(f"{path} is not JSON: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    message = render_delivery(body)
+    if message is None:
+        print(f"{path} is neither a STANDARD event nor a SLACK message body", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    print(json.dumps(message, indent=2, ensure_ascii=False))
+    return 0
+
+
+@asynccontextmanager
+async def _queue(settings: Settings) -> AsyncIterator[SqlDeliveryQueue]:
+    from adapters.crypto import SecretBox
+    from adapters.queue import SqlDeliveryQueue
+    from adapters.store import SqlHooks, create_engine, migrate
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        yield SqlDeliveryQueue(engine, SqlHooks(engine, SecretBox(settings.secret_key.get_secret_value())))
+    finally:
+        await engine.dispose()
+
+
+async def _deliveries(settings: Settings, limit: int, state: str | None) -> int:
+    async with _queue(settings) as queue:
+        records = await queue.latest(limit, state)
+    for r in records:
+        reason = f"  ({r.reason})" if r.reason else ""
+        where = f"{r.team_id}/{r.channel_id}"
+        print(f"{r.id:>8}  {r.received_at:%Y-%m-%d %H:%M:%S}  {where}  {r.state:<8}  {r.summary}{reason}")
+    if not records:
+        print("no deliveries" + (f" in state {state}" if state else ""))
+    return 0
+
+
+async def _replay(settings: Settings, ids: list[int]) -> int:
+    missed = 0
+    async with _queue(settings) as queue:
+        for delivery_id in ids:
+            if await queue.replay(delivery_id, None):
+                print(f"{delivery_id}: queued again; a running bot posts it")
+            else:
+                print(f"{delivery_id}: no failed delivery with this id", file=sys.stderr)
+                missed += 1
+    return 1 if missed else 0

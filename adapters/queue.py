@@ -198,11 +198,13 @@ class SqlDeliveryQueue:
             rows = (await connection.execute(query.order_by(deliveries.c.id.desc()).limit(limit))).all()
         return [_record(row) for row in rows]
 
-    async def failed_ones(self, limit: int) -> list[DeliveryRecord]:
-        """Every workspace's failed deliveries, newest first: for operators."""
-        query = select(deliveries).where(deliveries.c.state == "failed").order_by(deliveries.c.id.desc())
+    async def latest(self, limit: int, state: str | None = None) -> list[DeliveryRecord]:
+        """Every workspace's deliveries, newest first, for operators; only those in `state` if given."""
+        query = select(deliveries).order_by(deliveries.c.id.desc()).limit(limit)
+        if state is not None:
+            query = query.where(deliveries.c.state == state)
         async with self._engine.connect() as connection:
-            return [_record(row) for row in (await connection.execute(query.limit(limit))).all()]
+            return [_record(row) for row in (await connection.execute(query)).all()]
 
     async def replay(self, delivery_id: int, team_id: str | None) -> bool:
         query = update(deliveries).where(deliveries.c.id == delivery_id, deliveries.c.state == "failed")
@@ -226,6 +228,8 @@ class SqlDeliveryQueue:
 def _record(row: Any) -> DeliveryRecord:
     return DeliveryRecord(
         id=row.id,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
         received_at=_aware(row.received_at) or row.received_at,
         state=row.state,
         summary=row.summary,

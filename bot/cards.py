@@ -16,6 +16,7 @@ from typing import Any
 from bot.blocks import (
     BUTTON_TEXT_LIMIT,
     FIELD_LIMIT,
+    SECTION_LIMIT,
     Block,
     Message,
     context,
@@ -24,7 +25,7 @@ from bot.blocks import (
     section,
     slack_date,
 )
-from bot.events import Deployment, DeploymentStatus
+from bot.events import Deployment, DeploymentStatus, classify, read_slack_body, read_standard_body
 
 __all__ = [
     "CANCEL_ACTION",
@@ -34,7 +35,9 @@ __all__ = [
     "console_url",
     "duration_words",
     "render_card",
+    "render_delivery",
     "sanitize_slack_body",
+    "unknown_event_words",
 ]
 
 REDEPLOY_ACTION = "deployment_redeploy"
@@ -136,11 +139,11 @@ def render_card(
         fields.insert(2, _field("Services", escape(", ".join(deployment.services))))
     blocks: list[Block] = [section(headline), {"type": "section", "fields": fields}]
     if deployment.details:
-        blocks.append(section(escape(deployment.details)))
+        blocks.append(context(escape(deployment.details)))
 
     when = finished_at if deployment.status.terminal and finished_at else deployment.at or started_at
     facts = [slack_date(when)] if when else []
-    organization = deployment.organization.name or deployment.organization.id
+    organization = deployment.organization.name  # a bare id says nothing to a reader
     if organization:
         facts.append(f"Organization {escape(organization)}")
     if facts:
@@ -149,9 +152,11 @@ def render_card(
     buttons = _buttons(deployment)
     if buttons:
         blocks.append({"type": "actions", "block_id": "deployment_actions", "elements": buttons})
+    # The notification's words are mrkdwn too: escaped, or a project named <!channel> would ping everyone.
+    fallback = escape(f"{words}: {where}" + (f" ({organization})" if organization else ""))
     return {
-        "text": f"{words}: {where}" + (f" ({organization})" if organization else ""),
-        "attachments": [{"color": colour, "blocks": blocks, "fallback": f"{words}: {where}"}],
+        "text": cut(fallback, SECTION_LIMIT),
+        "attachments": [{"color": colour, "blocks": blocks, "fallback": cut(fallback, SECTION_LIMIT)}],
     }
 
 
@@ -193,3 +198,20 @@ def sanitize_slack_body(body: dict[str, Any]) -> Message:
     if not isinstance(cleaned.get("text"), str) or not cleaned["text"].strip():
         cleaned["text"] = "Qovery deployment notification"
     return dict(cleaned)
+
+
+def render_delivery(body: object) -> Message | None:
+    """What the bot would post for one delivery body on its own; None for a body that is not one."""
+    kind = classify(body)
+    if kind is None or not isinstance(body, dict):
+        return None
+    deployment = read_standard_body(body) if kind == "STANDARD" else read_slack_body(body)
+    if deployment is not None:
+        return render_card(deployment)
+    if kind == "SLACK":
+        return sanitize_slack_body(body)
+    return {"text": unknown_event_words(body)}
+
+
+def unknown_event_words(body: dict[str, Any]) -> str:
+    return f"Qovery sent an event this bot does not know yet: `{escape(str(body.get('event_type')))[:80]}`."

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.cards import render_card, sanitize_slack_body
+from bot.cards import render_card, sanitize_slack_body, unknown_event_words
 from bot.events import Deployment, DeploymentStatus, read_slack_body, read_standard_body
 from bot.lookups import Lookups
 from bot.ports import Card, Cards, Delivery, DeliveryQueue, SlackFailure, SlackPoster
@@ -111,9 +111,8 @@ class Courier:
         if delivery.kind == "STANDARD":
             deployment = read_standard_body(delivery.body)
             if deployment is None:
-                event = str(delivery.body.get("event_type"))[:80]
-                text = f"Qovery sent an event this bot does not know yet: `{event}`."
-                return Outcome(await self._poster.post(hook.team_id, hook.channel_id, {"text": text}))
+                message = {"text": unknown_event_words(delivery.body)}
+                return Outcome(await self._poster.post(hook.team_id, hook.channel_id, message))
         else:
             deployment = read_slack_body(delivery.body)
             if deployment is None:

@@ -81,6 +81,8 @@ class DeliveryRecord:
     """A delivery as `/qovery deliveries` lists it."""
 
     id: int
+    team_id: str
+    channel_id: str
     received_at: datetime
     state: str  # queued, posting, posted, retrying, failed, skipped
     summary: str

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from adapters.settings import Settings
+from bot.courier import Pace
+from tests.conftest import QUICK_RETRIES
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import CHANNEL, MEMBER, FakeSlack, SlackCall
@@ -27,7 +34,8 @@ def subscribe(app: RunningApp, qovery: FakeQovery, options: str = "", channel_id
 
 
 def hook_url(app: RunningApp, qovery: FakeQovery, webhook_id: str) -> str:
-    return app.url + qovery.webhooks[webhook_id]["target_url"].removeprefix(app.settings.public_url)
+    target: str = qovery.webhooks[webhook_id]["target_url"]
+    return app.url + target.removeprefix(app.settings.public_url)
 
 
 def cards(slack: FakeSlack, count: int, channel: str = CHANNEL) -> list[SlackCall]:
@@ -240,7 +248,9 @@ def test_redeploy_button_reaches_qovery_and_reports_in_the_thread(
     acme_app.press(str(redeploy["action_id"]), str(redeploy["value"]), message_ts=card.answer["ts"])
     [call] = qovery.wait_for("redeployEnvironment")
     assert call.path == f"/environment/{acme.environment_id}/redeploy"
-    [reply] = acme_app.slack.wait_until(lambda c: c.method == "chat.postMessage" and c.args.get("thread_ts"))
+    [reply] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and bool(c.args.get("thread_ts"))
+    )
     assert reply.args["thread_ts"] == card.answer["ts"]
     assert "asked Qovery to redeploy: deployment queued" in reply.args["text"]
 
@@ -350,10 +360,6 @@ def test_a_permanent_error_is_recorded_not_retried_and_can_be_replayed(
 def test_giving_up_after_the_last_attempt(
     slack: FakeSlack, qovery: FakeQovery, acme: Acme, settings: Settings
 ) -> None:
-    from pydantic import SecretStr
-
-    from bot.courier import Pace
-
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
     with serve(configured, slack, pace=Pace(backoff_seconds=0.01, max_attempts=3)) as app:
         qovery.redirects[configured.public_url] = app.url
@@ -378,15 +384,13 @@ def test_a_busy_channel_does_not_hold_up_another(
     [elsewhere] = cards(acme_app.slack, 1, channel=OTHER_CHANNEL)
     assert elsewhere.at < burst[2].at  # not queued behind the burst
     assert [c.args["text"] for c in burst] == ["burst 0", "burst 1", "burst 2"]  # in order
-    gaps = [later.at - earlier.at for earlier, later in zip(burst, burst[1:], strict=False)]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(burst)]
     assert min(gaps) >= 0.9  # about one message a second in a channel
 
 
 def test_a_delivery_stored_before_a_restart_is_posted_after_it(
     slack: FakeSlack, qovery: FakeQovery, acme: Acme, settings: Settings
 ) -> None:
-    from pydantic import SecretStr
-
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
     with serve(configured, slack, workers=0) as stopped_before_posting:  # it stores, but never posts
         qovery.redirects[configured.public_url] = stopped_before_posting.url
@@ -397,3 +401,117 @@ def test_a_delivery_stored_before_a_restart_is_posted_after_it(
     with serve(configured, slack):
         [card] = cards(slack, 1)
         assert card.args["text"].startswith("Deployment started")
+
+
+# -- names Qovery left out -------------------------------------------------------------------------------
+
+
+def bare_event(qovery: FakeQovery, acme: Acme, event: str) -> dict[str, object]:
+    """A STANDARD event with ids only, as some of Qovery's deliveries are."""
+    body = qovery.standard_body(event, environment_id=acme.environment_id)
+    payload = body["payload"]
+    payload["organization"] = {"id": acme.organization_id}
+    payload["project"] = {"id": acme.project_id}
+    payload["environment"] = {"id": acme.environment_id}
+    payload["applications"] = payload["databases"] = []
+    return body
+
+
+def test_missing_names_are_looked_up_at_qovery(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
+) -> None:
+    qovery.deliver(
+        standard,
+        "DEPLOYMENT_FAILURE",
+        environment_id=acme.environment_id,
+        body=bare_event(qovery, acme, "DEPLOYMENT_FAILURE"),
+    )
+    [card] = cards(acme_app.slack, 1)
+    assert card.args["text"] == "Deployment failed: billing / production (Acme)"
+    assert "api, db" in shown(card)
+    assert qovery.calls_to("getEnvironment")[0].token == acme.token
+
+
+def test_a_failed_lookup_leaves_the_names_out_and_posts_anyway(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
+) -> None:
+    qovery.fail("getEnvironment", status=503, times=None)
+    qovery.deliver(
+        standard,
+        "DEPLOYMENT_FAILURE",
+        environment_id=acme.environment_id,
+        body=bare_event(qovery, acme, "DEPLOYMENT_FAILURE"),
+    )
+    [card] = cards(acme_app.slack, 1)
+    assert card.args["text"] == "Deployment failed: an environment"
+    assert acme.environment_id in shown(card)
+
+
+# -- seeing them -----------------------------------------------------------------------------------------
+
+
+def test_operators_list_and_replay_from_the_command_line(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    acme_app.slack.fail("chat.postMessage", error="is_archived")
+    qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    acme_app.slack.wait_for("chat.postMessage")
+    drained(acme_app)
+    env = {
+        "PATH": os.environ["PATH"],
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "PUBLIC_URL": acme_app.settings.public_url,
+        "SECRET_KEY": acme_app.settings.secret_key.get_secret_value(),
+        "DATABASE_URL": acme_app.settings.database_url,
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True)
+
+    listed = cli("deliveries", "--failed")
+    assert listed.returncode == 0
+    [line] = listed.stdout.splitlines()
+    assert f"{CHANNEL}  failed    failed · billing / production  (is_archived)" in line
+    delivery_id = line.split()[0]
+    replayed = cli("replay", delivery_id, "999999")
+    assert replayed.returncode == 1
+    assert f"{delivery_id}: queued again" in replayed.stdout
+    assert "999999: no failed delivery with this id" in replayed.stderr
+    acme_app.slack.wait_for("chat.postMessage", 2)  # the running bot posts it
+    drained(acme_app)
+    assert "no deliveries in state failed" in cli("deliveries", "--failed").stdout
+
+
+def test_metrics_count_deliveries(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
+) -> None:
+    qovery.deliver(subscribed, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+    httpx.post(hook_url(acme_app, qovery, subscribed), content="not json")
+    cards(acme_app.slack, 1)
+    drained(acme_app)
+    lines = acme_app.http.get("/metrics").text.splitlines()
+    assert 'qovery_slack_deliveries_received_total{kind="SLACK"} 1.0' in lines
+    assert 'qovery_slack_deliveries_refused_total{answer="invalid_payload"} 1.0' in lines
+    assert 'qovery_slack_deliveries_total{outcome="posted"} 1.0' in lines
+    assert "qovery_slack_queue_depth 0.0" in lines
+    assert any(line.startswith("qovery_slack_delivery_seconds_count 1.0") for line in lines)
+
+
+def test_the_same_flow_on_postgresql(
+    slack: FakeSlack, qovery: FakeQovery, acme: Acme, settings: Settings, postgres_database_url: str
+) -> None:
+    configured = settings.model_copy(
+        update={"qovery_api_token": SecretStr(acme.token), "database_url": postgres_database_url}
+    )
+    with serve(configured, slack, pace=QUICK_RETRIES) as app:
+        qovery.redirects[configured.public_url] = app.url
+        webhook_id = subscribe(app, qovery)
+        slack.fail("chat.postMessage", status=503)
+        for event in ("DEPLOYMENT_STARTED", "DEPLOYMENT_STARTED", "DEPLOYMENT_SUCCESSFUL"):
+            qovery.deliver(webhook_id, event, environment_id=acme.environment_id)
+        failed_once, card = cards(slack, 2)
+        [update] = slack.wait_for("chat.update")
+        assert update.args["ts"] == card.answer["ts"]
+        drained(app)
+        assert len(slack.calls_to("chat.postMessage")) == 2  # the 503, then the card; the duplicate never
