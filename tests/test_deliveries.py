@@ -511,6 +511,7 @@ def test_the_same_flow_on_postgresql(
         for event in ("DEPLOYMENT_STARTED", "DEPLOYMENT_STARTED", "DEPLOYMENT_SUCCESSFUL"):
             qovery.deliver(webhook_id, event, environment_id=acme.environment_id)
         failed_once, card = cards(slack, 2)
+        assert "ok" not in failed_once.answer  # the 503
         [update] = slack.wait_for("chat.update")
         assert update.args["ts"] == card.answer["ts"]
         drained(app)
