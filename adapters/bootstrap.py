@@ -8,6 +8,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
 from adapters.crypto import SecretBox
@@ -28,7 +32,9 @@ from bot.delivery_log import DeliveryLog
 from bot.deployment_actions import DeploymentActions
 from bot.intake import Intake
 from bot.lookups import Lookups
+from bot.ports import SlackFailure
 from bot.qovery import QoveryApi
+from bot.uninstall import Uninstall
 from bot.webhooks import WebhookCommands
 
 __all__ = ["bot_config", "create_app"]
@@ -48,18 +54,35 @@ def bot_config(settings: Settings) -> BotConfig:
 
 
 def _bot_tokens(settings: Settings, bolt: AsyncApp) -> TokenFor:
-    """Where the courier finds a workspace's bot token: the one configured, or its installation."""
+    """Where the courier finds a workspace's bot token: the one configured, or its installation's,
+    rotated first when it is about to expire (as Bolt does for requests from Slack)."""
+    if settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
 
-    async def token_for(team_id: str) -> str:
-        if settings.slack_bot_token is not None:
-            return settings.slack_bot_token.get_secret_value()
-        store = bolt.installation_store
+        async def configured(_: str) -> str:
+            return token
+
+        return configured
+    assert settings.slack_client_id is not None
+    assert settings.slack_client_secret is not None
+    store = bolt.installation_store
+    rotator = AsyncTokenRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        client=AsyncWebClient(base_url=settings.slack_api_base),
+    )
+
+    async def installed(team_id: str) -> str:
         bot = await store.async_find_bot(enterprise_id=None, team_id=team_id) if store else None
         if bot is None or not bot.bot_token:
-            raise LookupError(f"no installation for workspace {team_id}")
+            raise SlackFailure("the app is not installed in this workspace any more", permanent=True)
+        rotated = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)
+        if rotated is not None and store is not None:
+            await store.async_save_bot(rotated)
+            bot = rotated
         return str(bot.bot_token)
 
-    return token_for
+    return installed
 
 
 def create_app(
@@ -88,8 +111,15 @@ def create_app(
         connection=Connection(access, workspaces, qovery, box, settings.slash_command),
         delivery_log=DeliveryLog(queue),
         deployment_actions=DeploymentActions(access, settings.slash_command),
+        uninstall=Uninstall(access, hooks, workspaces),
     )
-    bolt = build_bolt_app(settings, services)
+    stores = None
+    if settings.slack_client_id is not None:
+        stores = (
+            AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine),
+            AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+        )
+    bolt = build_bolt_app(settings, services, stores)
     poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
     courier = Courier(
         queue,

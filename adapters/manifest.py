@@ -54,6 +54,8 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
             "scopes": {"bot": list(BOT_SCOPES)},
         },
         "settings": {
+            # Told when the app is removed or its tokens revoked: the bot then forgets the workspace.
+            "event_subscriptions": {"request_url": events_url, "bot_events": ["app_uninstalled", "tokens_revoked"]},
             "interactivity": {"is_enabled": True, "request_url": events_url},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -55,6 +58,7 @@ from bot.modals import (
     webhook_form,
 )
 from bot.qovery import QoveryError
+from bot.uninstall import Uninstall
 from bot.usage import error_message, help_message
 from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands, answer, explain
@@ -76,6 +80,7 @@ class SlackServices:
     connection: Connection
     delivery_log: DeliveryLog
     deployment_actions: DeploymentActions
+    uninstall: Uninstall
 
 
 class RoleCache:
@@ -110,24 +115,40 @@ class SlackDirectory:
         return is_admin
 
 
-def build_bolt_app(settings: Settings, services: SlackServices) -> AsyncApp:
+def build_bolt_app(
+    settings: Settings,
+    services: SlackServices,
+    stores: tuple[AsyncInstallationStore, AsyncOAuthStateStore] | None,
+) -> AsyncApp:
+    """The Bolt app; `stores` (installations, OAuth states) are for the multi-workspace mode."""
     signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_bot_token is not None:
         app = AsyncApp(signing_secret=signing_secret, token=settings.slack_bot_token.get_secret_value())
     else:
         assert settings.slack_client_id is not None
         assert settings.slack_client_secret is not None
-        app = AsyncApp(
-            signing_secret=signing_secret,
-            oauth_settings=AsyncOAuthSettings(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret.get_secret_value(),
-                scopes=list(BOT_SCOPES),
-            ),
+        assert stores is not None
+        oauth = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=list(BOT_SCOPES),
+            installation_store=stores[0],
+            state_store=stores[1],
+            redirect_uri=f"{settings.public_url}/slack/oauth_redirect",
         )
+        # Bolt's own authorizer rotates tokens through slack.com whatever the client: give it SLACK_API_URL.
+        oauth.authorize = AsyncInstallationStoreAuthorize(
+            logger=logging.getLogger("slack_bolt.AsyncApp"),
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            token_rotation_expiration_minutes=oauth.token_rotation_expiration_minutes,
+            installation_store=stores[0],
+            client=AsyncWebClient(base_url=settings.slack_api_base),
+        )
+        app = AsyncApp(signing_secret=signing_secret, oauth_settings=oauth)
     # Bolt copies this client's base URL into every per-request client and into its OAuth flow.
     app.client.base_url = settings.slack_api_base
-    Listeners(settings.slash_command, services, RoleCache()).register(app)
+    Listeners(settings.slash_command, services, RoleCache(), stores[0] if stores else None).register(app)
     return app
 
 
@@ -148,10 +169,17 @@ def _body_caller(body: dict[str, Any], metadata: dict[str, str] | None = None) -
 
 
 class Listeners:
-    def __init__(self, slash_command: str, services: SlackServices, roles: RoleCache) -> None:
+    def __init__(
+        self,
+        slash_command: str,
+        services: SlackServices,
+        roles: RoleCache,
+        installations: AsyncInstallationStore | None,
+    ) -> None:
         self._command = slash_command
         self._services = services
         self._roles = roles
+        self._installations = installations
 
     def register(self, app: AsyncApp) -> None:
         app.command(self._command)(self.on_command)
@@ -162,6 +190,8 @@ class Listeners:
         app.action(REDEPLOY_ACTION)(self.on_deployment_action)
         app.action(CANCEL_ACTION)(self.on_deployment_action)
         app.action(OPEN_ACTION)(self.on_open)
+        app.event("app_uninstalled")(self.on_uninstalled)
+        app.event("tokens_revoked")(self.on_tokens_revoked)
         app.view_submission(WEBHOOK_FORM)(self.on_webhook_form)
         app.view_submission(CONNECT_FORM)(self.on_connect_form)
         app.view_submission(ORGANIZATION_FORM)(self.on_organization_form)
@@ -225,7 +255,7 @@ class Listeners:
             case Disconnect():
                 work, change = (lambda: self._services.connection.disconnect(caller)), True
             case ListWebhooks():
-                work, change = (lambda: webhooks.list(caller)), False
+                work, change = (lambda: webhooks.list_webhooks(caller)), False
             case ShowWebhook(reference):
                 work, change = (lambda: webhooks.show(caller, reference)), False
             case CreateWebhook(options):
@@ -389,6 +419,25 @@ class Listeners:
             return
         await ack()
         await _send(metadata, connected.message)
+
+    # -- the app removed ------------------------------------------------------------------------------
+
+    async def on_uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await self._forget(body)
+
+    async def on_tokens_revoked(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        if (event.get("tokens") or {}).get("bot"):  # without its bot token, the app can post nothing
+            await self._forget(body)
+
+    async def _forget(self, body: dict[str, Any]) -> None:
+        team_id = body["team_id"]
+        await self._services.uninstall.forget(team_id)
+        if self._installations is not None:
+            await self._installations.async_delete_all(
+                enterprise_id=body.get("enterprise_id"), team_id=team_id
+            )
 
     async def on_error(self, error: Exception) -> None:
         # Slack shows the user its own short failure notice; the details stay in the operator's log.

@@ -15,6 +15,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import (
     Column,
     DateTime,
@@ -142,6 +144,15 @@ channels = Table(
     Column("next_post_at", DateTime(timezone=True)),
     Column("busy_until", DateTime(timezone=True)),
 )
+
+
+# Multi-workspace mode: slack-sdk's installation and OAuth state stores, on this database. Their
+# definitions are slack-sdk's own; migration 0004 is a frozen copy of them.
+slack_installations = AsyncSQLAlchemyInstallationStore.build_installations_table(
+    metadata, "slack_installations"
+)
+slack_bots = AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+slack_oauth_states = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")
 
 
 def create_engine(database_url: str) -> AsyncEngine:

@@ -65,14 +65,15 @@ class WebhookCommands:
         self._access = access
         self._hooks = hooks
 
-    async def list(self, caller: Caller) -> Message:
+    async def list_webhooks(self, caller: Caller) -> Message:
         api, organization = await self._access.qovery(caller.team_id)
-        webhooks = await api.list_webhooks(organization)
-        return list_message(webhooks, await self._own_hooks(caller.team_id), self._config.public_url)
+        own = await self._own_hooks(caller.team_id)
+        webhooks = self._visible(await api.list_webhooks(organization), own)
+        return list_message(webhooks, own, self._config.public_url)
 
     async def show(self, caller: Caller, reference: str) -> Message:
         api, organization = await self._access.qovery(caller.team_id)
-        webhook = await _find(api, organization, reference)
+        webhook = await self._find(caller, api, organization, reference)
         deliveries = await api.list_webhook_deliveries(organization, webhook.id)
         latest = sorted(deliveries, key=lambda d: d.created_at, reverse=True)[:_DELIVERIES_SHOWN]
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
@@ -124,7 +125,7 @@ class WebhookCommands:
     async def form_values(self, caller: Caller, reference: str) -> tuple[str, WebhookOptions]:
         """The webhook's id and current values, to fill the edit form in."""
         api, organization = await self._access.qovery(caller.team_id)
-        webhook = await _find(api, organization, reference)
+        webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
         spec = _spec_of(webhook, secret=None)
         return webhook.id, WebhookOptions(
@@ -139,7 +140,7 @@ class WebhookCommands:
 
     async def edit(self, caller: Caller, reference: str, options: WebhookOptions) -> Message:
         api, organization = await self._access.qovery(caller.team_id)
-        webhook = await _find(api, organization, reference)
+        webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
         if hook is None and webhook.target_secret_set:
             raise UserError(
@@ -172,18 +173,22 @@ class WebhookCommands:
 
     async def confirm_delete(self, caller: Caller, reference: str) -> Message:
         api, organization = await self._access.qovery(caller.team_id)
-        webhook = await _find(api, organization, reference)
+        webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
         return delete_confirmation(webhook, hook, self._config.public_url)
 
     async def delete(self, caller: Caller, webhook_id: str) -> Message:
         api, organization = await self._access.qovery(caller.team_id)
+        own = await self._own_hooks(caller.team_id)
+        hook = own.get(webhook_id)
         gone = ""
         try:
+            # Looked at first: a button's value can be forged, and another workspace's webhook is off limits.
+            if not self._visible([await api.get_webhook(organization, webhook_id)], own):
+                raise UserError(f"The organization has no webhook `{webhook_id}`.")
             await api.delete_webhook(organization, webhook_id)
         except QoveryNotFound:
             gone = " (Qovery had already deleted it)"
-        hook = (await self._own_hooks(caller.team_id)).get(webhook_id)
         if hook is not None:
             await self._hooks.revoke(hook.id)
         where = f": <#{hook.channel_id}> gets no more deployment messages from it" if hook else ""
@@ -199,27 +204,39 @@ class WebhookCommands:
         webhooks = [w for w in await api.list_webhooks(organization) if w.id in hooks]
         return unsubscribe_message(webhooks, hooks, self._config.public_url)
 
+    def _visible(self, webhooks: list[Webhook], own: dict[str, Hook]) -> list[Webhook]:
+        """The webhooks a workspace may see: all of the organization's, but for those that notify
+        another workspace through this bot (workspaces may share an organization's token)."""
+        ours = f"{self._config.public_url}/qovery/hooks/"
+        return [w for w in webhooks if w.id in own or not w.target_url.startswith(ours)]
+
+    async def _find(self, caller: Caller, api: QoveryApi, organization: str, reference: str) -> Webhook:
+        """The webhook a full id or a unique prefix names, among those the workspace may see."""
+        own = await self._own_hooks(caller.team_id)
+        if len(reference) == _FULL_ID_LENGTH:
+            try:
+                candidates = [await api.get_webhook(organization, reference)]
+            except QoveryNotFound:
+                candidates = []
+        else:
+            candidates = [
+                w for w in await api.list_webhooks(organization) if w.id.lower().startswith(reference)
+            ]
+        matches = self._visible(candidates, own)
+        if not matches:
+            if len(reference) == _FULL_ID_LENGTH:
+                raise UserError(f"The organization has no webhook `{reference}`.")
+            raise UserError(f"No webhook of the organization has an id starting with `{reference}`.")
+        if len(matches) > 1:
+            listed = ", ".join(f"`{w.id}`" for w in matches[:10])
+            raise UserError(
+                f"`{reference}` starts the ids of several webhooks: {listed}. Give more characters."
+            )
+        return matches[0]
+
     async def _own_hooks(self, team_id: str) -> dict[str, Hook]:
         """The workspace's live hooks, by the id of their webhook at Qovery."""
         return {hook.webhook_id: hook for hook in await self._hooks.of_team(team_id) if hook.webhook_id}
-
-
-async def _find(api: QoveryApi, organization: str, reference: str) -> Webhook:
-    """The webhook a full id or a unique prefix names."""
-    if len(reference) == _FULL_ID_LENGTH:
-        try:
-            return await api.get_webhook(organization, reference)
-        except QoveryNotFound:
-            raise UserError(f"The organization has no webhook `{reference}`.") from None
-    matches = [w for w in await api.list_webhooks(organization) if w.id.lower().startswith(reference)]
-    if not matches:
-        raise UserError(f"No webhook of the organization has an id starting with `{reference}`.")
-    if len(matches) > 1:
-        candidates = ", ".join(f"`{w.id}`" for w in matches[:10])
-        raise UserError(
-            f"`{reference}` starts the ids of several webhooks: {candidates}. Give more characters."
-        )
-    return matches[0]
 
 
 def _spec_of(webhook: Webhook, secret: str | None) -> WebhookSpec:

@@ -66,6 +66,7 @@ class RunningApp:
         channel_id: str = CHANNEL,
         channel_name: str = "deploys",
         message_ts: str | None = None,
+        team_id: str = TEAM_ID,
     ) -> str:
         """Press a button; the name of the response_url the bot may answer through."""
         name = f"reply-{next(self._replies)}"
@@ -76,7 +77,7 @@ class RunningApp:
         }
         if message_ts:
             container["message_ts"] = message_ts
-        payload = _interaction("block_actions", user_id) | {
+        payload = _interaction("block_actions", user_id, team_id) | {
             "container": container,
             "channel": {"id": channel_id, "name": channel_name},
             "response_url": self.slack.response_url(name),
@@ -116,12 +117,12 @@ class RunningApp:
         return self.http.post("/slack/events", content=body, headers=self.signer.headers(body))
 
 
-def _interaction(kind: str, user_id: str) -> dict[str, Any]:
+def _interaction(kind: str, user_id: str, team_id: str = TEAM_ID) -> dict[str, Any]:
     """What every interactivity payload from Slack carries."""
     return {
         "type": kind,
-        "team": {"id": TEAM_ID, "domain": "acme"},
-        "user": {"id": user_id, "team_id": TEAM_ID},
+        "team": {"id": team_id, "domain": "acme"},
+        "user": {"id": user_id, "team_id": team_id},
         "api_app_id": "A0QOVERY1",
         "token": "deprecated-verification-token",
         "trigger_id": "1.2.3",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -62,7 +63,9 @@ class Fault:
 
 @dataclass
 class FakeSlack:
-    tokens: set[str] = field(default_factory=lambda: {"xoxb-test-token"})
+    # The bot tokens Slack knows, and the workspace each belongs to; OAuth installs add to it.
+    tokens: dict[str, str] = field(default_factory=lambda: {"xoxb-test-token": TEAM_ID})
+    token_lifetime_seconds: int | None = None  # set: installs issue expiring tokens, to be rotated
     # users.info answers: user id -> the `user` object; unknown ids are plain members.
     users: dict[str, dict[str, Any]] = field(default_factory=lambda: {ADMIN: {"is_admin": True}})
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
@@ -177,22 +180,28 @@ class FakeSlack:
         if method == RESPONSE_URL:
             _send(request, 200, {"ok": True})
             return
-        if token not in self.tokens:
-            _send(request, 200, {"ok": False, "error": "not_authed" if token is None else "invalid_auth"})
-            return
-        answer = self._answers().get(method)
-        body = answer(args) if answer else {"ok": False, "error": "unknown_method"}
+        if method == "oauth.v2.access":  # authenticated with the app's client id and secret, not a token
+            body = self._oauth_access(args)
+        elif token not in self.tokens:
+            body = {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
+        else:
+            answer = self._answers().get(method)
+            body = (
+                answer(args | {"_team": self.tokens[token]})
+                if answer
+                else {"ok": False, "error": "unknown_method"}
+            )
         call.answer.update(body)
         _send(request, 200, body)
 
     def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
-            "auth.test": lambda _: {
+            "auth.test": lambda a: {
                 "ok": True,
                 "url": "https://acme.slack.com/",
                 "team": "Acme",
                 "user": "qovery",
-                "team_id": TEAM_ID,
+                "team_id": a["_team"],
                 "user_id": BOT_USER_ID,
                 "bot_id": "B0BOT0001",
                 "is_enterprise_install": False,
@@ -212,6 +221,36 @@ class FakeSlack:
                 },
             },
         }
+
+    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """An install (code `code-<team id>`), or a token rotation (grant_type refresh_token)."""
+        if args.get("grant_type") == "refresh_token":
+            match = re.fullmatch(r"xoxe-(?P<team>\w+)-\d+", str(args.get("refresh_token")))
+            if match is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            team_id = match.group("team")
+        elif str(args.get("code", "")).startswith("code-"):
+            team_id = str(args["code"]).removeprefix("code-")
+        else:
+            return {"ok": False, "error": "invalid_code"}
+        serial = next(self._ts)
+        token = f"xoxb-{team_id}-{serial}"
+        self.tokens[token] = team_id
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A0QOVERY1",
+            "authed_user": {"id": ADMIN},
+            "scope": "commands,chat:write,chat:write.public,users:read",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if self.token_lifetime_seconds is not None:
+            answer |= {"refresh_token": f"xoxe-{team_id}-{serial}", "expires_in": self.token_lifetime_seconds}
+        return answer
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
