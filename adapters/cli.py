@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("serve", help="run the HTTP server on HOST:PORT")
     commands.add_parser("migrate", help="bring the database schema to the latest revision")
+    commands.add_parser("check", help="check the settings, the database, Slack and Qovery, one line each")
     manifest = commands.add_parser(
         "manifest", help="print the Slack app manifest with PUBLIC_URL and SLASH_COMMAND filled in"
     )
@@ -60,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_deliveries(settings, args.limit, "failed" if args.failed else None))
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.ids))
+    if args.command == "check":
+        from adapters.check import run_checks
+
+        return 0 if asyncio.run(run_checks(settings, print)) else 1
     return _migrate(settings)
 
 

@@ -55,7 +55,10 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
         },
         "settings": {
             # Told when the app is removed or its tokens revoked: the bot then forgets the workspace.
-            "event_subscriptions": {"request_url": events_url, "bot_events": ["app_uninstalled", "tokens_revoked"]},
+            "event_subscriptions": {
+                "request_url": events_url,
+                "bot_events": ["app_uninstalled", "tokens_revoked"],
+            },
             "interactivity": {"is_enabled": True, "request_url": events_url},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from adapters.logs import RequestIdMiddleware
 from adapters.metrics import CONTENT_TYPE_LATEST, Metrics, MetricsMiddleware
 from adapters.store import ping
 from bot.intake import MAX_BODY_BYTES, TOO_LARGE, Intake
@@ -93,6 +94,5 @@ def create_web_app(
             Route("/slack/install", slack_requests, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_requests, methods=["GET"]),
         ]
-    return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)]
-    )
+    middleware = [Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware, metrics=metrics)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

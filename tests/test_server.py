@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -71,14 +72,20 @@ def test_installed_command_serves_health_and_stops_on_sigterm(
 ) -> None:
     url, process = served
     assert wait_until_up(f"{url}/healthz", process).text == "ok"
-    ready = httpx.get(f"{url}/readyz")
+    ready = httpx.get(f"{url}/readyz", headers={"X-Request-Id": "trace-123"})
     assert (ready.status_code, ready.text) == (200, "ready")
+    assert ready.headers["x-request-id"] == "trace-123"
+    forged = httpx.get(f"{url}/healthz", headers={"X-Request-Id": 'evil" level="ERROR'})
+    assert len(forged.headers["x-request-id"]) == 32  # replaced: it could have forged a log line
     assert (tmp_path / "qovery-slack.db").exists()  # the default database, with no set-up
     process.send_signal(signal.SIGTERM)
     _, log = process.communicate(timeout=20)
     # uvicorn shuts down cleanly, then re-raises the signal so that a supervisor sees why it stopped.
     assert process.returncode in (0, -signal.SIGTERM)
     assert '"message": "Application shutdown complete."' in log  # one JSON object a line
+    entries = [json.loads(line) for line in log.splitlines()]
+    [access] = [e for e in entries if e.get("request_id") == "trace-123"]
+    assert "GET /readyz" in access["message"]
     assert "Traceback" not in log
 
 
