@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -144,9 +145,16 @@ def create_app(
         await migrate(engine)
         log.info("database ready at the latest schema revision")
         pool.start()
+        socket_mode = None
+        if settings.slack_app_token is not None:
+            # Commands and buttons come over Slack's WebSocket: no public URL needed for them.
+            socket_mode = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+            await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
         try:
             yield
         finally:
+            if socket_mode is not None:
+                await socket_mode.close_async()  # type: ignore[no-untyped-call]
             await pool.stop()
             await qovery_http.aclose()
             await engine.dispose()

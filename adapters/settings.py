@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
     slack_api_url: HttpUrl = "https://slack.com/api/"
     qovery_api_url: HttpUrl = "https://api.qovery.com"
     qovery_api_token: SecretStr | None = None
@@ -91,6 +92,15 @@ class Settings(BaseSettings):
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb- (OAuth & Permissions page of the app)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError(
+                "must be an app-level token starting with xapp- (Basic Information, App-Level Tokens)"
+            )
         return value
 
     @field_validator("secret_key")

@@ -66,6 +66,7 @@ class FakeSlack:
     # The bot tokens Slack knows, and the workspace each belongs to; OAuth installs add to it.
     tokens: dict[str, str] = field(default_factory=lambda: {"xoxb-test-token": TEAM_ID})
     token_lifetime_seconds: int | None = None  # set: installs issue expiring tokens, to be rotated
+    socket_mode_url: str | None = None  # what apps.connections.open hands an app-level token
     # users.info answers: user id -> the `user` object; unknown ids are plain members.
     users: dict[str, dict[str, Any]] = field(default_factory=lambda: {ADMIN: {"is_admin": True}})
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
@@ -182,6 +183,11 @@ class FakeSlack:
             return
         if method == "oauth.v2.access":  # authenticated with the app's client id and secret, not a token
             body = self._oauth_access(args)
+        elif method == "apps.connections.open":  # authenticated with the app-level token
+            known = token is not None and token.startswith("xapp-") and self.socket_mode_url
+            body = (
+                {"ok": True, "url": self.socket_mode_url} if known else {"ok": False, "error": "invalid_auth"}
+            )
         elif token not in self.tokens:
             body = {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
         else:
