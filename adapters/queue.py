@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -217,12 +217,35 @@ class SqlDeliveryQueue:
             )
         return bool(result.rowcount)
 
+    async def next_due(self) -> datetime | None:
+        channel_at = func.coalesce(channels.c.next_post_at, deliveries.c.next_attempt_at)
+        due_at = case(
+            (channel_at > deliveries.c.next_attempt_at, channel_at), else_=deliveries.c.next_attempt_at
+        )
+        joined = deliveries.outerjoin(
+            channels,
+            and_(
+                channels.c.team_id == deliveries.c.team_id, channels.c.channel_id == deliveries.c.channel_id
+            ),
+        )
+        query = select(func.min(due_at)).select_from(joined).where(deliveries.c.state.in_(WAITING))
+        async with self._engine.connect() as connection:
+            found = (await connection.execute(query)).scalar()
+        return _aware(_as_datetime(found))
+
     async def depth(self) -> int:
         query = (
             select(func.count()).select_from(deliveries).where(deliveries.c.state.in_((*WAITING, "posting")))
         )
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    # SQLite gives an aggregate of a datetime column back as text.
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value if isinstance(value, datetime) else None
 
 
 def _record(row: Any) -> DeliveryRecord:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 
 from bot.courier import Courier
 
@@ -55,4 +56,14 @@ class Workers:
                 return
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), await self._idle_for())
+
+    async def _idle_for(self) -> float:
+        """Until the next delivery comes due (a channel's pace, a retry), or a poll for other replicas."""
+        try:
+            due = await self._courier.next_due()
+        except Exception:
+            return self._poll
+        if due is None:
+            return self._poll
+        return min(self._poll, max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.005)

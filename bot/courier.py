@@ -36,8 +36,11 @@ class Pace:
     lease_seconds: float = 60.0  # a claim not finished by then (a crashed replica) is taken again
 
     def backoff(self, attempt: int) -> float:
-        # Full jitter, so that a recovering Slack is not hit by every retry at once.
-        return random.uniform(0, min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** (attempt - 1)))  # noqa: S311
+        """Equal jitter: at least half the exponential step, so that the attempts outlast an outage of a
+        few minutes (2 s base: 127 s at the least before the 8th), and spread so that a recovering Slack
+        is not hit by every retry at once."""
+        step = min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** (attempt - 1))
+        return float(step / 2 + random.uniform(0, step / 2))  # noqa: S311
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class Courier:
         self._pace = pace
         self._clock = clock
         self._on_outcome = on_outcome  # metrics: "posted", "retried", "failed"
+
+    async def next_due(self) -> datetime | None:
+        """When a waiting delivery is next due (its channel free, its retry time come), if any waits."""
+        return await self._queue.next_due()
 
     async def run_one(self) -> bool:
         """Post the next due delivery; False when none is due."""

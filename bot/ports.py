@@ -138,6 +138,10 @@ class DeliveryQueue(Protocol):
         """Queue a failed delivery again; False when there is no such failed delivery (in that workspace)."""
         ...
 
+    async def next_due(self) -> datetime | None:
+        """The earliest time a waiting delivery may be taken, or None when none waits."""
+        ...
+
     async def depth(self) -> int:
         """How many deliveries wait to be posted."""
         ...
