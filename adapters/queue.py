@@ -11,11 +11,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.batching import Batcher
 from adapters.store import SqlHooks, cards, channels, deliveries
 from bot.events import deployment_from_json, deployment_to_json
 from bot.ports import Card, Delivery, DeliveryRecord
@@ -42,6 +43,9 @@ class SqlDeliveryQueue:
     def __init__(self, engine: AsyncEngine, hooks: SqlHooks) -> None:
         self._engine = engine
         self._hooks = hooks
+        # Deliveries that arrive together are committed together: one transaction, one INSERT.
+        self._additions: Batcher[dict[str, Any], bool] = Batcher(self._add_many)
+        self._known_channels: set[tuple[str, str]] = set()  # those whose row this process has made sure of
 
     async def add(
         self, hook: Hook, kind: str, body: str, dedup_key: str, summary: str, now: datetime
@@ -59,9 +63,30 @@ class SqlDeliveryQueue:
             "attempts": 0,
             "next_attempt_at": now,
         }
+        return await self._additions.submit(values)
+
+    async def _add_many(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Store the rows; for each, whether it was new (False: a duplicate of one stored)."""
+        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        statement = (
+            dialect_insert(deliveries)
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.hook_id, deliveries.c.dedup_key, sort_by_parameter_order=True)
+        )
         async with self._engine.begin() as connection:
-            result = await _insert_ignoring_duplicates(connection, deliveries, values)
-        return bool(result.rowcount)
+            stored = {(row.hook_id, row.dedup_key) for row in await connection.execute(statement, rows)}
+            # Every channel with deliveries has its row, where the courier looks for work.
+            for channel in {(row["team_id"], row["channel_id"]) for row in rows} - self._known_channels:
+                values = {"team_id": channel[0], "channel_id": channel[1]}
+                await _insert_ignoring_duplicates(connection, channels, values)
+        self._known_channels.update((row["team_id"], row["channel_id"]) for row in rows)
+        seen: set[tuple[str, str]] = set()
+        answers = []
+        for row in rows:
+            key = (row["hook_id"], row["dedup_key"])
+            answers.append(key in stored and key not in seen)  # a duplicate within the batch is one too
+            seen.add(key)
+        return answers
 
     async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
         lease = now + timedelta(seconds=lease_seconds)
@@ -69,50 +94,39 @@ class SqlDeliveryQueue:
             and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
             and_(deliveries.c.state == "posting", deliveries.c.claimed_until <= now),  # its claimer died
         )
-        channel_free = and_(
-            or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= now),
-            or_(channels.c.busy_until.is_(None), channels.c.busy_until <= now),
+        in_channel = and_(
+            deliveries.c.team_id == channels.c.team_id, deliveries.c.channel_id == channels.c.channel_id
         )
-        joined = deliveries.outerjoin(
-            channels,
-            and_(
-                channels.c.team_id == deliveries.c.team_id, channels.c.channel_id == deliveries.c.channel_id
-            ),
-        )
-        candidates = (
-            select(deliveries.c.id, deliveries.c.team_id, deliveries.c.channel_id)
-            .select_from(joined)
-            .where(due, or_(channels.c.channel_id.is_(None), channel_free))
-            .order_by(deliveries.c.id)
+        # Channels first (few), then one delivery in each (by index): never a scan of all deliveries.
+        free_channels = (
+            select(channels.c.team_id, channels.c.channel_id)
+            .where(_free(now), exists().where(in_channel, due))
+            .order_by(channels.c.next_post_at.nulls_first())  # the one waiting longest goes first
             .limit(20)
-            .with_for_update(of=deliveries, skip_locked=True)
+            .with_for_update(skip_locked=True)
         )
         async with self._engine.begin() as connection:
-            tried: set[tuple[str, str]] = set()
-            for row in (await connection.execute(candidates)).all():
-                channel = (row.team_id, row.channel_id)
-                if channel in tried:
-                    continue
-                tried.add(channel)
-                if await self._take_channel(connection, *channel, now, lease):
-                    # The channel's oldest due delivery, so that a deployment's events keep their order.
-                    return await self._take_delivery(connection, row.id, lease)
+            for team_id, channel_id in (await connection.execute(free_channels)).all():
+                if not await self._take_channel(connection, team_id, channel_id, now, lease):
+                    continue  # another worker or replica took it first
+                # The channel's oldest due delivery, so that a deployment's events keep their order.
+                oldest = (
+                    select(deliveries.c.id)
+                    .where(deliveries.c.team_id == team_id, deliveries.c.channel_id == channel_id, due)
+                    .order_by(deliveries.c.id)
+                    .limit(1)
+                )
+                delivery_id = (await connection.execute(oldest)).scalar()
+                if delivery_id is not None:
+                    return await self._take_delivery(connection, delivery_id, lease)
         return None
 
     async def _take_channel(
         self, connection: AsyncConnection, team_id: str, channel_id: str, now: datetime, lease: datetime
     ) -> bool:
-        await _insert_ignoring_duplicates(
-            connection, channels, {"team_id": team_id, "channel_id": channel_id}
-        )
         taken = await connection.execute(
             update(channels)
-            .where(
-                channels.c.team_id == team_id,
-                channels.c.channel_id == channel_id,
-                or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= now),
-                or_(channels.c.busy_until.is_(None), channels.c.busy_until <= now),
-            )
+            .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id, _free(now))
             .values(busy_until=lease)
         )
         return bool(taken.rowcount)
@@ -126,7 +140,7 @@ class SqlDeliveryQueue:
             .values(state="posting", claimed_until=lease)
         )
         row = (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))).one()
-        hook = await self._hooks.get(row.hook_id)
+        hook = await self._hooks.get_in(connection, row.hook_id)
         if hook is None:
             return None
         return Delivery(
@@ -218,20 +232,22 @@ class SqlDeliveryQueue:
         return bool(result.rowcount)
 
     async def next_due(self) -> datetime | None:
-        channel_at = func.coalesce(channels.c.next_post_at, deliveries.c.next_attempt_at)
-        due_at = case(
-            (channel_at > deliveries.c.next_attempt_at, channel_at), else_=deliveries.c.next_attempt_at
+        in_channel = and_(
+            deliveries.c.team_id == channels.c.team_id, deliveries.c.channel_id == channels.c.channel_id
         )
-        joined = deliveries.outerjoin(
-            channels,
-            and_(
-                channels.c.team_id == deliveries.c.team_id, channels.c.channel_id == deliveries.c.channel_id
-            ),
+        waiting = and_(in_channel, deliveries.c.state.in_(WAITING))
+        earliest = select(func.min(deliveries.c.next_attempt_at)).where(waiting).scalar_subquery()
+        query = select(channels.c.next_post_at, channels.c.busy_until, earliest).where(
+            exists().where(waiting)
         )
-        query = select(func.min(due_at)).select_from(joined).where(deliveries.c.state.in_(WAITING))
         async with self._engine.connect() as connection:
-            found = (await connection.execute(query)).scalar()
-        return _aware(_as_datetime(found))
+            rows = (await connection.execute(query)).all()
+        due = [
+            max(moment for moment in (_as_aware(a), _as_aware(b), _as_aware(c)) if moment is not None)
+            for a, b, c in rows
+            if c is not None
+        ]
+        return min(due, default=None)
 
     async def depth(self) -> int:
         query = (
@@ -241,11 +257,19 @@ class SqlDeliveryQueue:
             return int((await connection.execute(query)).scalar_one())
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    # SQLite gives an aggregate of a datetime column back as text.
+def _as_aware(value: Any) -> datetime | None:
+    # SQLite gives an aggregate of a datetime column back as text, and every datetime naive.
     if isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return value if isinstance(value, datetime) else None
+        value = datetime.fromisoformat(value)
+    return _aware(value) if isinstance(value, datetime) else None
+
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    """A channel past Slack's pace and with no post under way."""
+    return and_(
+        or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= now),
+        or_(channels.c.busy_until.is_(None), channels.c.busy_until <= now),
+    )
 
 
 def _record(row: Any) -> DeliveryRecord:

@@ -35,8 +35,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from adapters.batching import Batcher
 from adapters.crypto import SecretBox
 from bot.subscriptions import DisplayMode, Hook, Workspace, utcnow
 
@@ -117,6 +118,7 @@ deliveries = Table(
     UniqueConstraint("hook_id", "dedup_key", name="uq_deliveries_hook_dedup"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
     Index("ix_deliveries_channel", "team_id", "channel_id", "id"),
+    Index("ix_deliveries_waiting", "team_id", "channel_id", "state", "next_attempt_at"),
 )
 
 # The message that shows a deployment in a hook's channel, so later events update it.
@@ -162,7 +164,9 @@ def create_engine(database_url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    # One connection: SQLite takes one writer at a time anyway, and writers queued here wait their turn
+    # in order, where writers racing for SQLite's lock can starve past any busy timeout.
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -171,6 +175,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while the worker writes; busy_timeout waits for a lock instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL syncs at checkpoints rather than at each commit: a committed delivery survives
+    # the process being killed (the case that matters here), though not the machine losing power.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -277,6 +284,8 @@ class SqlHooks:
     def __init__(self, engine: AsyncEngine, box: SecretBox) -> None:
         self._engine = engine
         self._box = box
+        # Every delivery looks its hook up: under load, one query serves all that arrive together.
+        self._lookups: Batcher[str, Hook | None] = Batcher(self._get_many)
 
     async def add(self, hook: Hook) -> None:
         async with self._engine.begin() as connection:
@@ -295,8 +304,17 @@ class SqlHooks:
             )
 
     async def get(self, hook_id: str) -> Hook | None:
+        return await self._lookups.submit(hook_id)
+
+    async def _get_many(self, hook_ids: list[str]) -> list[Hook | None]:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(hooks).where(hooks.c.id == hook_id))).first()
+            rows = await connection.execute(select(hooks).where(hooks.c.id.in_(set(hook_ids))))
+            found = {row.id: self._hook(row) for row in rows}
+        return [found.get(hook_id) for hook_id in hook_ids]
+
+    async def get_in(self, connection: AsyncConnection, hook_id: str) -> Hook | None:
+        """The hook, read in a transaction the caller holds (SQLite's engine has one connection)."""
+        row = (await connection.execute(select(hooks).where(hooks.c.id == hook_id))).first()
         return None if row is None else self._hook(row)
 
     async def of_team(self, team_id: str) -> list[Hook]:

@@ -67,6 +67,10 @@ class FakeSlack:
     tokens: dict[str, str] = field(default_factory=lambda: {"xoxb-test-token": TEAM_ID})
     token_lifetime_seconds: int | None = None  # set: installs issue expiring tokens, to be rotated
     socket_mode_url: str | None = None  # what apps.connections.open hands an app-level token
+    # Set: like Slack, a message to a channel sooner than this after the last answers 429 (Retry-After 1).
+    channel_interval_seconds: float | None = None
+    _last_in_channel: dict[str, float] = field(default_factory=dict)
+    _pace_lock: threading.Lock = field(default_factory=threading.Lock)
     # users.info answers: user id -> the `user` object; unknown ids are plain members.
     users: dict[str, dict[str, Any]] = field(default_factory=lambda: {ADMIN: {"is_admin": True}})
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
@@ -171,6 +175,8 @@ class FakeSlack:
         self.log.record(call)
         fault = self._faults.take(method)
 
+        if fault is None and self._too_soon(method, args):
+            fault = Fault(status=429, retry_after=1)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and (fault.status != 200 or fault.error):
@@ -227,6 +233,17 @@ class FakeSlack:
                 },
             },
         }
+
+    def _too_soon(self, method: str, args: dict[str, Any]) -> bool:
+        if self.channel_interval_seconds is None or method not in ("chat.postMessage", "chat.update"):
+            return False
+        channel, now = str(args.get("channel")), time.monotonic()
+        with self._pace_lock:
+            last = self._last_in_channel.get(channel)
+            if last is not None and now - last < self.channel_interval_seconds:
+                return True
+            self._last_in_channel[channel] = now
+            return False
 
     def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
         """An install (code `code-<team id>`), or a token rotation (grant_type refresh_token)."""

@@ -1,0 +1,46 @@
+"""Coalescing concurrent database work: many callers, one round trip.
+
+Each round trip to SQLite costs a thread hop or more, and each commit a lock; under load, callers that
+arrive while one batch is being written wait for the next, which takes them all at once (group commit).
+A caller still gets its own answer, and only once its batch is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+__all__ = ["Batcher"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Batcher(Generic[T, R]):
+    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], max_size: int = 256) -> None:
+        self._run = run  # one result per item, in order
+        self._max_size = max_size
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self._max_size], self._waiting[self._max_size :]
+            try:
+                results = await self._run([item for item, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+            else:
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
