@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,9 +19,11 @@ from starlette.routing import Route
 from adapters.logs import RequestIdMiddleware
 from adapters.metrics import CONTENT_TYPE_LATEST, Metrics, MetricsMiddleware
 from adapters.store import ping
-from bot.intake import MAX_BODY_BYTES, TOO_LARGE, Intake
+from bot.intake import MAX_BODY_BYTES, TOO_LARGE, UNAVAILABLE, Intake
 
 __all__ = ["create_web_app"]
+
+log = logging.getLogger(__name__)
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 SECRET_HEADERS = ("Qovery-Secret", "Qovery-Signature")  # Qovery's docs name the first, its OpenAPI the second
@@ -64,7 +68,12 @@ def create_web_app(
         except _TooLarge:
             answer = TOO_LARGE
         else:
-            answer = await intake.receive(request.path_params["hook_id"], secret, raw)
+            try:
+                answer = await intake.receive(request.path_params["hook_id"], secret, raw)
+            except (SQLAlchemyError, OSError, TimeoutError):
+                # Not stored, so not acknowledged: Qovery is told to come back, and nothing is lost.
+                log.exception("a delivery could not be stored")
+                answer = UNAVAILABLE
         if answer.status != 200:
             metrics.deliveries_refused.labels(answer.text).inc()
         return PlainTextResponse(answer.text, status_code=answer.status)

@@ -8,6 +8,7 @@ or failed with the reason when retrying cannot help.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from bot.ports import Card, Cards, Delivery, DeliveryQueue, SlackFailure, SlackP
 from bot.subscriptions import DisplayMode, utcnow
 
 __all__ = ["Courier", "Pace"]
+
+_RECORD_ATTEMPTS = 6  # about 12 s in all
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +92,22 @@ class Courier:
             await self._failed_attempt(delivery, SlackFailure("the bot failed to post it; see its log"))
         else:
             free_at = self._clock() + timedelta(seconds=self._pace.per_channel_seconds if outcome.ts else 0)
-            await self._queue.posted(delivery.id, outcome.ts, outcome.state, outcome.reason, free_at)
+            await self._record_posted(delivery, outcome, free_at)
             self._on_outcome("posted", delivery, self._clock())
         return True
+
+    async def _record_posted(self, delivery: Delivery, outcome: Outcome, free_at: datetime) -> None:
+        """Slack has the message: record it, through a short database outage if need be, since a delivery
+        left claimed is posted again once its lease runs out."""
+        for attempt in range(1, _RECORD_ATTEMPTS + 1):
+            try:
+                await self._queue.posted(delivery.id, outcome.ts, outcome.state, outcome.reason, free_at)
+                return
+            except Exception:
+                if attempt == _RECORD_ATTEMPTS:
+                    raise
+                log.warning("could not record delivery %s as posted; trying again", delivery.id)
+                await asyncio.sleep(0.2 * 2**attempt)
 
     async def _failed_attempt(self, delivery: Delivery, failure: SlackFailure) -> None:
         now = self._clock()

@@ -34,6 +34,7 @@ INVALID_PAYLOAD = Answer(400, "invalid_payload")
 INVALID_TOKEN = Answer(403, "invalid_token")
 NO_SERVICE = Answer(404, "no_service")
 TOO_LARGE = Answer(413, "payload_too_large")
+UNAVAILABLE = Answer(503, "service_unavailable")  # the database did not take it: come back later
 
 
 class Intake:

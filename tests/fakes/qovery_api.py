@@ -275,6 +275,9 @@ class FakeQovery:
         """The next `times` calls to `operation` (an operationId) answer `status` with `body`."""
         self._faults.add(operation, Fault(status, body, delay, times))
 
+    def heal(self, operation: str) -> None:
+        self._faults.clear(operation)
+
     def delay(self, operation: str, seconds: float, times: int | None = None) -> None:
         self._faults.add(operation, Fault(0, None, seconds, times))
 

@@ -64,6 +64,10 @@ class FaultQueue(Generic[F]):
         with self._lock:
             self._queues.setdefault(name, []).append(fault)
 
+    def clear(self, name: str) -> None:
+        with self._lock:
+            self._queues.pop(name, None)
+
     def take(self, name: str) -> F | None:
         """The fault the next call to `name` plays, if any; each one is used up after `times` calls."""
         with self._lock:

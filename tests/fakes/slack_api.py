@@ -134,6 +134,10 @@ class FakeSlack:
         """Make the next `times` calls to `method` fail (or be slow) as described."""
         self._faults.add(method, Fault(status, error, retry_after, delay, times))
 
+    def heal(self, method: str) -> None:
+        """Forget the faults told for `method`: it answers normally again."""
+        self._faults.clear(method)
+
     def delay(self, method: str, seconds: float, times: int | None = None) -> None:
         self.fail(method, delay=seconds, times=times)
 
