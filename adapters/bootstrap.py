@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
 from adapters.crypto import SecretBox
+from adapters.logs import keep_secrets_out_of_logs
 from adapters.metrics import Metrics
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
@@ -121,6 +122,7 @@ def create_app(
             AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
         )
     bolt = build_bolt_app(settings, services, stores)
+    keep_secrets_out_of_logs()
     poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
     courier = Courier(
         queue,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestIdMiddleware", "configure_logging", "request_id"]
+__all__ = ["RequestIdMiddleware", "configure_logging", "keep_secrets_out_of_logs", "request_id"]
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _HEADER = b"x-request-id"
@@ -76,8 +76,24 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request {rid}]" if rid else line
 
 
+# Bolt logs whole request bodies and Slack's answers at DEBUG and INFO (a pasted Qovery token, a new
+# bot token among them), slack-sdk what it sends at DEBUG (a refresh token), aiosqlite every statement
+# with its values at DEBUG (Slack installations): whatever LOG_LEVEL says, these say less.
+_QUIETER = {"slack_bolt": logging.WARNING, "slack_sdk": logging.INFO, "aiosqlite": logging.INFO}
+
+
+def keep_secrets_out_of_logs() -> None:
+    """Call after the Bolt app is built too: Bolt gives each of its loggers the root's level."""
+    names = ["", *logging.Logger.manager.loggerDict]
+    for name, level in _QUIETER.items():
+        for found in (n for n in names if n == name or n.startswith(name + ".")):
+            logger = logging.getLogger(found)
+            logger.setLevel(max(level, logger.getEffectiveLevel()))
+
+
 def configure_logging(level: str, log_format: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(_WithRequestId())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    keep_secrets_out_of_logs()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,9 +16,11 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from adapters.logs import keep_secrets_out_of_logs
 from adapters.settings import Settings
 from bot.courier import Pace
-from tests.fakes.app_server import RunningApp, serve
+from tests.fakes import qovery_api, slack_api
+from tests.fakes.app_server import RUNNING, RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
 
@@ -24,8 +28,34 @@ from tests.fakes.slack_api import FakeSlack
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 SIGNING_SECRET = "test-signing-secret-8f1c2b"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+OAUTH_CLIENT_SECRET = "client-secret-value"
 # Slack's pace of one message a second per channel, but retries after a 5xx come in tens of milliseconds.
 QUICK_RETRIES = Pace(backoff_seconds=0.05)
+
+
+# Configured as in production: the SDKs' loggers never write request bodies.
+keep_secrets_out_of_logs()
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """After every test: no secret in any log line (at DEBUG), Slack message or view, or HTTP answer."""
+    caplog.set_level(logging.DEBUG)
+    for started in (RUNNING, slack_api.STARTED, qovery_api.STARTED):
+        started.clear()
+    yield
+    secrets = {SIGNING_SECRET, SECRET_KEY, OAUTH_CLIENT_SECRET}
+    records = [*caplog.get_records("setup"), *caplog.get_records("call"), *caplog.records]
+    seen = [record.getMessage() + (caplog.text if record.exc_info else "") for record in records]
+    for slack in slack_api.STARTED:
+        secrets |= set(slack.tokens)
+        seen += [json.dumps(call.args) for call in slack.calls]
+    for qovery in qovery_api.STARTED:
+        secrets |= set(qovery.tokens)
+        secrets |= {w["target_secret"] for w in qovery.webhooks.values() if w.get("target_secret")}
+    seen += [answer for app in RUNNING for answer in app.answers]
+    leaks = {secret for secret in secrets for text in seen if secret in text}
+    assert not leaks, f"secrets shown to a user or a log: {leaks}"
 
 
 @pytest.fixture(autouse=True)

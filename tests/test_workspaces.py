@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from adapters.settings import Settings
 from adapters.store import create_engine, slack_bots, slack_installations
-from tests.conftest import QUICK_RETRIES, make_settings
+from tests.conftest import OAUTH_CLIENT_SECRET, QUICK_RETRIES, make_settings
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
@@ -30,7 +30,7 @@ def oauth_settings(slack: FakeSlack, qovery: FakeQovery, acme: Acme, tmp_path: A
         slack,
         slack_bot_token=None,
         slack_client_id="123.456",
-        slack_client_secret="client-secret-value",
+        slack_client_secret=OAUTH_CLIENT_SECRET,
         qovery_api_url=qovery.url,
         qovery_api_token=SecretStr(acme.token),
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",

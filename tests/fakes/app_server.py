@@ -32,9 +32,14 @@ class RunningApp:
         self.url = url
         self.settings = settings
         self.slack = slack
-        self.http = httpx.Client(base_url=url, timeout=10)
+        self.answers: list[str] = []  # every HTTP answer the app gave this client, for the secret scan
+        self.http = httpx.Client(base_url=url, timeout=10, event_hooks={"response": [self._keep]})
         self.signer = SlackSigner(settings.slack_signing_secret.get_secret_value())
         self._replies = itertools.count(1)
+
+    def _keep(self, response: httpx.Response) -> None:
+        response.read()
+        self.answers.append(str(response.headers) + response.text)
 
     def post_signed(self, body: str) -> httpx.Response:
         return self.http.post("/slack/events", content=body, headers=self.signer.headers(body))
@@ -129,6 +134,9 @@ def _interaction(kind: str, user_id: str, team_id: str = TEAM_ID) -> dict[str, A
     }
 
 
+RUNNING: list[RunningApp] = []  # every app served in the current test, for the secret scan
+
+
 @contextmanager
 def serve(settings: Settings, slack: FakeSlack, **app_options: Any) -> Iterator[RunningApp]:
     app = create_app(settings, **app_options)
@@ -146,6 +154,7 @@ def serve(settings: Settings, slack: FakeSlack, **app_options: Any) -> Iterator[
             raise RuntimeError("the application did not start; see the log above")
         time.sleep(0.01)
     running = RunningApp(app, f"http://127.0.0.1:{port}", settings, slack)
+    RUNNING.append(running)
     try:
         yield running
     finally:

@@ -56,6 +56,9 @@ def openapi() -> OpenAPI:
     return OpenAPI.from_file_path(str(SPEC_PATH))
 
 
+STARTED: list[FakeQovery] = []  # every fake started in the current test, for the secret scan
+
+
 @dataclass(frozen=True)
 class QoveryCall:
     operation: str  # the spec's operationId, such as createOrganizationWebhook
@@ -152,6 +155,7 @@ class FakeQovery:
 
     def start(self) -> FakeQovery:
         openapi()  # parse the description before the first request, not during it
+        STARTED.append(self)
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -35,6 +35,9 @@ CHANNEL = "C0DEPLOYS"  # the channel where commands are typed, #deploys
 RESPONSE_URL = "response_url"  # the `method` recorded for a post to a response_url
 
 
+STARTED: list[FakeSlack] = []  # every fake started in the current test, for the secret scan
+
+
 @dataclass(frozen=True)
 class SlackCall:
     method: str  # a Web API method name, or RESPONSE_URL
@@ -94,6 +97,7 @@ class FakeSlack:
             def log_message(self, format: str, *args: Any) -> None:  # quiet test output
                 pass
 
+        STARTED.append(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(
