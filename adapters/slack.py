@@ -40,7 +40,7 @@ from bot.commands import (
     Unsubscribe,
     parse,
 )
-from bot.connection import ChooseOrganization, Connection
+from bot.connection import ChooseOrganization, Connected, Connection
 from bot.delivery_log import REPLAY_ACTION, DeliveryLog
 from bot.deployment_actions import DeploymentActions
 from bot.modals import (
@@ -388,13 +388,36 @@ class Listeners:
     async def on_connect_form(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        connection = self._services.connection
+        await self._connect_step(
+            ack, body, view, client, lambda c, d, m: connection.submit_token(c, d, read_token(view), m)
+        )
+
+    async def on_organization_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        connection = self._services.connection
+        await self._connect_step(
+            ack,
+            body,
+            view,
+            client,
+            lambda c, d, m: connection.submit_organization(c, d, read_organization(view), m),
+        )
+
+    async def _connect_step(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        submit: Callable[[Caller, SlackDirectory, dict[str, str]], Awaitable[Connected | ChooseOrganization]],
+    ) -> None:
+        """A connect form came back: refused under its field, the next form, or done and said so."""
         metadata = read_metadata(view)
         caller = _body_caller(body, metadata)
-        directory = SlackDirectory(client, caller.team_id, self._roles)
         try:
-            outcome = await self._services.connection.submit_token(
-                caller, directory, read_token(view), metadata
-            )
+            outcome = await submit(caller, SlackDirectory(client, caller.team_id, self._roles), metadata)
         except FormError as error:
             await ack(response_action="errors", errors=error.errors)
             return
@@ -403,22 +426,6 @@ class Listeners:
             return
         await ack()
         await _send(metadata, outcome.message)
-
-    async def on_organization_form(
-        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        metadata = read_metadata(view)
-        caller = _body_caller(body, metadata)
-        directory = SlackDirectory(client, caller.team_id, self._roles)
-        try:
-            connected = await self._services.connection.submit_organization(
-                caller, directory, read_organization(view), metadata
-            )
-        except FormError as error:
-            await ack(response_action="errors", errors=error.errors)
-            return
-        await ack()
-        await _send(metadata, connected.message)
 
     # -- the app removed ------------------------------------------------------------------------------
 
