@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -109,7 +110,14 @@ class SlackDirectory:
         cached = self._cache.get(self._team_id, user_id)
         if cached is not None:
             return cached
-        user = (await self._client.users_info(user=user_id))["user"]
+        try:
+            user = (await self._client.users_info(user=user_id))["user"]
+        except SlackApiError as error:
+            # Unknown is not an admin: the caller gets the refusal that says who may, never a change.
+            log.warning(
+                "users.info failed (%s): treating %s as a member", error.response.get("error"), user_id
+            )
+            return False
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._cache.put(self._team_id, user_id, is_admin)
         return is_admin

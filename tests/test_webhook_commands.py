@@ -445,3 +445,10 @@ def test_qovery_timeout_is_told_in_words(acme_app: RunningApp, qovery: FakeQover
 def test_without_a_token_the_answer_says_how_to_connect(app: RunningApp) -> None:
     answer = shown(app.ask("webhook list"))
     assert "This workspace has no Qovery token yet: an admin can connect one with `/qovery connect`" in answer
+
+
+def test_a_role_slack_cannot_tell_is_refused_not_broken(acme_app: RunningApp, qovery: FakeQovery) -> None:
+    acme_app.slack.fail("users.info", error="user_not_found")
+    answer = acme_app.ask("subscribe --events failure")
+    assert "Sorry, only workspace admins and owners" in shown(answer)
+    assert qovery.calls_to("createOrganizationWebhook") == []
