@@ -161,8 +161,6 @@ def create_app(
             await qovery_http.aclose()
             await engine.dispose()
 
-    app = create_web_app(
+    return create_web_app(
         bolt=bolt, engine=engine, intake=intake, metrics=metrics, queue_depth=queue.depth, lifespan=lifespan
     )
-    app.state.engine = engine  # for tests and operators' tooling, never for request handlers
-    return app

@@ -34,9 +34,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _insert_ignoring_duplicates(connection: AsyncConnection, table: Any, values: dict[str, Any]) -> Any:
-    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    return connection.execute(dialect_insert(table).values(values).on_conflict_do_nothing())
+def _insert_ignoring_duplicates(dialect: str, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, which each database spells through its own dialect."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
 
 
 class SqlDeliveryQueue:
@@ -67,18 +67,17 @@ class SqlDeliveryQueue:
 
     async def _add_many(self, rows: list[dict[str, Any]]) -> list[bool]:
         """Store the rows; for each, whether it was new (False: a duplicate of one stored)."""
-        dialect_insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            dialect_insert(deliveries)
-            .on_conflict_do_nothing()
-            .returning(deliveries.c.hook_id, deliveries.c.dedup_key, sort_by_parameter_order=True)
+        statement = _insert_ignoring_duplicates(self._engine.dialect.name, deliveries).returning(
+            deliveries.c.hook_id, deliveries.c.dedup_key, sort_by_parameter_order=True
         )
         async with self._engine.begin() as connection:
             stored = {(row.hook_id, row.dedup_key) for row in await connection.execute(statement, rows)}
             # Every channel with deliveries has its row, where the courier looks for work.
             for channel in {(row["team_id"], row["channel_id"]) for row in rows} - self._known_channels:
                 values = {"team_id": channel[0], "channel_id": channel[1]}
-                await _insert_ignoring_duplicates(connection, channels, values)
+                await connection.execute(
+                    _insert_ignoring_duplicates(connection.dialect.name, channels).values(values)
+                )
         self._known_channels.update((row["team_id"], row["channel_id"]) for row in rows)
         seen: set[tuple[str, str]] = set()
         answers = []

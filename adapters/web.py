@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -87,7 +88,8 @@ def create_web_app(
         return PlainTextResponse("the database does not answer", status_code=503)
 
     async def metrics_text(_: Request) -> Response:
-        if await ping(engine):
+        # Without the database the gauge keeps its last value; the other metrics still answer.
+        with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
             metrics.queue_depth.set(await queue_depth())
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 

@@ -32,7 +32,7 @@ class Lookups:
             return deployment
         cached = self._known.get((team_id, env_id))
         if cached and time.monotonic() - cached[0] < self._keep:
-            return _fill(deployment, cached[1])
+            return deployment.merged_with(cached[1])
         try:
             async with asyncio.timeout(self._budget):
                 found = await self._ask(team_id, env_id)
@@ -40,7 +40,7 @@ class Lookups:
             log.info("left names out of a card: %s", type(error).__name__)
             return deployment
         self._known[(team_id, env_id)] = (time.monotonic(), found)
-        return _fill(deployment, found)
+        return deployment.merged_with(found)
 
     async def _ask(self, team_id: str, env_id: str) -> Deployment:
         api, _ = await self._access.qovery(team_id)
@@ -72,7 +72,3 @@ def _complete(deployment: Deployment) -> bool:
         and deployment.project.id
         and deployment.organization.id
     )
-
-
-def _fill(deployment: Deployment, found: Deployment) -> Deployment:
-    return deployment.merged_with(found)

@@ -417,15 +417,15 @@ def bare_event(qovery: FakeQovery, acme: Acme, event: str) -> dict[str, object]:
     return body
 
 
+def deliver_bare_failure(qovery: FakeQovery, acme: Acme, webhook_id: str) -> None:
+    body = bare_event(qovery, acme, "DEPLOYMENT_FAILURE")
+    qovery.deliver(webhook_id, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id, body=body)
+
+
 def test_missing_names_are_looked_up_at_qovery(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
 ) -> None:
-    qovery.deliver(
-        standard,
-        "DEPLOYMENT_FAILURE",
-        environment_id=acme.environment_id,
-        body=bare_event(qovery, acme, "DEPLOYMENT_FAILURE"),
-    )
+    deliver_bare_failure(qovery, acme, standard)
     [card] = cards(acme_app.slack, 1)
     assert card.args["text"] == "Deployment failed: billing / production (Acme)"
     assert "api, db" in shown(card)
@@ -436,12 +436,7 @@ def test_a_failed_lookup_leaves_the_names_out_and_posts_anyway(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme, standard: str
 ) -> None:
     qovery.fail("getEnvironment", status=503, times=None)
-    qovery.deliver(
-        standard,
-        "DEPLOYMENT_FAILURE",
-        environment_id=acme.environment_id,
-        body=bare_event(qovery, acme, "DEPLOYMENT_FAILURE"),
-    )
+    deliver_bare_failure(qovery, acme, standard)
     [card] = cards(acme_app.slack, 1)
     assert card.args["text"] == "Deployment failed: an environment"
     assert acme.environment_id in shown(card)
