@@ -8,6 +8,7 @@ are the history that gets an older database there without losing rows.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,9 @@ __all__ = [
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same for every replica that migrates the same database.
 _MIGRATION_LOCK_KEY = 0x51_0E_5A_C4
+# How long a hook found by a delivery is remembered, and how many are at most.
+_HOOK_MEMORY_SECONDS = 10.0
+_HOOKS_REMEMBERED = 10_000
 # A readiness probe that waits longer than this reports a database too slow to serve anyway.
 _PING_SECONDS = 2.0
 
@@ -284,8 +288,12 @@ class SqlHooks:
     def __init__(self, engine: AsyncEngine, box: SecretBox) -> None:
         self._engine = engine
         self._box = box
-        # Every delivery looks its hook up: under load, one query serves all that arrive together.
+        # Every delivery looks its hook up: under load, one query serves all that arrive together...
         self._lookups: Batcher[str, Hook | None] = Batcher(self._get_many)
+        # ... and a hook found lately is not looked up again for a while: hooks change seldom. A change
+        # made here forgets it at once; one made by another replica is seen within _HOOK_MEMORY_SECONDS.
+        self._recent: dict[str, tuple[Hook, float]] = {}
+        self._changes = 0  # a lookup that a change overtook is not remembered
 
     async def add(self, hook: Hook) -> None:
         async with self._engine.begin() as connection:
@@ -304,7 +312,21 @@ class SqlHooks:
             )
 
     async def get(self, hook_id: str) -> Hook | None:
-        return await self._lookups.submit(hook_id)
+        now = time.monotonic()
+        remembered = self._recent.get(hook_id)
+        if remembered is not None and remembered[1] > now:
+            return remembered[0]
+        changes = self._changes
+        hook = await self._lookups.submit(hook_id)
+        if hook is not None and changes == self._changes:
+            if len(self._recent) >= _HOOKS_REMEMBERED:
+                self._recent.clear()  # crude but bounded; the busy hooks are back after one lookup each
+            self._recent[hook_id] = (hook, now + _HOOK_MEMORY_SECONDS)
+        return hook
+
+    def _forget(self, hook_id: str) -> None:
+        self._changes += 1
+        self._recent.pop(hook_id, None)
 
     async def _get_many(self, hook_ids: list[str]) -> list[Hook | None]:
         async with self._engine.connect() as connection:
@@ -329,10 +351,12 @@ class SqlHooks:
     async def set_mode(self, hook_id: str, mode: DisplayMode) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(mode=mode.value))
+        self._forget(hook_id)
 
     async def revoke(self, hook_id: str) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(revoked_at=utcnow()))
+        self._forget(hook_id)
 
     def _hook(self, row: Row[Any]) -> Hook:
         return Hook(

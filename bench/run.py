@@ -254,16 +254,18 @@ def ingest(seconds: float, connections: int, rate: float) -> dict[str, Any]:
 async def acks(url: str, slack: FakeSlack, in_flight: int, rounds: int) -> list[float]:
     signer = SlackSigner(SIGNING_SECRET)
     latencies: list[float] = []
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=in_flight), timeout=30) as client:
+    async with load_client(in_flight) as client:
 
         async def one(number: int) -> None:
             body = slash_command_body(
                 "webhook list", response_url=slack.response_url(f"b{number}"), user_id=ADMIN
             )
+            headers = signer.headers(body)
             started = time.monotonic()
-            answer = await client.post(f"{url}/slack/events", content=body, headers=signer.headers(body))
+            async with client.post(f"{url}/slack/events", data=body, headers=headers) as answer:
+                text = await answer.text()
             latencies.append(time.monotonic() - started)
-            assert answer.status_code == 200, answer.text
+            assert answer.status == 200, text
 
         for round_number in range(rounds):
             await asyncio.gather(*(one(round_number * in_flight + n) for n in range(in_flight)))

@@ -6,10 +6,12 @@ import itertools
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -125,9 +127,10 @@ def test_a_deleted_webhooks_hook_answers_404(
     acme_app: RunningApp, qovery: FakeQovery, subscribed: str
 ) -> None:
     url = hook_url(acme_app, qovery, subscribed)
+    assert httpx.post(url, content=json.dumps({"text": "Deployed"})).text == "ok"  # the bot knows it now
     acme_app.ask(f"webhook delete {subscribed[:8]}")
     acme_app.click("webhook_delete", subscribed)
-    response = httpx.post(url, content=json.dumps({"text": "Deployed"}))
+    response = httpx.post(url, content=json.dumps({"text": "Deployed again"}))
     assert (response.status_code, response.text) == (404, "no_service")
 
 
@@ -143,6 +146,25 @@ def test_a_duplicate_is_posted_once(
         assert httpx.post(url, content=message).text == "ok"
     drained(acme_app)
     assert len(acme_app.slack.calls_to("chat.postMessage")) == 2
+
+
+def test_a_delivery_the_database_cannot_take_is_refused_with_503_and_its_retry_posted(
+    acme_app: RunningApp, qovery: FakeQovery, subscribed: str, tmp_path: Path
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    assert httpx.post(url, content=json.dumps({"text": "Deployed api"})).text == "ok"
+    database = sqlite3.connect(tmp_path / "bot.db")
+    database.execute("ALTER TABLE deliveries RENAME TO deliveries_away")  # the table cannot be written
+    database.commit()
+    refused = httpx.post(url, content=json.dumps({"text": "Deployed billing"}))
+    assert (refused.status_code, refused.text) == (503, "service_unavailable")  # Qovery comes back later
+    database.execute("ALTER TABLE deliveries_away RENAME TO deliveries")
+    database.commit()
+    database.close()
+    assert httpx.post(url, content=json.dumps({"text": "Deployed billing"})).text == "ok"
+    posted = cards(acme_app.slack, 2)
+    assert ["Deployed api" in shown(c) for c in posted] == [True, False]
+    assert "Deployed billing" in shown(posted[1])
 
 
 # -- one card per deployment -----------------------------------------------------------------------------
