@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -75,9 +76,14 @@ def _serve(settings: Settings) -> int:
     from adapters.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    # What start-up made lives as long as the process: out of the collector's sight, a full collection
+    # no longer walks it all, which held every request in flight up by ~80 ms now and then.
+    gc.collect()
+    gc.freeze()
     # log_config=None: uvicorn logs through the handlers configured above, in the same format.
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,

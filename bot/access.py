@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.ports import Directory, Workspaces
 from bot.qovery import QoveryApi, QoveryApiFactory
 
 __all__ = ["Access", "BotConfig", "Caller", "UserError"]
+
+# The configured token's only organization is asked of Qovery at most this often, not at every command:
+# it changes only when someone gives that token another organization.
+ORGANIZATION_MEMORY_SECONDS = 300.0
 
 
 class UserError(Exception):
@@ -44,6 +49,7 @@ class Access:
         self._config = config
         self._workspaces = workspaces
         self._qovery = qovery
+        self._default_organization: tuple[str, float] | None = None  # (id, until when it is trusted)
 
     async def qovery(self, team_id: str) -> tuple[QoveryApi, str]:
         """The API as the workspace's token sees it, and the organization it manages."""
@@ -57,7 +63,15 @@ class Access:
                 f"an admin can connect one with `{self._config.slash_command} connect`."
             )
         api = self._qovery(self._config.default_qovery_token)
-        return api, self._config.default_organization_id or await self._only_organization(api)
+        return api, self._config.default_organization_id or await self._remembered_organization(api)
+
+    async def _remembered_organization(self, api: QoveryApi) -> str:
+        now = time.monotonic()
+        if self._default_organization is not None and self._default_organization[1] > now:
+            return self._default_organization[0]
+        organization_id = await self._only_organization(api)
+        self._default_organization = (organization_id, now + ORGANIZATION_MEMORY_SECONDS)
+        return organization_id
 
     async def _only_organization(self, api: QoveryApi) -> str:
         organizations = await api.list_organizations()

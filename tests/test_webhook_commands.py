@@ -402,6 +402,15 @@ def test_roles_are_asked_of_slack_once_a_minute(acme_app: RunningApp) -> None:
     assert [c.args["user"] for c in acme_app.slack.calls_to("users.info")] == [ADMIN]
 
 
+def test_the_tokens_organization_is_asked_of_qovery_once_not_at_every_command(
+    acme_app: RunningApp, qovery: FakeQovery
+) -> None:
+    for _ in range(3):
+        assert "The organization has no webhooks yet" in shown(acme_app.ask("webhook list"))
+    assert len(qovery.calls_to("listOrganizationWebHooks")) == 3
+    assert len(qovery.calls_to("listOrganization")) == 1
+
+
 # -- acknowledgement and errors --------------------------------------------------------------------------
 
 
