@@ -103,7 +103,7 @@ class SqlDeliveryQueue:
         return stored
 
     async def _insert_on_sqlite(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        """`_insert`, in three calls to aiosqlite rather than six (the pool's reset on return is the third):
+        """`_insert`, in three calls to aiosqlite rather than six (statement, commit, the pool's reset):
         each call is a hop to its thread and back, which costs more than the INSERT itself."""
         names = list(rows[0])
         one_row = f"({', '.join('?' * len(names))})"
@@ -112,14 +112,13 @@ class SqlDeliveryQueue:
         sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
         sql += " RETURNING hook_id, dedup_key"
         parameters = [self._to_database[name](row[name]) for row in rows for name in names]
-        async with self._engine.connect() as connection:
+        # SQLAlchemy's transaction around the driver's call: it commits, or rolls back on any error.
+        async with self._engine.begin() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None
             try:
                 returned = await driver.execute_fetchall(sql, parameters)
-                await driver.commit()
             except sqlite3.Error as error:
-                await driver.rollback()
                 raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
         return {(hook_id, dedup_key) for hook_id, dedup_key in returned}
 

@@ -1,8 +1,11 @@
 """The courier's workers: asyncio tasks started in the application's lifespan.
 
-Each worker posts deliveries one after another and, when none is due, sleeps until the intake wakes it
-or a short poll comes round (another replica may have stored one, a retry may have come due). Stopping
-lets the posts under way finish for a few seconds; one still unfinished is taken again after its lease.
+Each worker posts deliveries one after another. An idle worker sleeps until roused: by the intake (a
+delivery was stored), by a worker that just posted (more may be due), or by the pool's one alarm, set
+for when the next delivery comes due (a channel's pace, a retry) or a short poll at the latest (another
+replica may have stored one). One alarm, not a timer per worker: workers waking together would all ask
+the database for the one delivery that came due. Stopping lets the posts under way finish for a few
+seconds; one still unfinished is taken again after its lease.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ __all__ = ["Workers"]
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 0.05  # after finding nothing due, wake-ups are ignored this long (next_due covers them)
+QUIET_SECONDS = 0.2  # after finding nothing due, wake-ups wait this long (the alarm covers what comes due)
 
 
 class Workers:
@@ -33,7 +36,9 @@ class Workers:
         self._stopping = False
         self._quiet_until = 0.0
         self._deferred = False
+        self._alarm: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._idle: set[asyncio.Task[None]] = set()  # waiting for a token: nothing to finish on stop
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._work(), name=f"courier-{n}") for n in range(self._count)]
@@ -56,34 +61,56 @@ class Workers:
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         self._stopping = True
-        self._rouse()
+        if self._alarm is not None:
+            self._alarm.cancel()
+        for task in self._idle:
+            task.cancel()
         _, pending = await asyncio.wait(self._tasks, timeout=grace_seconds) if self._tasks else (set(), set())
         for task in pending:
             task.cancel()
-        for task in pending:
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def _work(self) -> None:
+        me = asyncio.current_task()
+        assert me is not None
         while not self._stopping:
             try:
                 if await self._courier.run_one():
+                    self._rouse()  # more may be due: an idle worker takes the next while this one goes on
                     continue
                 self._quiet_until = time.monotonic() + QUIET_SECONDS
+                await self._set_alarm()
             except Exception:
-                # The database may be restarting: wait a poll and try again, never die.
+                # The database may be restarting: the alarm's poll tries again; never die.
                 log.exception("the courier could not take a delivery")
+                self._set_alarm_in(self._poll)
             if self._stopping:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.get(), await self._idle_for())
+            self._idle.add(me)
+            try:
+                await self._wake.get()
+            finally:
+                self._idle.discard(me)
 
-    async def _idle_for(self) -> float:
-        """Until the next delivery comes due (a channel's pace, a retry), or a poll for other replicas."""
-        try:
-            due = await self._courier.next_due()
-        except Exception:
-            return self._poll
-        if due is None:
-            return self._poll
-        return min(self._poll, max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.005)
+    async def _set_alarm(self) -> None:
+        """For when the next delivery comes due, or a poll at the latest."""
+        due = await self._courier.next_due()
+        wait = self._poll
+        if due is not None:
+            wait = min(wait, max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.005)
+        self._set_alarm_in(wait)
+
+    def _set_alarm_in(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        when = loop.time() + seconds
+        if self._alarm is not None and not self._alarm.cancelled() and self._alarm.when() <= when:
+            return  # an earlier alarm is set: it rouses a worker, which sets the next
+        if self._alarm is not None:
+            self._alarm.cancel()
+        self._alarm = loop.call_at(when, self._ring)
+
+    def _ring(self) -> None:
+        self._alarm = None
+        self._rouse()
