@@ -22,7 +22,7 @@ from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
 from adapters.queue import SqlCards, SqlDeliveryQueue
 from adapters.settings import Settings
-from adapters.slack import SlackServices, build_bolt_app
+from adapters.slack import ListenerWork, SlackServices, build_bolt_app
 from adapters.slack_poster import TokenFor, WebApiPoster
 from adapters.store import SqlHooks, SqlWorkspaces, create_engine, migrate
 from adapters.web import create_web_app
@@ -121,7 +121,8 @@ def create_app(
             AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine),
             AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
         )
-    bolt = build_bolt_app(settings, services, stores)
+    listener_work = ListenerWork()
+    bolt = build_bolt_app(settings, services, stores, listener_work)
     keep_secrets_out_of_logs()
     poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
     courier = Courier(
@@ -157,6 +158,8 @@ def create_app(
         finally:
             if socket_mode is not None:
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
+            # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
+            await listener_work.finish(within_seconds=12)
             await pool.stop()
             await qovery_http.aclose()
             await engine.dispose()

@@ -6,6 +6,9 @@ response_url (`respond`); modals open right after the ack, before anything slow.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -64,7 +67,7 @@ from bot.usage import error_message, help_message
 from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands, answer, explain
 
-__all__ = ["SlackServices", "build_bolt_app"]
+__all__ = ["ListenerWork", "SlackServices", "build_bolt_app"]
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +126,39 @@ class SlackDirectory:
         return is_admin
 
 
+class ListenerWork:
+    """Listener calls still running (most of their work comes after the ack): stopping waits for them a
+    while, so that a command being answered during a restart is answered rather than dropped."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(listener)  # Bolt reads the arguments to give from the listener's own signature
+        async def tracked(**arguments: Any) -> None:
+            self._running += 1
+            self._idle.clear()
+            try:
+                await listener(**arguments)
+            finally:
+                self._running -= 1
+                if not self._running:
+                    self._idle.set()
+
+        return tracked
+
+    async def finish(self, within_seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), within_seconds)
+
+
 def build_bolt_app(
     settings: Settings,
     services: SlackServices,
     stores: tuple[AsyncInstallationStore, AsyncOAuthStateStore] | None,
+    work: ListenerWork,
 ) -> AsyncApp:
     """The Bolt app; `stores` (installations, OAuth states) are for the multi-workspace mode."""
     signing_secret = settings.slack_signing_secret.get_secret_value()
@@ -156,7 +188,8 @@ def build_bolt_app(
         app = AsyncApp(signing_secret=signing_secret, oauth_settings=oauth)
     # Bolt copies this client's base URL into every per-request client and into its OAuth flow.
     app.client.base_url = settings.slack_api_base
-    Listeners(settings.slash_command, services, RoleCache(), stores[0] if stores else None).register(app)
+    installations = stores[0] if stores else None
+    Listeners(settings.slash_command, services, RoleCache(), installations).register(app, work)
     return app
 
 
@@ -189,20 +222,20 @@ class Listeners:
         self._roles = roles
         self._installations = installations
 
-    def register(self, app: AsyncApp) -> None:
-        app.command(self._command)(self.on_command)
-        app.action(DELETE_ACTION)(self.on_delete)
-        app.action(UNSUBSCRIBE_ACTION)(self.on_delete)
-        app.action(KEEP_ACTION)(self.on_keep)
-        app.action(REPLAY_ACTION)(self.on_replay)
-        app.action(REDEPLOY_ACTION)(self.on_deployment_action)
-        app.action(CANCEL_ACTION)(self.on_deployment_action)
-        app.action(OPEN_ACTION)(self.on_open)
-        app.event("app_uninstalled")(self.on_uninstalled)
-        app.event("tokens_revoked")(self.on_tokens_revoked)
-        app.view_submission(WEBHOOK_FORM)(self.on_webhook_form)
-        app.view_submission(CONNECT_FORM)(self.on_connect_form)
-        app.view_submission(ORGANIZATION_FORM)(self.on_organization_form)
+    def register(self, app: AsyncApp, work: ListenerWork) -> None:
+        app.command(self._command)(work.track(self.on_command))
+        app.action(DELETE_ACTION)(work.track(self.on_delete))
+        app.action(UNSUBSCRIBE_ACTION)(work.track(self.on_delete))
+        app.action(KEEP_ACTION)(work.track(self.on_keep))
+        app.action(REPLAY_ACTION)(work.track(self.on_replay))
+        app.action(REDEPLOY_ACTION)(work.track(self.on_deployment_action))
+        app.action(CANCEL_ACTION)(work.track(self.on_deployment_action))
+        app.action(OPEN_ACTION)(work.track(self.on_open))
+        app.event("app_uninstalled")(work.track(self.on_uninstalled))
+        app.event("tokens_revoked")(work.track(self.on_tokens_revoked))
+        app.view_submission(WEBHOOK_FORM)(work.track(self.on_webhook_form))
+        app.view_submission(CONNECT_FORM)(work.track(self.on_connect_form))
+        app.view_submission(ORGANIZATION_FORM)(work.track(self.on_organization_form))
         app.error(self.on_error)
 
     async def _answer(

@@ -422,6 +422,20 @@ def test_acknowledged_at_once_while_qovery_is_slow(acme_app: RunningApp, qovery:
     assert "The organization has no webhooks yet" in shown(acme_app.reply("slow"))
 
 
+def test_a_command_being_answered_when_the_bot_stops_is_still_answered(
+    settings: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme, caplog: pytest.LogCaptureFixture
+) -> None:
+    configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
+    qovery.delay("listOrganizationWebHooks", 1.0, times=1)
+    with serve(configured, slack) as app:
+        ack = app.command("webhook list", response_url="restart", user_id=ADMIN)
+        assert (ack.status_code, ack.content) == (200, b"")
+    # Stopped (a deploy, say) while Qovery was still answering: the answer went out all the same.
+    [answered] = slack.calls_to("response_url")
+    assert "The organization has no webhooks yet" in shown(answered.args)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 @pytest.mark.parametrize(
     ("status", "says"),
     [
