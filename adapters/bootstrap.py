@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
 from adapters.crypto import SecretBox
+from adapters.housekeeping import keep_forgetting
 from adapters.logs import keep_secrets_out_of_logs
 from adapters.metrics import Metrics
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
@@ -148,6 +151,7 @@ def create_app(
         await migrate(engine)
         log.info("database ready at the latest schema revision")
         pool.start()
+        forgetting = asyncio.create_task(keep_forgetting(engine), name="housekeeping")
         socket_mode = None
         if settings.slack_app_token is not None:
             # Commands and buttons come over Slack's WebSocket: no public URL needed for them.
@@ -160,6 +164,9 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
+            forgetting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forgetting
             await pool.stop()
             await qovery_http.aclose()
             await engine.dispose()
