@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
@@ -126,6 +127,29 @@ class SlackDirectory:
         return is_admin
 
 
+def _single_team(token: str, slack_api_base: str) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """The bot token's identity, asked of Slack (auth.test) once, however many requests come at once:
+    Bolt's own single-workspace check asks once per request until the first answer is in, which made
+    the first commands after a start wait behind as many calls as there were commands."""
+    client = AsyncWebClient(base_url=slack_api_base)
+    found: list[AuthorizeResult] = []
+    asking = asyncio.Lock()
+
+    async def authorize(**_: Any) -> AuthorizeResult:
+        if not found:
+            async with asking:
+                if not found:
+                    response = await client.auth_test(token=token)
+                    found.append(
+                        AuthorizeResult.from_auth_test_response(
+                            auth_test_response=response, bot_token=token, user_token=None
+                        )
+                    )
+        return found[0]
+
+    return authorize
+
+
 class ListenerWork:
     """Listener calls still running (most of their work comes after the ack): stopping waits for them a
     while, so that a command being answered during a restart is answered rather than dropped."""
@@ -163,7 +187,8 @@ def build_bolt_app(
     """The Bolt app; `stores` (installations, OAuth states) are for the multi-workspace mode."""
     signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_bot_token is not None:
-        app = AsyncApp(signing_secret=signing_secret, token=settings.slack_bot_token.get_secret_value())
+        token = settings.slack_bot_token.get_secret_value()
+        app = AsyncApp(signing_secret=signing_secret, authorize=_single_team(token, settings.slack_api_base))
     else:
         assert settings.slack_client_id is not None
         assert settings.slack_client_secret is not None

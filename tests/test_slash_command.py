@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,14 @@ def test_the_bot_token_is_checked_against_slack_api_url(app: RunningApp) -> None
     app.command("help")
     [check] = app.slack.calls_to("auth.test")
     assert check.token == "xoxb-test-token"
+
+
+def test_commands_arriving_together_at_start_wait_for_one_auth_test(app: RunningApp) -> None:
+    app.slack.delay("auth.test", 0.5, times=1)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: app.command("help"), range(20)))
+    assert [a.status_code for a in answers] == [200] * 20
+    assert len(app.slack.calls_to("auth.test")) == 1  # Bolt's own check asked once per waiting command
 
 
 def post_raw(app: RunningApp, body: str, headers: dict[str, str]) -> int:
