@@ -52,10 +52,13 @@ class Workers:
             self._rouse()
         elif not self._deferred:
             self._deferred = True
-            asyncio.get_running_loop().call_later(quiet, self._rouse)
+            asyncio.get_running_loop().call_later(quiet, self._rouse_deferred)
+
+    def _rouse_deferred(self) -> None:
+        self._deferred = False  # only this one: other rousings must not start a second deferred one
+        self._rouse()
 
     def _rouse(self) -> None:
-        self._deferred = False
         with contextlib.suppress(asyncio.QueueFull):
             self._wake.put_nowait(None)
 
@@ -76,6 +79,9 @@ class Workers:
         me = asyncio.current_task()
         assert me is not None
         while not self._stopping:
+            # Wake-ups wait while a worker looks, and a quiet time after: rousing other workers then would
+            # only have them run the same query. Those that came meanwhile rouse one worker at its end.
+            self._quiet_until = time.monotonic() + QUIET_SECONDS
             try:
                 if await self._courier.run_one():
                     self._rouse()  # more may be due: an idle worker takes the next while this one goes on

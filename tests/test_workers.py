@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from adapters.worker import Workers
+from adapters.worker import QUIET_SECONDS, Workers
 from bot.courier import Courier
 
 
@@ -25,6 +25,7 @@ class RecordingCourier:
 
     async def run_one(self) -> bool:
         self.looks.append(time.monotonic() - self._started)
+        await asyncio.sleep(0.005)  # the query
         return False
 
     async def next_due(self) -> datetime | None:
@@ -33,13 +34,16 @@ class RecordingCourier:
         return self.due
 
 
-def run_pool(courier: RecordingCourier, seconds: float) -> float:
-    """Run four workers for `seconds`; how long stopping them took."""
+def run_pool(courier: RecordingCourier, seconds: float, deliveries: int = 0) -> float:
+    """Run four workers for `seconds`, `deliveries` stored evenly meanwhile; how long stopping took."""
 
     async def scenario() -> float:
         pool = Workers(cast(Courier, courier), count=4, poll_seconds=0.5)
         pool.start()
-        await asyncio.sleep(seconds)
+        for _ in range(deliveries):
+            pool.wake()
+            await asyncio.sleep(seconds / deliveries)
+        await asyncio.sleep(0 if deliveries else seconds)
         started = time.monotonic()
         await pool.stop(grace_seconds=5)
         return time.monotonic() - started
@@ -55,6 +59,14 @@ def test_idle_workers_look_once_when_a_delivery_comes_due_not_once_each() -> Non
     # Then one look at the due time and one a poll: four workers each with a timer made 4 + 4 + 8.
     assert 0.3 <= later[0] < 0.45
     assert len(later) <= 3
+
+
+def test_a_stream_of_deliveries_to_a_paced_channel_makes_one_look_a_quiet_time() -> None:
+    courier = RecordingCourier(due_in_seconds=None)  # the channel's pace: nothing due for a while
+    run_pool(courier, 1.5, deliveries=750)
+    # Four at start, then one a quiet time and one a poll, give or take their edges (17 here, 30 when
+    # wake-ups went through to every worker): not one a delivery, nor one a worker.
+    assert len(courier.looks) <= 4 + 1.5 / QUIET_SECONDS + 1.5 / 0.5 + 6
 
 
 def test_idle_workers_stop_at_once() -> None:
