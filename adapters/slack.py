@@ -18,6 +18,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.logger.messages import warning_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -125,6 +126,17 @@ class SlackDirectory:
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._cache.put(self._team_id, user_id, is_admin)
         return is_admin
+
+
+class _NotTheIgnoredToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself, then warns at every start that it
+    ignores it because an `authorize` is given: `_single_team`, which uses that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_NotTheIgnoredToken())
 
 
 def _single_team(token: str, slack_api_base: str) -> Callable[..., Awaitable[AuthorizeResult]]:

@@ -87,6 +87,7 @@ def test_installed_command_serves_health_and_stops_on_sigterm(
     [access] = [e for e in entries if e.get("request_id") == "trace-123"]
     assert "GET /readyz" in access["message"]
     assert "Traceback" not in log
+    assert [e["message"] for e in entries if e["level"] != "INFO"] == []  # a clean start warns of nothing
 
 
 def test_metrics_count_requests_by_route(app: RunningApp) -> None:
