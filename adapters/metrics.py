@@ -81,6 +81,7 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._known: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,5 +100,18 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.http_requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.http_latency.labels(route).observe(time.perf_counter() - started)
+            count, latency = self._series(scope["method"], route, status)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
+
+    def _series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        """The request's counter and histogram, found once per kind of request: `labels()` takes a lock
+        and checks its values every time, a fair part of what answering a delivery costs."""
+        key = (method, route, status)  # few: HTTP methods, route templates and statuses
+        series = self._known.get(key)
+        if series is None:
+            series = self._known[key] = (
+                self.metrics.http_requests.labels(method, route, str(status)),
+                self.metrics.http_latency.labels(route),
+            )
+        return series
