@@ -22,7 +22,7 @@ __all__ = ["Workers"]
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 0.2  # after finding nothing due, wake-ups wait this long (the alarm covers what comes due)
+QUIET_SECONDS = 0.2  # wake-ups wait this long from a look for work, and after one found nothing
 
 
 class Workers:
@@ -44,9 +44,9 @@ class Workers:
         self._tasks = [asyncio.create_task(self._work(), name=f"courier-{n}") for n in range(self._count)]
 
     def wake(self) -> None:
-        """Rouse one idle worker: a delivery was stored. Right after a worker found nothing due, the
-        wake-up waits out a short quiet time, so that a burst of deliveries to paced channels makes one
-        look at the database, not one per delivery."""
+        """Rouse one idle worker: a delivery was stored. While a worker looks, or right after it found
+        nothing due, the wake-up waits out a short quiet time, so that a burst of deliveries to paced
+        channels makes one look at the database, not one per delivery."""
         quiet = self._quiet_until - time.monotonic()
         if quiet <= 0:
             self._rouse()
