@@ -168,6 +168,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await forgetting
             await pool.stop()
+            await queue.close()
             await qovery_http.aclose()
             await engine.dispose()
 

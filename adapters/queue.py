@@ -8,18 +8,16 @@ are read with `FOR UPDATE SKIP LOCKED` where the database has it, so replicas do
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, Table, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.batching import Batcher
+from adapters.sqlite_appender import SqliteAppender
 from adapters.store import SqlHooks, cards, channels, deliveries
 from bot.events import deployment_from_json, deployment_to_json
 from bot.ports import Card, Delivery, DeliveryRecord
@@ -49,7 +47,11 @@ class SqlDeliveryQueue:
         # Deliveries that arrive together are committed together: one transaction, one INSERT.
         self._additions: Batcher[dict[str, Any], bool] = Batcher(self._add_many)
         self._known_channels: set[tuple[str, str]] = set()  # those whose row this process has made sure of
-        self._to_database = _conversions(engine.dialect, deliveries)
+        self._appender = (
+            SqliteAppender(engine, deliveries, returning=["hook_id", "dedup_key"])
+            if SqliteAppender.fits(engine)
+            else None
+        )
 
     async def add(
         self, hook: Hook, kind: str, body: str, dedup_key: str, summary: str, now: datetime
@@ -73,8 +75,8 @@ class SqlDeliveryQueue:
         """Store the rows; for each, whether it was new (False: a duplicate of one stored)."""
         # Every channel with deliveries has its row, where the courier looks for work.
         new_channels = {(row["team_id"], row["channel_id"]) for row in rows} - self._known_channels
-        if self._engine.dialect.name == "sqlite" and not new_channels:
-            stored = await self._insert_on_sqlite(rows)
+        if self._appender is not None and not new_channels:
+            stored = {(hook_id, dedup_key) for hook_id, dedup_key in await self._appender.insert(rows)}
         else:
             stored = await self._insert(rows, new_channels)
         self._known_channels.update(new_channels)
@@ -102,25 +104,9 @@ class SqlDeliveryQueue:
                 )
         return stored
 
-    async def _insert_on_sqlite(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        """`_insert`, in three calls to aiosqlite rather than six (statement, commit, the pool's reset):
-        each call is a hop to its thread and back, which costs more than the INSERT itself."""
-        names = list(rows[0])
-        one_row = f"({', '.join('?' * len(names))})"
-        table, columns, values = deliveries.name, ", ".join(names), ", ".join([one_row] * len(rows))
-        # Names from the table's definition, every value bound: nothing here comes from a request.
-        sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
-        sql += " RETURNING hook_id, dedup_key"
-        parameters = [self._to_database[name](row[name]) for row in rows for name in names]
-        # SQLAlchemy's transaction around the driver's call: it commits, or rolls back on any error.
-        async with self._engine.begin() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            try:
-                returned = await driver.execute_fetchall(sql, parameters)
-            except sqlite3.Error as error:
-                raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
-        return {(hook_id, dedup_key) for hook_id, dedup_key in returned}
+    async def close(self) -> None:
+        if self._appender is not None:
+            await self._appender.close()
 
     async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
         lease = now + timedelta(seconds=lease_seconds)
@@ -289,16 +275,6 @@ class SqlDeliveryQueue:
         )
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
-
-
-def _conversions(dialect: Dialect, table: Table) -> dict[str, Callable[[Any], Any]]:
-    """Each column's conversion to what the database driver takes, SQLAlchemy's own (on SQLite,
-    datetimes become text), for statements sent to the driver directly."""
-    conversions: dict[str, Callable[[Any], Any]] = {}
-    for column in table.columns:
-        convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-        conversions[column.name] = convert or (lambda value: value)
-    return conversions
 
 
 def _as_aware(value: Any) -> datetime | None:

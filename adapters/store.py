@@ -44,6 +44,7 @@ from bot.subscriptions import DisplayMode, Hook, Workspace, utcnow
 
 __all__ = [
     "MIGRATIONS",
+    "SQLITE_PRAGMAS",
     "SqlHooks",
     "SqlWorkspaces",
     "cards",
@@ -169,21 +170,28 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     # One connection: SQLite takes one writer at a time anyway, and writers queued here wait their turn
-    # in order, where writers racing for SQLite's lock can starve past any busy timeout.
+    # in order, where writers racing for SQLite's lock can starve past any busy timeout. (Deliveries are
+    # stored through one more, in short single statements: see adapters/sqlite_appender.py.)
     engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
+SQLITE_PRAGMAS = (
     # WAL lets readers go on while the worker writes; busy_timeout waits for a lock instead of failing.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    "PRAGMA journal_mode=WAL",
     # In WAL mode, NORMAL syncs at checkpoints rather than at each commit: a committed delivery survives
     # the process being killed (the case that matters here), though not the machine losing power.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 

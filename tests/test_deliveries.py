@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,6 +165,25 @@ def test_a_delivery_the_database_cannot_take_is_refused_with_503_and_its_retry_p
     assert httpx.post(url, content=json.dumps({"text": "Deployed billing"})).text == "ok"
     posted = cards(acme_app.slack, 2)
     assert ["Deployed api" in shown(c) for c in posted] == [True, False]
+    assert "Deployed billing" in shown(posted[1])
+
+
+def test_a_delivery_arriving_while_another_writer_holds_the_database_waits_its_turn(
+    acme_app: RunningApp, qovery: FakeQovery, subscribed: str, tmp_path: Path
+) -> None:
+    url = hook_url(acme_app, qovery, subscribed)
+    assert httpx.post(url, content=json.dumps({"text": "Deployed api"})).text == "ok"  # the channel is known
+    database = sqlite3.connect(tmp_path / "bot.db", isolation_level=None, check_same_thread=False)
+    database.execute("BEGIN IMMEDIATE")  # SQLite's one write lock, held elsewhere for half a second
+    releasing = threading.Timer(0.5, lambda: database.execute("COMMIT"))
+    releasing.start()
+    try:
+        waited = httpx.post(url, content=json.dumps({"text": "Deployed billing"}), timeout=10)
+    finally:
+        releasing.join()
+        database.close()
+    assert (waited.status_code, waited.text) == (200, "ok")  # stored once the lock was free, not refused
+    posted = cards(acme_app.slack, 2)
     assert "Deployed billing" in shown(posted[1])
 
 

@@ -215,6 +215,18 @@ def test_killed_with_deliveries_queued_posts_them_after_a_restart(slack: FakeSla
         )
         time.sleep(0.5)
         assert posted_texts(slack) == Counter(sent)
-    finally:
+        more = ["after 1", "after 2"]  # stored by the second server, the first as a channel's first
+        for text in more:
+            assert (
+                httpx.post(f"http://127.0.0.1:{port}{path}", content=json.dumps({"text": text})).text == "ok"
+            )
+        slack.wait_until(
+            lambda c: c.method == "chat.postMessage" and c.answer.get("ok") is True, 60, len(sent + more)
+        )
         second.terminate()
-        second.wait(30)
+        assert second.wait(30) in (0, -signal.SIGTERM)  # and it stops when told
+        assert posted_texts(slack) == Counter(sent + more)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait(30)
