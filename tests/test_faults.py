@@ -49,21 +49,29 @@ def posted_texts(slack: FakeSlack) -> Counter[str]:
 def test_slack_down_then_back_loses_and_repeats_nothing(
     slack: FakeSlack, qovery: FakeQovery, acme: Acme, settings: Settings
 ) -> None:
-    # A minute of outage, at a tenth of the scale: retries start at 0.1 s instead of the 2 s of
-    # production, and Slack answers 500 for 5 s instead of 60.
+    # A minute of outage at a tenth of the scale: production's retries (first after 2 s) at 0.2 s, and
+    # Slack answering 500 for 6 s instead of 60. The next test shows the real schedule outlasts it.
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
-    with serve(configured, slack, pace=Pace(backoff_seconds=0.1)) as app:
+    with serve(configured, slack, pace=Pace(backoff_seconds=Pace().backoff_seconds / 10)) as app:
         urls = [subscribe(app, qovery, channel) for channel in ("C0ONE0001", "C0TWO0002")]
         slack.fail("chat.postMessage", status=500, times=None)
         sent = [f"message {n}" for n in range(6)]
         for number, text in enumerate(sent):
             assert httpx.post(urls[number % 2], content=json.dumps({"text": text})).text == "ok"
-        time.sleep(5)
+        time.sleep(6)
         slack.heal("chat.postMessage")
         slack.wait_until(
             lambda c: c.method == "chat.postMessage" and c.answer.get("ok") is True, 30, len(sent)
         )
         assert posted_texts(slack) == Counter(sent)  # each once
+
+
+def test_production_retries_outlast_two_minutes_of_slack_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.courier.random.uniform", lambda low, high: low)  # the shortest jitter
+    pace = Pace()
+    # Attempt n fails, the delivery waits backoff(n); only the last attempt's failure gives it up.
+    waited = sum(pace.backoff(attempt) for attempt in range(1, pace.max_attempts))
+    assert waited >= 120
 
 
 @pytest.fixture
