@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 import httpx
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,6 +25,7 @@ from adapters.qovery import QoveryClient, new_http_client
 from adapters.queue import SqlCards, SqlDeliveryQueue
 from adapters.settings import Settings
 from adapters.slack import ListenerWork, SlackServices, build_bolt_app
+from adapters.slack_installations import SealedInstallationStore, seal_stored_tokens
 from adapters.slack_poster import TokenFor, WebApiPoster
 from adapters.store import SqlHooks, SqlWorkspaces, create_engine, migrate
 from adapters.web import create_web_app
@@ -121,7 +121,7 @@ def create_app(
     stores = None
     if settings.slack_client_id is not None:
         stores = (
-            AsyncSQLAlchemyInstallationStore(settings.slack_client_id, engine),
+            SealedInstallationStore(settings.slack_client_id, engine, box),
             AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
         )
     listener_work = ListenerWork()
@@ -150,6 +150,8 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await migrate(engine)
         log.info("database ready at the latest schema revision")
+        if sealed := await seal_stored_tokens(engine, box):
+            log.info("Slack tokens stored in the clear before this version sealed: %d rows", sealed)
         pool.start()
         forgetting = asyncio.create_task(keep_forgetting(engine), name="housekeeping")
         socket_mode = None

@@ -1,4 +1,5 @@
-"""Secrets at rest: Qovery tokens and webhook secrets are sealed before they reach the database.
+"""Secrets at rest: Qovery tokens, webhook secrets and Slack's tokens are sealed before they reach the
+database.
 
 AES-256-GCM with a key derived from `SECRET_KEY` by HKDF-SHA256. Each sealed value is bound to a
 context string (say `workspace:T123:qovery_token`), so a ciphertext copied into another row does not
@@ -15,10 +16,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["SecretBox", "SecretTampered"]
+__all__ = ["SecretBox", "SecretTampered", "is_sealed"]
 
 _VERSION = "v1."
 _NONCE_BYTES = 12
+
+
+def is_sealed(value: str) -> bool:
+    """Whether a value is in the sealed format (a Slack token or URL never is)."""
+    return value.startswith(_VERSION)
 
 
 class SecretTampered(Exception):

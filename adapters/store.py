@@ -44,6 +44,7 @@ from bot.subscriptions import DisplayMode, Hook, Workspace, utcnow
 
 __all__ = [
     "MIGRATIONS",
+    "SLACK_SECRET_COLUMNS",
     "SQLITE_PRAGMAS",
     "SqlHooks",
     "SqlWorkspaces",
@@ -153,12 +154,30 @@ channels = Table(
 )
 
 
+# What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see
+# adapters/slack_installations.py).
+SLACK_SECRET_COLUMNS = (
+    "bot_token",
+    "bot_refresh_token",
+    "user_token",
+    "user_refresh_token",
+    "incoming_webhook_url",
+)
+
 # Multi-workspace mode: slack-sdk's installation and OAuth state stores, on this database. Their
 # definitions are slack-sdk's own; migration 0004 is a frozen copy of them.
 slack_installations = AsyncSQLAlchemyInstallationStore.build_installations_table(
     metadata, "slack_installations"
 )
 slack_bots = AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+# Except their secrets' columns, text since migration 0006: a sealed token is longer than slack-sdk's 200.
+for _table in (slack_installations, slack_bots):
+    Table(
+        _table.name,
+        metadata,
+        *(Column(c.name, Text) for c in _table.columns if c.name in SLACK_SECRET_COLUMNS),
+        extend_existing=True,
+    )
 slack_oauth_states = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")
 
 

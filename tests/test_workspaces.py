@@ -6,12 +6,14 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
 from adapters.store import create_engine, slack_bots, slack_installations
@@ -74,9 +76,21 @@ def count(app: RunningApp, table: Any, team_id: str) -> int:
     return asyncio.run(read())
 
 
+def tokens_on_disk(app: RunningApp) -> list[bytes]:
+    """Slack tokens anywhere in the database's files, as someone reading the disk would find them."""
+    database = Path(str(make_url(app.settings.database_url).database))
+    return [
+        token
+        for file in database.parent.glob(database.name + "*")  # the database, its WAL and shared memory
+        for token in re.findall(rb"xox[a-z]-[\w-]+", file.read_bytes())
+    ]
+
+
 def test_installing_stores_each_workspace_in_the_database(oauth_app: RunningApp, slack: FakeSlack) -> None:
     assert count(oauth_app, slack_installations, TEAM_ID) == 1
     assert count(oauth_app, slack_bots, OTHER_TEAM) == 1
+    assert len(slack.tokens) == 2
+    assert tokens_on_disk(oauth_app) == []  # sealed with SECRET_KEY
     [exchange, *_] = slack.calls_to("oauth.v2.access")
     assert exchange.args["code"] == f"code-{TEAM_ID}"
     assert exchange.args["redirect_uri"] == "http://bot.test/slack/oauth_redirect"
@@ -187,3 +201,4 @@ def test_expiring_tokens_are_rotated(
         [card] = slack.wait_for("chat.postMessage")
         assert card.token != first_token
         assert slack.tokens[card.token or ""] == TEAM_ID
+        assert tokens_on_disk(app) == []  # the new token and its refresh token sealed too
