@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto import SecretBox, SecretTampered, is_sealed
@@ -39,12 +40,9 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
 
     def _sealed(self, owner: Owner) -> Owner:
         sealed = copy.copy(owner)
-        for field in SECRET_FIELDS:
-            value = getattr(sealed, field, None)
-            # slack-sdk saves an installation's bot through async_save_bot: sealed already by then.
-            if isinstance(value, str) and value and not is_sealed(value):
-                context = _context(owner.enterprise_id, owner.team_id, field)
-                setattr(sealed, field, self._box.seal(value, context))
+        # slack-sdk saves an installation's bot through async_save_bot: sealed already by then.
+        for field, value in _seal(self._box, owner.enterprise_id, owner.team_id, vars(owner)).items():
+            setattr(sealed, field, value)
         return sealed
 
     def _opened(self, owner: Owner) -> Owner | None:
@@ -106,7 +104,7 @@ async def seal_stored_tokens(engine: AsyncEngine, box: SecretBox) -> int:
                 await connection.execute(select(table.c.id, table.c.enterprise_id, table.c.team_id, *secrets))
             ).all()
             for row in rows:
-                values = _sealed_values(box, table, row._mapping)
+                values = _seal(box, row.enterprise_id, row.team_id, row._asdict())
                 if values:
                     # Only if still as read: another replica starting too may have sealed or rotated it.
                     unchanged = [table.c[field] == getattr(row, field) for field in values]
@@ -117,9 +115,12 @@ async def seal_stored_tokens(engine: AsyncEngine, box: SecretBox) -> int:
     return changed
 
 
-def _sealed_values(box: SecretBox, table: Table, row: Any) -> dict[str, str]:
+def _seal(
+    box: SecretBox, enterprise_id: str | None, team_id: str | None, values: Mapping[str, Any]
+) -> dict[str, str]:
+    """The sealed form of each secret among `values` that is not sealed yet."""
     return {
-        field: box.seal(row[field], _context(row["enterprise_id"], row["team_id"], field))
-        for field in SECRET_FIELDS
-        if field in table.c and row[field] and not is_sealed(row[field])
+        field: box.seal(value, _context(enterprise_id, team_id, field))
+        for field, value in values.items()
+        if field in SECRET_FIELDS and isinstance(value, str) and value and not is_sealed(value)
     }
