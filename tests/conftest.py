@@ -33,6 +33,22 @@ OAUTH_CLIENT_SECRET = "client-secret-value"
 QUICK_RETRIES = Pace(backoff_seconds=0.05)
 
 
+def server_env(slack: FakeSlack, port: int, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a bot run in its own process: the tests' secrets, this fake Slack, this port."""
+    return {
+        "PATH": os.environ["PATH"],
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_API_URL": slack.api_url,
+        "PUBLIC_URL": "http://bot.test",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        **extra,
+    }
+
+
 # Configured as in production: the SDKs' loggers never write request bodies.
 keep_secrets_out_of_logs()
 

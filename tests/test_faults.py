@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from adapters.settings import Settings
 from adapters.store import SqlHooks, create_engine, migrate
 from bot.courier import Pace
 from bot.subscriptions import DisplayMode, new_hook
-from tests.conftest import QUICK_RETRIES, SECRET_KEY, SIGNING_SECRET
+from tests.conftest import QUICK_RETRIES, SECRET_KEY, server_env
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, TEAM_ID, FakeSlack
@@ -184,17 +183,7 @@ def test_killed_with_deliveries_queued_posts_them_after_a_restart(slack: FakeSla
 
     path, _ = asyncio.run(add_hook())
     port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_API_URL": slack.api_url,
-        "PUBLIC_URL": "http://bot.test",
-        "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
+    env = server_env(slack, port, f"sqlite+aiosqlite:///{database}")
 
     def start() -> subprocess.Popen[str]:
         process = subprocess.Popen(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SECRET_KEY, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET, server_env
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.signing import SlackSigner, slash_command_body
 from tests.fakes.slack_api import ADMIN, FakeSlack, SlackCall
@@ -36,19 +35,9 @@ def replicas(
     processes, urls, logs = [], [], []
     for _ in range(2):
         port = free_port()
-        env = {
-            "PATH": os.environ["PATH"],
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_API_URL": slack.api_url,
-            "QOVERY_API_URL": qovery.url,
-            "QOVERY_API_TOKEN": acme.token,
-            "PUBLIC_URL": "http://bot.test",
-            "SECRET_KEY": SECRET_KEY,
-            "DATABASE_URL": postgres_database_url,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-        }
+        env = server_env(
+            slack, port, postgres_database_url, QOVERY_API_URL=qovery.url, QOVERY_API_TOKEN=acme.token
+        )
         log = (tmp_path / f"replica-{port}.log").open("w")
         logs.append(log)
         processes.append(subprocess.Popen([command, "serve"], cwd=tmp_path, env=env, stderr=log, text=True))
