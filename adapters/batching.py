@@ -18,8 +18,10 @@ R = TypeVar("R")
 
 
 class Batcher(Generic[T, R]):
-    def __init__(self, run: Callable[[list[T]], Awaitable[Sequence[R]]], max_size: int = 256) -> None:
-        self._run = run  # one result per item, in order
+    def __init__(
+        self, run: Callable[[list[T]], Awaitable[Sequence[R | Exception]]], max_size: int = 256
+    ) -> None:
+        self._run = run  # one result per item, in order; an exception is raised to that item's caller
         self._max_size = max_size
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._draining: asyncio.Task[None] | None = None
@@ -42,5 +44,9 @@ class Batcher(Generic[T, R]):
                         future.set_exception(error)
             else:
                 for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
                         future.set_result(result)

@@ -107,7 +107,7 @@ def create_app(
         return QoveryClient(qovery_http, token)
 
     workspaces, hooks = SqlWorkspaces(engine, box), SqlHooks(engine, box)
-    queue = SqlDeliveryQueue(engine, hooks)
+    queue, cards = SqlDeliveryQueue(engine, hooks), SqlCards(engine)
     access = Access(config, workspaces, qovery)
     metrics = Metrics()
     services = SlackServices(
@@ -115,7 +115,7 @@ def create_app(
         webhooks=WebhookCommands(config, access, hooks),
         connection=Connection(access, workspaces, qovery, box, settings.slash_command),
         delivery_log=DeliveryLog(queue),
-        deployment_actions=DeploymentActions(access, settings.slash_command),
+        deployment_actions=DeploymentActions(access, cards, hooks, settings.slash_command),
         uninstall=Uninstall(access, hooks, workspaces),
     )
     stores = None
@@ -130,7 +130,7 @@ def create_app(
     poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
     courier = Courier(
         queue,
-        SqlCards(engine),
+        cards,
         poster,
         Lookups(access),
         pace or Pace(),

@@ -25,8 +25,19 @@ _PROCESS_PREFIX = uuid.uuid4().hex[:16]
 _numbers = itertools.count()
 
 
+access_log = logging.getLogger("qovery_slack.access")
+# A hook id is a credential (whoever has it may post to the channel): an access line shows the route.
+_HOOK_PATH = re.compile(r"^/qovery/hooks/[^/]*")
+
+
+def route_of(path: str) -> str:
+    """The path as an access line shows it: `/qovery/hooks/{hook_id}`, never the id."""
+    return _HOOK_PATH.sub("/qovery/hooks/{hook_id}", path)
+
+
 class RequestIdMiddleware:
-    """Pure ASGI: takes the caller's X-Request-Id (or makes one), logs under it, and sends it back."""
+    """Pure ASGI: takes the caller's X-Request-Id (or makes one), logs under it, and sends it back; one
+    access line a request (the route, never a hook id or a query string, which may hold OAuth codes)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,15 +49,20 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(_HEADER, b"").decode("latin-1")
         current = given if _SANE.fullmatch(given) else f"{_PROCESS_PREFIX}{next(_numbers):016x}"
         token = request_id.set(current)
+        status = 500  # unless an answer starts
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message["headers"] = [*message.get("headers", []), (_HEADER, current.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info("%s %s %d", scope["method"], route_of(scope["path"]), status)
             request_id.reset(token)
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -86,24 +88,26 @@ class QoveryClient:
     # -- organization webhooks ------------------------------------------------------------------------
 
     async def list_webhooks(self, organization_id: str) -> list[Webhook]:
-        return await self._list(Webhook, f"/organization/{organization_id}/webhook")
+        return await self._list(Webhook, f"/organization/{_id(organization_id)}/webhook")
 
     async def get_webhook(self, organization_id: str, webhook_id: str) -> Webhook:
-        return await self._one(Webhook, "GET", f"/organization/{organization_id}/webhook/{webhook_id}")
+        return await self._one(
+            Webhook, "GET", f"/organization/{_id(organization_id)}/webhook/{_id(webhook_id)}"
+        )
 
     async def create_webhook(self, organization_id: str, spec: WebhookSpec) -> Webhook:
-        path = f"/organization/{organization_id}/webhook"
+        path = f"/organization/{_id(organization_id)}/webhook"
         return await self._one(Webhook, "POST", path, json=spec.body())
 
     async def edit_webhook(self, organization_id: str, webhook_id: str, spec: WebhookSpec) -> Webhook:
-        path = f"/organization/{organization_id}/webhook/{webhook_id}"
+        path = f"/organization/{_id(organization_id)}/webhook/{_id(webhook_id)}"
         return await self._one(Webhook, "PUT", path, json=spec.body())
 
     async def delete_webhook(self, organization_id: str, webhook_id: str) -> None:
-        await self._call("DELETE", f"/organization/{organization_id}/webhook/{webhook_id}")
+        await self._call("DELETE", f"/organization/{_id(organization_id)}/webhook/{_id(webhook_id)}")
 
     async def list_webhook_deliveries(self, organization_id: str, webhook_id: str) -> list[WebhookDelivery]:
-        path = f"/organization/{organization_id}/webhook/{webhook_id}/event"
+        path = f"/organization/{_id(organization_id)}/webhook/{_id(webhook_id)}/event"
         return await self._list(WebhookDelivery, path)
 
     # -- lookups --------------------------------------------------------------------------------------
@@ -112,27 +116,27 @@ class QoveryClient:
         return await self._list(Organization, "/organization")
 
     async def list_projects(self, organization_id: str) -> list[Project]:
-        return await self._list(Project, f"/organization/{organization_id}/project")
+        return await self._list(Project, f"/organization/{_id(organization_id)}/project")
 
     async def list_environments(self, project_id: str) -> list[Environment]:
-        return await self._list(Environment, f"/project/{project_id}/environment")
+        return await self._list(Environment, f"/project/{_id(project_id)}/environment")
 
     async def get_environment(self, environment_id: str) -> Environment:
-        return await self._one(Environment, "GET", f"/environment/{environment_id}")
+        return await self._one(Environment, "GET", f"/environment/{_id(environment_id)}")
 
     async def get_environment_status(self, environment_id: str) -> EnvironmentStatus:
-        return await self._one(EnvironmentStatus, "GET", f"/environment/{environment_id}/status")
+        return await self._one(EnvironmentStatus, "GET", f"/environment/{_id(environment_id)}/status")
 
     async def list_services(self, environment_id: str) -> list[Service]:
-        return await self._list(Service, f"/environment/{environment_id}/services")
+        return await self._list(Service, f"/environment/{_id(environment_id)}/services")
 
     # -- actions --------------------------------------------------------------------------------------
 
     async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus:
-        return await self._one(EnvironmentStatus, "POST", f"/environment/{environment_id}/redeploy")
+        return await self._one(EnvironmentStatus, "POST", f"/environment/{_id(environment_id)}/redeploy")
 
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus:
-        path = f"/environment/{environment_id}/cancelDeployment"
+        path = f"/environment/{_id(environment_id)}/cancelDeployment"
         return await self._one(EnvironmentStatus, "POST", path, json={"force_cancel": False})
 
     # -- transport ------------------------------------------------------------------------------------
@@ -174,6 +178,16 @@ class QoveryClient:
     async def _pause(self, attempt: int) -> None:
         # Full jitter, so that many callers retrying together do not hit Qovery in step.
         await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _id(value: str) -> str:
+    """An id as it goes into a path: a UUID, encoded; anything else reaches no URL at all."""
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise QoveryNotFound(None, "that is not a Qovery id", lookup=True)
+    return quote(value, safe="")
 
 
 def _read(response: httpx.Response, *, lookup: bool) -> Any:

@@ -8,24 +8,29 @@ are read with `FOR UPDATE SKIP LOCKED` where the database has it, so replicas do
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, Update, and_, cast, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.batching import Batcher
 from adapters.sqlite_appender import SqliteAppender
 from adapters.store import SqlHooks, cards, channels, deliveries
 from bot.events import deployment_from_json, deployment_to_json
+from bot.intake import DEDUP_WINDOW_SECONDS
 from bot.ports import Card, Delivery, DeliveryRecord
 from bot.subscriptions import Hook
 
 __all__ = ["SqlCards", "SqlDeliveryQueue"]
 
 WAITING = ("queued", "retrying")
+
+log = logging.getLogger(__name__)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -54,7 +59,15 @@ class SqlDeliveryQueue:
         )
 
     async def add(
-        self, hook: Hook, kind: str, body: str, dedup_key: str, summary: str, now: datetime
+        self,
+        hook: Hook,
+        kind: str,
+        body: str,
+        dedup_key: str,
+        summary: str,
+        now: datetime,
+        *,
+        verified: bool,
     ) -> bool:
         values = {
             "hook_id": hook.id,
@@ -68,11 +81,50 @@ class SqlDeliveryQueue:
             "state": "queued",
             "attempts": 0,
             "next_attempt_at": now,
+            "verified": verified,
         }
         return await self._additions.submit(values)
 
-    async def _add_many(self, rows: list[dict[str, Any]]) -> list[bool]:
-        """Store the rows; for each, whether it was new (False: a duplicate of one stored)."""
+    async def _add_many(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
+        """Store the rows; for each, whether it was new (False: a duplicate of one stored), or why not."""
+        try:
+            return await self._store(rows)
+        except (OperationalError, InterfaceError):
+            raise  # the database did not answer: the whole batch is answered 503, and nothing is lost
+        except StatementError:
+            if len(rows) == 1:
+                raise
+        # The database refused something in the batch: each row on its own, so that only it fails.
+        answers: list[bool | Exception] = []
+        for row in rows:
+            try:
+                answers += await self._store([row])
+            except (OperationalError, InterfaceError):
+                raise
+            except StatementError as error:
+                answers.append(error)
+        return answers
+
+    async def _store(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
+        stored = await self._insert_new(rows)
+        # A body seen before the duplicate window began is new again: its old key is retired (rare,
+        # so only looked for when a body was refused as a duplicate).
+        again = [row for row in rows if _key(row) not in stored and row["dedup_key"].startswith("body:")]
+        if again:
+            window_start = again[0]["received_at"] - timedelta(seconds=DEDUP_WINDOW_SECONDS)
+            async with self._engine.begin() as connection:
+                retired = await connection.execute(_retire_body_keys(again, window_start))
+            if retired.rowcount:
+                stored |= await self._insert_new(again)
+        seen: set[tuple[str, str]] = set()
+        answers: list[bool | Exception] = []
+        for row in rows:
+            answers.append(_key(row) in stored and _key(row) not in seen)  # a duplicate in the batch too
+            seen.add(_key(row))
+        return answers
+
+    async def _insert_new(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """INSERT the rows, skipping duplicates; the (hook, key) of those stored."""
         # Every channel with deliveries has its row, where the courier looks for work.
         new_channels = {(row["team_id"], row["channel_id"]) for row in rows} - self._known_channels
         if self._appender is not None and not new_channels:
@@ -80,13 +132,7 @@ class SqlDeliveryQueue:
         else:
             stored = await self._insert(rows, new_channels)
         self._known_channels.update(new_channels)
-        seen: set[tuple[str, str]] = set()
-        answers = []
-        for row in rows:
-            key = (row["hook_id"], row["dedup_key"])
-            answers.append(key in stored and key not in seen)  # a duplicate within the batch is one too
-            seen.add(key)
-        return answers
+        return stored
 
     async def _insert(
         self, rows: list[dict[str, Any]], new_channels: set[tuple[str, str]]
@@ -137,8 +183,12 @@ class SqlDeliveryQueue:
                     .limit(1)
                 )
                 delivery_id = (await connection.execute(oldest)).scalar()
+                delivery = None
                 if delivery_id is not None:
-                    return await self._take_delivery(connection, delivery_id, lease)
+                    delivery = await self._take_delivery(connection, delivery_id, lease)
+                if delivery is not None:
+                    return delivery
+                await self._release(connection, team_id, channel_id)  # nothing to post there after all
         return None
 
     async def _take_channel(
@@ -151,26 +201,52 @@ class SqlDeliveryQueue:
         )
         return bool(taken.rowcount)
 
+    async def _release(self, connection: AsyncConnection, team_id: str, channel_id: str) -> None:
+        await connection.execute(
+            update(channels)
+            .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id)
+            .values(busy_until=None)
+        )
+
     async def _take_delivery(
         self, connection: AsyncConnection, delivery_id: int, lease: datetime
     ) -> Delivery | None:
+        """The delivery, claimed; None when it cannot be read, and then it is recorded failed with why, in
+        the same transaction, so that one bad row never fails the claim of the others."""
+        row = (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))).one()
+        try:
+            body = json.loads(row.body)
+            if not isinstance(body, dict):
+                raise ValueError("not a JSON object")
+            hook = await self._hooks.get_in(connection, row.hook_id)
+        except (SQLAlchemyError, OSError):
+            raise  # the database itself: not this row's fault
+        except Exception as error:
+            reason = f"its stored body cannot be read ({type(error).__name__})"
+        else:
+            if hook is not None:
+                await connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery_id)
+                    .values(state="posting", claimed_until=lease)
+                )
+                return Delivery(
+                    id=row.id,
+                    hook=hook,
+                    kind=row.kind,
+                    body=body,
+                    received_at=_aware(row.received_at) or row.received_at,
+                    attempts=row.attempts,
+                    verified=row.verified,
+                )
+            reason = "its hook no longer exists"
+        log.warning("delivery %s failed: %s", delivery_id, reason)
         await connection.execute(
             update(deliveries)
             .where(deliveries.c.id == delivery_id)
-            .values(state="posting", claimed_until=lease)
+            .values(state="failed", reason=reason, claimed_until=None, attempts=deliveries.c.attempts + 1)
         )
-        row = (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))).one()
-        hook = await self._hooks.get_in(connection, row.hook_id)
-        if hook is None:
-            return None
-        return Delivery(
-            id=row.id,
-            hook=hook,
-            kind=row.kind,
-            body=json.loads(row.body),
-            received_at=_aware(row.received_at) or row.received_at,
-            attempts=row.attempts,
-        )
+        return None
 
     async def _finish(self, delivery_id: int, channel_free_at: datetime, **values: Any) -> None:
         async with self._engine.begin() as connection:
@@ -277,6 +353,24 @@ class SqlDeliveryQueue:
             return int((await connection.execute(query)).scalar_one())
 
 
+def _key(row: dict[str, Any]) -> tuple[str, str]:
+    return row["hook_id"], row["dedup_key"]
+
+
+def _retire_body_keys(rows: list[dict[str, Any]], window_start: datetime) -> Update:
+    """The rows' body keys, where first seen before the window starts, renamed out of the way (kept
+    unique by the old row's id): the same body may come in again."""
+    return (
+        update(deliveries)
+        .where(
+            deliveries.c.hook_id.in_({row["hook_id"] for row in rows}),
+            deliveries.c.dedup_key.in_({row["dedup_key"] for row in rows}),
+            deliveries.c.received_at < window_start,
+        )
+        .values(dedup_key=deliveries.c.dedup_key + "~" + cast(deliveries.c.id, String))
+    )
+
+
 def _as_aware(value: Any) -> datetime | None:
     # SQLite gives an aggregate of a datetime column back as text, and every datetime naive.
     if isinstance(value, str):
@@ -316,6 +410,12 @@ class SqlCards:
             .order_by(cards.c.id.desc())
             .limit(1)
         )
+        return await self._one(query)
+
+    async def get(self, card_id: int) -> Card | None:
+        return await self._one(select(cards).where(cards.c.id == card_id))
+
+    async def _one(self, query: Select[Any]) -> Card | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
         if row is None:
@@ -330,7 +430,7 @@ class SqlCards:
             id=row.id,
         )
 
-    async def save(self, card: Card, now: datetime) -> None:
+    async def save(self, card: Card, now: datetime) -> int:
         values = {
             "hook_id": card.hook_id,
             "deployment_key": card.key,
@@ -343,6 +443,7 @@ class SqlCards:
         }
         async with self._engine.begin() as connection:
             if card.id is None:
-                await connection.execute(cards.insert().values(values))
-            else:
-                await connection.execute(update(cards).where(cards.c.id == card.id).values(values))
+                inserted = await connection.execute(cards.insert().values(values).returning(cards.c.id))
+                return int(inserted.scalar_one())
+            await connection.execute(update(cards).where(cards.c.id == card.id).values(values))
+        return card.id

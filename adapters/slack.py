@@ -30,7 +30,7 @@ from adapters.manifest import BOT_SCOPES
 from adapters.settings import Settings
 from bot.access import Access, Caller, UserError
 from bot.blocks import Message
-from bot.cards import CANCEL_ACTION, OPEN_ACTION, REDEPLOY_ACTION, ButtonValue
+from bot.cards import CANCEL_ACTION, OPEN_ACTION, REDEPLOY_ACTION
 from bot.commands import (
     CommandError,
     Connect,
@@ -404,9 +404,7 @@ class Listeners:
         await ack()
         caller = _body_caller(body)
         replay = self._services.delivery_log.replay
-        message = await self._answer(
-            caller, client, lambda: replay(caller, int(action["value"])), change=True
-        )
+        message = await self._answer(caller, client, lambda: replay(caller, action.get("value")), change=True)
         await respond(**message, replace_original=False)
 
     async def on_deployment_action(
@@ -424,13 +422,16 @@ class Listeners:
             refusal = await self._services.access.who_may(caller.team_id, "redeploy or cancel deployments")
             await respond(text=refusal, replace_original=False)
             return
-        value = ButtonValue.load(action["value"])
         actions = self._services.deployment_actions
         act = actions.redeploy if action["action_id"] == REDEPLOY_ACTION else actions.cancel
-        outcome = await act(caller, value)
+        outcome = await act(caller, action.get("value"))
+        if outcome.channel_id is None:
+            await respond(text=outcome.text, replace_original=False)  # only the one who clicked sees it
+            return
         # The outcome goes in the card's thread, where everyone following the deployment sees it.
-        card_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
-        await client.chat_postMessage(channel=caller.channel_id, thread_ts=card_ts, text=outcome)
+        await client.chat_postMessage(
+            channel=outcome.channel_id, thread_ts=outcome.thread_ts, text=outcome.text
+        )
 
     async def on_open(self, ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL, the bot only has to answer

@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 from sqlalchemy import Dialect, Table
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.store import SQLITE_PRAGMAS
@@ -57,6 +57,8 @@ class SqliteAppender:
         except sqlite3.Error as error:
             # As SQLAlchemy would raise it, so that callers handle one kind of database error.
             raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+        except ValueError as error:  # a value the driver cannot bind (a lone surrogate): the rows' fault
+            raise DataError(sql, None, error) from error
 
     async def _open(self) -> aiosqlite.Connection:
         if self._closed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from alembic.script import ScriptDirectory
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     insert,
     select,
     text,
@@ -98,6 +101,8 @@ hooks = Table(
     Column("created_by", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    # When a delivery first came with the right secret: from then on, one without it is refused.
+    Column("secret_seen_at", DateTime(timezone=True)),
 )
 
 
@@ -121,6 +126,8 @@ deliveries = Table(
     Column("reason", String(500)),
     Column("posted_at", DateTime(timezone=True)),
     Column("message_ts", String(32)),
+    # Whether it carried the hook's secret: one that did not is posted as plain content only.
+    Column("verified", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("hook_id", "dedup_key", name="uq_deliveries_hook_dedup"),
     Index("ix_deliveries_due", "state", "next_attempt_at"),
     Index("ix_deliveries_channel", "team_id", "channel_id", "id"),
@@ -182,16 +189,19 @@ slack_oauth_states = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(met
 
 
 def create_engine(database_url: str) -> AsyncEngine:
+    """hide_parameters: a database error in the log never shows the values (hook ids, bodies, secrets)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         # pool_pre_ping: a PostgreSQL restart leaves dead pooled connections behind.
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        )
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     # One connection: SQLite takes one writer at a time anyway, and writers queued here wait their turn
     # in order, where writers racing for SQLite's lock can starve past any busy timeout. (Deliveries are
     # stored through one more, in short single statements: see adapters/sqlite_appender.py.)
-    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -380,6 +390,18 @@ class SqlHooks:
             await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(mode=mode.value))
         self._forget(hook_id)
 
+    async def secret_seen(self, hook: Hook) -> Hook:
+        """Record that a delivery came with the hook's secret; the hook as it now is."""
+        seen = replace(hook, secret_seen=True)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(hooks)
+                .where(hooks.c.id == hook.id, hooks.c.secret_seen_at.is_(None))
+                .values(secret_seen_at=utcnow())
+            )
+        self._forget(hook.id)
+        return seen
+
     async def revoke(self, hook_id: str) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(revoked_at=utcnow()))
@@ -397,6 +419,7 @@ class SqlHooks:
             created_by=row.created_by,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            secret_seen=row.secret_seen_at is not None,
         )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -16,11 +18,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Message
 
 from adapters.logs import RequestIdMiddleware
 from adapters.metrics import CONTENT_TYPE_LATEST, Metrics, MetricsMiddleware
 from adapters.store import ping
-from bot.intake import MAX_BODY_BYTES, TOO_LARGE, UNAVAILABLE, Intake
+from bot.intake import MAX_BODY_BYTES, TIMEOUT, TOO_LARGE, UNAVAILABLE, Answer, Intake
 
 __all__ = ["create_web_app"]
 
@@ -30,22 +33,55 @@ Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 SECRET_HEADERS = ("Qovery-Secret", "Qovery-Signature")  # Qovery's docs name the first, its OpenAPI the second
 
 
-class _TooLarge(Exception):
-    pass
+# A body still arriving after this long is a sender holding the connection open: refused.
+BODY_SECONDS = 30.0
+# What Slack sends: seconds since the epoch, and `v0=` with an HMAC-SHA256 in hex.
+_SLACK_TIMESTAMP = re.compile(r"\d{1,12}")
+_SLACK_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+class _Refused(Exception):
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
 
 
 async def _body(request: Request) -> bytes:
-    """The body, refused past MAX_BODY_BYTES before it is all read."""
+    """The body, refused past MAX_BODY_BYTES before it is all read, and when it comes too slowly."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _TooLarge
+        raise _Refused(TOO_LARGE)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _Refused(TOO_LARGE)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise _Refused(TIMEOUT) from None
     return b"".join(chunks)
+
+
+def _replaying(request: Request, body: bytes) -> Request:
+    """The same request, its body read already: Bolt reads it again from here."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
+
+
+def _slack_headers_well_formed(request: Request) -> bool:
+    """Whether the signature headers could be Slack's; Bolt checks the signature itself."""
+    timestamp = request.headers.get("x-slack-request-timestamp", "")
+    signature = request.headers.get("x-slack-signature", "")
+    return bool(_SLACK_TIMESTAMP.fullmatch(timestamp) and _SLACK_SIGNATURE.fullmatch(signature))
 
 
 def create_web_app(
@@ -60,14 +96,23 @@ def create_web_app(
     slack = AsyncSlackRequestHandler(bolt)
 
     async def slack_requests(request: Request) -> Response:
+        if request.method == "POST":
+            # Refused before Bolt reads anything: a body past 1 MiB, a slow one, headers Slack never sends.
+            try:
+                body = await _body(request)
+            except _Refused as refused:
+                return PlainTextResponse(refused.answer.text, status_code=refused.answer.status)
+            if not _slack_headers_well_formed(request):
+                return PlainTextResponse("invalid_request", status_code=401)
+            request = _replaying(request, body)
         return await slack.handle(request)
 
     async def qovery_delivery(request: Request) -> Response:
         secret = next((request.headers[h] for h in SECRET_HEADERS if h in request.headers), None)
         try:
             raw = await _body(request)
-        except _TooLarge:
-            answer = TOO_LARGE
+        except _Refused as refused:
+            answer = refused.answer
         else:
             try:
                 answer = await intake.receive(request.path_params["hook_id"], secret, raw)
@@ -77,7 +122,8 @@ def create_web_app(
                 answer = UNAVAILABLE
         if answer.status != 200:
             metrics.deliveries_refused.labels(answer.text).inc()
-        return PlainTextResponse(answer.text, status_code=answer.status)
+        headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after is not None else None
+        return PlainTextResponse(answer.text, status_code=answer.status, headers=headers)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

@@ -11,12 +11,17 @@ from typing import Any
 
 __all__ = [
     "BUTTON_TEXT_LIMIT",
+    "BUTTON_VALUE_LIMIT",
     "FIELD_LIMIT",
     "HEADER_LIMIT",
     "MAX_BLOCKS",
+    "MESSAGE_TEXT_LIMIT",
     "SECTION_LIMIT",
+    "URL_LIMIT",
     "Block",
     "Message",
+    "button",
+    "confirm",
     "context",
     "cut",
     "escape",
@@ -33,7 +38,11 @@ HEADER_LIMIT = 150
 FIELD_LIMIT = 2000
 BUTTON_TEXT_LIMIT = 75
 MAX_BLOCKS = 50
+BUTTON_VALUE_LIMIT = 2000
+URL_LIMIT = 3000
+MESSAGE_TEXT_LIMIT = 40000  # a message's top-level text; Slack cuts longer ones itself
 _CONTEXT_LIMIT = 3000  # per context element
+_CONFIRM_TEXT_LIMIT = 300
 
 
 def escape(text: str) -> str:
@@ -69,3 +78,33 @@ def section(mrkdwn: str) -> Block:
 
 def context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(mrkdwn, _CONTEXT_LIMIT)}]}
+
+
+def button(
+    text: str, action_id: str, *, value: str | None = None, url: str | None = None, **extra: Any
+) -> Block:
+    """A button; its value and URL must fit (a value is the bot's own short reference, never content)."""
+    if value is not None and len(value) > BUTTON_VALUE_LIMIT:
+        raise ValueError("a button's value is over Slack's limit")
+    if url is not None and len(url) > URL_LIMIT:
+        raise ValueError("a button's URL is over Slack's limit")
+    found: Block = {"type": "button", "text": {"type": "plain_text", "text": cut(text, BUTTON_TEXT_LIMIT)}}
+    found["action_id"] = action_id
+    if value is not None:
+        found["value"] = value
+    if url is not None:
+        found["url"] = url
+    return found | extra
+
+
+def confirm(title: str, mrkdwn: str, yes: str, *, danger: bool = False) -> Block:
+    """The dialog Slack shows before a button acts."""
+    dialog: Block = {
+        "title": {"type": "plain_text", "text": cut(title, 100)},
+        "text": {"type": "mrkdwn", "text": cut(mrkdwn, _CONFIRM_TEXT_LIMIT)},
+        "confirm": {"type": "plain_text", "text": cut(yes, 30)},
+        "deny": {"type": "plain_text", "text": "No"},
+    }
+    if danger:
+        dialog["style"] = "danger"
+    return dialog

@@ -7,18 +7,18 @@ the notification's words.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.blocks import (
-    BUTTON_TEXT_LIMIT,
     FIELD_LIMIT,
     SECTION_LIMIT,
     Block,
     Message,
+    button,
+    confirm,
     context,
     cut,
     escape,
@@ -26,17 +26,17 @@ from bot.blocks import (
     slack_date,
 )
 from bot.events import Deployment, DeploymentStatus, classify, read_slack_body, read_standard_body
+from bot.sanitize import sanitize_slack_body
 
 __all__ = [
     "CANCEL_ACTION",
     "OPEN_ACTION",
     "REDEPLOY_ACTION",
-    "ButtonValue",
+    "CardButton",
     "console_url",
     "duration_words",
     "render_card",
     "render_delivery",
-    "sanitize_slack_body",
     "unknown_event_words",
 ]
 
@@ -54,19 +54,21 @@ _LOOKS = {
 
 
 @dataclass(frozen=True)
-class ButtonValue:
-    """What a card's button carries back: which environment, and of which organization."""
+class CardButton:
+    """What a card's button carries back: the bot's own card, and the environment the card showed when
+    the button was drawn. The action reads the rest from the database, never from the click."""
 
+    card_id: int
     environment_id: str
-    organization_id: str | None = None
 
     def dump(self) -> str:
-        return json.dumps({"environment": self.environment_id, "organization": self.organization_id})
+        return f"card:{self.card_id}:{self.environment_id}"
 
     @staticmethod
-    def load(value: str) -> ButtonValue:
-        data = json.loads(value)
-        return ButtonValue(str(data["environment"]), data.get("organization"))
+    def load(value: object) -> CardButton | None:
+        """The reference a click carries, or None for anything else (a forged or an older value)."""
+        match = re.fullmatch(r"card:(\d{1,18}):([0-9a-f-]{36})", value) if isinstance(value, str) else None
+        return CardButton(int(match.group(1)), match.group(2)) if match else None
 
 
 def console_url(deployment: Deployment) -> str | None:
@@ -96,30 +98,15 @@ def _field(label: str, value: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": cut(f"*{label}*\n{value}", FIELD_LIMIT)}
 
 
-def _button(text: str, action_id: str, **extra: Any) -> Block:
-    return {
-        "type": "button",
-        "text": {"type": "plain_text", "text": cut(text, BUTTON_TEXT_LIMIT)},
-        "action_id": action_id,
-    } | extra
-
-
-def _confirm(title: str, text: str, yes: str) -> dict[str, Any]:
-    return {
-        "title": {"type": "plain_text", "text": title},
-        "text": {"type": "mrkdwn", "text": cut(text, 300)},
-        "confirm": {"type": "plain_text", "text": yes},
-        "deny": {"type": "plain_text", "text": "No"},
-    }
-
-
 def render_card(
     deployment: Deployment,
     *,
     started_at: datetime | None = None,
     finished_at: datetime | None = None,
+    card_id: int | None = None,
 ) -> Message:
-    """The card for a deployment's latest event; the duration runs from `started_at` to `finished_at`."""
+    """The card for a deployment's latest event; the duration runs from `started_at` to `finished_at`.
+    Its Redeploy and Cancel buttons need the card's id, which they carry back (`CardButton`)."""
     emoji, words, colour = _LOOKS[deployment.status]
     where = _where(deployment)
     headline = f"{emoji} *{words}*: {escape(where)}"
@@ -149,7 +136,7 @@ def render_card(
     if facts:
         blocks.append(context(" · ".join(facts)))
 
-    buttons = _buttons(deployment)
+    buttons = _buttons(deployment, card_id)
     if buttons:
         blocks.append({"type": "actions", "block_id": "deployment_actions", "elements": buttons})
     # The notification's words are mrkdwn too: escaped, or a project named <!channel> would ping everyone.
@@ -160,54 +147,34 @@ def render_card(
     }
 
 
-def _buttons(deployment: Deployment) -> list[Block]:
+def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
     buttons: list[Block] = []
     url = console_url(deployment)
     if url:
-        buttons.append(_button("Open in Qovery", OPEN_ACTION, url=url))
-    if not deployment.environment.id:
+        buttons.append(button("Open in Qovery", OPEN_ACTION, url=url))
+    if not deployment.environment.id or card_id is None:
         return buttons
-    value = ButtonValue(deployment.environment.id, deployment.organization.id).dump()
-    where = escape(_where(deployment))
+    value = CardButton(card_id, deployment.environment.id).dump()
+    # The confirmation names the environment by name and by id: exactly what will be acted on.
+    where = f"{cut(escape(_where(deployment)), 150)} (environment `{deployment.environment.id}`)"
     if deployment.status in (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED):
-        confirm = _confirm("Redeploy?", f"Qovery deploys {where} again.", "Redeploy")
-        buttons.append(_button("Redeploy", REDEPLOY_ACTION, style="primary", value=value, confirm=confirm))
+        sure = confirm("Redeploy?", f"Qovery deploys {where} again.", "Redeploy")
+        buttons.append(button("Redeploy", REDEPLOY_ACTION, value=value, style="primary", confirm=sure))
     elif deployment.status is DeploymentStatus.RUNNING:
-        confirm = _confirm("Cancel the deployment?", f"Qovery stops deploying {where}.", "Cancel it")
-        confirm["style"] = "danger"
-        buttons.append(
-            _button("Cancel deployment", CANCEL_ACTION, style="danger", value=value, confirm=confirm)
-        )
+        sure = confirm("Cancel the deployment?", f"Qovery stops deploying {where}.", "Cancel it", danger=True)
+        buttons.append(button("Cancel deployment", CANCEL_ACTION, value=value, style="danger", confirm=sure))
     return buttons
 
 
-# What a SLACK body may carry into the channel; anything else (a username, an icon, a channel) is dropped.
-_KEPT_KEYS = ("text", "blocks", "attachments")
-_MASS_MENTION = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>")
-
-
-def sanitize_slack_body(body: dict[str, Any]) -> Message:
-    """A SLACK body the bot could not read, posted as it came but for what could harm the channel:
-    mass mentions become plain words, and only message content is kept."""
-    kept = {key: body[key] for key in _KEPT_KEYS if key in body}
-    cleaned = json.loads(
-        _MASS_MENTION.sub(lambda m: "@" + m.group(0)[2:].split("|")[0].rstrip(">"), json.dumps(kept))
-    )
-    if isinstance(cleaned.get("blocks"), list):
-        cleaned["blocks"] = cleaned["blocks"][:50]
-    if not isinstance(cleaned.get("text"), str) or not cleaned["text"].strip():
-        cleaned["text"] = "Qovery deployment notification"
-    return dict(cleaned)
-
-
-def render_delivery(body: object) -> Message | None:
-    """What the bot would post for one delivery body on its own; None for a body that is not one."""
+def render_delivery(body: object, card_id: int | None = 1) -> Message | None:
+    """What the bot would post for one delivery body on its own (as card `card_id`); None for a body
+    that is not one."""
     kind = classify(body)
     if kind is None or not isinstance(body, dict):
         return None
     deployment = read_standard_body(body) if kind == "STANDARD" else read_slack_body(body)
     if deployment is not None:
-        return render_card(deployment)
+        return render_card(deployment, card_id=card_id)
     if kind == "SLACK":
         return sanitize_slack_body(body)
     return {"text": unknown_event_words(body)}

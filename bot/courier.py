@@ -12,13 +12,16 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from bot.cards import render_card, sanitize_slack_body, unknown_event_words
-from bot.events import Deployment, DeploymentStatus, read_slack_body, read_standard_body
+from bot.bodies import DeliveryKind, read_deployment
+from bot.cards import render_card, unknown_event_words
+from bot.events import Deployment, DeploymentStatus
 from bot.lookups import Lookups
 from bot.ports import Card, Cards, Delivery, DeliveryQueue, SlackFailure, SlackPoster
+from bot.sanitize import sanitize_slack_body
 from bot.subscriptions import DisplayMode, utcnow
 
 __all__ = ["Courier", "Pace"]
@@ -26,6 +29,7 @@ __all__ = ["Courier", "Pace"]
 _RECORD_ATTEMPTS = 6  # about 12 s in all
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ class Courier:
             outcome = await self.deliver(delivery)
         except SlackFailure as failure:
             await self._failed_attempt(delivery, failure)
+        except Unrenderable as error:
+            # Trying again renders the same: failed at once, with why, and the channel goes on.
+            log.warning("delivery %s cannot be rendered: %s", delivery.id, error.reason)
+            now = self._clock()
+            await self._queue.failed(delivery.id, error.reason, now)
+            self._on_outcome("failed", delivery, now)
         except Exception:
             # A bug of ours must not lose the delivery: it is retried like a Slack outage, and logged.
             log.exception("posting delivery %s failed", delivery.id)
@@ -131,20 +141,20 @@ class Courier:
 
     async def deliver(self, delivery: Delivery) -> Outcome:
         hook = delivery.hook
-        if delivery.kind == "STANDARD":
-            deployment = read_standard_body(delivery.body)
-            if deployment is None:
-                message = {"text": unknown_event_words(delivery.body)}
-                return Outcome(await self._poster.post(hook.team_id, hook.channel_id, message))
-        else:
-            deployment = read_slack_body(delivery.body)
-            if deployment is None:
-                return Outcome(await self._post_as_it_came(delivery))
-        return await self._show(delivery, deployment)
+        if not delivery.verified:
+            # Without the hook's secret it may come from anyone holding the URL: plain content, no card.
+            return Outcome(await self._post_as_it_came(delivery))
+        deployment = _rendered(lambda: read_deployment(delivery.kind, delivery.body))
+        if deployment is not None:
+            return await self._show(delivery, deployment)
+        if delivery.kind == DeliveryKind.STANDARD:
+            message = {"text": _rendered(lambda: unknown_event_words(delivery.body))}
+            return Outcome(await self._poster.post(hook.team_id, hook.channel_id, message))
+        return Outcome(await self._post_as_it_came(delivery))
 
     async def _post_as_it_came(self, delivery: Delivery) -> str:
         hook = delivery.hook
-        message = sanitize_slack_body(delivery.body)
+        message = _rendered(lambda: sanitize_slack_body(delivery.body))
         try:
             return await self._poster.post(hook.team_id, hook.channel_id, message)
         except SlackFailure as failure:
@@ -161,6 +171,8 @@ class Courier:
             if _late(deployment, card):
                 return Outcome(None, "skipped", "arrived after the deployment had ended")
             card = None  # the same environment deploys again: a new card
+        if card is not None and not card.ts:
+            card = replace(card, deployment=deployment)  # kept for an attempt that did not post: no message
         if card is not None:
             deployment = deployment.merged_with(card.deployment)
         deployment = await self._lookups.complete(hook.team_id, deployment)
@@ -169,9 +181,15 @@ class Courier:
         if deployment.status is DeploymentStatus.RUNNING:
             started_at = started_at or deployment.at or delivery.received_at
         finished_at = (deployment.at or delivery.received_at) if deployment.status.terminal else None
-        message = render_card(deployment, started_at=started_at, finished_at=finished_at)
+        card_id = card.id if card else None
+        if key and card_id is None:
+            # The card is kept before it is posted: its buttons carry its id, never what they act on.
+            card_id = await self._cards.save(Card(hook.id, key, "", deployment, started_at, finished_at), now)
+        message = _rendered(
+            lambda: render_card(deployment, started_at=started_at, finished_at=finished_at, card_id=card_id)
+        )
 
-        if card is None or hook.mode is DisplayMode.POST:
+        if card is None or not card.ts or hook.mode is DisplayMode.POST:
             ts = await self._poster.post(hook.team_id, hook.channel_id, message)
         elif hook.mode is DisplayMode.THREAD:
             await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=card.ts)
@@ -180,9 +198,24 @@ class Courier:
             await self._poster.update(hook.team_id, hook.channel_id, card.ts, message)
             ts = card.ts
         if key:
-            saved = Card(hook.id, key, ts, deployment, started_at, finished_at, card.id if card else None)
-            await self._cards.save(saved, now)
+            await self._cards.save(Card(hook.id, key, ts, deployment, started_at, finished_at, card_id), now)
         return Outcome(ts)
+
+
+class Unrenderable(Exception):
+    """A delivery the bot cannot turn into a message, however often it tries."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _rendered(step: Callable[[], T]) -> T:
+    """A pure step of rendering; its failure makes the delivery unrenderable, not a Slack outage."""
+    try:
+        return step()
+    except Exception as error:
+        raise Unrenderable(f"the bot cannot render it ({type(error).__name__})") from error
 
 
 def _late(deployment: Deployment, card: Card) -> bool:

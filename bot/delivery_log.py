@@ -49,7 +49,13 @@ class DeliveryLog:
         blocks.append(context("Failed deliveries can be replayed; they are posted again, in order."))
         return {"response_type": "ephemeral", "text": "The last deliveries to this channel", "blocks": blocks}
 
-    async def replay(self, caller: Caller, delivery_id: int) -> Message:
-        if await self._queue.replay(delivery_id, caller.team_id):
+    async def replay(self, caller: Caller, value: object) -> Message:
+        """Replay the failed delivery a button names, if it is one of this workspace's."""
+        delivery_id = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+        if (
+            delivery_id is not None
+            and delivery_id < 2**63
+            and await self._queue.replay(delivery_id, caller.team_id)
+        ):
             return plain(":repeat: Queued again: it is posted in a moment.")
         return plain("That delivery is not waiting for a replay any more.")

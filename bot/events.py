@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -92,6 +92,8 @@ class Deployment:
 
 
 def _merge(now: Named, before: Named) -> Named:
+    if now.id and before.id and now.id != before.id:
+        return now  # another thing altogether: its name is not the earlier one's
     return Named(now.id or before.id, now.name or before.name)
 
 
@@ -115,23 +117,46 @@ def classify(body: object) -> str | None:
 # -- STANDARD -----------------------------------------------------------------------------------------
 
 
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# A deployment id ties events together and is kept in a 200-character key: a sane token only.
+_DEPLOYMENT_ID = re.compile(r"[\w.:-]{1,100}")
+
+
 def _text(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def _list(value: object) -> list[Any]:
+    """A list where one is expected; anything else (a string, an object, a number) is no list at all."""
+    return value if isinstance(value, list) else []
+
+
+def _id(value: object) -> str | None:
+    """A Qovery id: a UUID, or nothing (an id reaches URLs and buttons, so no other text is taken)."""
+    text = _text(value)
+    return text.lower() if text and re.fullmatch(_UUID, text) else None
+
+
 def _named(value: object) -> Named:
     if isinstance(value, dict):
-        return Named(_text(value.get("id")), _text(value.get("name")))
-    return Named(_text(value))  # some producers send the bare id
+        return Named(_id(value.get("id")), _text(value.get("name")))
+    return Named(_id(value))  # some producers send the bare id
+
+
+def _deployment_id(value: object) -> str | None:
+    text = _text(value)
+    return text if text and _DEPLOYMENT_ID.fullmatch(text) else None
 
 
 def _when(value: object) -> datetime | None:
+    """A time from outside; one without a zone is UTC, like everything Qovery sends."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _event_status(event_type: str) -> DeploymentStatus | None:
@@ -153,14 +178,14 @@ def read_standard_body(body: dict[str, Any]) -> Deployment | None:
     environment = payload.get("environment")
     services: list[str] = []
     for key in _SERVICE_LISTS:
-        for service in payload.get(key) or []:
+        for service in _list(payload.get(key)):
             named = _named(service)
             if named.name and named.name not in services:
                 services.append(named.name)
     return Deployment(
         status=status,
         at=_when(body.get("created_at")),
-        deployment_id=_text(payload.get("deployment_id")) or _text(payload.get("id")),
+        deployment_id=_deployment_id(payload.get("deployment_id")) or _deployment_id(payload.get("id")),
         organization=_named(payload.get("organization")),
         project=_named(payload.get("project")),
         environment=_named(environment),
@@ -172,9 +197,10 @@ def read_standard_body(body: dict[str, Any]) -> Deployment | None:
 # -- SLACK --------------------------------------------------------------------------------------------
 
 _CONSOLE_LINK = re.compile(
-    r"https://console\.qovery\.com/organization/(?P<organization>[0-9a-fA-F-]{8,})"
-    r"(?:/project/(?P<project>[0-9a-fA-F-]{8,}))?"
-    r"(?:/environment/(?P<environment>[0-9a-fA-F-]{8,}))?"
+    rf"https://console\.qovery\.com/organization/(?P<organization>{_UUID})"
+    rf"(?:/project/(?P<project>{_UUID}))?"
+    rf"(?:/environment/(?P<environment>{_UUID}))?"
+    r"(?![0-9a-fA-F-])"  # a longer id is no id
 )
 # Words in Qovery's Slack messages, most telling first: a failure mentioned anywhere is a failure.
 _STATUS_WORDS = (
@@ -199,9 +225,9 @@ def _strings(node: object) -> list[str]:
 def _fields(body: dict[str, Any]) -> dict[str, str]:
     """Attachment fields by lower-cased title: {"project": "billing", ...}."""
     found: dict[str, str] = {}
-    for attachment in body.get("attachments") or []:
+    for attachment in _list(body.get("attachments")):
         if isinstance(attachment, dict):
-            for item in attachment.get("fields") or []:
+            for item in _list(attachment.get("fields")):
                 if isinstance(item, dict) and _text(item.get("title")) and _text(item.get("value")):
                     found[str(item["title"]).strip().lower()] = str(item["value"]).strip()
     return found
@@ -219,9 +245,9 @@ def read_slack_body(body: dict[str, Any]) -> Deployment | None:
     text = _text(body.get("text"))
     return Deployment(
         status=status,
-        organization=Named(link.group("organization")),
-        project=Named(link.group("project"), fields.get("project")),
-        environment=Named(link.group("environment"), fields.get("environment")),
+        organization=Named(_id(link.group("organization"))),
+        project=Named(_id(link.group("project")), fields.get("project")),
+        environment=Named(_id(link.group("environment")), fields.get("environment")),
         environment_type=(fields.get("environment type") or fields.get("type") or "").upper() or None,
         services=tuple(s.strip() for s in fields.get("services", "").split(",") if s.strip()),
         details=text,

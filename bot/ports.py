@@ -45,6 +45,10 @@ class Hooks(Protocol):
 
     async def set_mode(self, hook_id: str, mode: DisplayMode) -> None: ...
 
+    async def secret_seen(self, hook: Hook) -> Hook:
+        """Record that a delivery came with the hook's secret; the hook as it now is."""
+        ...
+
     async def revoke(self, hook_id: str) -> None: ...
 
 
@@ -74,6 +78,7 @@ class Delivery:
     body: dict[str, Any]
     received_at: datetime
     attempts: int  # failed attempts so far
+    verified: bool = True  # it carried the hook's secret; one that did not is posted as plain content
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,18 @@ class DeliveryQueue(Protocol):
     """Deliveries, stored durably before Qovery is answered, taken one channel at a time."""
 
     async def add(
-        self, hook: Hook, kind: str, body: str, dedup_key: str, summary: str, now: datetime
+        self,
+        hook: Hook,
+        kind: str,
+        body: str,
+        dedup_key: str,
+        summary: str,
+        now: datetime,
+        *,
+        verified: bool,
     ) -> bool:
-        """Store a delivery; False when it is a duplicate of one already stored."""
+        """Store a delivery; False when it is a duplicate of one already stored (by its payload id, or by
+        its body within `DEDUP_WINDOW_SECONDS` of the first)."""
         ...
 
     async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
@@ -150,8 +164,10 @@ class DeliveryQueue(Protocol):
 class Cards(Protocol):
     async def latest(self, hook_id: str, key: str) -> Card | None: ...
 
-    async def save(self, card: Card, now: datetime) -> None:
-        """Insert a card (id None) or update it."""
+    async def get(self, card_id: int) -> Card | None: ...
+
+    async def save(self, card: Card, now: datetime) -> int:
+        """Insert a card (id None) or update it; its id. A card not yet posted has the ts ""."""
         ...
 
 

@@ -46,6 +46,7 @@ class Hook:
     created_by: str | None = None
     created_at: datetime = field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    secret_seen: bool = False  # a delivery came with the secret: from then on, none may come without
 
     def target_url(self, public_url: str) -> str:
         return f"{public_url}/qovery/hooks/{self.id}"

@@ -33,9 +33,14 @@ STANDARD: dict[str, Any] = {
         "id": "dep-42",
         "current_status": "DEPLOYING",
         "desired_status": "DEPLOYED",
-        "organization": {"id": "org-1", "name": "Acme"},
-        "project": {"id": "prj-1", "name": "billing"},
-        "environment": {"id": "env-1", "name": "production", "mode": "PRODUCTION", "cluster_name": "eu"},
+        "organization": {"id": "0e000000-0000-4000-8000-0000000000a1", "name": "Acme"},
+        "project": {"id": "0e000000-0000-4000-8000-0000000000b1", "name": "billing"},
+        "environment": {
+            "id": "0e000000-0000-4000-8000-0000000000c1",
+            "name": "production",
+            "mode": "PRODUCTION",
+            "cluster_name": "eu",
+        },
         "applications": [{"id": "a1", "name": "api"}],
         "containers": [{"id": "c1", "name": "worker"}],
         "databases": [{"id": "d1", "name": "postgres"}],
@@ -83,7 +88,7 @@ def card(event_type: str, minutes: int = 0) -> dict[str, Any]:
     deployment = read_standard_body(event(event_type))
     assert deployment is not None
     finished = STARTED_AT + timedelta(minutes=minutes, seconds=12) if minutes else None
-    return render_card(deployment, started_at=STARTED_AT, finished_at=finished)
+    return render_card(deployment, started_at=STARTED_AT, finished_at=finished, card_id=7)
 
 
 def test_started_card() -> None:
@@ -105,12 +110,12 @@ def test_cancelled_card() -> None:
 def test_card_from_a_slack_body() -> None:
     deployment = read_slack_body(SLACK_BODY)
     assert deployment is not None
-    matches_snapshot("slack-body", render_card(deployment))
+    matches_snapshot("slack-body", render_card(deployment, card_id=7))
 
 
 def test_a_slack_body_it_cannot_read_is_posted_as_it_came() -> None:
     body = {"text": "Hello <!here|here>", "username": "impostor", "icon_url": "https://x", "blocks": []}
-    assert render_delivery(body) == {"text": "Hello @here", "blocks": []}
+    assert render_delivery(body) == {"text": "Hello @here"}
 
 
 def test_the_card_says_what_the_spec_asks() -> None:
@@ -133,9 +138,10 @@ def test_payload_id_field_and_logs_as_a_string_are_read() -> None:
     deployment = read_standard_body(event("DEPLOYMENT_STARTED", deployment_id="dep-real"))
     assert deployment is not None
     assert deployment.key == "deployment:dep-real"  # deployment_id wins over id
-    bare = read_standard_body({"event_type": "deployment_started", "payload": {"environment": "env-9"}})
+    env = "0e000000-0000-4000-8000-0000000000c9"
+    bare = read_standard_body({"event_type": "deployment_started", "payload": {"environment": env}})
     assert bare is not None
-    assert (bare.key, bare.project.name, bare.services) == ("environment:env-9", None, ())
+    assert (bare.key, bare.project.name, bare.services) == (f"environment:{env}", None, ())
 
 
 def test_outside_text_is_escaped_and_cut_to_slacks_limits() -> None:

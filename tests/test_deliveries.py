@@ -102,7 +102,9 @@ def test_answers_like_a_slack_incoming_webhook(
     assert post("not json", **{"Qovery-Secret": secret}) == (400, "invalid_payload")
     assert post(json.dumps({"hello": "world"}), **{"Qovery-Secret": secret}) == (400, "invalid_payload")
     assert post("[1, 2]", **{"Qovery-Secret": secret}) == (400, "invalid_payload")
-    assert post(json.dumps({"text": "Deployed"})) == (200, "ok")  # a SLACK body may come without it
+    # Once the hook has seen its secret, nothing may come without it, not even a SLACK body.
+    assert post(json.dumps({"text": "Deployed"})) == (403, "invalid_token")
+    assert post(json.dumps({"text": "Deployed"}), **{"Qovery-Secret": secret}) == (200, "ok")
     unknown = acme_app.url + "/qovery/hooks/no-such-hook"
     answer = httpx.post(unknown, content=json.dumps(body), headers={"Qovery-Secret": secret})
     assert (answer.status_code, answer.text) == (404, "no_service")
@@ -144,7 +146,7 @@ def test_a_duplicate_is_posted_once(
     message = json.dumps({"text": "Deployed billing"})
     for _ in range(3):
         assert httpx.post(url, content=event, headers={"Qovery-Secret": secret}).text == "ok"
-        assert httpx.post(url, content=message).text == "ok"
+        assert httpx.post(url, content=message, headers={"Qovery-Secret": secret}).text == "ok"
     drained(acme_app)
     assert len(acme_app.slack.calls_to("chat.postMessage")) == 2
 
@@ -344,7 +346,10 @@ def test_blocks_slack_refuses_are_posted_as_words(
     acme_app: RunningApp, qovery: FakeQovery, subscribed: str
 ) -> None:
     acme_app.slack.fail("chat.postMessage", error="invalid_blocks")
-    body = {"text": "Deployed billing", "blocks": [{"type": "no-such-block"}]}
+    body = {
+        "text": "Deployed billing",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+    }
     assert httpx.post(hook_url(acme_app, qovery, subscribed), content=json.dumps(body)).text == "ok"
     refused, words = acme_app.slack.wait_for("chat.postMessage", 2)
     assert "blocks" in refused.args
@@ -524,7 +529,8 @@ def test_metrics_count_deliveries(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
 ) -> None:
     qovery.deliver(subscribed, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
-    httpx.post(hook_url(acme_app, qovery, subscribed), content="not json")
+    secret = qovery.webhooks[subscribed]["target_secret"]
+    httpx.post(hook_url(acme_app, qovery, subscribed), content="not json", headers={"Qovery-Secret": secret})
     cards(acme_app.slack, 1)
     drained(acme_app)
     lines = acme_app.http.get("/metrics").text.splitlines()

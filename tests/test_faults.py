@@ -95,7 +95,8 @@ def test_qovery_down_during_commands_and_deliveries(
         assert len(qovery.webhooks) == 1  # nothing half-made
         # A delivery that names its environment only: the names cannot be looked up, the card goes out.
         body = {"text": "Deployment failure", "attachments": [{"text": console_link(acme)}]}
-        assert httpx.post(url, content=json.dumps(body)).text == "ok"
+        [secret] = [webhook["target_secret"] for webhook in qovery.webhooks.values()]
+        assert httpx.post(url, content=json.dumps(body), headers={"Qovery-Secret": secret}).text == "ok"
         [card] = slack.wait_for("chat.postMessage")
         assert card.args["text"] == "Deployment failed: an environment"
         proxy.up()
