@@ -91,7 +91,7 @@ class SqlDeliveryQueue:
             return await self._store(rows)
         except (OperationalError, InterfaceError):
             raise  # the database did not answer: the whole batch is answered 503, and nothing is lost
-        except StatementError:
+        except (StatementError, ValueError):  # ValueError: a value the driver cannot encode
             if len(rows) == 1:
                 raise
         # The database refused something in the batch: each row on its own, so that only it fails.
@@ -101,7 +101,7 @@ class SqlDeliveryQueue:
                 answers += await self._store([row])
             except (OperationalError, InterfaceError):
                 raise
-            except StatementError as error:
+            except (StatementError, ValueError) as error:
                 answers.append(error)
         return answers
 

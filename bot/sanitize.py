@@ -30,6 +30,7 @@ __all__ = ["sanitize_slack_body", "without_mass_mentions"]
 
 # `<!...>` is Slack's syntax for special mentions; of them, only a date is harmless.
 _SPECIAL = re.compile(r"<!(?!date\^)(?P<name>[^>|]*)(?:\|(?P<label>[^>]*))?>")
+_UNCLOSED = re.compile(r"<!(?!date\^)")
 _ATTACHMENTS_KEPT = 20
 _FIELDS_KEPT = 10
 _ELEMENTS_KEPT = 10
@@ -43,7 +44,8 @@ def without_mass_mentions(text: str) -> str:
         word = match.group("label") or match.group("name").split("^")[0]
         return escape("@" + word.removeprefix("@"))
 
-    return _SPECIAL.sub(words, text)
+    # What is left of `<!` (unclosed, or left by a label) is made literal: nothing can close it later.
+    return _UNCLOSED.sub("&lt;!", _SPECIAL.sub(words, text))
 
 
 def sanitize_slack_body(body: dict[str, Any]) -> Message:

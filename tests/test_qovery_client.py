@@ -386,3 +386,16 @@ def test_fake_checks_its_own_answers(qovery: FakeQovery, acme: Acme) -> None:
     assert response.status_code == 500
     assert "DEPLOYMENT_EXPLODED" in qovery.spec_violations[0]
     qovery.spec_violations.clear()
+
+
+@pytest.mark.parametrize(
+    "environment_id", ["../organization/x", "x?force=true", "e" * 5000, "", f"{MISSING}/../..", f" {MISSING}"]
+)
+def test_an_id_that_is_not_a_uuid_reaches_no_qovery_url(
+    qovery: FakeQovery, acme: Acme, environment_id: str
+) -> None:
+    with pytest.raises(QoveryNotFound):
+        call(qovery, acme.token, lambda api: api.redeploy_environment(environment_id))
+    with pytest.raises(QoveryNotFound):
+        call(qovery, acme.token, lambda api: api.get_webhook(acme.organization_id, environment_id))
+    assert qovery.calls == []

@@ -78,6 +78,8 @@ def test_installed_command_serves_health_and_stops_on_sigterm(
     forged = httpx.get(f"{url}/healthz", headers={"X-Request-Id": 'evil" level="ERROR'})
     assert len(forged.headers["x-request-id"]) == 32  # replaced: it could have forged a log line
     assert (tmp_path / "qovery-slack.db").exists()  # the default database, with no set-up
+    hook_id = "a-hook-id-that-is-a-credential"
+    assert httpx.post(f"{url}/qovery/hooks/{hook_id}", content=b"{}").status_code == 404
     process.send_signal(signal.SIGTERM)
     _, log = process.communicate(timeout=20)
     # uvicorn shuts down cleanly, then re-raises the signal so that a supervisor sees why it stopped.
@@ -86,6 +88,8 @@ def test_installed_command_serves_health_and_stops_on_sigterm(
     entries = [json.loads(line) for line in log.splitlines()]
     [access] = [e for e in entries if e.get("request_id") == "trace-123"]
     assert "GET /readyz" in access["message"]
+    assert hook_id not in log  # a hook id is never logged: the access line shows the route
+    assert any(e["message"] == "POST /qovery/hooks/{hook_id} 404" for e in entries)
     assert "Traceback" not in log
     assert [e["message"] for e in entries if e["level"] != "INFO"] == []  # a clean start warns of nothing
 
