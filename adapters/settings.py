@@ -7,6 +7,7 @@ misplaced secret cannot leak through an error message.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 __all__ = ["ManifestSettings", "Settings", "SettingsError", "load_settings"]
 
@@ -102,6 +105,16 @@ class Settings(BaseSettings):
                 "must be an app-level token starting with xapp- (Basic Information, App-Level Tokens)"
             )
         return value
+
+    @field_validator("qovery_organization_id")
+    @classmethod
+    def _organization_id_shape(cls, value: str | None) -> str | None:
+        # It goes into every Qovery URL, where only a UUID is ever sent.
+        if value is not None and not _UUID.fullmatch(value.strip()):
+            raise ValueError(
+                "must be the organization's id, a UUID (in the console's URL after /organization/)"
+            )
+        return value.strip().lower() if value is not None else None
 
     @field_validator("secret_key")
     @classmethod

@@ -53,7 +53,7 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
             "SLACK_API_URL": "http://127.0.0.1:9/api",
             "QOVERY_API_URL": "http://127.0.0.1:8",
             "QOVERY_API_TOKEN": "qov-token",
-            "QOVERY_ORGANIZATION_ID": "org-1",
+            "QOVERY_ORGANIZATION_ID": "0E000000-0000-4000-8000-0000000000A1",
             "DATABASE_URL": "postgresql+asyncpg://bot@db/bot",
             "HOST": "127.0.0.1",
             "PORT": "8080",
@@ -67,7 +67,7 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.slack_api_base == "http://127.0.0.1:9/api/"
     assert settings.qovery_api_token is not None
     assert settings.qovery_api_token.get_secret_value() == "qov-token"
-    assert settings.qovery_organization_id == "org-1"
+    assert settings.qovery_organization_id == "0e000000-0000-4000-8000-0000000000a1"
     assert settings.port == 8080
     assert settings.slash_command == "/deploys"
     assert settings.admin_user_ids == ["U1", "U2", "U3"]
@@ -119,6 +119,7 @@ def test_missing_values_are_each_named_with_a_fix(monkeypatch: pytest.MonkeyPatc
         ("LOG_FORMAT", "xml", "LOG_FORMAT: Input should be 'text' or 'json'"),
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-"),
         ("SLACK_SIGNING_SECRET", "  ", "SLACK_SIGNING_SECRET: is empty"),
+        ("QOVERY_ORGANIZATION_ID", "../org", "QOVERY_ORGANIZATION_ID: must be the organization's id, a UUID"),
     ],
 )
 def test_invalid_value_is_named(
