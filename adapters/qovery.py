@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -35,6 +34,7 @@ from bot.qovery import (
     Webhook,
     WebhookDelivery,
     WebhookSpec,
+    is_qovery_id,
 )
 
 __all__ = ["QoveryClient", "new_http_client"]
@@ -180,12 +180,9 @@ class QoveryClient:
         await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
 def _id(value: str) -> str:
     """An id as it goes into a path: a UUID, encoded; anything else reaches no URL at all."""
-    if not isinstance(value, str) or not _UUID.fullmatch(value):
+    if not is_qovery_id(value):
         raise QoveryNotFound(None, "that is not a Qovery id", lookup=True)
     return quote(value, safe="")
 

@@ -7,7 +7,6 @@ misplaced secret cannot leak through an error message.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -25,7 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+from bot.qovery import is_qovery_id
 
 __all__ = ["ManifestSettings", "Settings", "SettingsError", "load_settings"]
 
@@ -110,7 +109,7 @@ class Settings(BaseSettings):
     @classmethod
     def _organization_id_shape(cls, value: str | None) -> str | None:
         # It goes into every Qovery URL, where only a UUID is ever sent.
-        if value is not None and not _UUID.fullmatch(value.strip()):
+        if value is not None and not is_qovery_id(value.strip()):
             raise ValueError(
                 "must be the organization's id, a UUID (in the console's URL after /organization/)"
             )

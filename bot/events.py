@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.qovery import WebhookEvent
+from bot.qovery import QOVERY_ID_PATTERN, WebhookEvent, is_qovery_id
 
 __all__ = [
     "Deployment",
@@ -117,7 +117,6 @@ def classify(body: object) -> str | None:
 # -- STANDARD -----------------------------------------------------------------------------------------
 
 
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # A deployment id ties events together and is kept in a 200-character key: a sane token only.
 _DEPLOYMENT_ID = re.compile(r"[\w.:-]{1,100}")
 
@@ -134,7 +133,7 @@ def _list(value: object) -> list[Any]:
 def _id(value: object) -> str | None:
     """A Qovery id: a UUID, or nothing (an id reaches URLs and buttons, so no other text is taken)."""
     text = _text(value)
-    return text.lower() if text and re.fullmatch(_UUID, text) else None
+    return text.lower() if text and is_qovery_id(text) else None
 
 
 def _named(value: object) -> Named:
@@ -197,9 +196,9 @@ def read_standard_body(body: dict[str, Any]) -> Deployment | None:
 # -- SLACK --------------------------------------------------------------------------------------------
 
 _CONSOLE_LINK = re.compile(
-    rf"https://console\.qovery\.com/organization/(?P<organization>{_UUID})"
-    rf"(?:/project/(?P<project>{_UUID}))?"
-    rf"(?:/environment/(?P<environment>{_UUID}))?"
+    rf"https://console\.qovery\.com/organization/(?P<organization>{QOVERY_ID_PATTERN})"
+    rf"(?:/project/(?P<project>{QOVERY_ID_PATTERN}))?"
+    rf"(?:/environment/(?P<environment>{QOVERY_ID_PATTERN}))?"
     r"(?![0-9a-fA-F-])"  # a longer id is no id
 )
 # Words in Qovery's Slack messages, most telling first: a failure mentioned anywhere is a failure.

@@ -14,6 +14,7 @@ from bot.qovery._errors import (
     QoveryUnavailable,
 )
 from bot.qovery._models import (
+    QOVERY_ID_PATTERN,
     Environment,
     EnvironmentStatus,
     EnvironmentType,
@@ -26,10 +27,12 @@ from bot.qovery._models import (
     WebhookEvent,
     WebhookKind,
     WebhookSpec,
+    is_qovery_id,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
 
 __all__ = [
+    "QOVERY_ID_PATTERN",
     "Environment",
     "EnvironmentStatus",
     "EnvironmentType",
@@ -52,4 +55,5 @@ __all__ = [
     "WebhookEvent",
     "WebhookKind",
     "WebhookSpec",
+    "is_qovery_id",
 ]

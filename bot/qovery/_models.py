@@ -7,6 +7,7 @@ exactly the fields of `OrganizationWebhookCreateRequest` and nothing else.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "QOVERY_ID_PATTERN",
     "Environment",
     "EnvironmentStatus",
     "EnvironmentType",
@@ -26,7 +28,16 @@ __all__ = [
     "WebhookEvent",
     "WebhookKind",
     "WebhookSpec",
+    "is_qovery_id",
 ]
+
+# Every Qovery id is a UUID; nothing else is ever put in a Qovery URL or taken as an id from outside.
+QOVERY_ID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_QOVERY_ID = re.compile(QOVERY_ID_PATTERN)
+
+
+def is_qovery_id(value: object) -> bool:
+    return isinstance(value, str) and _QOVERY_ID.fullmatch(value) is not None
 
 
 class WebhookKind(StrEnum):
