@@ -24,8 +24,9 @@ from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
 from adapters.queue import SqlCards, SqlDeliveryQueue
 from adapters.settings import Settings
-from adapters.slack import ListenerWork, SlackServices, build_bolt_app
+from adapters.slack_app import build_bolt_app
 from adapters.slack_installations import SealedInstallationStore, seal_stored_tokens
+from adapters.slack_listeners import ListenerWork, SlackServices
 from adapters.slack_poster import TokenFor, WebApiPoster
 from adapters.store import SqlHooks, SqlWorkspaces, create_engine, migrate
 from adapters.web import create_web_app
@@ -35,6 +36,7 @@ from bot.connection import Connection
 from bot.courier import Courier, Pace
 from bot.delivery_log import DeliveryLog
 from bot.deployment_actions import DeploymentActions
+from bot.handlers import SlashCommands
 from bot.intake import Intake
 from bot.lookups import Lookups
 from bot.ports import SlackFailure
@@ -110,11 +112,14 @@ def create_app(
     queue, cards = SqlDeliveryQueue(engine, hooks), SqlCards(engine)
     access = Access(config, workspaces, qovery)
     metrics = Metrics()
+    webhooks = WebhookCommands(config, access, hooks)
+    connection = Connection(access, workspaces, qovery, box, settings.slash_command)
+    delivery_log = DeliveryLog(access, queue)
     services = SlackServices(
-        access=access,
-        webhooks=WebhookCommands(config, access, hooks),
-        connection=Connection(access, workspaces, qovery, box, settings.slash_command),
-        delivery_log=DeliveryLog(queue),
+        commands=SlashCommands(settings.slash_command, webhooks, connection, delivery_log),
+        webhooks=webhooks,
+        connection=connection,
+        delivery_log=delivery_log,
         deployment_actions=DeploymentActions(access, cards, hooks, settings.slash_command),
         uninstall=Uninstall(access, hooks, workspaces),
     )

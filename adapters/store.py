@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from adapters.batching import Batcher
 from adapters.crypto import SecretBox
-from bot.subscriptions import DisplayMode, Hook, Workspace, utcnow
+from bot.subscriptions import Hook, HookSettings, Workspace, utcnow
 
 __all__ = [
     "MIGRATIONS",
@@ -56,6 +56,7 @@ __all__ = [
     "create_engine",
     "current_revision",
     "deliveries",
+    "downgrade",
     "head_revision",
     "hooks",
     "metadata",
@@ -97,7 +98,9 @@ hooks = Table(
     Column("channel_name", String(256)),
     Column("webhook_id", String(64), index=True),
     Column("secret", String(1024), nullable=False),
-    Column("mode", String(16), nullable=False, server_default="update"),
+    # What the bot keeps of the hook's options (`bot.options.HookSettings`), as JSON: a new setting needs
+    # no migration.
+    Column("settings", Text, nullable=False, server_default="{}"),
     Column("created_by", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
@@ -244,6 +247,12 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(upgrade)
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back to `revision`; every migration's downgrade keeps the rows."""
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(_alembic_config(sync), revision))
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
@@ -342,7 +351,7 @@ class SqlHooks:
                     channel_name=hook.channel_name,
                     webhook_id=hook.webhook_id,
                     secret=self._box.seal(hook.secret, _secret_context(hook.id)),
-                    mode=hook.mode.value,
+                    settings=hook.settings.to_json(),
                     created_by=hook.created_by,
                     created_at=hook.created_at,
                 )
@@ -385,9 +394,11 @@ class SqlHooks:
         async with self._engine.connect() as connection:
             return [self._hook(row) for row in await connection.execute(query)]
 
-    async def set_mode(self, hook_id: str, mode: DisplayMode) -> None:
+    async def set_settings(self, hook_id: str, settings: HookSettings) -> None:
         async with self._engine.begin() as connection:
-            await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(mode=mode.value))
+            await connection.execute(
+                update(hooks).where(hooks.c.id == hook_id).values(settings=settings.to_json())
+            )
         self._forget(hook_id)
 
     async def secret_seen(self, hook: Hook) -> Hook:
@@ -414,7 +425,7 @@ class SqlHooks:
             channel_id=row.channel_id,
             channel_name=row.channel_name,
             secret=self._box.open(row.secret, _secret_context(row.id)),
-            mode=DisplayMode(row.mode),
+            settings=HookSettings.from_json(row.settings),
             webhook_id=row.webhook_id,
             created_by=row.created_by,
             created_at=row.created_at,

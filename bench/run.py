@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.crypto import SecretBox
 from adapters.store import SqlHooks, create_engine, migrate
-from bot.subscriptions import DisplayMode, new_hook
+from bot.subscriptions import HookSettings, new_hook
 from tests.fakes.qovery_api import FakeQovery
 from tests.fakes.signing import SlackSigner, slash_command_body
 from tests.fakes.slack_api import ADMIN, TEAM_ID, FakeSlack
@@ -125,7 +125,7 @@ def add_hooks(database: Path, channels: list[str]) -> list[tuple[str, str]]:
             hooks = SqlHooks(engine, SecretBox(SECRET_KEY))
             made = []
             for channel in channels:
-                hook = new_hook(TEAM_ID, channel, channel.lower(), DisplayMode.UPDATE, ADMIN)
+                hook = new_hook(TEAM_ID, channel, channel.lower(), HookSettings(), ADMIN)
                 await hooks.add(hook)
                 made.append((f"/qovery/hooks/{hook.id}", hook.secret))
             return made

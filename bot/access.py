@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.errors import UserError
 from bot.ports import Directory, Workspaces
 from bot.qovery import QoveryApi, QoveryApiFactory
 
@@ -13,14 +14,6 @@ __all__ = ["Access", "BotConfig", "Caller", "UserError"]
 # The configured token's only organization is asked of Qovery at most this often, not at every command:
 # it changes only when someone gives that token another organization.
 ORGANIZATION_MEMORY_SECONDS = 300.0
-
-
-class UserError(Exception):
-    """Something the user can fix; its message is shown as it is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -34,14 +27,20 @@ class BotConfig:
     default_organization_id: str | None = None
 
 
+class _NobodyIsAdmin:
+    async def is_admin(self, user_id: str) -> bool:
+        return False
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who typed the command, where."""
+    """Who typed the command or clicked, where; `directory` tells whether they are an admin."""
 
     team_id: str
     user_id: str
     channel_id: str
     channel_name: str | None = None
+    directory: Directory = field(default=_NobodyIsAdmin(), compare=False, repr=False)
 
 
 class Access:
@@ -85,17 +84,20 @@ class Access:
             f"set QOVERY_ORGANIZATION_ID, or run `{self._config.slash_command} connect` to choose one."
         )
 
-    async def may_change(self, caller: Caller, directory: Directory) -> bool:
+    async def may_change(self, caller: Caller) -> bool:
         if caller.user_id in self._config.admin_user_ids:
             return True
         workspace = await self._workspaces.get(caller.team_id)
         if workspace is not None and workspace.connected_by == caller.user_id:
             return True
-        return await directory.is_admin(caller.user_id)
+        return await caller.directory.is_admin(caller.user_id)
 
-    async def check_may_change(self, caller: Caller, directory: Directory) -> None:
-        if not await self.may_change(caller, directory):
-            raise UserError(await self.who_may(caller.team_id))
+    async def check_may_change(
+        self, caller: Caller, action: str = "change webhooks or the Qovery connection"
+    ) -> None:
+        """Every use case that changes something calls this first: a refusal says who may."""
+        if not await self.may_change(caller):
+            raise UserError(await self.who_may(caller.team_id, action))
 
     async def who_may(self, team_id: str, action: str = "change webhooks or the Qovery connection") -> str:
         people = ["workspace admins and owners"]

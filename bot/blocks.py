@@ -15,7 +15,9 @@ __all__ = [
     "FIELD_LIMIT",
     "HEADER_LIMIT",
     "MAX_BLOCKS",
+    "MAX_MENU_OPTIONS",
     "MESSAGE_TEXT_LIMIT",
+    "MODAL_TITLE_LIMIT",
     "SECTION_LIMIT",
     "URL_LIMIT",
     "Block",
@@ -26,6 +28,10 @@ __all__ = [
     "cut",
     "escape",
     "header",
+    "input_block",
+    "modal",
+    "option",
+    "plain_text",
     "section",
     "slack_date",
 ]
@@ -39,6 +45,10 @@ FIELD_LIMIT = 2000
 BUTTON_TEXT_LIMIT = 75
 MAX_BLOCKS = 50
 BUTTON_VALUE_LIMIT = 2000
+OPTION_TEXT_LIMIT = 75  # a choice's label in checkboxes, radio buttons and menus
+MODAL_TITLE_LIMIT = 24  # a modal's title, and its submit and close buttons
+LABEL_LIMIT = 2000  # an input's label and hint
+MAX_MENU_OPTIONS = 100
 URL_LIMIT = 3000
 MESSAGE_TEXT_LIMIT = 40000  # a message's top-level text; Slack cuts longer ones itself
 _CONTEXT_LIMIT = 3000  # per context element
@@ -108,3 +118,39 @@ def confirm(title: str, mrkdwn: str, yes: str, *, danger: bool = False) -> Block
     if danger:
         dialog["style"] = "danger"
     return dialog
+
+
+def plain_text(text: str, limit: int = LABEL_LIMIT) -> Block:
+    return {"type": "plain_text", "text": cut(text, limit)}
+
+
+def option(value: str, label: str) -> Block:
+    """A choice of checkboxes, radio buttons or a menu."""
+    return {"text": plain_text(label, OPTION_TEXT_LIMIT), "value": value}
+
+
+def input_block(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str = ""
+) -> Block:
+    """A form's field; its element answers under the same id as the block."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(label),
+        "element": {"action_id": block_id, **element},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain_text(hint)
+    return block
+
+
+def modal(
+    title: str, blocks: list[Block], *, submit: str | None = None, close: str = "Cancel", **extra: Any
+) -> Block:
+    view: Block = {"type": "modal", **extra, "title": plain_text(title, MODAL_TITLE_LIMIT)}
+    if submit is not None:
+        view["submit"] = plain_text(submit, MODAL_TITLE_LIMIT)
+    view["close"] = plain_text(close, MODAL_TITLE_LIMIT)
+    view["blocks"] = blocks[:100]  # Slack's limit for a modal
+    return view

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
-from bot.qovery import EnvironmentType, WebhookEvent, WebhookKind
-from bot.subscriptions import DisplayMode
+from bot.errors import CommandError
+from bot.options import ALL_EVENTS, OPTIONS, WebhookOptions, option_named, parse_events
 
 __all__ = [
     "ALL_EVENTS",
+    "GRAMMAR",
     "OPTIONS",
     "SUBCOMMANDS",
     "WEBHOOK_ACTIONS",
@@ -33,52 +34,14 @@ __all__ = [
     "SetEnabled",
     "ShowDeliveries",
     "ShowWebhook",
+    "Subcommand",
     "Unsubscribe",
     "WebhookOptions",
     "parse",
     "parse_events",
 ]
 
-T = TypeVar("T")
-
-# Every subcommand of the specification, in the order the usage lists them.
-SUBCOMMANDS = ("help", "connect", "disconnect", "webhook", "subscribe", "unsubscribe", "deliveries")
-WEBHOOK_ACTIONS = ("list", "create", "show", "edit", "enable", "disable", "delete")
 MIN_ID_PREFIX = 6
-
-_SHORT_EVENTS = {
-    "started": WebhookEvent.DEPLOYMENT_STARTED,
-    "successful": WebhookEvent.DEPLOYMENT_SUCCESSFUL,
-    "failure": WebhookEvent.DEPLOYMENT_FAILURE,
-    "cancelled": WebhookEvent.DEPLOYMENT_CANCELLED,
-}
-ALL_EVENTS = tuple(_SHORT_EVENTS.values())
-
-
-class CommandError(Exception):
-    """The text does not follow the grammar; `word` is the offending word, `accepted` what would do."""
-
-    def __init__(self, message: str, word: str = "", accepted: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.word = word
-        self.accepted = accepted
-
-
-@dataclass(frozen=True)
-class WebhookOptions:
-    """The options of create and edit; None means "not given" (edit keeps what the webhook has)."""
-
-    events: tuple[WebhookEvent, ...] | None = None
-    projects: tuple[str, ...] | None = None
-    envs: tuple[EnvironmentType, ...] | None = None
-    description: str | None = None
-    kind: WebhookKind | None = None
-    enabled: bool | None = None
-    mode: DisplayMode | None = None
-
-    def is_empty(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
 
 
 @dataclass(frozen=True)
@@ -153,57 +116,112 @@ Command = (
 )
 
 
+@dataclass(frozen=True)
+class Subcommand:
+    """One line of the grammar: the words that name it, how its arguments are read, its usage."""
+
+    words: str  # "webhook edit"
+    arguments: str  # "<id> [options]", for the usage
+    help: str  # what it does, for the usage
+    build: Callable[[str, list[str]], Command]  # (its words, the rest of the text) -> the command
+
+
+def _bare(command: Command) -> Callable[[str, list[str]], Command]:
+    def build(words: str, rest: list[str]) -> Command:
+        _no_more(words, rest)
+        return command
+
+    return build
+
+
+def _on_webhook(build: Callable[[str, str, list[str]], Command]) -> Callable[[str, list[str]], Command]:
+    """A subcommand about one webhook: its id first, then the rest."""
+
+    def read(words: str, rest: list[str]) -> Command:
+        if not rest or rest[0].startswith("--"):
+            raise CommandError(f"`{words}` needs the webhook's id (or its first 6 characters).")
+        return build(words, _webhook_id(rest[0]), rest[1:])
+
+    return read
+
+
+def _one_webhook(command: Callable[[str], Command]) -> Callable[[str, list[str]], Command]:
+    def build(words: str, webhook: str, rest: list[str]) -> Command:
+        _no_more(words, rest)
+        return command(webhook)
+
+    return _on_webhook(build)
+
+
+# The grammar, in the order the usage lists it. Adding a subcommand: a line here, its command above,
+# and its handler in bot/handlers.py.
+GRAMMAR: tuple[Subcommand, ...] = (
+    Subcommand("help", "", "this help", _bare(Help())),
+    Subcommand("connect", "", "paste a Qovery API token for this workspace (admins)", _bare(Connect())),
+    Subcommand("disconnect", "", "forget this workspace's Qovery token (admins)", _bare(Disconnect())),
+    Subcommand(
+        "webhook list", "", "every webhook of the organization, and the channel each one notifies",
+        _bare(ListWebhooks()),
+    ),
+    Subcommand(
+        "webhook create", "[options]", "a webhook that notifies this channel; no options opens a form",
+        lambda _, rest: CreateWebhook(_options(rest)),
+    ),
+    Subcommand("webhook show", "<id>", "one webhook and its last 10 deliveries", _one_webhook(ShowWebhook)),
+    Subcommand(
+        "webhook edit", "<id> [options]", "change only the options given; no options opens a form",
+        _on_webhook(lambda _, webhook, rest: EditWebhook(webhook, _options(rest))),
+    ),
+    Subcommand(
+        "webhook enable", "<id>", "turn a webhook on", _one_webhook(lambda w: SetEnabled(w, enabled=True))
+    ),
+    Subcommand(
+        "webhook disable", "<id>", "turn a webhook off", _one_webhook(lambda w: SetEnabled(w, enabled=False))
+    ),
+    Subcommand(
+        "webhook delete", "<id>", "delete a webhook, after a confirmation", _one_webhook(DeleteWebhook)
+    ),
+    Subcommand(
+        "subscribe", "[options]", "same as webhook create",
+        lambda _, rest: CreateWebhook(_options(rest)),
+    ),
+    Subcommand(
+        "unsubscribe", "", "the webhooks that notify this channel, each with a delete button",
+        _bare(Unsubscribe()),
+    ),
+    Subcommand(
+        "deliveries", "", "this channel's last 20 deliveries; failed ones can be replayed",
+        _bare(ShowDeliveries()),
+    ),
+)  # fmt: skip
+_BY_WORDS = {subcommand.words: subcommand for subcommand in GRAMMAR}
+SUBCOMMANDS = tuple(dict.fromkeys(subcommand.words.split()[0] for subcommand in GRAMMAR))
+WEBHOOK_ACTIONS = tuple(s.words.split()[1] for s in GRAMMAR if s.words.startswith("webhook "))
+
+
 def parse(text: str) -> Command:
     try:
         words = shlex.split(text)
     except ValueError as error:  # an unclosed quote
         raise CommandError(f"The command could not be read: {error}.", word=text) from None
-    if not words or words[0].lower() == "help":
-        return Help()
-    subcommand, rest = words[0].lower(), words[1:]
-    match subcommand:
-        case "connect" | "disconnect" | "unsubscribe":
-            _no_more(subcommand, rest)
-            simple: dict[str, Command] = {
-                "connect": Connect(),
-                "disconnect": Disconnect(),
-                "unsubscribe": Unsubscribe(),
-            }
-            return simple[subcommand]
-        case "subscribe":
-            return CreateWebhook(_options(rest))
-        case "webhook":
-            return _webhook(rest)
-        case "deliveries":
-            _no_more(subcommand, rest)
-            return ShowDeliveries()
-    raise CommandError(f"Unknown subcommand `{words[0]}`.", word=words[0], accepted=SUBCOMMANDS)
-
-
-def _webhook(words: list[str]) -> Command:
     if not words:
-        raise CommandError("`webhook` needs an action.", accepted=WEBHOOK_ACTIONS)
-    action, rest = words[0].lower(), words[1:]
-    match action:
-        case "list":
-            _no_more("webhook list", rest)
-            return ListWebhooks()
-        case "create":
-            return CreateWebhook(_options(rest))
-    if action not in WEBHOOK_ACTIONS:
-        raise CommandError(f"Unknown webhook action `{words[0]}`.", word=words[0], accepted=WEBHOOK_ACTIONS)
-    if not rest or rest[0].startswith("--"):
-        raise CommandError(f"`webhook {action}` needs the webhook's id (or its first 6 characters).")
-    webhook, rest = _webhook_id(rest[0]), rest[1:]
-    if action == "edit":
-        return EditWebhook(webhook, _options(rest))
-    _no_more(f"webhook {action}", rest)
-    match action:
-        case "show":
-            return ShowWebhook(webhook)
-        case "enable" | "disable":
-            return SetEnabled(webhook, enabled=action == "enable")
-    return DeleteWebhook(webhook)
+        return Help()
+    first = words[0].lower()
+    if first == "help":
+        return Help()  # whatever follows: help is never refused
+    if first == "webhook":
+        if len(words) < 2:
+            raise CommandError("`webhook` needs an action.", accepted=WEBHOOK_ACTIONS)
+        found = _BY_WORDS.get(f"webhook {words[1].lower()}")
+        if found is None:
+            raise CommandError(
+                f"Unknown webhook action `{words[1]}`.", word=words[1], accepted=WEBHOOK_ACTIONS
+            )
+        return found.build(found.words, words[2:])
+    found = _BY_WORDS.get(first)
+    if found is None:
+        raise CommandError(f"Unknown subcommand `{words[0]}`.", word=words[0], accepted=SUBCOMMANDS)
+    return found.build(found.words, words[1:])
 
 
 def _webhook_id(word: str) -> str:
@@ -221,72 +239,7 @@ def _no_more(what: str, words: list[str]) -> None:
         raise CommandError(f"`{what}` takes no arguments, but got `{words[0]}`.", word=words[0])
 
 
-# -- options -------------------------------------------------------------------------------------------
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def parse_events(value: str) -> tuple[WebhookEvent, ...]:
-    """`all`, or comma-separated short or API names in any case."""
-    events: list[WebhookEvent] = []
-    for word in _split(value):
-        lowered = word.lower()
-        if lowered == "all":
-            return ALL_EVENTS
-        event = _SHORT_EVENTS.get(lowered) or _SHORT_EVENTS.get(lowered.removeprefix("deployment_"))
-        if event is None:
-            accepted = (*_SHORT_EVENTS, "all", *(e.value for e in ALL_EVENTS))
-            raise CommandError(f"Unknown event `{word}`.", word=word, accepted=accepted)
-        if event not in events:
-            events.append(event)
-    if not events:
-        raise CommandError("`--events` needs at least one event.", accepted=(*_SHORT_EVENTS, "all"))
-    return tuple(events)
-
-
-def _envs(value: str) -> tuple[EnvironmentType, ...]:
-    envs: list[EnvironmentType] = []
-    for word in _split(value):
-        try:
-            env = EnvironmentType(word.upper())
-        except ValueError:
-            accepted = tuple(e.value.lower() for e in EnvironmentType)
-            raise CommandError(f"Unknown environment type `{word}`.", word=word, accepted=accepted) from None
-        if env not in envs:
-            envs.append(env)
-    return tuple(envs)
-
-
-def _projects(value: str) -> tuple[str, ...]:
-    for name in _split(value):
-        if "*" in name[:-1]:
-            raise CommandError(
-                f"`{name}`: a `*` is a wildcard only at the end of a project name, such as `billing*`.",
-                word=name,
-            )
-    return tuple(_split(value))
-
-
-def _choice(option: str, choices: dict[str, T]) -> Callable[[str], T]:
-    def read(value: str) -> T:
-        try:
-            return choices[value.lower()]
-        except KeyError:
-            accepted = tuple(choices)
-            raise CommandError(
-                f"`{value}` is not a value of `--{option}`.", word=value, accepted=accepted
-            ) from None
-
-    return read
-
-
-_KINDS = _choice("kind", {"slack": WebhookKind.SLACK, "standard": WebhookKind.STANDARD})
-_BOOLEANS = _choice("enabled", {"true": True, "false": False})
-_MODES = _choice("mode", {mode.value: mode for mode in DisplayMode})
-
-OPTIONS = ("--events", "--projects", "--envs", "--description", "--kind", "--enabled", "--mode")
+# -- options: read as the option table (bot/options.py) says --------------------------------------
 
 
 def _options(words: list[str]) -> WebhookOptions:
@@ -295,7 +248,8 @@ def _options(words: list[str]) -> WebhookOptions:
     while index < len(words):
         word = words[index]
         name, has_value, value = word.partition("=")
-        if not name.startswith("--") or name.lower() not in OPTIONS:
+        option = option_named(name) if name.startswith("--") else None
+        if option is None:
             if name.startswith("--"):
                 raise CommandError(f"Unknown option `{name}`.", word=name, accepted=OPTIONS)
             raise CommandError(
@@ -307,26 +261,8 @@ def _options(words: list[str]) -> WebhookOptions:
             if index >= len(words) or words[index].startswith("--"):
                 raise CommandError(f"`{name}` needs a value.", word=name)
             value = words[index]
-        key = name.removeprefix("--")
-        if key in values:
+        if option.name in values:
             raise CommandError(f"`{name}` is given twice.", word=name)
-        values[key] = _read_option(key, value)
+        values[option.name] = option.read(value)
         index += 1
     return WebhookOptions(**values)
-
-
-def _read_option(key: str, value: str) -> Any:
-    match key:
-        case "events":
-            return parse_events(value)
-        case "projects":
-            return _projects(value)
-        case "envs":
-            return _envs(value)
-        case "description":
-            return value
-        case "kind":
-            return _KINDS(value)
-        case "enabled":
-            return _BOOLEANS(value)
-    return _MODES(value)

@@ -8,8 +8,9 @@ from typing import Any
 
 from bot.access import Access, Caller
 from bot.blocks import Message
-from bot.modals import FormError, organization_form
-from bot.ports import Directory, Sealer, Workspaces
+from bot.errors import FormError
+from bot.modals import organization_form
+from bot.ports import Sealer, Workspaces
 from bot.qovery import Organization, QoveryApiFactory, QoveryError, QoveryTimeout, QoveryUnauthorized
 from bot.webhook_views import plain
 
@@ -45,10 +46,10 @@ class Connection:
         self._command = slash_command
 
     async def submit_token(
-        self, caller: Caller, directory: Directory, token: str, metadata: dict[str, str]
+        self, caller: Caller, token: str, metadata: dict[str, str]
     ) -> Connected | ChooseOrganization:
         """Check a pasted token; a refusal raises `FormError`, shown under the field."""
-        if not await self._access.may_change(caller, directory):
+        if not await self._access.may_change(caller):
             raise FormError({"token": await self._access.who_may(caller.team_id)})
         organizations = await self._organizations(token)
         if len(organizations) == 1:
@@ -58,9 +59,9 @@ class Connection:
         return ChooseOrganization(organization_form(organizations, metadata | {"token": sealed}))
 
     async def submit_organization(
-        self, caller: Caller, directory: Directory, organization_id: str, metadata: dict[str, str]
+        self, caller: Caller, organization_id: str, metadata: dict[str, str]
     ) -> Connected:
-        if not await self._access.may_change(caller, directory):
+        if not await self._access.may_change(caller):
             raise FormError({"organization": await self._access.who_may(caller.team_id)})
         try:
             token = self._sealer.open(metadata.get("token", ""), _context(caller))
@@ -72,6 +73,7 @@ class Connection:
         return await self._connect(caller, token, organizations[organization_id])
 
     async def disconnect(self, caller: Caller) -> Message:
+        await self._access.check_may_change(caller)
         if await self._workspaces.disconnect(caller.team_id):
             return plain(
                 ":electric_plug: The Qovery token of this workspace is forgotten. "

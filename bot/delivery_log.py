@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.access import Caller
+from bot.access import Access, Caller
 from bot.blocks import Block, Message, context, escape, section, slack_date
 from bot.ports import DeliveryQueue
 from bot.webhook_views import plain
@@ -22,7 +22,8 @@ _STATE_WORDS = {
 
 
 class DeliveryLog:
-    def __init__(self, queue: DeliveryQueue) -> None:
+    def __init__(self, access: Access, queue: DeliveryQueue) -> None:
+        self._access = access
         self._queue = queue
 
     async def recent(self, caller: Caller) -> Message:
@@ -51,6 +52,7 @@ class DeliveryLog:
 
     async def replay(self, caller: Caller, value: object) -> Message:
         """Replay the failed delivery a button names, if it is one of this workspace's."""
+        await self._access.check_may_change(caller)
         delivery_id = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
         if (
             delivery_id is not None

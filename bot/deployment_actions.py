@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.access import Access, Caller, UserError
+from bot.access import Access, Caller
 from bot.cards import CardButton
+from bot.errors import UserError
 from bot.ports import Cards, Hooks
 from bot.qovery import EnvironmentStatus, QoveryApi, QoveryError
 
@@ -55,6 +56,8 @@ class DeploymentActions:
         what: str,
         call: Callable[[QoveryApi, str], Awaitable[EnvironmentStatus]],
     ) -> ActionOutcome:
+        if not await self._access.may_change(caller):
+            return ActionOutcome(await self._access.who_may(caller.team_id, "redeploy or cancel deployments"))
         try:
             target = await self._clicked(caller, value)
         except UserError as error:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.events import Deployment
-from bot.subscriptions import DisplayMode, Hook, Workspace
+from bot.subscriptions import Hook, HookSettings, Workspace
 
 __all__ = [
     "Card",
@@ -43,7 +43,7 @@ class Hooks(Protocol):
         """The workspace's hooks that are not revoked."""
         ...
 
-    async def set_mode(self, hook_id: str, mode: DisplayMode) -> None: ...
+    async def set_settings(self, hook_id: str, settings: HookSettings) -> None: ...
 
     async def secret_seen(self, hook: Hook) -> Hook:
         """Record that a delivery came with the hook's secret; the hook as it now is."""

@@ -9,17 +9,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 
-__all__ = ["DisplayMode", "Hook", "Workspace", "new_hook", "utcnow"]
+from bot.options import DisplayMode, HookSettings
 
-
-class DisplayMode(StrEnum):
-    """How a deployment's later events show in the channel."""
-
-    UPDATE = "update"  # the card is edited in place
-    THREAD = "thread"  # replies in the card's thread
-    POST = "post"  # a new message for each event
+__all__ = ["DisplayMode", "Hook", "HookSettings", "Workspace", "new_hook", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -41,19 +34,24 @@ class Hook:
     channel_id: str
     channel_name: str | None
     secret: str = field(repr=False)
-    mode: DisplayMode = DisplayMode.UPDATE
+    # What the bot keeps of the hook's options (mode ...); frozen, so one default serves every hook.
+    settings: HookSettings = HookSettings()  # noqa: RUF009
     webhook_id: str | None = None
     created_by: str | None = None
     created_at: datetime = field(default_factory=utcnow)
     revoked_at: datetime | None = None
     secret_seen: bool = False  # a delivery came with the secret: from then on, none may come without
 
+    @property
+    def mode(self) -> DisplayMode:
+        return self.settings.mode
+
     def target_url(self, public_url: str) -> str:
         return f"{public_url}/qovery/hooks/{self.id}"
 
 
 def new_hook(
-    team_id: str, channel_id: str, channel_name: str | None, mode: DisplayMode, created_by: str
+    team_id: str, channel_id: str, channel_name: str | None, settings: HookSettings, created_by: str
 ) -> Hook:
     # 192 random bits for the id (it is in a URL Qovery shows), 256 for the secret.
     return Hook(
@@ -62,6 +60,6 @@ def new_hook(
         channel_id=channel_id,
         channel_name=channel_name,
         secret=secrets.token_urlsafe(32),
-        mode=mode,
+        settings=settings,
         created_by=created_by,
     )

@@ -1,22 +1,23 @@
 """The webhook use cases: list, show, create, edit, enable, disable, delete, unsubscribe.
 
-Each takes the caller and returns the message to answer with. Qovery is reached through the
-workspace's token (`Access`); the bot's own hooks come from `Hooks`. A failure the user can act on
-raises `UserError`, a failure at Qovery a `QoveryError`: `answer()` turns both into a message.
+Each takes the caller and returns the message to answer with; each that changes something checks the
+caller's permission first. Qovery is reached through the workspace's token (`Access`); the bot's own
+hooks come from `Hooks`. A failure the user can act on raises `UserError`, a failure at Qovery a
+`QoveryError`: `bot.errors.user_words` turns both into words.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable
 from dataclasses import replace
 
 from pydantic import ValidationError
 
-from bot.access import Access, BotConfig, Caller, UserError
+from bot.access import Access, BotConfig, Caller
 from bot.blocks import Message
-from bot.commands import ALL_EVENTS, WebhookOptions
+from bot.errors import FormError, UserError
+from bot.options import ALL_EVENTS, BOT_KEPT, HookSettings, WebhookOptions
 from bot.ports import Hooks
 from bot.qovery import (
     QoveryApi,
@@ -27,7 +28,7 @@ from bot.qovery import (
     WebhookKind,
     WebhookSpec,
 )
-from bot.subscriptions import DisplayMode, Hook, new_hook
+from bot.subscriptions import Hook, new_hook
 from bot.webhook_views import (
     delete_confirmation,
     detail_message,
@@ -38,25 +39,11 @@ from bot.webhook_views import (
     webhook_message,
 )
 
-__all__ = ["WebhookCommands", "answer", "explain"]
+__all__ = ["WebhookCommands"]
 
 log = logging.getLogger(__name__)
 _FULL_ID_LENGTH = 36
 _DELIVERIES_SHOWN = 10
-
-
-async def answer(work: Awaitable[Message], slash_command: str) -> Message:
-    """The use case's message, or the words for what went wrong; never a traceback."""
-    try:
-        return await work
-    except (UserError, QoveryError) as error:
-        return explain(error, slash_command)
-
-
-def explain(error: UserError | QoveryError, slash_command: str) -> Message:
-    if isinstance(error, UserError):
-        return plain(f":warning: {error.message}")
-    return plain(f":x: {error.sentence(slash_command)}")
 
 
 class WebhookCommands:
@@ -80,12 +67,13 @@ class WebhookCommands:
         return detail_message(webhook, hook, latest, self._config.public_url)
 
     async def create(self, caller: Caller, options: WebhookOptions) -> Message:
+        await self._access.check_may_change(caller)
         api, organization = await self._access.qovery(caller.team_id)
         hook = new_hook(
             caller.team_id,
             caller.channel_id,
             caller.channel_name,
-            options.mode or DisplayMode.UPDATE,
+            HookSettings().merged(options),
             caller.user_id,
         )
         spec = WebhookSpec(
@@ -122,12 +110,19 @@ class WebhookCommands:
             raise
         return webhook_message(title, webhook, hook, self._config.public_url)
 
+    async def check_form(self, caller: Caller) -> None:
+        """A webhook form from someone who may not change webhooks is refused under its first field."""
+        if not await self._access.may_change(caller):
+            raise FormError({"events": await self._access.who_may(caller.team_id)})
+
     async def form_values(self, caller: Caller, reference: str) -> tuple[str, WebhookOptions]:
         """The webhook's id and current values, to fill the edit form in."""
+        await self._access.check_may_change(caller)
         api, organization = await self._access.qovery(caller.team_id)
         webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
         spec = _spec_of(webhook, secret=None)
+        kept = {o.name: getattr(hook.settings, o.name) for o in BOT_KEPT} if hook else {}
         return webhook.id, WebhookOptions(
             events=tuple(spec.events),
             projects=tuple(spec.project_names_filter),
@@ -135,10 +130,11 @@ class WebhookCommands:
             description=spec.description,
             kind=spec.kind,
             enabled=spec.enabled,
-            mode=hook.mode if hook else None,
+            **kept,
         )
 
     async def edit(self, caller: Caller, reference: str, options: WebhookOptions) -> Message:
+        await self._access.check_may_change(caller)
         api, organization = await self._access.qovery(caller.team_id)
         webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
@@ -147,8 +143,9 @@ class WebhookCommands:
                 f"Webhook `{short_id(webhook.id)}` was not made by this bot and has a secret the bot does "
                 "not know: Qovery would drop it on an edit. Change it in the Qovery console instead."
             )
-        if options.mode is not None and hook is None:
-            raise UserError("`--mode` applies only to the webhooks this bot made for a channel.")
+        kept = [o.name for o in BOT_KEPT if getattr(options, o.name) is not None]
+        if kept and hook is None:
+            raise UserError(f"`--{kept[0]}` applies only to the webhooks this bot made for a channel.")
         current = _spec_of(webhook, secret=hook.secret if hook else None)
         changes = {
             field: value
@@ -163,21 +160,23 @@ class WebhookCommands:
             if value is not None
         }
         updated = await api.edit_webhook(organization, webhook.id, current.model_copy(update=changes))
-        if hook is not None and options.mode is not None:
-            await self._hooks.set_mode(hook.id, options.mode)
-            hook = replace(hook, mode=options.mode)
+        if hook is not None and kept:
+            hook = replace(hook, settings=hook.settings.merged(options))
+            await self._hooks.set_settings(hook.id, hook.settings)
         return webhook_message(":white_check_mark: Webhook updated.", updated, hook, self._config.public_url)
 
     async def set_enabled(self, caller: Caller, reference: str, enabled: bool) -> Message:
         return await self.edit(caller, reference, WebhookOptions(enabled=enabled))
 
     async def confirm_delete(self, caller: Caller, reference: str) -> Message:
+        await self._access.check_may_change(caller)
         api, organization = await self._access.qovery(caller.team_id)
         webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
         return delete_confirmation(webhook, hook, self._config.public_url)
 
     async def delete(self, caller: Caller, webhook_id: str) -> Message:
+        await self._access.check_may_change(caller)
         api, organization = await self._access.qovery(caller.team_id)
         own = await self._own_hooks(caller.team_id)
         hook = own.get(webhook_id)
@@ -195,6 +194,7 @@ class WebhookCommands:
         return plain(f":wastebasket: Webhook `{short_id(webhook_id)}` deleted{gone}{where}.")
 
     async def unsubscribe(self, caller: Caller) -> Message:
+        await self._access.check_may_change(caller)
         api, organization = await self._access.qovery(caller.team_id)
         hooks = {
             webhook_id: hook

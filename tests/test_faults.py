@@ -23,7 +23,7 @@ from adapters.crypto import SecretBox
 from adapters.settings import Settings
 from adapters.store import SqlHooks, create_engine, migrate
 from bot.courier import Pace
-from bot.subscriptions import DisplayMode, new_hook
+from bot.subscriptions import HookSettings, new_hook
 from tests.conftest import QUICK_RETRIES, SECRET_KEY, server_env
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
@@ -176,7 +176,7 @@ def test_killed_with_deliveries_queued_posts_them_after_a_restart(slack: FakeSla
         engine = create_engine(f"sqlite+aiosqlite:///{database}")
         try:
             await migrate(engine)
-            hook = new_hook(TEAM_ID, "C0KILLED1", "killed", DisplayMode.UPDATE, ADMIN)
+            hook = new_hook(TEAM_ID, "C0KILLED1", "killed", HookSettings(), ADMIN)
             await SqlHooks(engine, SecretBox(SECRET_KEY)).add(hook)
             return f"/qovery/hooks/{hook.id}", hook.secret
         finally:

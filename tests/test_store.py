@@ -14,13 +14,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from adapters.store import (
     MIGRATIONS,
     create_engine,
     current_revision,
+    downgrade,
     head_revision,
     hooks,
     metadata,
@@ -28,6 +29,7 @@ from adapters.store import (
     ping,
     workspaces,
 )
+from bot.options import HookSettings
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -85,7 +87,8 @@ def test_older_database_is_upgraded_without_losing_rows(database_url: str) -> No
                     )
                 )
                 teams = (await connection.execute(select(workspaces.c.qovery_token))).scalars().all()
-                modes = (await connection.execute(select(hooks.c.mode))).scalars().all()
+                settings = (await connection.execute(select(hooks.c.settings))).scalars().all()
+            modes = [HookSettings.from_json(stored).mode for stored in settings]
             return await current_revision(engine), list(teams), list(modes)
         finally:
             await engine.dispose()
@@ -94,6 +97,37 @@ def test_older_database_is_upgraded_without_losing_rows(database_url: str) -> No
     assert revision == head_revision()
     assert tokens == ["v1.sealed"]
     assert modes == ["update"]  # the column default of the new table applies
+
+
+def test_a_hooks_mode_moves_into_its_settings_and_back(database_url: str) -> None:
+    async def scenario() -> tuple[list[object], list[object]]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine, "0007")
+            async with engine.begin() as connection:
+                for hook_id, mode in (("h1", "thread"), ("h2", "post"), ("h3", "update")):
+                    await connection.execute(
+                        text(
+                            "INSERT INTO hooks (id, team_id, channel_id, secret, mode, created_at) "
+                            "VALUES (:id, 'T1', 'C1', 'v1.sealed', :mode, :now)"
+                        ),
+                        {"id": hook_id, "mode": mode, "now": NOW},
+                    )
+            await migrate(engine)
+            async with engine.connect() as connection:
+                rows = (await connection.execute(select(hooks.c.settings).order_by(hooks.c.id))).scalars()
+                upgraded: list[object] = [HookSettings.from_json(stored).mode for stored in rows]
+            await downgrade(engine, "0007")
+            async with engine.connect() as connection:
+                back = (await connection.execute(text("SELECT mode FROM hooks ORDER BY id"))).scalars()
+                downgraded: list[object] = list(back)
+            return upgraded, downgraded
+        finally:
+            await engine.dispose()
+
+    upgraded, downgraded = asyncio.run(scenario())
+    assert upgraded == ["thread", "post", "update"]
+    assert downgraded == ["thread", "post", "update"]
 
 
 def test_migrating_twice_changes_nothing(database_url: str) -> None:

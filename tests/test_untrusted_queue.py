@@ -12,7 +12,7 @@ import pytest
 from adapters.crypto import SecretBox
 from adapters.queue import SqlDeliveryQueue
 from adapters.store import SqlHooks, create_engine, migrate
-from bot.subscriptions import DisplayMode, new_hook
+from bot.subscriptions import HookSettings, new_hook
 from tests.conftest import SECRET_KEY
 
 T0 = datetime(2026, 12, 1, 10, 9, 59, tzinfo=UTC)  # a second before a fixed 10-minute bucket would end
@@ -23,7 +23,7 @@ async def with_queue(database_url: str, scenario: object) -> list[object]:
     try:
         await migrate(engine)
         hooks = SqlHooks(engine, SecretBox(SECRET_KEY))
-        hook = new_hook("T0TEAM001", "C0DEPLOYS", "deploys", DisplayMode.UPDATE, "U0ADMIN01")
+        hook = new_hook("T0TEAM001", "C0DEPLOYS", "deploys", HookSettings(), "U0ADMIN01")
         await hooks.add(hook)
         queue = SqlDeliveryQueue(engine, hooks)
         try:

@@ -1,0 +1,315 @@
+"""Bolt's listeners: each turns a Slack payload into a core call and the core's answer into Slack calls.
+
+Every listener acks first, within Slack's 3-second limit, then works, then answers through the
+response_url (`respond`); modals open right after the ack, before anything slow. What to answer, and
+who may, is the core's (bot/handlers.py and the use cases): a new subcommand changes nothing here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack_directory import RoleCache, SlackDirectory
+from bot.access import Caller
+from bot.blocks import Message
+from bot.cards import CANCEL_ACTION, OPEN_ACTION, REDEPLOY_ACTION
+from bot.connection import ChooseOrganization, Connected, Connection
+from bot.delivery_log import REPLAY_ACTION, DeliveryLog
+from bot.deployment_actions import DeploymentActions
+from bot.errors import FormError
+from bot.handlers import OpenForm, Reply, Respond, SlashCommands, answer
+from bot.modals import (
+    CONNECT_FORM,
+    ORGANIZATION_FORM,
+    WEBHOOK_FORM,
+    loading_form,
+    read_metadata,
+    read_organization,
+    read_token,
+    read_webhook_form,
+)
+from bot.uninstall import Uninstall
+from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
+from bot.webhooks import WebhookCommands
+
+__all__ = ["ListenerWork", "Listeners", "SlackServices"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackServices:
+    """The core's use cases, as the listeners reach them."""
+
+    commands: SlashCommands
+    webhooks: WebhookCommands
+    connection: Connection
+    delivery_log: DeliveryLog
+    deployment_actions: DeploymentActions
+    uninstall: Uninstall
+
+
+class ListenerWork:
+    """Listener calls still running (most of their work comes after the ack): stopping waits for them a
+    while, so that a command being answered during a restart is answered rather than dropped."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(listener)  # Bolt reads the arguments to give from the listener's own signature
+        async def tracked(**arguments: Any) -> None:
+            self._running += 1
+            self._idle.clear()
+            try:
+                await listener(**arguments)
+            finally:
+                self._running -= 1
+                if not self._running:
+                    self._idle.set()
+
+        return tracked
+
+    async def finish(self, within_seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), within_seconds)
+
+
+class Listeners:
+    def __init__(
+        self, slash_command: str, services: SlackServices, installations: AsyncInstallationStore | None
+    ) -> None:
+        self._command = slash_command
+        self._services = services
+        self._roles = RoleCache()
+        self._installations = installations
+
+    def register(self, app: AsyncApp, work: ListenerWork) -> None:
+        track = work.track
+        app.command(self._command)(track(self.on_command))
+        app.action(DELETE_ACTION)(track(self.on_delete))
+        app.action(UNSUBSCRIBE_ACTION)(track(self.on_delete))
+        app.action(KEEP_ACTION)(track(self.on_keep))
+        app.action(REPLAY_ACTION)(track(self.on_replay))
+        app.action(REDEPLOY_ACTION)(track(self.on_deployment_action))
+        app.action(CANCEL_ACTION)(track(self.on_deployment_action))
+        app.action(OPEN_ACTION)(track(self.on_open))
+        app.event("app_uninstalled")(track(self.on_uninstalled))
+        app.event("tokens_revoked")(track(self.on_tokens_revoked))
+        app.view_submission(WEBHOOK_FORM)(track(self.on_webhook_form))
+        app.view_submission(CONNECT_FORM)(track(self.on_connect_form))
+        app.view_submission(ORGANIZATION_FORM)(track(self.on_organization_form))
+        app.error(self.on_error)
+
+    # -- who is asking ---------------------------------------------------------------------------------
+
+    def _caller(
+        self, client: AsyncWebClient, team_id: str, user_id: str, channel_id: str, channel_name: str | None
+    ) -> Caller:
+        directory = SlackDirectory(client, team_id, self._roles)
+        return Caller(team_id, user_id, channel_id, channel_name, directory=directory)
+
+    def _body_caller(
+        self, client: AsyncWebClient, body: dict[str, Any], metadata: dict[str, str] | None = None
+    ) -> Caller:
+        team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+        channel = body.get("channel") or {}
+        meta = metadata or {}
+        return self._caller(
+            client,
+            team_id,
+            body["user"]["id"],
+            channel.get("id") or meta.get("channel_id", ""),
+            channel.get("name") or meta.get("channel_name"),
+        )
+
+    # -- the slash command ------------------------------------------------------------------------------
+
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        caller = self._caller(
+            client, command["team_id"], command["user_id"], command["channel_id"], command.get("channel_name")
+        )
+        where = {
+            "channel_id": caller.channel_id,
+            "channel_name": caller.channel_name or "",
+            "response_url": command["response_url"],
+        }
+        outcome = self._services.commands.outcome(command.get("text", ""), caller, where)
+        match outcome:
+            case Reply(message):
+                await ack(**message)
+            case Respond(work):
+                await ack()
+                await respond(**await work())
+            case OpenForm(title, view, fill):
+                await ack()
+                if view is not None:
+                    await client.views_open(trigger_id=command["trigger_id"], view=view)
+                elif fill is not None:
+                    # The trigger expires in 3 seconds: a loading view now, the real one when it is ready.
+                    opened = await client.views_open(
+                        trigger_id=command["trigger_id"], view=loading_form(title)
+                    )
+                    await client.views_update(view_id=opened["view"]["id"], view=await fill())
+
+    # -- buttons --------------------------------------------------------------------------------------
+
+    async def on_delete(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        caller = self._body_caller(client, body)
+        message = await answer(
+            self._services.webhooks.delete(caller, str(action.get("value"))), self._command
+        )
+        # A confirmation is replaced by its outcome; the unsubscribe list stays, the outcome comes below it.
+        await respond(**message, replace_original=action["action_id"] == DELETE_ACTION)
+
+    async def on_keep(self, ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(**plain("Nothing was deleted."), replace_original=True)
+
+    async def on_replay(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        caller = self._body_caller(client, body)
+        message = await answer(self._services.delivery_log.replay(caller, action.get("value")), self._command)
+        await respond(**message, replace_original=False)
+
+    async def on_deployment_action(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        caller = self._body_caller(client, body)
+        actions = self._services.deployment_actions
+        act = actions.redeploy if action["action_id"] == REDEPLOY_ACTION else actions.cancel
+        outcome = await act(caller, action.get("value"))
+        if outcome.channel_id is None:
+            await respond(text=outcome.text, replace_original=False)  # only the one who clicked sees it
+            return
+        # The outcome goes in the card's thread, where everyone following the deployment sees it.
+        await client.chat_postMessage(
+            channel=outcome.channel_id, thread_ts=outcome.thread_ts, text=outcome.text
+        )
+
+    async def on_open(self, ack: AsyncAck) -> None:
+        await ack()  # a link button: Slack opens the URL, the bot only has to answer
+
+    # -- modals ---------------------------------------------------------------------------------------
+
+    async def on_webhook_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        caller = self._body_caller(client, body, metadata)
+        webhooks = self._services.webhooks
+        try:
+            options = read_webhook_form(view)
+            await webhooks.check_form(caller)
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        await ack()
+        if "webhook_id" in metadata:
+            message = await answer(webhooks.edit(caller, metadata["webhook_id"], options), self._command)
+        else:
+            message = await answer(webhooks.create(caller, options), self._command)
+        await _send(metadata, message)
+
+    async def on_connect_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        caller = self._body_caller(client, body, metadata)
+        try:
+            outcome = await self._services.connection.submit_token(caller, read_token(view), metadata)
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        await self._connected(ack, metadata, outcome)
+
+    async def on_organization_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        caller = self._body_caller(client, body, metadata)
+        connection = self._services.connection
+        try:
+            outcome = await connection.submit_organization(caller, read_organization(view), metadata)
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        await self._connected(ack, metadata, outcome)
+
+    async def _connected(
+        self, ack: AsyncAck, metadata: dict[str, str], outcome: Connected | ChooseOrganization
+    ) -> None:
+        """A connect form came back: the next form, or done and said so."""
+        if isinstance(outcome, ChooseOrganization):
+            await ack(response_action="update", view=outcome.view)
+            return
+        await ack()
+        await _send(metadata, outcome.message)
+
+    # -- the app removed ------------------------------------------------------------------------------
+
+    async def on_uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await self._forget(body)
+
+    async def on_tokens_revoked(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        if (event.get("tokens") or {}).get("bot"):  # without its bot token, the app can post nothing
+            await self._forget(body)
+
+    async def _forget(self, body: dict[str, Any]) -> None:
+        team_id = body["team_id"]
+        await self._services.uninstall.forget(team_id)
+        if self._installations is not None:
+            await self._installations.async_delete_all(
+                enterprise_id=body.get("enterprise_id"), team_id=team_id
+            )
+
+    async def on_error(self, error: Exception) -> None:
+        # Slack shows the user its own short failure notice; the details stay in the operator's log.
+        log.error("unhandled error in a Slack listener", exc_info=error)
+
+
+async def _send(metadata: dict[str, str], message: Message) -> None:
+    """Answer a form's submission in the channel it was opened from, through that command's response_url."""
+    response_url = metadata.get("response_url")
+    if not response_url:
+        log.warning("a form came back without a response_url; its outcome could not be shown")
+        return
+    await AsyncWebhookClient(response_url).send_dict(message)

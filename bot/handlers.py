@@ -1,0 +1,134 @@
+"""The slash command's table: each typed command and the use case that answers it.
+
+Like cosmic python's `COMMAND_HANDLERS`. A handler says how the answer comes, and the Slack adapter
+only carries it out:
+
+    Reply      words to answer with at once, in the acknowledgement (nothing slow happened)
+    Respond    acknowledged at once; the use case's message follows through the response_url
+    OpenForm   acknowledged at once, then a modal opened with the command's trigger (3 seconds):
+               `view` at once, or a "loading" view that `fill` replaces
+
+Each use case checks its own permission; a failure becomes the user's words (`bot.errors.user_words`).
+Adding a subcommand: its line in the grammar (bot/commands.py), its handler here, its use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.access import Caller
+from bot.blocks import Message
+from bot.commands import (
+    Command,
+    Connect,
+    CreateWebhook,
+    DeleteWebhook,
+    Disconnect,
+    EditWebhook,
+    Help,
+    ListWebhooks,
+    SetEnabled,
+    ShowDeliveries,
+    ShowWebhook,
+    Unsubscribe,
+    parse,
+)
+from bot.connection import Connection
+from bot.delivery_log import DeliveryLog
+from bot.errors import CommandError, UserError, user_words
+from bot.modals import connect_form, notice_form, webhook_form
+from bot.qovery import QoveryError
+from bot.usage import error_message, help_message
+from bot.webhook_views import plain
+from bot.webhooks import WebhookCommands
+
+__all__ = ["OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
+
+View = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: Message
+
+
+@dataclass(frozen=True)
+class Respond:
+    work: Callable[[], Awaitable[Message]]
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    title: str
+    view: View | None = None
+    fill: Callable[[], Awaitable[View]] | None = None
+
+
+Outcome = Reply | Respond | OpenForm
+
+
+async def answer(work: Awaitable[Message], slash_command: str) -> Message:
+    """The use case's message, or the words for what went wrong; never a traceback."""
+    try:
+        return await work
+    except (UserError, QoveryError) as error:
+        return plain(user_words(error, slash_command))
+
+
+class SlashCommands:
+    """`/qovery ...`: the typed command to the use case, through the table."""
+
+    def __init__(
+        self, slash_command: str, webhooks: WebhookCommands, connection: Connection, delivery_log: DeliveryLog
+    ) -> None:
+        self._command = slash_command
+        self._webhooks = webhooks
+        self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
+            Help: lambda _, __, ___: Reply(help_message(slash_command)),
+            Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
+            Disconnect: lambda _, who, __: self._respond(lambda: connection.disconnect(who)),
+            ListWebhooks: lambda _, who, __: self._respond(lambda: webhooks.list_webhooks(who)),
+            ShowWebhook: lambda c, who, __: self._respond(lambda: webhooks.show(who, c.webhook)),
+            CreateWebhook: self._create,
+            EditWebhook: self._edit,
+            SetEnabled: lambda c, who, __: self._respond(
+                lambda: webhooks.set_enabled(who, c.webhook, c.enabled)
+            ),
+            DeleteWebhook: lambda c, who, __: self._respond(lambda: webhooks.confirm_delete(who, c.webhook)),
+            Unsubscribe: lambda _, who, __: self._respond(lambda: webhooks.unsubscribe(who)),
+            ShowDeliveries: lambda _, who, __: self._respond(lambda: delivery_log.recent(who)),
+        }
+
+    def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:
+        """How to answer `/qovery <text>`; `where` is what a form must carry back (channel, response_url)."""
+        try:
+            command: Command = parse(text)
+        except CommandError as error:
+            return Reply(error_message(self._command, error))  # nothing was sent to Qovery
+        return self._table[type(command)](command, caller, where)
+
+    def _respond(self, work: Callable[[], Awaitable[Message]]) -> Respond:
+        async def answered() -> Message:
+            return await answer(work(), self._command)
+
+        return Respond(answered)
+
+    def _create(self, command: CreateWebhook, caller: Caller, where: dict[str, str]) -> Outcome:
+        if command.options.is_empty():
+            return OpenForm("New webhook", view=webhook_form("New webhook", where))
+        return self._respond(lambda: self._webhooks.create(caller, command.options))
+
+    def _edit(self, command: EditWebhook, caller: Caller, where: dict[str, str]) -> Outcome:
+        if not command.options.is_empty():
+            return self._respond(lambda: self._webhooks.edit(caller, command.webhook, command.options))
+
+        async def filled_in() -> View:
+            try:
+                webhook_id, values = await self._webhooks.form_values(caller, command.webhook)
+            except (UserError, QoveryError) as error:
+                return notice_form("Edit webhook", user_words(error, self._command))
+            return webhook_form("Edit webhook", where | {"webhook_id": webhook_id}, values)
+
+        return OpenForm("Edit webhook", fill=filled_in)
