@@ -22,13 +22,16 @@ from adapters.logs import keep_secrets_out_of_logs
 from adapters.metrics import Metrics
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
-from adapters.queue import SqlCards, SqlDeliveryQueue
+from adapters.queue import SqlDeliveryQueue
 from adapters.settings import Settings
 from adapters.slack_app import build_bolt_app
 from adapters.slack_installations import SealedInstallationStore, seal_stored_tokens
 from adapters.slack_listeners import ListenerWork, SlackServices
 from adapters.slack_poster import TokenFor, WebApiPoster
-from adapters.store import SqlHooks, SqlWorkspaces, create_engine, migrate
+from adapters.sql_cards import SqlCards
+from adapters.sql_hooks import SqlHooks
+from adapters.sql_workspaces import SqlWorkspaces
+from adapters.store import create_engine, migrate
 from adapters.web import create_web_app
 from adapters.worker import Workers
 from bot.access import Access, BotConfig

@@ -148,7 +148,8 @@ def _render(path: str) -> int:
 async def _queue(settings: Settings) -> AsyncIterator[SqlDeliveryQueue]:
     from adapters.crypto import SecretBox
     from adapters.queue import SqlDeliveryQueue
-    from adapters.store import SqlHooks, create_engine, migrate
+    from adapters.sql_hooks import SqlHooks
+    from adapters.store import create_engine, migrate
 
     engine = create_engine(settings.database_url)
     try:

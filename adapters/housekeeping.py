@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.store import cards, deliveries
+from adapters.tables import cards, deliveries
 
 __all__ = ["KEEP_DAYS", "forget_old", "keep_forgetting"]
 

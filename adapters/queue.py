@@ -1,4 +1,5 @@
-"""The delivery queue and the deployment cards, on the database (`bot.ports.DeliveryQueue`, `Cards`).
+"""The delivery queue on the database (`bot.ports.DeliveryQueue`): new deliveries are stored by
+adapters/delivery_writes.py; here they are claimed, one channel at a time, and their fate recorded.
 
 Claims are safe across replicas: a channel is taken by a conditional UPDATE that only one transaction
 can win (PostgreSQL re-checks the condition after the row lock; SQLite has one writer), and candidates
@@ -12,51 +13,29 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Update, and_, cast, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError, StatementError
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.batching import Batcher
-from adapters.sqlite_appender import SqliteAppender
-from adapters.store import SqlHooks, cards, channels, deliveries
-from bot.events import deployment_from_json, deployment_to_json
-from bot.intake import DEDUP_WINDOW_SECONDS
-from bot.ports import Card, Delivery, DeliveryRecord
+from adapters.delivery_writes import DeliveryWrites
+from adapters.sql_hooks import SqlHooks
+from adapters.store import aware
+from adapters.tables import channels, deliveries
+from bot.ports import Delivery, DeliveryRecord
 from bot.subscriptions import Hook
 
-__all__ = ["SqlCards", "SqlDeliveryQueue"]
+__all__ = ["SqlDeliveryQueue"]
 
 WAITING = ("queued", "retrying")
 
 log = logging.getLogger(__name__)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored here is UTC.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
-def _insert_ignoring_duplicates(dialect: str, table: Any) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, which each database spells through its own dialect."""
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
-
-
 class SqlDeliveryQueue:
     def __init__(self, engine: AsyncEngine, hooks: SqlHooks) -> None:
         self._engine = engine
         self._hooks = hooks
-        # Deliveries that arrive together are committed together: one transaction, one INSERT.
-        self._additions: Batcher[dict[str, Any], bool] = Batcher(self._add_many)
-        self._known_channels: set[tuple[str, str]] = set()  # those whose row this process has made sure of
-        self._appender = (
-            SqliteAppender(engine, deliveries, returning=["hook_id", "dedup_key"])
-            if SqliteAppender.fits(engine)
-            else None
-        )
+        self._writes = DeliveryWrites(engine)
 
     async def add(
         self,
@@ -83,76 +62,10 @@ class SqlDeliveryQueue:
             "next_attempt_at": now,
             "verified": verified,
         }
-        return await self._additions.submit(values)
-
-    async def _add_many(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
-        """Store the rows; for each, whether it was new (False: a duplicate of one stored), or why not."""
-        try:
-            return await self._store(rows)
-        except (OperationalError, InterfaceError):
-            raise  # the database did not answer: the whole batch is answered 503, and nothing is lost
-        except (StatementError, ValueError):  # ValueError: a value the driver cannot encode
-            if len(rows) == 1:
-                raise
-        # The database refused something in the batch: each row on its own, so that only it fails.
-        answers: list[bool | Exception] = []
-        for row in rows:
-            try:
-                answers += await self._store([row])
-            except (OperationalError, InterfaceError):
-                raise
-            except (StatementError, ValueError) as error:
-                answers.append(error)
-        return answers
-
-    async def _store(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
-        stored = await self._insert_new(rows)
-        # A body seen before the duplicate window began is new again: its old key is retired (rare,
-        # so only looked for when a body was refused as a duplicate).
-        again = [row for row in rows if _key(row) not in stored and row["dedup_key"].startswith("body:")]
-        if again:
-            window_start = again[0]["received_at"] - timedelta(seconds=DEDUP_WINDOW_SECONDS)
-            async with self._engine.begin() as connection:
-                retired = await connection.execute(_retire_body_keys(again, window_start))
-            if retired.rowcount:
-                stored |= await self._insert_new(again)
-        seen: set[tuple[str, str]] = set()
-        answers: list[bool | Exception] = []
-        for row in rows:
-            answers.append(_key(row) in stored and _key(row) not in seen)  # a duplicate in the batch too
-            seen.add(_key(row))
-        return answers
-
-    async def _insert_new(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        """INSERT the rows, skipping duplicates; the (hook, key) of those stored."""
-        # Every channel with deliveries has its row, where the courier looks for work.
-        new_channels = {(row["team_id"], row["channel_id"]) for row in rows} - self._known_channels
-        if self._appender is not None and not new_channels:
-            stored = {(hook_id, dedup_key) for hook_id, dedup_key in await self._appender.insert(rows)}
-        else:
-            stored = await self._insert(rows, new_channels)
-        self._known_channels.update(new_channels)
-        return stored
-
-    async def _insert(
-        self, rows: list[dict[str, Any]], new_channels: set[tuple[str, str]]
-    ) -> set[tuple[str, str]]:
-        statement = _insert_ignoring_duplicates(self._engine.dialect.name, deliveries).returning(
-            deliveries.c.hook_id, deliveries.c.dedup_key
-        )
-        async with self._engine.begin() as connection:
-            stored = {(row.hook_id, row.dedup_key) for row in await connection.execute(statement, rows)}
-            for team_id, channel_id in new_channels:
-                await connection.execute(
-                    _insert_ignoring_duplicates(connection.dialect.name, channels).values(
-                        team_id=team_id, channel_id=channel_id
-                    )
-                )
-        return stored
+        return await self._writes.add(values)
 
     async def close(self) -> None:
-        if self._appender is not None:
-            await self._appender.close()
+        await self._writes.close()
 
     async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
         lease = now + timedelta(seconds=lease_seconds)
@@ -235,7 +148,7 @@ class SqlDeliveryQueue:
                     hook=hook,
                     kind=row.kind,
                     body=body,
-                    received_at=_aware(row.received_at) or row.received_at,
+                    received_at=aware(row.received_at) or row.received_at,
                     attempts=row.attempts,
                     verified=row.verified,
                 )
@@ -353,29 +266,11 @@ class SqlDeliveryQueue:
             return int((await connection.execute(query)).scalar_one())
 
 
-def _key(row: dict[str, Any]) -> tuple[str, str]:
-    return row["hook_id"], row["dedup_key"]
-
-
-def _retire_body_keys(rows: list[dict[str, Any]], window_start: datetime) -> Update:
-    """The rows' body keys, where first seen before the window starts, renamed out of the way (kept
-    unique by the old row's id): the same body may come in again."""
-    return (
-        update(deliveries)
-        .where(
-            deliveries.c.hook_id.in_({row["hook_id"] for row in rows}),
-            deliveries.c.dedup_key.in_({row["dedup_key"] for row in rows}),
-            deliveries.c.received_at < window_start,
-        )
-        .values(dedup_key=deliveries.c.dedup_key + "~" + cast(deliveries.c.id, String))
-    )
-
-
 def _as_aware(value: Any) -> datetime | None:
     # SQLite gives an aggregate of a datetime column back as text, and every datetime naive.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return _aware(value) if isinstance(value, datetime) else None
+    return aware(value) if isinstance(value, datetime) else None
 
 
 def _free(now: datetime) -> ColumnElement[bool]:
@@ -391,59 +286,9 @@ def _record(row: Any) -> DeliveryRecord:
         id=row.id,
         team_id=row.team_id,
         channel_id=row.channel_id,
-        received_at=_aware(row.received_at) or row.received_at,
+        received_at=aware(row.received_at) or row.received_at,
         state=row.state,
         summary=row.summary,
         attempts=row.attempts,
         reason=row.reason,
     )
-
-
-class SqlCards:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def latest(self, hook_id: str, key: str) -> Card | None:
-        query = (
-            select(cards)
-            .where(cards.c.hook_id == hook_id, cards.c.deployment_key == key)
-            .order_by(cards.c.id.desc())
-            .limit(1)
-        )
-        return await self._one(query)
-
-    async def get(self, card_id: int) -> Card | None:
-        return await self._one(select(cards).where(cards.c.id == card_id))
-
-    async def _one(self, query: Select[Any]) -> Card | None:
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
-        if row is None:
-            return None
-        return Card(
-            hook_id=row.hook_id,
-            key=row.deployment_key,
-            ts=row.message_ts,
-            deployment=deployment_from_json(json.loads(row.deployment)),
-            started_at=_aware(row.started_at),
-            finished_at=_aware(row.finished_at),
-            id=row.id,
-        )
-
-    async def save(self, card: Card, now: datetime) -> int:
-        values = {
-            "hook_id": card.hook_id,
-            "deployment_key": card.key,
-            "message_ts": card.ts,
-            "status": card.deployment.status.value,
-            "deployment": json.dumps(deployment_to_json(card.deployment)),
-            "started_at": card.started_at,
-            "finished_at": card.finished_at,
-            "updated_at": now,
-        }
-        async with self._engine.begin() as connection:
-            if card.id is None:
-                inserted = await connection.execute(cards.insert().values(values).returning(cards.c.id))
-                return int(inserted.scalar_one())
-            await connection.execute(update(cards).where(cards.c.id == card.id).values(values))
-        return card.id

@@ -19,8 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto import SecretBox, SecretTampered, is_sealed
-from adapters.store import SLACK_SECRET_COLUMNS as SECRET_FIELDS
-from adapters.store import slack_bots, slack_installations
+from adapters.tables import SLACK_SECRET_COLUMNS as SECRET_FIELDS
+from adapters.tables import slack_bots, slack_installations
 
 __all__ = ["SealedInstallationStore", "seal_stored_tokens"]
 

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adapters.crypto import SecretBox
-from adapters.store import SqlHooks, create_engine, migrate
+from adapters.sql_hooks import SqlHooks
+from adapters.store import create_engine, migrate
 from bot.subscriptions import HookSettings, new_hook
 from tests.fakes.qovery_api import FakeQovery
 from tests.fakes.signing import SlackSigner, slash_command_body

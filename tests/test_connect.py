@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from adapters.settings import Settings
-from adapters.store import create_engine, workspaces
+from adapters.store import create_engine
+from adapters.tables import workspaces
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, MEMBER, FakeSlack

@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 
 from adapters.crypto import SecretBox
 from adapters.settings import Settings
-from adapters.store import SqlHooks, create_engine, migrate
+from adapters.sql_hooks import SqlHooks
+from adapters.store import create_engine, migrate
 from bot.courier import Pace
 from bot.subscriptions import HookSettings, new_hook
 from tests.conftest import QUICK_RETRIES, SECRET_KEY, server_env

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from adapters.housekeeping import KEEP_DAYS, forget_old
-from adapters.store import cards, create_engine, deliveries, migrate
+from adapters.store import create_engine, migrate
+from adapters.tables import cards, deliveries
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=KEEP_DAYS, hours=1)

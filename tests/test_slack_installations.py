@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from adapters.crypto import SecretBox
 from adapters.slack_installations import SealedInstallationStore, seal_stored_tokens
-from adapters.store import create_engine, migrate, slack_bots, slack_installations
+from adapters.store import create_engine, migrate
+from adapters.tables import slack_bots, slack_installations
 from tests.conftest import SECRET_KEY
 
 CLIENT_ID = "123.456"

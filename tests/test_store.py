@@ -23,12 +23,10 @@ from adapters.store import (
     current_revision,
     downgrade,
     head_revision,
-    hooks,
-    metadata,
     migrate,
     ping,
-    workspaces,
 )
+from adapters.tables import hooks, metadata, workspaces
 from bot.options import HookSettings
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

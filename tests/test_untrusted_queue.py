@@ -11,7 +11,8 @@ import pytest
 
 from adapters.crypto import SecretBox
 from adapters.queue import SqlDeliveryQueue
-from adapters.store import SqlHooks, create_engine, migrate
+from adapters.sql_hooks import SqlHooks
+from adapters.store import create_engine, migrate
 from bot.subscriptions import HookSettings, new_hook
 from tests.conftest import SECRET_KEY
 

@@ -12,7 +12,8 @@ from pydantic import SecretStr
 
 from adapters.crypto import SecretBox
 from adapters.settings import Settings
-from adapters.store import SqlHooks, create_engine
+from adapters.sql_hooks import SqlHooks
+from adapters.store import create_engine
 from bot.subscriptions import Hook
 from tests.conftest import SECRET_KEY
 from tests.fakes.app_server import RunningApp, serve

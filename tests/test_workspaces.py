@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from adapters.settings import Settings
-from adapters.store import create_engine, slack_bots, slack_installations
+from adapters.store import create_engine
+from adapters.tables import slack_bots, slack_installations
 from tests.conftest import OAUTH_CLIENT_SECRET, QUICK_RETRIES, make_settings
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery

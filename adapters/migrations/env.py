@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.store import metadata
+from adapters.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
