@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from adapters.crypto import SecretBox
 from adapters.housekeeping import keep_forgetting
+from adapters.listener_work import ListenerWork
 from adapters.logs import keep_secrets_out_of_logs
 from adapters.metrics import Metrics
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
@@ -26,7 +27,7 @@ from adapters.queue import SqlDeliveryQueue
 from adapters.settings import Settings
 from adapters.slack_app import build_bolt_app
 from adapters.slack_installations import SealedInstallationStore, seal_stored_tokens
-from adapters.slack_listeners import ListenerWork, SlackServices
+from adapters.slack_listeners import SlackServices
 from adapters.slack_poster import TokenFor, WebApiPoster
 from adapters.sql_cards import SqlCards
 from adapters.sql_hooks import SqlHooks

@@ -16,6 +16,7 @@ from adapters.settings import ManifestSettings, Settings, SettingsError, load_se
 
 if TYPE_CHECKING:
     from adapters.queue import SqlDeliveryQueue
+    from bot.ports import DeliveryState
 
 __all__ = ["main"]
 
@@ -59,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings)
     if args.command == "deliveries":
-        return asyncio.run(_deliveries(settings, args.limit, "failed" if args.failed else None))
+        from bot.ports import DeliveryState
+
+        failed = DeliveryState.FAILED if args.failed else None
+        return asyncio.run(_deliveries(settings, args.limit, failed))
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.ids))
     if args.command == "check":
@@ -159,7 +163,7 @@ async def _queue(settings: Settings) -> AsyncIterator[SqlDeliveryQueue]:
         await engine.dispose()
 
 
-async def _deliveries(settings: Settings, limit: int, state: str | None) -> int:
+async def _deliveries(settings: Settings, limit: int, state: DeliveryState | None) -> int:
     async with _queue(settings) as queue:
         records = await queue.latest(limit, state)
     for r in records:

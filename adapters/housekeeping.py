@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.tables import cards, deliveries
+from bot.ports import DeliveryState
 
 __all__ = ["KEEP_DAYS", "forget_old", "keep_forgetting"]
 
@@ -24,7 +25,7 @@ KEEP_DAYS = 30
 _EVERY_SECONDS = 3600.0
 _FIRST_AFTER_SECONDS = 60.0  # not in the rush of a start
 _CHUNK = 500
-DONE = ("posted", "skipped", "failed")  # a delivery waiting or being posted is never forgotten
+DONE = DeliveryState.done()  # a delivery waiting or being posted is never forgotten
 
 
 async def forget_old(engine: AsyncEngine, now: datetime) -> int:

@@ -21,12 +21,13 @@ from adapters.delivery_writes import DeliveryWrites
 from adapters.sql_hooks import SqlHooks
 from adapters.store import aware
 from adapters.tables import channels, deliveries
-from bot.ports import Delivery, DeliveryRecord
+from bot.bodies import DeliveryKind
+from bot.ports import Delivery, DeliveryRecord, DeliveryState
 from bot.subscriptions import Hook
 
 __all__ = ["SqlDeliveryQueue"]
 
-WAITING = ("queued", "retrying")
+WAITING = DeliveryState.waiting()
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class SqlDeliveryQueue:
     async def add(
         self,
         hook: Hook,
-        kind: str,
+        kind: DeliveryKind,
         body: str,
         dedup_key: str,
         summary: str,
@@ -57,7 +58,7 @@ class SqlDeliveryQueue:
             "body": body,
             "summary": summary,
             "received_at": now,
-            "state": "queued",
+            "state": DeliveryState.QUEUED,
             "attempts": 0,
             "next_attempt_at": now,
             "verified": verified,
@@ -71,7 +72,9 @@ class SqlDeliveryQueue:
         lease = now + timedelta(seconds=lease_seconds)
         due = or_(
             and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
-            and_(deliveries.c.state == "posting", deliveries.c.claimed_until <= now),  # its claimer died
+            and_(
+                deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= now
+            ),  # its claimer died
         )
         in_channel = and_(
             deliveries.c.team_id == channels.c.team_id, deliveries.c.channel_id == channels.c.channel_id
@@ -141,12 +144,12 @@ class SqlDeliveryQueue:
                 await connection.execute(
                     update(deliveries)
                     .where(deliveries.c.id == delivery_id)
-                    .values(state="posting", claimed_until=lease)
+                    .values(state=DeliveryState.POSTING, claimed_until=lease)
                 )
                 return Delivery(
                     id=row.id,
                     hook=hook,
-                    kind=row.kind,
+                    kind=DeliveryKind(row.kind),
                     body=body,
                     received_at=aware(row.received_at) or row.received_at,
                     attempts=row.attempts,
@@ -157,7 +160,12 @@ class SqlDeliveryQueue:
         await connection.execute(
             update(deliveries)
             .where(deliveries.c.id == delivery_id)
-            .values(state="failed", reason=reason, claimed_until=None, attempts=deliveries.c.attempts + 1)
+            .values(
+                state=DeliveryState.FAILED,
+                reason=reason,
+                claimed_until=None,
+                attempts=deliveries.c.attempts + 1,
+            )
         )
         return None
 
@@ -178,7 +186,12 @@ class SqlDeliveryQueue:
             )
 
     async def posted(
-        self, delivery_id: int, ts: str | None, state: str, reason: str | None, channel_free_at: datetime
+        self,
+        delivery_id: int,
+        ts: str | None,
+        state: DeliveryState,
+        reason: str | None,
+        channel_free_at: datetime,
     ) -> None:
         now = datetime.now(UTC)
         await self._finish(
@@ -198,7 +211,7 @@ class SqlDeliveryQueue:
         await self._finish(
             delivery_id,
             channel_free_at,
-            state="retrying",
+            state=DeliveryState.RETRYING,
             reason=reason[:500],
             attempts=attempts,
             next_attempt_at=not_before,
@@ -208,7 +221,7 @@ class SqlDeliveryQueue:
         await self._finish(
             delivery_id,
             channel_free_at,
-            state="failed",
+            state=DeliveryState.FAILED,
             reason=reason[:500],
             attempts=deliveries.c.attempts + 1,
         )
@@ -221,7 +234,7 @@ class SqlDeliveryQueue:
             rows = (await connection.execute(query.order_by(deliveries.c.id.desc()).limit(limit))).all()
         return [_record(row) for row in rows]
 
-    async def latest(self, limit: int, state: str | None = None) -> list[DeliveryRecord]:
+    async def latest(self, limit: int, state: DeliveryState | None = None) -> list[DeliveryRecord]:
         """Every workspace's deliveries, newest first, for operators; only those in `state` if given."""
         query = select(deliveries).order_by(deliveries.c.id.desc()).limit(limit)
         if state is not None:
@@ -230,13 +243,21 @@ class SqlDeliveryQueue:
             return [_record(row) for row in (await connection.execute(query)).all()]
 
     async def replay(self, delivery_id: int, team_id: str | None) -> bool:
-        query = update(deliveries).where(deliveries.c.id == delivery_id, deliveries.c.state == "failed")
+        query = update(deliveries).where(
+            deliveries.c.id == delivery_id, deliveries.c.state == DeliveryState.FAILED
+        )
         if team_id is not None:
             query = query.where(deliveries.c.team_id == team_id)
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
             result = await connection.execute(
-                query.values(state="queued", attempts=0, next_attempt_at=now, reason=None, claimed_until=None)
+                query.values(
+                    state=DeliveryState.QUEUED,
+                    attempts=0,
+                    next_attempt_at=now,
+                    reason=None,
+                    claimed_until=None,
+                )
             )
         return bool(result.rowcount)
 
@@ -260,7 +281,9 @@ class SqlDeliveryQueue:
 
     async def depth(self) -> int:
         query = (
-            select(func.count()).select_from(deliveries).where(deliveries.c.state.in_((*WAITING, "posting")))
+            select(func.count())
+            .select_from(deliveries)
+            .where(deliveries.c.state.in_((*WAITING, DeliveryState.POSTING)))
         )
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
@@ -287,7 +310,7 @@ def _record(row: Any) -> DeliveryRecord:
         team_id=row.team_id,
         channel_id=row.channel_id,
         received_at=aware(row.received_at) or row.received_at,
-        state=row.state,
+        state=DeliveryState(row.state),
         summary=row.summary,
         attempts=row.attempts,
         reason=row.reason,

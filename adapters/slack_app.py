@@ -17,9 +17,10 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.listener_work import ListenerWork
 from adapters.manifest import BOT_SCOPES
 from adapters.settings import Settings
-from adapters.slack_listeners import Listeners, ListenerWork, SlackServices
+from adapters.slack_listeners import Listeners, SlackServices
 
 __all__ = ["build_bolt_app"]
 

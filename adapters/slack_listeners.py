@@ -7,11 +7,7 @@ who may, is the core's (bot/handlers.py and the use cases): a new subcommand cha
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +16,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.listener_work import ListenerWork
 from adapters.slack_directory import RoleCache, SlackDirectory
 from bot.access import Caller
 from bot.blocks import Message
@@ -43,7 +40,7 @@ from bot.uninstall import Uninstall
 from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands
 
-__all__ = ["ListenerWork", "Listeners", "SlackServices"]
+__all__ = ["Listeners", "SlackServices"]
 
 log = logging.getLogger(__name__)
 
@@ -58,34 +55,6 @@ class SlackServices:
     delivery_log: DeliveryLog
     deployment_actions: DeploymentActions
     uninstall: Uninstall
-
-
-class ListenerWork:
-    """Listener calls still running (most of their work comes after the ack): stopping waits for them a
-    while, so that a command being answered during a restart is answered rather than dropped."""
-
-    def __init__(self) -> None:
-        self._running = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        @functools.wraps(listener)  # Bolt reads the arguments to give from the listener's own signature
-        async def tracked(**arguments: Any) -> None:
-            self._running += 1
-            self._idle.clear()
-            try:
-                await listener(**arguments)
-            finally:
-                self._running -= 1
-                if not self._running:
-                    self._idle.set()
-
-        return tracked
-
-    async def finish(self, within_seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), within_seconds)
 
 
 class Listeners:

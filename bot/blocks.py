@@ -10,14 +10,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "ALT_TEXT_LIMIT",
+    "ATTACHMENT_LINE_LIMIT",
+    "ATTACHMENT_TEXT_LIMIT",
     "BUTTON_TEXT_LIMIT",
     "BUTTON_VALUE_LIMIT",
     "FIELD_LIMIT",
     "HEADER_LIMIT",
+    "MAX_ATTACHMENTS",
     "MAX_BLOCKS",
+    "MAX_CONTEXT_ELEMENTS",
+    "MAX_FIELDS",
     "MAX_MENU_OPTIONS",
     "MESSAGE_TEXT_LIMIT",
     "MODAL_TITLE_LIMIT",
+    "PLACEHOLDER_LIMIT",
     "SECTION_LIMIT",
     "URL_LIMIT",
     "Block",
@@ -49,6 +56,13 @@ OPTION_TEXT_LIMIT = 75  # a choice's label in checkboxes, radio buttons and menu
 MODAL_TITLE_LIMIT = 24  # a modal's title, and its submit and close buttons
 LABEL_LIMIT = 2000  # an input's label and hint
 MAX_MENU_OPTIONS = 100
+PLACEHOLDER_LIMIT = 150
+ALT_TEXT_LIMIT = 2000
+MAX_FIELDS = 10  # a section's fields
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ATTACHMENTS = 20  # Slack's advice for legacy attachments
+ATTACHMENT_TEXT_LIMIT = 3000  # an attachment's fallback, pretext, title or text, as the bot keeps them
+ATTACHMENT_LINE_LIMIT = 300  # an attachment's footer, author or field title
 URL_LIMIT = 3000
 MESSAGE_TEXT_LIMIT = 40000  # a message's top-level text; Slack cuts longer ones itself
 _CONTEXT_LIMIT = 3000  # per context element

@@ -67,7 +67,7 @@ def read_body(raw: bytes) -> DeliveryBody | None:
     )
 
 
-def read_deployment(kind: str, value: dict[str, Any]) -> Deployment | None:
+def read_deployment(kind: DeliveryKind, value: dict[str, Any]) -> Deployment | None:
     """The deployment a stored body tells of: the same reading at intake and at posting."""
     return read_standard_body(value) if kind == DeliveryKind.STANDARD else read_slack_body(value)
 

@@ -44,6 +44,7 @@ REDEPLOY_ACTION = "deployment_redeploy"
 CANCEL_ACTION = "deployment_cancel"
 OPEN_ACTION = "deployment_open"
 CONSOLE = "https://console.qovery.com"
+_NAMES_IN_A_CONFIRMATION = 150  # of a confirmation's 300 characters: the environment's id must fit too
 
 _LOOKS = {
     DeploymentStatus.RUNNING: (":large_blue_circle:", "Deployment started", "#3b82f6"),
@@ -156,7 +157,8 @@ def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
         return buttons
     value = CardButton(card_id, deployment.environment.id).dump()
     # The confirmation names the environment by name and by id: exactly what will be acted on.
-    where = f"{cut(escape(_where(deployment)), 150)} (environment `{deployment.environment.id}`)"
+    names = cut(escape(_where(deployment)), _NAMES_IN_A_CONFIRMATION)
+    where = f"{names} (environment `{deployment.environment.id}`)"
     if deployment.status in (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED):
         sure = confirm("Redeploy?", f"Qovery deploys {where} again.", "Redeploy")
         buttons.append(button("Redeploy", REDEPLOY_ACTION, value=value, style="primary", confirm=sure))

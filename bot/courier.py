@@ -20,7 +20,7 @@ from bot.bodies import DeliveryKind, read_deployment
 from bot.cards import render_card, unknown_event_words
 from bot.events import Deployment, DeploymentStatus
 from bot.lookups import Lookups
-from bot.ports import Card, Cards, Delivery, DeliveryQueue, SlackFailure, SlackPoster
+from bot.ports import Card, Cards, Delivery, DeliveryQueue, DeliveryState, SlackFailure, SlackPoster
 from bot.sanitize import sanitize_slack_body
 from bot.subscriptions import DisplayMode, utcnow
 
@@ -53,7 +53,7 @@ class Pace:
 @dataclass(frozen=True)
 class Outcome:
     ts: str | None
-    state: str = "posted"  # or "skipped": nothing to post, on purpose
+    state: DeliveryState = DeliveryState.POSTED  # or SKIPPED: nothing to post, on purpose
     reason: str | None = None
 
 
@@ -169,7 +169,7 @@ class Courier:
         card = await self._cards.latest(hook.id, key) if key else None
         if card is not None and card.deployment.status.terminal and not deployment.status.terminal:
             if _late(deployment, card):
-                return Outcome(None, "skipped", "arrived after the deployment had ended")
+                return Outcome(None, DeliveryState.SKIPPED, "arrived after the deployment had ended")
             card = None  # the same environment deploys again: a new card
         if card is not None and not card.ts:
             card = replace(card, deployment=deployment)  # kept for an attempt that did not post: no message

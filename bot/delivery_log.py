@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.access import Access, Caller
-from bot.blocks import Block, Message, context, escape, section, slack_date
-from bot.ports import DeliveryQueue
+from bot.blocks import Block, Message, button, context, escape, section, slack_date
+from bot.ports import DeliveryQueue, DeliveryState
 from bot.webhook_views import plain
 
 __all__ = ["REPLAY_ACTION", "DeliveryLog"]
@@ -12,12 +12,12 @@ __all__ = ["REPLAY_ACTION", "DeliveryLog"]
 REPLAY_ACTION = "delivery_replay"
 SHOWN = 20
 _STATE_WORDS = {
-    "queued": ":hourglass_flowing_sand: received",
-    "posting": ":outbox_tray: posting",
-    "posted": ":white_check_mark: posted",
-    "skipped": ":fast_forward: not posted",
-    "retrying": ":repeat: retrying",
-    "failed": ":x: failed",
+    DeliveryState.QUEUED: ":hourglass_flowing_sand: received",
+    DeliveryState.POSTING: ":outbox_tray: posting",
+    DeliveryState.POSTED: ":white_check_mark: posted",
+    DeliveryState.SKIPPED: ":fast_forward: not posted",
+    DeliveryState.RETRYING: ":repeat: retrying",
+    DeliveryState.FAILED: ":x: failed",
 }
 
 
@@ -36,16 +36,11 @@ class DeliveryLog:
             line = f"{slack_date(record.received_at)}  {escape(record.summary)}  {state}"
             if record.reason:
                 line += f" ({escape(record.reason)})"
-            if record.attempts and record.state != "posted":
+            if record.attempts and record.state is not DeliveryState.POSTED:
                 line += f", {record.attempts} attempt{'s' if record.attempts > 1 else ''}"
             block = section(line)
-            if record.state == "failed":
-                block["accessory"] = {
-                    "type": "button",
-                    "action_id": REPLAY_ACTION,
-                    "text": {"type": "plain_text", "text": "Replay"},
-                    "value": str(record.id),
-                }
+            if record.state is DeliveryState.FAILED:
+                block["accessory"] = button("Replay", REPLAY_ACTION, value=str(record.id))
             blocks.append(block)
         blocks.append(context("Failed deliveries can be replayed; they are posted again, in order."))
         return {"response_type": "ephemeral", "text": "The last deliveries to this channel", "blocks": blocks}

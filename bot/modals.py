@@ -11,7 +11,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.blocks import MAX_MENU_OPTIONS, Block, input_block, modal, option, plain_text, section
+from bot.blocks import (
+    MAX_MENU_OPTIONS,
+    PLACEHOLDER_LIMIT,
+    Block,
+    input_block,
+    modal,
+    option,
+    plain_text,
+    section,
+)
 from bot.errors import CommandError, FormError
 from bot.options import TABLE, Field, Option, WebhookOptions
 from bot.qovery import Organization
@@ -127,7 +136,7 @@ def connect_form(metadata: dict[str, str]) -> dict[str, Any]:
     token = input_block(
         "token",
         "Qovery API token",
-        {"type": "plain_text_input", "placeholder": plain_text("qov_...", 150)},
+        {"type": "plain_text_input", "placeholder": plain_text("qov_...", PLACEHOLDER_LIMIT)},
         hint="Create one in the Qovery console: Organization settings → API tokens, with the "
         "Admin or DevOps role. It is stored encrypted and never shown again.",
     )

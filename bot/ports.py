@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
+from bot.bodies import DeliveryKind
 from bot.events import Deployment
 from bot.subscriptions import Hook, HookSettings, Workspace
 
@@ -15,6 +17,7 @@ __all__ = [
     "Delivery",
     "DeliveryQueue",
     "DeliveryRecord",
+    "DeliveryState",
     "Directory",
     "Hooks",
     "Sealer",
@@ -74,11 +77,30 @@ class Delivery:
 
     id: int
     hook: Hook
-    kind: str  # STANDARD or SLACK
+    kind: DeliveryKind
     body: dict[str, Any]
     received_at: datetime
     attempts: int  # failed attempts so far
     verified: bool = True  # it carried the hook's secret; one that did not is posted as plain content
+
+
+class DeliveryState(StrEnum):
+    """Where a delivery stands."""
+
+    QUEUED = "queued"  # stored, waiting to be posted
+    POSTING = "posting"  # claimed by a worker
+    POSTED = "posted"
+    SKIPPED = "skipped"  # nothing to post, on purpose
+    RETRYING = "retrying"  # Slack failed or asked to wait; tried again later
+    FAILED = "failed"  # given up, with the reason; may be replayed
+
+    @classmethod
+    def waiting(cls) -> tuple[DeliveryState, ...]:
+        return (cls.QUEUED, cls.RETRYING)
+
+    @classmethod
+    def done(cls) -> tuple[DeliveryState, ...]:
+        return (cls.POSTED, cls.SKIPPED, cls.FAILED)
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,7 @@ class DeliveryRecord:
     team_id: str
     channel_id: str
     received_at: datetime
-    state: str  # queued, posting, posted, retrying, failed, skipped
+    state: DeliveryState
     summary: str
     attempts: int
     reason: str | None
@@ -114,7 +136,7 @@ class DeliveryQueue(Protocol):
     async def add(
         self,
         hook: Hook,
-        kind: str,
+        kind: DeliveryKind,
         body: str,
         dedup_key: str,
         summary: str,
@@ -131,7 +153,12 @@ class DeliveryQueue(Protocol):
         ...
 
     async def posted(
-        self, delivery_id: int, ts: str | None, state: str, reason: str | None, channel_free_at: datetime
+        self,
+        delivery_id: int,
+        ts: str | None,
+        state: DeliveryState,
+        reason: str | None,
+        channel_free_at: datetime,
     ) -> None: ...
 
     async def retry(

@@ -14,9 +14,15 @@ import re
 from typing import Any
 
 from bot.blocks import (
+    ALT_TEXT_LIMIT,
+    ATTACHMENT_LINE_LIMIT,
+    ATTACHMENT_TEXT_LIMIT,
     FIELD_LIMIT,
     HEADER_LIMIT,
+    MAX_ATTACHMENTS,
     MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_FIELDS,
     MESSAGE_TEXT_LIMIT,
     SECTION_LIMIT,
     URL_LIMIT,
@@ -31,9 +37,6 @@ __all__ = ["sanitize_slack_body", "without_mass_mentions"]
 # `<!...>` is Slack's syntax for special mentions; of them, only a date is harmless.
 _SPECIAL = re.compile(r"<!(?!date\^)(?P<name>[^>|]*)(?:\|(?P<label>[^>]*))?>")
 _UNCLOSED = re.compile(r"<!(?!date\^)")
-_ATTACHMENTS_KEPT = 20
-_FIELDS_KEPT = 10
-_ELEMENTS_KEPT = 10
 _RICH_DEPTH = 4  # rich_text nests lists in sections in lists: deeper is not Slack's
 
 
@@ -52,7 +55,7 @@ def sanitize_slack_body(body: dict[str, Any]) -> Message:
     """A SLACK body made safe to post as it came: only content that shows, nothing that notifies."""
     blocks = _blocks(body.get("blocks"))
     attachments = [
-        kept for item in _items(body.get("attachments"), _ATTACHMENTS_KEPT) if (kept := _attachment(item))
+        kept for item in _items(body.get("attachments"), MAX_ATTACHMENTS) if (kept := _attachment(item))
     ]
     text = _text(body.get("text"), MESSAGE_TEXT_LIMIT) or "Qovery deployment notification"
     message: Message = {"text": text}
@@ -87,7 +90,11 @@ def _image(value: dict[str, Any]) -> Block | None:
     url = _url(value.get("image_url"))
     if url is None:
         return None
-    return {"type": "image", "image_url": url, "alt_text": _text(value.get("alt_text"), 2000) or "image"}
+    return {
+        "type": "image",
+        "image_url": url,
+        "alt_text": _text(value.get("alt_text"), ALT_TEXT_LIMIT) or "image",
+    }
 
 
 def _blocks(value: object) -> list[Block]:
@@ -109,7 +116,7 @@ def _block(block: dict[str, Any]) -> Block | None:
         if text := _text_object(block.get("text"), SECTION_LIMIT):
             section["text"] = text
         fields = [
-            f for item in _items(block.get("fields"), _FIELDS_KEPT) if (f := _text_object(item, FIELD_LIMIT))
+            f for item in _items(block.get("fields"), MAX_FIELDS) if (f := _text_object(item, FIELD_LIMIT))
         ]
         if fields:
             section["fields"] = fields
@@ -120,7 +127,7 @@ def _block(block: dict[str, Any]) -> Block | None:
     if kind == "context":
         elements = [
             element
-            for item in _items(block.get("elements"), _ELEMENTS_KEPT)
+            for item in _items(block.get("elements"), MAX_CONTEXT_ELEMENTS)
             if (element := _image(item) if item.get("type") == "image" else _text_object(item, SECTION_LIMIT))
         ]
         return {"type": "context", "elements": elements} if elements else None
@@ -187,10 +194,19 @@ def _leaf(kind: str, item: dict[str, Any]) -> Block | None:
 _STYLES = {"bold", "italic", "strike", "code"}
 
 
+_ATTACHMENT_TEXTS = (
+    ("fallback", ATTACHMENT_TEXT_LIMIT),
+    ("pretext", ATTACHMENT_TEXT_LIMIT),
+    ("title", ATTACHMENT_TEXT_LIMIT),
+    ("text", SECTION_LIMIT),
+    ("footer", ATTACHMENT_LINE_LIMIT),
+    ("author_name", ATTACHMENT_LINE_LIMIT),
+)
+
+
 def _attachment(item: dict[str, Any]) -> Block | None:
     kept: Block = {}
-    for key, limit in (("fallback", 3000), ("pretext", 3000), ("title", 3000), ("text", SECTION_LIMIT),
-                       ("footer", 300), ("author_name", 300)):  # fmt: skip
+    for key, limit in _ATTACHMENT_TEXTS:
         if text := _text(item.get(key), limit):
             kept[key] = text
     for key in ("title_link", "author_link", "image_url", "thumb_url"):
@@ -200,10 +216,13 @@ def _attachment(item: dict[str, Any]) -> Block | None:
     if isinstance(color, str) and re.fullmatch(r"#?[0-9a-fA-F]{3,6}|good|warning|danger", color):
         kept["color"] = color
     fields = [
-        {"title": _text(f.get("title"), 300) or "", "value": _text(f.get("value"), FIELD_LIMIT) or "",
-         "short": f.get("short") is True}
-        for f in _items(item.get("fields"), _FIELDS_KEPT)
-    ]  # fmt: skip
+        {
+            "title": _text(f.get("title"), ATTACHMENT_LINE_LIMIT) or "",
+            "value": _text(f.get("value"), FIELD_LIMIT) or "",
+            "short": f.get("short") is True,
+        }
+        for f in _items(item.get("fields"), MAX_FIELDS)
+    ]
     if fields:
         kept["fields"] = fields
     if isinstance(item.get("mrkdwn_in"), list):

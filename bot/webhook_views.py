@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from bot.blocks import MAX_BLOCKS, Block, Message, context, escape, section, slack_date
+from bot.blocks import MAX_BLOCKS, Block, Message, button, confirm, context, escape, section, slack_date
 from bot.qovery import Webhook, WebhookDelivery
 from bot.subscriptions import Hook
 
@@ -51,7 +51,7 @@ def _words(values: Sequence[str], *, all_when_empty: str) -> str:
 
 def _target(webhook: Webhook, hook: Hook | None, public_url: str) -> str:
     if hook is not None:
-        return f"notifies <#{hook.channel_id}> (mode `{hook.mode}`)"
+        return f"notifies <#{hook.channel_id}> ({hook.settings.words()})"
     if webhook.target_url.startswith(f"{public_url}/qovery/hooks/"):
         return "targets this bot, but no channel of this workspace"
     # A foreign target URL may itself be a secret (a Slack incoming webhook): its host only.
@@ -109,35 +109,21 @@ def detail_message(
     return {"response_type": "ephemeral", "text": f"Webhook {short_id(webhook.id)}", "blocks": blocks}
 
 
-def _delete_button(webhook: Webhook, *, confirm: bool) -> Block:
-    button: Block = {
-        "type": "button",
-        "action_id": UNSUBSCRIBE_ACTION if confirm else DELETE_ACTION,
-        "style": "danger",
-        "text": {"type": "plain_text", "text": "Delete"},
-        "value": webhook.id,
-    }
-    if confirm:
-        button["confirm"] = {
-            "title": {"type": "plain_text", "text": "Delete this webhook?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": f"Qovery stops sending `{short_id(webhook.id)}` for good.",
-            },
-            "confirm": {"type": "plain_text", "text": "Delete"},
-            "deny": {"type": "plain_text", "text": "Keep it"},
-            "style": "danger",
-        }
-    return button
+def _delete_button(webhook: Webhook, *, confirm_first: bool) -> Block:
+    if not confirm_first:
+        return button("Delete", DELETE_ACTION, value=webhook.id, style="danger")
+    sure = confirm(
+        "Delete this webhook?",
+        f"Qovery stops sending `{short_id(webhook.id)}` for good.",
+        "Delete",
+        danger=True,
+    )
+    sure["deny"] = {"type": "plain_text", "text": "Keep it"}
+    return button("Delete", UNSUBSCRIBE_ACTION, value=webhook.id, style="danger", confirm=sure)
 
 
 def delete_confirmation(webhook: Webhook, hook: Hook | None, public_url: str) -> Message:
-    keep = {
-        "type": "button",
-        "action_id": KEEP_ACTION,
-        "text": {"type": "plain_text", "text": "Keep it"},
-        "value": webhook.id,
-    }
+    keep = button("Keep it", KEEP_ACTION, value=webhook.id)
     return {
         "response_type": "ephemeral",
         "text": f"Delete webhook {short_id(webhook.id)}?",
@@ -146,7 +132,7 @@ def delete_confirmation(webhook: Webhook, hook: Hook | None, public_url: str) ->
                 "*Delete this webhook?* Qovery stops sending it for good.\n"
                 + describe(webhook, hook, public_url)
             ),
-            {"type": "actions", "elements": [_delete_button(webhook, confirm=False), keep]},
+            {"type": "actions", "elements": [_delete_button(webhook, confirm_first=False), keep]},
         ],
     }
 
@@ -157,6 +143,6 @@ def unsubscribe_message(webhooks: Sequence[Webhook], hooks: Mapping[str, Hook], 
     blocks: list[Block] = [section("*Webhooks that notify this channel*")]
     for webhook in webhooks[: MAX_BLOCKS - 1]:
         block = section(describe(webhook, hooks.get(webhook.id), public_url))
-        block["accessory"] = _delete_button(webhook, confirm=True)
+        block["accessory"] = _delete_button(webhook, confirm_first=True)
         blocks.append(block)
     return {"response_type": "ephemeral", "text": "Webhooks that notify this channel", "blocks": blocks}
