@@ -8,6 +8,7 @@ who may, is the core's (bot/handlers.py and the use cases): a new subcommand cha
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,10 @@ from bot.access import Caller
 from bot.blocks import Message
 from bot.cards import CANCEL_ACTION, OPEN_ACTION, REDEPLOY_ACTION
 from bot.connection import ChooseOrganization, Connected, Connection
-from bot.delivery_log import REPLAY_ACTION, DeliveryLog
+from bot.delivery_log import DeliveryLog
 from bot.deployment_actions import DeploymentActions
 from bot.errors import FormError
-from bot.handlers import OpenForm, Reply, Respond, SlashCommands, answer
+from bot.handlers import Button, OpenForm, Reply, Respond, SlashCommands, answer
 from bot.modals import (
     CONNECT_FORM,
     ORGANIZATION_FORM,
@@ -37,7 +38,6 @@ from bot.modals import (
     read_webhook_form,
 )
 from bot.uninstall import Uninstall
-from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands
 
 __all__ = ["Listeners", "SlackServices"]
@@ -69,10 +69,8 @@ class Listeners:
     def register(self, app: AsyncApp, work: ListenerWork) -> None:
         track = work.track
         app.command(self._command)(track(self.on_command))
-        app.action(DELETE_ACTION)(track(self.on_delete))
-        app.action(UNSUBSCRIBE_ACTION)(track(self.on_delete))
-        app.action(KEEP_ACTION)(track(self.on_keep))
-        app.action(REPLAY_ACTION)(track(self.on_replay))
+        for action_id, button in self._services.commands.buttons().items():
+            app.action(action_id)(track(self.on_button(button)))
         app.action(REDEPLOY_ACTION)(track(self.on_deployment_action))
         app.action(CANCEL_ACTION)(track(self.on_deployment_action))
         app.action(OPEN_ACTION)(track(self.on_open))
@@ -138,38 +136,21 @@ class Listeners:
 
     # -- buttons --------------------------------------------------------------------------------------
 
-    async def on_delete(
-        self,
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        caller = self._body_caller(client, body)
-        message = await answer(
-            self._services.webhooks.delete(caller, str(action.get("value"))), self._command
-        )
-        # A confirmation is replaced by its outcome; the unsubscribe list stays, the outcome comes below it.
-        await respond(**message, replace_original=action["action_id"] == DELETE_ACTION)
+    def on_button(self, button: Button) -> Callable[..., Awaitable[None]]:
+        """The listener of one of the bot's own buttons (Bolt gives it what its parameters name)."""
 
-    async def on_keep(self, ack: AsyncAck, respond: AsyncRespond) -> None:
-        await ack()
-        await respond(**plain("Nothing was deleted."), replace_original=True)
+        async def on_click(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            respond: AsyncRespond,
+            client: AsyncWebClient,
+        ) -> None:
+            await ack()
+            message = await button.click(self._body_caller(client, body), action.get("value"))
+            await respond(**message, replace_original=button.replace_original)
 
-    async def on_replay(
-        self,
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        caller = self._body_caller(client, body)
-        message = await answer(self._services.delivery_log.replay(caller, action.get("value")), self._command)
-        await respond(**message, replace_original=False)
+        return on_click
 
     async def on_deployment_action(
         self,

@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,15 +41,10 @@ from bot.subscriptions import HookSettings, new_hook
 from tests.fakes.qovery_api import FakeQovery
 from tests.fakes.signing import SlackSigner, slash_command_body
 from tests.fakes.slack_api import ADMIN, TEAM_ID, FakeSlack
+from tests.helpers import free_port
 
 SIGNING_SECRET = "bench-signing-secret"
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

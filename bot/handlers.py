@@ -36,15 +36,15 @@ from bot.commands import (
     parse,
 )
 from bot.connection import Connection
-from bot.delivery_log import DeliveryLog
+from bot.delivery_log import REPLAY_ACTION, DeliveryLog
 from bot.errors import CommandError, UserError, user_words
 from bot.modals import connect_form, notice_form, webhook_form
 from bot.qovery import QoveryError
 from bot.usage import error_message, help_message
-from bot.webhook_views import plain
+from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands
 
-__all__ = ["OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
+__all__ = ["Button", "OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
 
 View = dict[str, Any]
 
@@ -69,6 +69,15 @@ class OpenForm:
 Outcome = Reply | Respond | OpenForm
 
 
+@dataclass(frozen=True)
+class Button:
+    """A button of the bot's own answers: the use case its click runs (with the click's value, which
+    it must check), and whether the answer replaces the message that held the button."""
+
+    click: Callable[[Caller, object], Awaitable[Message]]
+    replace_original: bool
+
+
 async def answer(work: Awaitable[Message], slash_command: str) -> Message:
     """The use case's message, or the words for what went wrong; never a traceback."""
     try:
@@ -85,6 +94,7 @@ class SlashCommands:
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
+        self._delivery_log = delivery_log
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -99,6 +109,26 @@ class SlashCommands:
             DeleteWebhook: lambda c, who, __: self._respond(lambda: webhooks.confirm_delete(who, c.webhook)),
             Unsubscribe: lambda _, who, __: self._respond(lambda: webhooks.unsubscribe(who)),
             ShowDeliveries: lambda _, who, __: self._respond(lambda: delivery_log.recent(who)),
+        }
+
+    def buttons(self) -> dict[str, Button]:
+        """The buttons of the command's answers, by action id; Slack's adapter registers each."""
+        webhooks, command = self._webhooks, self._command
+
+        async def delete(caller: Caller, value: object) -> Message:
+            return await answer(webhooks.delete(caller, str(value)), command)
+
+        async def keep(_: Caller, __: object) -> Message:
+            return plain("Nothing was deleted.")
+
+        async def replay(caller: Caller, value: object) -> Message:
+            return await answer(self._delivery_log.replay(caller, value), command)
+
+        return {
+            DELETE_ACTION: Button(delete, replace_original=True),  # a confirmation gives way to its outcome
+            UNSUBSCRIBE_ACTION: Button(delete, replace_original=False),  # the list stays, the outcome below
+            KEEP_ACTION: Button(keep, replace_original=True),
+            REPLAY_ACTION: Button(replay, replace_original=False),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:

@@ -23,6 +23,7 @@ from tests.fakes import qovery_api, slack_api
 from tests.fakes.app_server import RUNNING, RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
+from tests.helpers import bot_environment
 
 # CI points this at the machine's PostgreSQL; on a laptop without one, the PostgreSQL cases skip.
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -35,18 +36,16 @@ QUICK_RETRIES = Pace(backoff_seconds=0.05)
 
 def server_env(slack: FakeSlack, port: int, database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a bot run in its own process: the tests' secrets, this fake Slack, this port."""
-    return {
-        "PATH": os.environ["PATH"],
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_API_URL": slack.api_url,
-        "PUBLIC_URL": "http://bot.test",
-        "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": database_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
+    return bot_environment(
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        PUBLIC_URL="http://bot.test",
+        SECRET_KEY=SECRET_KEY,
+        DATABASE_URL=database_url,
+        HOST="127.0.0.1",
+        PORT=str(port),
         **extra,
-    }
+    )
 
 
 # Configured as in production: the SDKs' loggers never write request bodies.

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
+from tests.helpers import bot_environment
 
 
 def check(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ["PATH"],
-        "SLACK_SIGNING_SECRET": "signing-secret",
-        "PUBLIC_URL": "https://bot.example.com",
-        "SECRET_KEY": "k" * 40,
-        **variables,
-    }
+    env = bot_environment(**({"SLACK_BOT_TOKEN": ""} | variables))  # no Slack mode unless given
     return subprocess.run(
         [sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True
     )

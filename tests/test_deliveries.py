@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -24,16 +23,9 @@ from tests.conftest import QUICK_RETRIES
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import CHANNEL, MEMBER, FakeSlack, SlackCall
+from tests.helpers import bot_environment, subscribe
 
 OTHER_CHANNEL = "C0OTHER01"
-
-
-def subscribe(app: RunningApp, qovery: FakeQovery, options: str = "", channel_id: str = CHANNEL) -> str:
-    """Subscribe a channel through the slash command; the webhook's id at Qovery."""
-    before = set(qovery.webhooks)
-    app.ask(f"subscribe --events all {options}".strip(), channel_id=channel_id)
-    [webhook_id] = set(qovery.webhooks) - before
-    return webhook_id
 
 
 def hook_url(app: RunningApp, qovery: FakeQovery, webhook_id: str) -> str:
@@ -72,13 +64,13 @@ def shown(call: SlackCall) -> str:
 @pytest.fixture
 def subscribed(acme_app: RunningApp, qovery: FakeQovery) -> str:
     """A SLACK-kind webhook (the default): Qovery sends Slack messages, tied by their console links."""
-    return subscribe(acme_app, qovery)
+    return subscribe(acme_app, qovery).webhook_id
 
 
 @pytest.fixture
 def standard(acme_app: RunningApp, qovery: FakeQovery) -> str:
     """A STANDARD-kind webhook: Qovery sends JSON events, tied by their deployment ids."""
-    return subscribe(acme_app, qovery, "--kind standard")
+    return subscribe(acme_app, qovery, "--kind standard").webhook_id
 
 
 # -- the endpoint's answers ------------------------------------------------------------------------------
@@ -210,7 +202,7 @@ def test_started_then_successful_is_one_post_and_one_update_with_the_duration(
 def test_thread_mode_replies_in_the_cards_thread(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme
 ) -> None:
-    webhook_id = subscribe(acme_app, qovery, "--mode thread")
+    webhook_id = subscribe(acme_app, qovery, "--mode thread").webhook_id
     qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
     qovery.deliver(webhook_id, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     card, reply = acme_app.slack.wait_for("chat.postMessage", 2)
@@ -220,7 +212,7 @@ def test_thread_mode_replies_in_the_cards_thread(
 
 
 def test_post_mode_posts_each_event(acme_app: RunningApp, qovery: FakeQovery, acme: Acme) -> None:
-    webhook_id = subscribe(acme_app, qovery, "--mode post")
+    webhook_id = subscribe(acme_app, qovery, "--mode post").webhook_id
     qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
     qovery.deliver(webhook_id, "DEPLOYMENT_CANCELLED", environment_id=acme.environment_id)
     first, second = cards(acme_app.slack, 2)
@@ -410,7 +402,7 @@ def test_giving_up_after_the_last_attempt(
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
     with serve(configured, slack, pace=Pace(backoff_seconds=0.01, max_attempts=3)) as app:
         qovery.redirects[configured.public_url] = app.url
-        webhook_id = subscribe(app, qovery)
+        webhook_id = subscribe(app, qovery).webhook_id
         slack.fail("chat.postMessage", status=500, times=None)
         qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
         slack.wait_for("chat.postMessage", 3)
@@ -422,7 +414,7 @@ def test_giving_up_after_the_last_attempt(
 def test_a_busy_channel_does_not_hold_up_another(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme, subscribed: str
 ) -> None:
-    other = subscribe(acme_app, qovery, channel_id=OTHER_CHANNEL)
+    other = subscribe(acme_app, qovery, channel_id=OTHER_CHANNEL).webhook_id
     for number in range(3):
         body = {"text": f"burst {number}"}
         httpx.post(hook_url(acme_app, qovery, subscribed), content=json.dumps(body))
@@ -441,7 +433,7 @@ def test_a_delivery_stored_before_a_restart_is_posted_after_it(
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
     with serve(configured, slack, workers=0) as stopped_before_posting:  # it stores, but never posts
         qovery.redirects[configured.public_url] = stopped_before_posting.url
-        webhook_id = subscribe(stopped_before_posting, qovery)
+        webhook_id = subscribe(stopped_before_posting, qovery).webhook_id
         response = qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
         assert response.text == "ok"
     assert slack.calls_to("chat.postMessage") == []
@@ -499,14 +491,11 @@ def test_operators_list_and_replay_from_the_command_line(
     qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     acme_app.slack.wait_for("chat.postMessage")
     drained(acme_app)
-    env = {
-        "PATH": os.environ["PATH"],
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_BOT_TOKEN": "xoxb-1",
-        "PUBLIC_URL": acme_app.settings.public_url,
-        "SECRET_KEY": acme_app.settings.secret_key.get_secret_value(),
-        "DATABASE_URL": acme_app.settings.database_url,
-    }
+    env = bot_environment(
+        PUBLIC_URL=acme_app.settings.public_url,
+        SECRET_KEY=acme_app.settings.secret_key.get_secret_value(),
+        DATABASE_URL=acme_app.settings.database_url,
+    )
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True)
@@ -549,7 +538,7 @@ def test_the_same_flow_on_postgresql(
     )
     with serve(configured, slack, pace=QUICK_RETRIES) as app:
         qovery.redirects[configured.public_url] = app.url
-        webhook_id = subscribe(app, qovery)
+        webhook_id = subscribe(app, qovery).webhook_id
         slack.fail("chat.postMessage", status=503)
         for event in ("DEPLOYMENT_STARTED", "DEPLOYMENT_STARTED", "DEPLOYMENT_SUCCESSFUL"):
             qovery.deliver(webhook_id, event, environment_id=acme.environment_id)

@@ -26,19 +26,12 @@ from adapters.store import create_engine, migrate
 from bot.courier import Pace
 from bot.subscriptions import HookSettings, new_hook
 from tests.conftest import QUICK_RETRIES, SECRET_KEY, server_env
-from tests.fakes.app_server import RunningApp, serve
+from tests.fakes.app_server import serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, TEAM_ID, FakeSlack
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.test_server import free_port, wait_until_up
-
-
-def subscribe(app: RunningApp, qovery: FakeQovery, channel_id: str = "C0DEPLOYS") -> str:
-    before = set(qovery.webhooks)
-    app.ask("subscribe --events all", channel_id=channel_id)
-    [webhook_id] = set(qovery.webhooks) - before
-    target: str = qovery.webhooks[webhook_id]["target_url"]
-    return app.url + target.removeprefix(app.settings.public_url)
+from tests.helpers import free_port, subscribe
+from tests.test_server import wait_until_up
 
 
 def posted_texts(slack: FakeSlack) -> Counter[str]:
@@ -53,7 +46,7 @@ def test_slack_down_then_back_loses_and_repeats_nothing(
     # Slack answering 500 for 6 s instead of 60. The next test shows the real schedule outlasts it.
     configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
     with serve(configured, slack, pace=Pace(backoff_seconds=Pace().backoff_seconds / 10)) as app:
-        urls = [subscribe(app, qovery, channel) for channel in ("C0ONE0001", "C0TWO0002")]
+        urls = [subscribe(app, qovery, channel_id=channel).url for channel in ("C0ONE0001", "C0TWO0002")]
         slack.fail("chat.postMessage", status=500, times=None)
         sent = [f"message {n}" for n in range(6)]
         for number, text in enumerate(sent):
@@ -89,15 +82,15 @@ def test_qovery_down_during_commands_and_deliveries(
         update={"qovery_api_token": SecretStr(acme.token), "qovery_api_url": f"http://127.0.0.1:{proxy.port}"}
     )
     with serve(configured, slack, pace=QUICK_RETRIES, qovery_timeout=httpx.Timeout(2.0)) as app:
-        url = subscribe(app, qovery)
+        subscription = subscribe(app, qovery)
         proxy.down()
         assert "Qovery could not be reached" in app.ask("webhook list")["text"]
         assert "Qovery could not be reached" in app.ask("subscribe --events failure")["text"]
         assert len(qovery.webhooks) == 1  # nothing half-made
         # A delivery that names its environment only: the names cannot be looked up, the card goes out.
         body = {"text": "Deployment failure", "attachments": [{"text": console_link(acme)}]}
-        [secret] = [webhook["target_secret"] for webhook in qovery.webhooks.values()]
-        assert httpx.post(url, content=json.dumps(body), headers={"Qovery-Secret": secret}).text == "ok"
+        secret = {"Qovery-Secret": subscription.secret}
+        assert httpx.post(subscription.url, content=json.dumps(body), headers=secret).text == "ok"
         [card] = slack.wait_for("chat.postMessage")
         assert card.args["text"] == "Deployment failed: an environment"
         proxy.up()
@@ -123,7 +116,7 @@ def test_postgresql_restarting_while_deliveries_flow(
     answers: dict[str, int] = {}
     try:
         with serve(configured, slack, pace=Pace(backoff_seconds=0.05, lease_seconds=3)) as app:
-            url = subscribe(app, qovery)
+            url = subscribe(app, qovery).url
 
             def flow() -> None:
                 # A dozen, since one channel takes a message a second once the database is back.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -30,6 +29,7 @@ from bot.qovery import (
 )
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
+from tests.helpers import free_port
 
 T = TypeVar("T")
 MISSING = "11111111-1111-1111-1111-111111111111"
@@ -253,9 +253,7 @@ def test_timeout(qovery: FakeQovery, acme: Acme) -> None:
 
 
 def test_connection_refused() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]  # nothing listens once the socket is closed
+    closed_port = free_port()  # nothing listens once the socket is closed
 
     async def scenario() -> None:
         async with new_http_client(f"http://127.0.0.1:{closed_port}") as http:

@@ -20,7 +20,8 @@ from tests.conftest import SIGNING_SECRET, server_env
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.signing import SlackSigner, slash_command_body
 from tests.fakes.slack_api import ADMIN, FakeSlack, SlackCall
-from tests.test_server import free_port, wait_until_up
+from tests.helpers import free_port
+from tests.test_server import wait_until_up
 
 CHANNELS = ("C0REPLICA1", "C0REPLICA2")
 DEPLOYMENTS = 3

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,12 +19,7 @@ from tests.conftest import make_settings
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.tcp_proxy import TcpProxy
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpers import bot_environment, free_port
 
 
 def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
@@ -47,17 +40,7 @@ def served(tmp_path: Path, slack: FakeSlack) -> Iterator[tuple[str, subprocess.P
     command = shutil.which("qovery-slack", path=str(Path(sys.executable).parent))
     assert command, "the qovery-slack command is not installed beside this Python"
     port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "SLACK_SIGNING_SECRET": "signing-secret",
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_API_URL": slack.api_url,
-        "PUBLIC_URL": "https://bot.example.com",
-        "SECRET_KEY": "k" * 40,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "LOG_FORMAT": "json",
-    }
+    env = bot_environment(SLACK_API_URL=slack.api_url, HOST="127.0.0.1", PORT=str(port), LOG_FORMAT="json")
     process = subprocess.Popen([command, "serve"], cwd=tmp_path, env=env, text=True, stderr=subprocess.PIPE)
     try:
         yield f"http://127.0.0.1:{port}", process

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -28,20 +27,9 @@ from adapters.store import (
 )
 from adapters.tables import hooks, metadata, workspaces
 from bot.options import HookSettings
+from tests.helpers import bot_environment
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-
-
-def bot_env(**extra: str) -> dict[str, str]:
-    """A minimal valid configuration for running the command line in a subprocess."""
-    return {
-        "PATH": os.environ["PATH"],
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_BOT_TOKEN": "xoxb-1",
-        "PUBLIC_URL": "https://bot.example.com",
-        "SECRET_KEY": "k" * 32,
-        **extra,
-    }
 
 
 def previous_revision() -> str:
@@ -146,7 +134,7 @@ def test_migrating_twice_changes_nothing(database_url: str) -> None:
 
 
 def test_replicas_migrating_at_once_both_succeed(postgres_database_url: str, tmp_path: Path) -> None:
-    env = bot_env(DATABASE_URL=postgres_database_url)
+    env = bot_environment(DATABASE_URL=postgres_database_url)
     replicas = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "migrate"],
@@ -193,7 +181,11 @@ def test_ping_answers_for_a_live_database(database_url: str) -> None:
 
 def test_default_sqlite_file_is_created_in_the_working_directory(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=bot_env(), capture_output=True, text=True
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=bot_environment(),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"database at revision {head_revision()} (latest)"

@@ -30,33 +30,27 @@ from bot.courier import Pace
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import CHANNEL, FakeSlack, SlackCall
+from tests.helpers import Subscription, subscribe
 from tests.test_bodies import SHAPES, SLACK_BODIES, controls_and_mentions
-from tests.test_deliveries import OTHER_CHANNEL, buttons, cards, drained, hook_url, shown, subscribe
+from tests.test_deliveries import OTHER_CHANNEL, buttons, cards, drained, shown
 
 
-class Hook:
-    """A channel's hook as Qovery knows it: where to post, and the secret Qovery sends along."""
-
-    def __init__(self, app: RunningApp, qovery: FakeQovery, webhook_id: str) -> None:
-        self.url = hook_url(app, qovery, webhook_id)
-        self.secret: str = qovery.webhooks[webhook_id]["target_secret"]
-        self.webhook_id = webhook_id
-
-    def post(self, body: object, *, signed: bool = True, **headers: str) -> httpx.Response:
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        if signed:
-            headers["Qovery-Secret"] = self.secret
-        return httpx.post(self.url, content=content, headers=headers)
+def post(hook: Subscription, body: object, *, signed: bool = True, **headers: str) -> httpx.Response:
+    """Post a body to the hook as Qovery (with the secret) or as whoever holds its URL (without)."""
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    if signed:
+        headers["Qovery-Secret"] = hook.secret
+    return httpx.post(hook.url, content=content, headers=headers)
 
 
 @pytest.fixture
-def hook(acme_app: RunningApp, qovery: FakeQovery) -> Hook:
-    return Hook(acme_app, qovery, subscribe(acme_app, qovery))
+def hook(acme_app: RunningApp, qovery: FakeQovery) -> Subscription:
+    return subscribe(acme_app, qovery)
 
 
 @pytest.fixture
-def other_hook(acme_app: RunningApp, qovery: FakeQovery) -> Hook:
-    return Hook(acme_app, qovery, subscribe(acme_app, qovery, channel_id=OTHER_CHANNEL))
+def other_hook(acme_app: RunningApp, qovery: FakeQovery) -> Subscription:
+    return subscribe(acme_app, qovery, channel_id=OTHER_CHANNEL)
 
 
 PLAIN = {"type": "plain_text", "text": "x"}
@@ -74,19 +68,19 @@ def texts(calls: list[SlackCall]) -> list[str]:
 
 
 def test_a_body_with_a_byte_order_mark_is_read_and_stops_nothing(
-    acme_app: RunningApp, hook: Hook, other_hook: Hook
+    acme_app: RunningApp, hook: Subscription, other_hook: Subscription
 ) -> None:
-    assert hook.post(b"\xef\xbb\xbf" + json.dumps({"text": "marked first"}).encode()).text == "ok"
-    assert other_hook.post({"text": "in the other channel"}).text == "ok"
-    assert hook.post({"text": "after it"}).text == "ok"
+    assert post(hook, b"\xef\xbb\xbf" + json.dumps({"text": "marked first"}).encode()).text == "ok"
+    assert post(other_hook, {"text": "in the other channel"}).text == "ok"
+    assert post(hook, {"text": "after it"}).text == "ok"
     assert texts(cards(acme_app.slack, 2)) == ["marked first", "after it"]
     assert texts(cards(acme_app.slack, 1, channel=OTHER_CHANNEL)) == ["in the other channel"]
 
 
 def test_a_stored_row_that_cannot_be_read_fails_alone(
-    acme_app: RunningApp, hook: Hook, other_hook: Hook, tmp_path: Path
+    acme_app: RunningApp, hook: Subscription, other_hook: Subscription, tmp_path: Path
 ) -> None:
-    assert hook.post({"text": "first"}).text == "ok"
+    assert post(hook, {"text": "first"}).text == "ok"
     cards(acme_app.slack, 1)
     drained(acme_app)
     # A row no version of the bot can read (written by hand, or by an older version's bug).
@@ -98,8 +92,8 @@ def test_a_stored_row_that_cannot_be_read_fails_alone(
     )
     database.commit()
     database.close()
-    assert hook.post({"text": "second"}).text == "ok"
-    assert other_hook.post({"text": "elsewhere"}).text == "ok"
+    assert post(hook, {"text": "second"}).text == "ok"
+    assert post(other_hook, {"text": "elsewhere"}).text == "ok"
     assert texts(cards(acme_app.slack, 2)) == ["first", "second"]
     assert texts(cards(acme_app.slack, 1, channel=OTHER_CHANNEL)) == ["elsewhere"]
     listed = json.dumps(acme_app.ask("deliveries"))
@@ -107,12 +101,12 @@ def test_a_stored_row_that_cannot_be_read_fails_alone(
     assert "its stored body cannot be read" in listed
 
 
-def test_one_unstorable_string_fails_nothing_of_its_batch(acme_app: RunningApp, hook: Hook) -> None:
+def test_one_unstorable_string_fails_nothing_of_its_batch(acme_app: RunningApp, hook: Subscription) -> None:
     # A lone surrogate cannot be encoded by any database: read as U+FFFD, and the others go through.
     lone = b'{"text": "half a character: \\ud800 end"}'
     bodies = [lone] + [json.dumps({"text": f"legit {n}"}).encode() for n in range(8)]
     with ThreadPoolExecutor(len(bodies)) as senders:  # together, so that they share a group commit
-        answers = list(senders.map(hook.post, bodies))
+        answers = list(senders.map(partial(post, hook), bodies))
     assert [a.status_code for a in answers] == [200] * len(bodies)
     posted = texts(cards(acme_app.slack, len(bodies)))
     assert "half a character: \ufffd end" in posted
@@ -134,11 +128,11 @@ def test_one_unstorable_string_fails_nothing_of_its_batch(acme_app: RunningApp, 
     ],
 )  # fmt: skip
 def test_bodies_the_bot_cannot_take_are_4xx_never_5xx(
-    acme_app: RunningApp, hook: Hook, content: bytes, status: int
+    acme_app: RunningApp, hook: Subscription, content: bytes, status: int
 ) -> None:
-    answer = hook.post(content)
+    answer = post(hook, content)
     assert answer.status_code == status, answer.text
-    assert hook.post({"text": "the next one"}).text == "ok"
+    assert post(hook, {"text": "the next one"}).text == "ok"
     posted = cards(acme_app.slack, 2 if status == 200 else 1)
     assert posted[-1].args["text"] == "the next one"
     assert all(len(call.args["text"]) <= 40_000 for call in posted)
@@ -147,12 +141,12 @@ def test_bodies_the_bot_cannot_take_are_4xx_never_5xx(
 def test_a_standard_event_of_the_wrong_types_still_gets_a_card(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme
 ) -> None:
-    hook = Hook(acme_app, qovery, subscribe(acme_app, qovery, "--kind standard"))
+    hook = subscribe(acme_app, qovery, "--kind standard")
     body = qovery.standard_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     body["payload"] |= {"applications": "api", "containers": {"name": 1}, "databases": [7, None]}
     body["payload"]["project"] = ["not", "an", "object"]
     body["created_at"] = 17
-    assert hook.post(body).text == "ok"
+    assert post(hook, body).text == "ok"
     [card] = cards(acme_app.slack, 1)
     assert card.args["text"].startswith("Deployment failed")
 
@@ -160,13 +154,13 @@ def test_a_standard_event_of_the_wrong_types_still_gets_a_card(
 def test_a_terminal_event_without_a_time_zone_updates_its_card(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme
 ) -> None:
-    hook = Hook(acme_app, qovery, subscribe(acme_app, qovery, "--kind standard"))
+    hook = subscribe(acme_app, qovery, "--kind standard")
     started = qovery.standard_body("DEPLOYMENT_STARTED", environment_id=acme.environment_id)
     failed = qovery.standard_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     started["created_at"], failed["created_at"] = "2026-12-01T10:00:00Z", "2026-12-01T10:04:12"
-    assert hook.post(started).text == "ok"
+    assert post(hook, started).text == "ok"
     cards(acme_app.slack, 1)
-    assert hook.post(failed).text == "ok"
+    assert post(hook, failed).text == "ok"
     [update] = acme_app.slack.wait_for("chat.update")
     assert "failed after 4 min 12 s" in shown(update)  # a time without a zone is UTC
 
@@ -181,7 +175,7 @@ FORGED_BUTTON = {
 }
 
 
-def test_a_slack_body_cannot_bring_its_own_buttons(acme_app: RunningApp, hook: Hook) -> None:
+def test_a_slack_body_cannot_bring_its_own_buttons(acme_app: RunningApp, hook: Subscription) -> None:
     body = {
         "text": "Deployed",
         "blocks": [
@@ -196,7 +190,7 @@ def test_a_slack_body_cannot_bring_its_own_buttons(acme_app: RunningApp, hook: H
             {"blocks": [{"type": "actions", "elements": [FORGED_BUTTON]}]},
         ],
     }  # fmt: skip
-    assert hook.post(body).text == "ok"
+    assert post(hook, body).text == "ok"
     [posted] = cards(acme_app.slack, 1)
     text = shown(posted)
     for control in ("action_id", '"actions"', "button", "overflow", "input", "callback_id"):
@@ -206,7 +200,7 @@ def test_a_slack_body_cannot_bring_its_own_buttons(acme_app: RunningApp, hook: H
     assert "legacy" in text
 
 
-def test_mass_mentions_in_any_form_are_posted_as_words(acme_app: RunningApp, hook: Hook) -> None:
+def test_mass_mentions_in_any_form_are_posted_as_words(acme_app: RunningApp, hook: Subscription) -> None:
     body = {
         "text": "<!channel> <!here|here> <!everyone> <!subteam^S0OPS|@ops> <!group> "
         "<@U0ALICE1> <!date^1^{date}|d>",
@@ -228,7 +222,7 @@ def test_mass_mentions_in_any_form_are_posted_as_words(acme_app: RunningApp, hoo
         ],
         "attachments": [{"pretext": "<!everyone>", "fields": [{"title": "<!channel>", "value": "<!here>"}]}],
     }  # fmt: skip
-    assert hook.post(body).text == "ok"
+    assert post(hook, body).text == "ok"
     [posted] = cards(acme_app.slack, 1)
     text = shown(posted)
     for mention in ("<!channel", "<!here", "<!everyone", "<!subteam", "<!group", "broadcast", "usergroup"):
@@ -237,14 +231,14 @@ def test_mass_mentions_in_any_form_are_posted_as_words(acme_app: RunningApp, hoo
 
 
 def test_an_unsigned_slack_body_is_posted_as_plain_content_never_as_a_card(
-    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, hook: Hook
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, hook: Subscription
 ) -> None:
     body = qovery.slack_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
-    assert hook.post(body, signed=False).text == "ok"  # this hook has not seen its secret yet
+    assert post(hook, body, signed=False).text == "ok"  # this hook has not seen its secret yet
     [plain] = cards(acme_app.slack, 1)
     assert "actions" not in shown(plain)
     assert plain.args["text"] == body["text"]
-    assert hook.post(body | {"text": body["text"] + " "}).text == "ok"
+    assert post(hook, body | {"text": body["text"] + " "}).text == "ok"
     card = cards(acme_app.slack, 2)[1]
     assert set(buttons(card)) == {"Open in Qovery", "Redeploy"}
 
@@ -253,9 +247,9 @@ def test_an_unsigned_slack_body_is_posted_as_plain_content_never_as_a_card(
 
 
 def test_a_forged_button_value_acts_on_nothing(
-    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, hook: Hook
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, hook: Subscription
 ) -> None:
-    hook.post(qovery.slack_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id))
+    post(hook, qovery.slack_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id))
     [card] = cards(acme_app.slack, 1)
     genuine = str(buttons(card)["Redeploy"]["value"])
     card_id = genuine.split(":")[1]
@@ -279,10 +273,10 @@ def test_a_forged_button_value_acts_on_nothing(
 
 
 def test_a_card_button_acts_on_the_environment_its_confirmation_names(
-    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, hook: Hook
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, hook: Subscription
 ) -> None:
     body = qovery.slack_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
-    hook.post(body)
+    post(hook, body)
     [card] = cards(acme_app.slack, 1)
     redeploy = buttons(card)["Redeploy"]
     assert acme.environment_id in json.dumps(redeploy["confirm"])
@@ -300,13 +294,13 @@ def test_a_card_button_acts_on_the_environment_its_confirmation_names(
 def test_ids_of_any_length_stay_within_slacks_limits(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme
 ) -> None:
-    hook = Hook(acme_app, qovery, subscribe(acme_app, qovery, "--kind standard"))
+    hook = subscribe(acme_app, qovery, "--kind standard")
     body = qovery.standard_body("DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     body["payload_id"] = "p" * 3000
     body["payload"]["environment"]["id"] = "e" * 5000
     body["payload"]["deployment_id"] = body["payload"]["id"] = "d" * 3000
-    assert hook.post(body).text == "ok"
-    assert hook.post(body).text == "ok"  # the same payload id: a duplicate, however long
+    assert post(hook, body).text == "ok"
+    assert post(hook, body).text == "ok"  # the same payload id: a duplicate, however long
     [card] = cards(acme_app.slack, 1)
     for element in (e for b in card.args["attachments"][0]["blocks"] for e in b.get("elements", [])):
         assert len(element.get("value", "")) <= 2000
@@ -318,7 +312,7 @@ def test_ids_of_any_length_stay_within_slacks_limits(
 # -- limits on what comes in ---------------------------------------------------------------------------------
 
 
-def test_unsigned_deliveries_are_held_to_a_rate_per_hook(acme_app: RunningApp, hook: Hook) -> None:
+def test_unsigned_deliveries_are_held_to_a_rate_per_hook(acme_app: RunningApp, hook: Subscription) -> None:
     with httpx.Client() as client:
         answers = [client.post(hook.url, content=json.dumps({"text": f"spam {n}"})) for n in range(125)]
     assert [a.status_code for a in answers[:120]] == [200] * 120  # a burst of 120
@@ -326,9 +320,9 @@ def test_unsigned_deliveries_are_held_to_a_rate_per_hook(acme_app: RunningApp, h
     assert {a.status_code for a in limited} == {429}
     assert all(int(a.headers["Retry-After"]) >= 1 for a in limited)
     # Qovery's own deliveries, with the secret, are never refused for rate...
-    assert [hook.post({"text": f"real {n}"}).status_code for n in range(5)] == [200] * 5
+    assert [post(hook, {"text": f"real {n}"}).status_code for n in range(5)] == [200] * 5
     # ... and from then on this hook takes nothing without it.
-    assert (hook.post({"text": "spam"}, signed=False).status_code, hook.url) == (403, hook.url)
+    assert (post(hook, {"text": "spam"}, signed=False).status_code, hook.url) == (403, hook.url)
 
 
 def test_slack_events_refuses_a_large_body_before_reading_it(acme_app: RunningApp) -> None:
@@ -363,7 +357,7 @@ def test_a_malformed_slack_signature_is_401(
 
 @pytest.mark.parametrize("path", ["/qovery/hooks/{hook}", "/slack/events"])
 def test_a_half_sent_body_is_not_held_open(
-    acme_app: RunningApp, hook: Hook, path: str, monkeypatch: pytest.MonkeyPatch
+    acme_app: RunningApp, hook: Subscription, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("adapters.web.BODY_SECONDS", 0.5)
     host, port = acme_app.url.removeprefix("http://").split(":")
@@ -377,12 +371,12 @@ def test_a_half_sent_body_is_not_held_open(
 
 
 def test_no_log_line_carries_a_hook_id(
-    acme_app: RunningApp, hook: Hook, caplog: pytest.LogCaptureFixture
+    acme_app: RunningApp, hook: Subscription, caplog: pytest.LogCaptureFixture
 ) -> None:
     hook_id = hook.url.rsplit("/", 1)[1]
-    hook.post({"text": "ok"})
-    hook.post(b"not json")
-    hook.post({"text": "wrong"}, signed=False)
+    post(hook, {"text": "ok"})
+    post(hook, b"not json")
+    post(hook, {"text": "wrong"}, signed=False)
     cards(acme_app.slack, 1)
     # The test's own HTTP client logs what it asks; pytest also catches uvicorn's access lines, which
     # `qovery-slack serve` turns off (tests/test_server.py shows the served process's whole log).
@@ -438,9 +432,9 @@ def test_hostile_bodies_among_legitimate_ones_across_channels(
     channels = [CHANNEL, OTHER_CHANNEL, "C0THIRD01"]
     with serve(configured, slack, pace=fast) as app:
         qovery.redirects[configured.public_url] = app.url
-        hooks = [Hook(app, qovery, subscribe(app, qovery, channel_id=channel)) for channel in channels]
+        hooks = [subscribe(app, qovery, channel_id=channel) for channel in channels]
         for hook in hooks[:2]:
-            assert hook.post({"text": "first, with the secret"}).text == "ok"
+            assert post(hook, {"text": "first, with the secret"}).text == "ok"
         slack.wait_for("chat.postMessage", 2)
         examples = itertools.count()
 
@@ -450,13 +444,13 @@ def test_hostile_bodies_among_legitimate_ones_across_channels(
             seen = len(slack.calls)
             number = next(examples)
             legit = [(n, f"legit {number}-{n}") for n in (0, 1, 0, 1)]
-            work: list[tuple[Hook, bytes, bool, bool]] = [
+            work: list[tuple[Subscription, bytes, bool, bool]] = [
                 (hooks[n], json.dumps({"text": marker}).encode(), True, True) for n, marker in legit
             ]
             work += [(hooks[n], body, signed and n != 2, False) for n, signed, body in sends]
             order.shuffle(work)
             with ThreadPoolExecutor(8) as senders:
-                answers = list(senders.map(lambda w: (w[0].post(w[1], signed=w[2]), w[3]), work))
+                answers = list(senders.map(lambda w: (post(w[0], w[1], signed=w[2]), w[3]), work))
             assert [a.status_code for a, _ in answers if a.status_code >= 500] == []
             assert [a.status_code for a, is_legit in answers if is_legit] == [200] * len(legit)
             posted = {(c.args.get("channel"), c.args.get("text")) for c in slack.calls_to("chat.postMessage")}

@@ -22,6 +22,7 @@ from tests.conftest import OAUTH_CLIENT_SECRET, QUICK_RETRIES, make_settings
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
+from tests.helpers import subscribe
 
 OTHER_TEAM = "T0GLOBEX1"
 
@@ -108,17 +109,10 @@ def test_each_workspace_gets_its_cards_with_its_own_token(
     assert sorted(slack.tokens[post.token or ""] for post in posts) == sorted([TEAM_ID, OTHER_TEAM])
 
 
-def subscribe(app: RunningApp, qovery: FakeQovery, team_id: str) -> str:
-    before = set(qovery.webhooks)
-    app.ask("subscribe --events all", team_id=team_id)
-    [webhook_id] = set(qovery.webhooks) - before
-    return webhook_id
-
-
 def test_one_workspace_never_sees_or_changes_anothers(
     oauth_app: RunningApp, slack: FakeSlack, qovery: FakeQovery, acme: Acme
 ) -> None:
-    theirs = subscribe(oauth_app, qovery, TEAM_ID)
+    theirs = subscribe(oauth_app, qovery, team_id=TEAM_ID).webhook_id
     slack.fail("chat.postMessage", error="is_archived")
     qovery.deliver(theirs, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     slack.wait_for("chat.postMessage")
@@ -170,8 +164,8 @@ def event(app: RunningApp, team_id: str, payload: dict[str, Any]) -> httpx.Respo
 def test_removing_the_app_forgets_the_workspace_and_its_webhooks(
     oauth_app: RunningApp, qovery: FakeQovery, payload: dict[str, Any]
 ) -> None:
-    gone = subscribe(oauth_app, qovery, TEAM_ID)
-    kept = subscribe(oauth_app, qovery, OTHER_TEAM)
+    gone = subscribe(oauth_app, qovery, team_id=TEAM_ID).webhook_id
+    kept = subscribe(oauth_app, qovery, team_id=OTHER_TEAM).webhook_id
     url = oauth_app.url + qovery.webhooks[gone]["target_url"].removeprefix(oauth_app.settings.public_url)
     assert event(oauth_app, TEAM_ID, payload).status_code == 200
     qovery.wait_for("deleteOrganizationWebhook")
@@ -193,7 +187,7 @@ def test_expiring_tokens_are_rotated(
         qovery.redirects[oauth_settings.public_url] = app.url
         install(app, TEAM_ID)
         [first_token] = slack.tokens
-        webhook_id = subscribe(app, qovery, TEAM_ID)
+        webhook_id = subscribe(app, qovery, team_id=TEAM_ID).webhook_id
         refreshes = [
             c for c in slack.calls_to("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"
         ]

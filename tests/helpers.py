@@ -1,0 +1,55 @@
+"""The helpers every test file shares: a free port, a bot's environment, a channel's subscription."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+from tests.fakes.app_server import RunningApp
+from tests.fakes.qovery_api import FakeQovery
+from tests.fakes.slack_api import CHANNEL
+
+__all__ = ["Subscription", "bot_environment", "free_port", "subscribe"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (the moment it is asked)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_environment(**variables: str) -> dict[str, str]:
+    """The environment of a `qovery-slack` process: a valid minimal configuration, then `variables`
+    (an empty value leaves that variable out)."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "SLACK_SIGNING_SECRET": "signing-secret",
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "PUBLIC_URL": "https://bot.example.com",
+        "SECRET_KEY": "k" * 40,
+    }
+    env |= variables
+    return {name: value for name, value in env.items() if value}
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel's webhook at Qovery and the bot's end of it, as Qovery would post to it."""
+
+    webhook_id: str
+    url: str  # the hook's URL on the running app
+    secret: str  # what Qovery sends along
+
+
+def subscribe(
+    app: RunningApp, qovery: FakeQovery, options: str = "", *, channel_id: str = CHANNEL, **fields: str
+) -> Subscription:
+    """Subscribe a channel through the slash command, as an admin would."""
+    before = set(qovery.webhooks)
+    app.ask(f"subscribe --events all {options}".strip(), channel_id=channel_id, **fields)
+    [webhook_id] = set(qovery.webhooks) - before
+    webhook = qovery.webhooks[webhook_id]
+    url = app.url + str(webhook["target_url"]).removeprefix(app.settings.public_url)
+    return Subscription(webhook_id, url, str(webhook.get("target_secret") or ""))
