@@ -67,6 +67,8 @@ URL_LIMIT = 3000
 MESSAGE_TEXT_LIMIT = 40000  # a message's top-level text; Slack cuts longer ones itself
 _CONTEXT_LIMIT = 3000  # per context element
 _CONFIRM_TEXT_LIMIT = 300
+_CONFIRM_TITLE_LIMIT = 100
+_CONFIRM_BUTTON_LIMIT = 30
 
 
 def escape(text: str) -> str:
@@ -121,13 +123,13 @@ def button(
     return found | extra
 
 
-def confirm(title: str, mrkdwn: str, yes: str, *, danger: bool = False) -> Block:
+def confirm(title: str, mrkdwn: str, yes: str, *, no: str = "No", danger: bool = False) -> Block:
     """The dialog Slack shows before a button acts."""
     dialog: Block = {
-        "title": {"type": "plain_text", "text": cut(title, 100)},
+        "title": plain_text(title, _CONFIRM_TITLE_LIMIT),
         "text": {"type": "mrkdwn", "text": cut(mrkdwn, _CONFIRM_TEXT_LIMIT)},
-        "confirm": {"type": "plain_text", "text": cut(yes, 30)},
-        "deny": {"type": "plain_text", "text": "No"},
+        "confirm": plain_text(yes, _CONFIRM_BUTTON_LIMIT),
+        "deny": plain_text(no, _CONFIRM_BUTTON_LIMIT),
     }
     if danger:
         dialog["style"] = "danger"

@@ -112,13 +112,8 @@ def detail_message(
 def _delete_button(webhook: Webhook, *, confirm_first: bool) -> Block:
     if not confirm_first:
         return button("Delete", DELETE_ACTION, value=webhook.id, style="danger")
-    sure = confirm(
-        "Delete this webhook?",
-        f"Qovery stops sending `{short_id(webhook.id)}` for good.",
-        "Delete",
-        danger=True,
-    )
-    sure["deny"] = {"type": "plain_text", "text": "Keep it"}
+    gone = f"Qovery stops sending `{short_id(webhook.id)}` for good."
+    sure = confirm("Delete this webhook?", gone, "Delete", no="Keep it", danger=True)
     return button("Delete", UNSUBSCRIBE_ACTION, value=webhook.id, style="danger", confirm=sure)
 
 
