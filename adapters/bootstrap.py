@@ -40,6 +40,7 @@ from bot.connection import Connection
 from bot.courier import Courier, Pace
 from bot.delivery_log import DeliveryLog
 from bot.deployment_actions import DeploymentActions
+from bot.enrichment import Enrichment
 from bot.handlers import SlashCommands
 from bot.intake import Intake
 from bot.lookups import Lookups
@@ -137,6 +138,7 @@ def create_app(
     bolt = build_bolt_app(settings, services, stores, listener_work)
     keep_secrets_out_of_logs()
     poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
+    enrichment = Enrichment(access, poster)
     courier = Courier(
         queue,
         cards,
@@ -146,6 +148,7 @@ def create_app(
         on_outcome=lambda outcome, delivery, now: metrics.delivery_outcome(
             outcome, delivery.received_at, now
         ),
+        enrichment=enrichment,
     )
     pool = Workers(courier, count=workers)
 
@@ -179,6 +182,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await forgetting
             await pool.stop()
+            await enrichment.close()
             await queue.close()
             await qovery_http.aclose()
             await engine.dispose()

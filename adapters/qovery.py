@@ -18,7 +18,9 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from bot.qovery import (
+    DeploymentHistory,
     Environment,
+    EnvironmentLog,
     EnvironmentStatus,
     Organization,
     Project,
@@ -31,6 +33,7 @@ from bot.qovery import (
     QoveryUnauthorized,
     QoveryUnavailable,
     Service,
+    ServiceLink,
     Webhook,
     WebhookDelivery,
     WebhookSpec,
@@ -130,6 +133,20 @@ class QoveryClient:
     async def list_services(self, environment_id: str) -> list[Service]:
         return await self._list(Service, f"/environment/{_id(environment_id)}/services")
 
+    async def list_deployment_history(self, environment_id: str) -> list[DeploymentHistory]:
+        path = f"/environment/{_id(environment_id)}/deploymentHistoryV2"
+        return await self._list(DeploymentHistory, path, params={"pageSize": 10})
+
+    async def list_environment_logs(self, environment_id: str, execution_id: str) -> list[EnvironmentLog]:
+        path = f"/environment/{_id(environment_id)}/logs"
+        body = await self._call("GET", path, params={"version": execution_id})
+        if not isinstance(body, list):  # this one answers a bare list
+            raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
+        return [_parse(EnvironmentLog, line) for line in body]
+
+    async def list_environment_links(self, environment_id: str) -> list[ServiceLink]:
+        return await self._list(ServiceLink, f"/environment/{_id(environment_id)}/link")
+
     # -- actions --------------------------------------------------------------------------------------
 
     async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus:
@@ -141,8 +158,8 @@ class QoveryClient:
 
     # -- transport ------------------------------------------------------------------------------------
 
-    async def _list(self, model: type[M], path: str) -> list[M]:
-        body = await self._call("GET", path)
+    async def _list(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> list[M]:
+        body = await self._call("GET", path, params=params)
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
@@ -151,14 +168,16 @@ class QoveryClient:
     async def _one(self, model: type[M], method: str, path: str, json: Any = None) -> M:
         return _parse(model, await self._call(method, path, json))
 
-    async def _call(self, method: str, path: str, json: Any = None) -> Any:
+    async def _call(
+        self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
         headers = {"Authorization": f"Token {self._token}"}
         # Only reads are retried: a lost answer to a write does not mean Qovery did not do it.
         attempts = self._attempts if method == "GET" else 1
         for attempt in range(1, attempts + 1):
             retry_left = attempt < attempts
             try:
-                response = await self._http.request(method, path, json=json, headers=headers)
+                response = await self._http.request(method, path, json=json, params=params, headers=headers)
             except RETRIED_FAILURES as failure:
                 if retry_left:
                     await self._pause(attempt)

@@ -21,7 +21,7 @@ from adapters.listener_work import ListenerWork
 from adapters.slack_directory import RoleCache, SlackDirectory
 from bot.access import Caller
 from bot.blocks import Message
-from bot.cards import CANCEL_ACTION, OPEN_ACTION, REDEPLOY_ACTION
+from bot.cards import CANCEL_ACTION, LOGS_ACTION, OPEN_ACTION, REDEPLOY_ACTION
 from bot.connection import ChooseOrganization, Connected, Connection
 from bot.delivery_log import DeliveryLog
 from bot.deployment_actions import DeploymentActions
@@ -74,6 +74,7 @@ class Listeners:
         app.action(REDEPLOY_ACTION)(track(self.on_deployment_action))
         app.action(CANCEL_ACTION)(track(self.on_deployment_action))
         app.action(OPEN_ACTION)(track(self.on_open))
+        app.action(LOGS_ACTION)(track(self.on_open))
         app.event("app_uninstalled")(track(self.on_uninstalled))
         app.event("tokens_revoked")(track(self.on_tokens_revoked))
         app.view_submission(WEBHOOK_FORM)(track(self.on_webhook_form))

@@ -25,11 +25,14 @@ from bot.blocks import (
     section,
     slack_date,
 )
+from bot.card_details import detail_blocks, duration_words, trigger_words
+from bot.deployment_details import Details
 from bot.events import Deployment, DeploymentStatus, classify, read_slack_body, read_standard_body
 from bot.sanitize import sanitize_slack_body
 
 __all__ = [
     "CANCEL_ACTION",
+    "LOGS_ACTION",
     "OPEN_ACTION",
     "REDEPLOY_ACTION",
     "CardButton",
@@ -43,6 +46,7 @@ __all__ = [
 REDEPLOY_ACTION = "deployment_redeploy"
 CANCEL_ACTION = "deployment_cancel"
 OPEN_ACTION = "deployment_open"
+LOGS_ACTION = "deployment_logs"
 CONSOLE = "https://console.qovery.com"
 _NAMES_IN_A_CONFIRMATION = 150  # of a confirmation's 300 characters: the environment's id must fit too
 
@@ -79,17 +83,6 @@ def console_url(deployment: Deployment) -> str | None:
     return None
 
 
-def duration_words(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
 def _where(deployment: Deployment) -> str:
     names = [deployment.project.name, deployment.environment.name]
     return " / ".join(n for n in names if n) or "an environment"
@@ -105,12 +98,17 @@ def render_card(
     started_at: datetime | None = None,
     finished_at: datetime | None = None,
     card_id: int | None = None,
+    details: Details | None = None,
 ) -> Message:
     """The card for a deployment's latest event; the duration runs from `started_at` to `finished_at`.
-    Its Redeploy and Cancel buttons need the card's id, which they carry back (`CardButton`)."""
+    Its Redeploy and Cancel buttons need the card's id, which they carry back (`CardButton`).
+    `details` (Qovery's deployment history) adds who triggered it, each service's version, and why it
+    failed."""
     emoji, words, colour = _LOOKS[deployment.status]
     where = _where(deployment)
     headline = f"{emoji} *{words}*: {escape(where)}"
+    if details is not None:
+        headline += f"\n{trigger_words(details)}"
 
     environment = escape(deployment.environment.name or deployment.environment.id or "unknown")
     if deployment.environment_type:
@@ -123,9 +121,11 @@ def render_card(
         _field("Environment", environment),
         _field("Status", escape(status)),
     ]
-    if deployment.services:
+    if deployment.services and details is None:  # the history lists them, each with its version
         fields.insert(2, _field("Services", escape(", ".join(deployment.services))))
     blocks: list[Block] = [section(headline), {"type": "section", "fields": fields}]
+    if details is not None:
+        blocks += detail_blocks(details)
     if deployment.details:
         blocks.append(context(escape(deployment.details)))
 
@@ -153,6 +153,9 @@ def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
     url = console_url(deployment)
     if url:
         buttons.append(button("Open in Qovery", OPEN_ACTION, url=url))
+        if deployment.status is DeploymentStatus.FAILED:
+            logs = url.removesuffix("/overview") + "/deployments"
+            buttons.append(button("View logs", LOGS_ACTION, url=logs))
     if not deployment.environment.id or card_id is None:
         return buttons
     value = CardButton(card_id, deployment.environment.id).dump()

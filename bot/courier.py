@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from bot.bodies import DeliveryKind, read_deployment
 from bot.cards import render_card, unknown_event_words
+from bot.enrichment import CardJob, Enrichment
 from bot.events import Deployment, DeploymentStatus
 from bot.lookups import Lookups
 from bot.ports import Card, Cards, Delivery, DeliveryQueue, DeliveryState, SlackFailure, SlackPoster
@@ -67,6 +68,7 @@ class Courier:
         pace: Pace = Pace(),
         clock: Callable[[], datetime] = utcnow,
         on_outcome: Callable[[str, Delivery, datetime], None] = lambda *_: None,
+        enrichment: Enrichment | None = None,
     ) -> None:
         self._queue = queue
         self._cards = cards
@@ -75,6 +77,7 @@ class Courier:
         self._pace = pace
         self._clock = clock
         self._on_outcome = on_outcome  # metrics: "posted", "retried", "failed"
+        self._enrichment = enrichment  # completes cards from Qovery's history, after they are posted
 
     async def next_due(self) -> datetime | None:
         """When a waiting delivery is next due (its channel free, its retry time come), if any waits."""
@@ -190,13 +193,19 @@ class Courier:
         )
 
         if card is None or not card.ts or hook.mode is DisplayMode.POST:
-            ts = await self._poster.post(hook.team_id, hook.channel_id, message)
+            ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message)
         elif hook.mode is DisplayMode.THREAD:
-            await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=card.ts)
+            shown = await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=card.ts)
             ts = card.ts
         else:
             await self._poster.update(hook.team_id, hook.channel_id, card.ts, message)
-            ts = card.ts
+            ts = shown = card.ts
+        if self._enrichment is not None:
+            at = deployment.at or delivery.received_at
+            job = CardJob(
+                hook.team_id, hook.channel_id, shown, ts, card_id, deployment, started_at, finished_at, at
+            )
+            self._enrichment.start(job)
         if key:
             await self._cards.save(Card(hook.id, key, ts, deployment, started_at, finished_at, card_id), now)
         return Outcome(ts)

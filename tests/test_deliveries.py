@@ -265,7 +265,7 @@ def test_cards_carry_the_buttons_of_their_status(
         f"/environment/{acme.environment_id}/overview"
     )
     assert set(buttons(started)) == {"Open in Qovery", "Cancel deployment"}
-    assert set(buttons(failed)) == {"Open in Qovery", "Redeploy"}
+    assert set(buttons(failed)) == {"Open in Qovery", "View logs", "Redeploy"}
     assert set(buttons(cancelled)) == {"Open in Qovery", "Redeploy"}
     assert buttons(failed)["Open in Qovery"]["url"] == console
     assert "confirm" in buttons(failed)["Redeploy"]
@@ -331,7 +331,7 @@ def test_a_slack_body_with_a_console_link_becomes_a_card(
     qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     [card] = cards(acme_app.slack, 1)
     assert card.args["text"] == "Deployment failed: billing / production (Acme)"
-    assert set(buttons(card)) == {"Open in Qovery", "Redeploy"}
+    assert set(buttons(card)) == {"Open in Qovery", "View logs", "Redeploy"}
 
 
 def test_blocks_slack_refuses_are_posted_as_words(

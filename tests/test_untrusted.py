@@ -240,7 +240,7 @@ def test_an_unsigned_slack_body_is_posted_as_plain_content_never_as_a_card(
     assert plain.args["text"] == body["text"]
     assert post(hook, body | {"text": body["text"] + " "}).text == "ok"
     card = cards(acme_app.slack, 2)[1]
-    assert set(buttons(card)) == {"Open in Qovery", "Redeploy"}
+    assert set(buttons(card)) == {"Open in Qovery", "View logs", "Redeploy"}
 
 
 # -- buttons act on the bot's own record -------------------------------------------------------------------

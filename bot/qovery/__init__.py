@@ -13,6 +13,14 @@ from bot.qovery._errors import (
     QoveryUnauthorized,
     QoveryUnavailable,
 )
+from bot.qovery._history import (
+    DeploymentHistory,
+    EnvironmentLog,
+    HistoryCommit,
+    HistoryService,
+    HistoryStage,
+    ServiceLink,
+)
 from bot.qovery._models import (
     QOVERY_ID_PATTERN,
     Environment,
@@ -33,9 +41,14 @@ from bot.qovery._port import QoveryApi, QoveryApiFactory
 
 __all__ = [
     "QOVERY_ID_PATTERN",
+    "DeploymentHistory",
     "Environment",
+    "EnvironmentLog",
     "EnvironmentStatus",
     "EnvironmentType",
+    "HistoryCommit",
+    "HistoryService",
+    "HistoryStage",
     "Organization",
     "Project",
     "QoveryApi",
@@ -50,6 +63,7 @@ __all__ = [
     "QoveryUnavailable",
     "Reference",
     "Service",
+    "ServiceLink",
     "Webhook",
     "WebhookDelivery",
     "WebhookEvent",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
 from bot.qovery._models import (
     Environment,
     EnvironmentStatus,
@@ -47,6 +48,16 @@ class QoveryApi(Protocol):
     async def get_environment_status(self, environment_id: str) -> EnvironmentStatus: ...
 
     async def list_services(self, environment_id: str) -> list[Service]: ...
+
+    async def list_deployment_history(self, environment_id: str) -> list[DeploymentHistory]:
+        """The environment's latest deployments, newest first."""
+        ...
+
+    async def list_environment_logs(self, environment_id: str, execution_id: str) -> list[EnvironmentLog]:
+        """The last deployment log lines of the environment, for one deployment where Qovery filters."""
+        ...
+
+    async def list_environment_links(self, environment_id: str) -> list[ServiceLink]: ...
 
     async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus: ...
 

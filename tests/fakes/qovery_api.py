@@ -121,6 +121,13 @@ ROUTES = Map(
         Rule("/environment/<env>/services", methods=["GET"], endpoint="listServicesByEnvironmentId"),
         Rule("/environment/<env>/redeploy", methods=["POST"], endpoint="redeployEnvironment"),
         Rule("/environment/<env>/cancelDeployment", methods=["POST"], endpoint="cancelEnvironmentDeployment"),
+        Rule(
+            "/environment/<env>/deploymentHistoryV2",
+            methods=["GET"],
+            endpoint="listEnvironmentDeploymentHistoryV2",
+        ),
+        Rule("/environment/<env>/logs", methods=["GET"], endpoint="listEnvironmentLogs"),
+        Rule("/environment/<env>/link", methods=["GET"], endpoint="listEnvironmentServicesLinks"),
     ]
 )
 
@@ -145,6 +152,10 @@ class FakeQovery:
     services: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # environment id -> services
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> webhook, with its secret
     webhook_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # delivery log
+    # Environment id -> its deployments (newest first), its deployment log, its services' links.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    environment_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Base URLs rewritten on delivery: the bot's PUBLIC_URL -> where the test app really listens.
     redirects: dict[str, str] = field(default_factory=dict)
     log: CallLog[QoveryCall] = field(default_factory=lambda: CallLog(lambda call: call.operation))
@@ -556,6 +567,19 @@ class FakeQovery:
             raise _Refusal(409, "Environment deployment is already cancelled or no deployment is running")
         status["state"] = "CANCELING"
         return _json(202, status)
+
+    def _op_listEnvironmentDeploymentHistoryV2(self, grant: Grant, _: Any, env: str) -> Response:
+        self._environment(grant, env)
+        found = self.history.get(env, [])
+        return _json(200, {"page": 1, "page_size": 10, "results": found[:10]})
+
+    def _op_listEnvironmentLogs(self, grant: Grant, _: Any, env: str) -> Response:
+        self._environment(grant, env)
+        return _json(200, self.environment_logs.get(env, [])[-1000:])
+
+    def _op_listEnvironmentServicesLinks(self, grant: Grant, _: Any, env: str) -> Response:
+        self._environment(grant, env)
+        return _json(200, {"results": self.links.get(env, [])})
 
     def _check_webhook_body(self, body: dict[str, Any]) -> None:
         # What Qovery checks beyond the schema's types.

@@ -4,7 +4,10 @@
 
 The source is Qovery's published description (Qovery/qovery-openapi-spec, commit 651aed5, 2026-08-20,
 spec version 1.0.4), kept beside the project in `shared/qovery/openapi.yaml`. Nothing is changed in
-what is kept, but one addition: a second server, the loopback address where the tests' fake runs.
+what is kept, but for two things: a second server, the loopback address where the tests' fake runs; and
+`DeploymentHistoryServiceDetails`, whose `oneOf` no application's or container's details can pass (its
+Helm variant requires no field, so it matches every object and "exactly one" always fails): it is
+checked as `anyOf`, what Qovery's own answers satisfy.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ OPERATIONS = [
     ("/environment/{environmentId}/services", "get"),
     ("/environment/{environmentId}/redeploy", "post"),
     ("/environment/{environmentId}/cancelDeployment", "post"),
+    ("/environment/{environmentId}/deploymentHistoryV2", "get"),
+    ("/environment/{environmentId}/logs", "get"),
+    ("/environment/{environmentId}/link", "get"),
 ]
 SOURCE = "Qovery/qovery-openapi-spec commit 651aed5 (2026-08-20), spec version 1.0.4"
 
@@ -61,6 +67,11 @@ def cut(spec: dict[str, Any]) -> dict[str, Any]:
         node = spec["components"][section][name]
         components.setdefault(section, {})[name] = node
         pending |= refs(node) - seen
+    details = components.get("schemas", {}).get("DeploymentHistoryServiceDetails")
+    if details is not None and "oneOf" in details:
+        components["schemas"]["DeploymentHistoryServiceDetails"] = {
+            ("anyOf" if key == "oneOf" else key): value for key, value in details.items()
+        }
     for section in components:
         components[section] = dict(sorted(components[section].items()))
     return {

@@ -1,0 +1,122 @@
+"""Qovery's account of deployments: the deployment history (listEnvironmentDeploymentHistoryV2), the
+environment's deployment logs (listEnvironmentLogs) and its services' public links
+(listEnvironmentServicesLinks). Shapes after the OpenAPI schemas; every field the bot can do without is
+optional, since Qovery's answers are not always what its description says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "DeploymentHistory",
+    "EnvironmentLog",
+    "HistoryCommit",
+    "HistoryService",
+    "HistoryStage",
+    "ServiceLink",
+]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class HistoryCommit(_Part):
+    git_commit_id: str
+    message: str = ""
+    author_name: str = ""
+    commit_page_url: str | None = None
+    tag: str | None = None
+
+
+class HistoryServiceDetails(_Part):
+    """An application's commit, or a container's or job's image and tag."""
+
+    commit: HistoryCommit | None = None
+    image_name: str | None = None
+    tag: str | None = None
+
+
+class HistoryServiceIdentifier(_Part):
+    name: str
+    service_id: str | None = None
+    service_type: str | None = None
+
+
+class StatusDetails(_Part):
+    action: str | None = None
+    status: str | None = None
+    sub_action: str | None = None
+
+
+class HistoryService(_Part):
+    identifier: HistoryServiceIdentifier
+    status: str
+    details: HistoryServiceDetails | None = None
+    status_details: StatusDetails | None = None
+    total_duration: str | None = None
+
+
+class HistoryStage(_Part):
+    name: str
+    status: str
+    duration: str | None = None
+    services: list[HistoryService] = []
+
+
+class HistoryAuditing(_Part):
+    created_at: datetime
+    updated_at: datetime | None = None
+    triggered_by: str = ""
+    origin: str | None = None
+
+
+class HistoryIdentifier(_Part):
+    execution_id: str
+    environment_id: str | None = None
+
+
+class DeploymentHistory(_Part):
+    """One deployment of an environment (DeploymentHistoryEnvironmentV2)."""
+
+    identifier: HistoryIdentifier
+    auditing_data: HistoryAuditing
+    status: str  # StateEnum
+    trigger_action: str = "UNKNOWN"
+    total_duration: str | None = None
+    stages: list[HistoryStage] = []
+    action_status: str | None = None
+
+
+class LogError(_Part):
+    tag: str | None = None
+    user_log_message: str | None = None
+    hint_message: str | None = None
+
+
+class LogMessage(_Part):
+    safe_message: str | None = None
+
+
+class EnvironmentLog(_Part):
+    """One line of an environment's deployment log."""
+
+    type: str
+    timestamp: datetime
+    details: dict[str, object] = {}
+    error: LogError | None = None
+    message: LogMessage | None = None
+
+    @property
+    def execution_id(self) -> str | None:
+        found = self.details.get("execution_id")
+        return found if isinstance(found, str) else None
+
+
+class ServiceLink(_Part):
+    service_id: str
+    service_type: str | None = None
+    url: str
+    is_default: bool = False
