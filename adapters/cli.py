@@ -10,7 +10,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.settings import ManifestSettings, Settings, SettingsError, load_settings
 
@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "render", help="print the Block Kit JSON the bot would post for a delivery body"
     )
     render.add_argument("file", help="a file holding a body Qovery sends, or - for standard input")
+    render.add_argument(
+        "--history",
+        metavar="FILE",
+        help="the environment's deployment history as Qovery answers it (deploymentHistoryV2): "
+        "the card completed from it, as the bot edits it once Qovery answers",
+    )
     listing = commands.add_parser("deliveries", help="list the latest deliveries of every workspace")
     listing.add_argument("--failed", action="store_true", help="only the failed ones")
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
@@ -49,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "manifest":
         return _manifest(args.public_url)
     if args.command == "render":
-        return _render(args.file)
+        return _render(args.file, args.history)
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -128,24 +134,42 @@ def _manifest(public_url: str | None) -> int:
     return 0
 
 
-def _render(path: str) -> int:
+def _render(path: str, history_path: str | None) -> int:
+    from pydantic import ValidationError
+
     from bot.cards import render_delivery
+    from bot.qovery import DeploymentHistory
 
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text()
-        body = json.loads(text)
-    except OSError as error:
-        print(f"cannot read {path}: {error.strerror}", file=sys.stderr)
+        body = _read_json(path)
+        history = _read_json(history_path) if history_path else []
+        entries = history.get("results", []) if isinstance(history, dict) else history
+        deployments = [DeploymentHistory.model_validate(entry) for entry in entries]
+    except _Unreadable as error:
+        print(error, file=sys.stderr)
         return EXIT_BAD_SETTINGS
-    except ValueError as error:
-        print(f"{path} is not JSON: {error}", file=sys.stderr)
+    except (ValidationError, TypeError, AttributeError):
+        print(f"{history_path} is not a deployment history as Qovery answers it", file=sys.stderr)
         return EXIT_BAD_SETTINGS
-    message = render_delivery(body)
+    message = render_delivery(body, history=deployments)
     if message is None:
         print(f"{path} is neither a STANDARD event nor a SLACK message body", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     print(json.dumps(message, indent=2, ensure_ascii=False))
     return 0
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(sys.stdin.read() if path == "-" else Path(path).read_text())
+    except OSError as error:
+        raise _Unreadable(f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise _Unreadable(f"{path} is not JSON: {error}") from None
 
 
 @asynccontextmanager

@@ -8,8 +8,9 @@ the notification's words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.blocks import (
@@ -26,8 +27,9 @@ from bot.blocks import (
     slack_date,
 )
 from bot.card_details import detail_blocks, duration_words, trigger_words
-from bot.deployment_details import Details
+from bot.deployment_details import Details, details, tie
 from bot.events import Deployment, DeploymentStatus, classify, read_slack_body, read_standard_body
+from bot.qovery import DeploymentHistory
 from bot.sanitize import sanitize_slack_body
 
 __all__ = [
@@ -171,15 +173,19 @@ def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
     return buttons
 
 
-def render_delivery(body: object, card_id: int | None = 1) -> Message | None:
-    """What the bot would post for one delivery body on its own (as card `card_id`); None for a body
-    that is not one."""
+def render_delivery(
+    body: object, card_id: int | None = 1, history: Sequence[DeploymentHistory] = ()
+) -> Message | None:
+    """What the bot would post for one delivery body on its own (as card `card_id`), completed from
+    `history` (an environment's deployments, newest first) when the delivery ties to one for sure;
+    None for a body that is not one."""
     kind = classify(body)
     if kind is None or not isinstance(body, dict):
         return None
     deployment = read_standard_body(body) if kind == "STANDARD" else read_slack_body(body)
     if deployment is not None:
-        return render_card(deployment, card_id=card_id)
+        entry = tie(list(history), deployment, deployment.at or datetime.now(UTC)) if history else None
+        return render_card(deployment, card_id=card_id, details=details(entry) if entry else None)
     if kind == "SLACK":
         return sanitize_slack_body(body)
     return {"text": unknown_event_words(body)}

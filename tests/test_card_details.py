@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,3 +216,38 @@ def test_durations_as_qovery_writes_them(text: str | None, seconds: float | None
 def test_now_is_utc() -> None:
     assert re.fullmatch(r".*Z", deployment(ENV)["auditing_data"]["created_at"])
     assert datetime.now(UTC).tzinfo is UTC
+
+
+def test_render_prints_the_card_completed_from_a_history_file(tmp_path: Path) -> None:
+    body = {
+        "event_type": "DEPLOYMENT_FAILURE",
+        "created_at": "2026-11-27T10:19:00Z",
+        "payload": {
+            "deployment_id": EXECUTION,
+            "organization": {"id": ORG, "name": "Acme"},
+            "project": {"id": PROJECT, "name": "billing"},
+            "environment": {"id": ENV, "name": "production", "mode": "PRODUCTION"},
+        },
+    }
+    history = {
+        "page": 1,
+        "page_size": 10,
+        "results": [deployment(ENV, status="DEPLOYMENT_ERROR", execution_id=EXECUTION, failing="api")],
+    }
+    (tmp_path / "delivery.json").write_text(json.dumps(body))
+    (tmp_path / "history.json").write_text(json.dumps(history))
+    command = [sys.executable, "-m", "bot", "render", str(tmp_path / "delivery.json")]
+    plain = subprocess.run(command, capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [*command, "--history", str(tmp_path / "history.json")], capture_output=True, text=True, check=True
+    )
+    assert "Fix invoices" not in plain.stdout
+    assert "Deployment by alice@acme.com from the console" in completed.stdout
+    assert "Failed at stage *deploy*: *api*" in completed.stdout
+    (tmp_path / "bad.json").write_text('{"results": [{"no": "history"}]}')
+    refused = subprocess.run(
+        [*command, "--history", str(tmp_path / "bad.json")], capture_output=True, text=True
+    )
+    assert refused.returncode == 2
+    assert "is not a deployment history" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -120,3 +120,27 @@ def test_the_one_recent_deployment_completes_a_card_without_an_id(
     cards(acme_app.slack, 1)
     [edited] = acme_app.slack.wait_for("chat.update")
     assert "Fix invoices" in json.dumps(edited.args)
+
+
+def test_a_preview_environments_card_lists_its_services_links(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    preview = qovery.add_environment(acme.project_id, "pr-42", mode="PREVIEW")
+    entry = deployment(preview, status="DEPLOYED", execution_id="exec-preview")
+    api = entry["stages"][1]["services"][0]["identifier"]["service_id"]
+    qovery.history[preview] = [entry]
+    link = {
+        "service_id": api,
+        "service_type": "APPLICATION",
+        "url": "https://api-pr-42.acme.dev",
+        "internal_port": 8080,
+        "external_port": 443,
+        "is_qovery_domain": True,
+        "is_default": True,
+    }
+    qovery.links[preview] = [link]
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_SUCCESSFUL", environment_id=preview, deployment_id="exec-preview")
+    [edited] = acme_app.slack.wait_for("chat.update")
+    assert "<https://api-pr-42.acme.dev|api>" in json.dumps(edited.args)
+    assert len(qovery.calls_to("listEnvironmentServicesLinks")) == 1
