@@ -389,7 +389,7 @@ def test_no_log_line_carries_a_hook_id(
 
 # -- generated: hostile bodies among legitimate ones, across channels ----------------------------------------
 
-BOT_ACTIONS = {"deployment_open", "deployment_redeploy", "deployment_cancel"}
+BOT_ACTIONS = {"deployment_open", "deployment_logs", "deployment_redeploy", "deployment_cancel"}
 CARD_VALUE = re.compile(r"card:\d+:[0-9a-f-]{36}")
 
 
