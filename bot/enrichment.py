@@ -104,6 +104,8 @@ class Enrichment:
             where = " / ".join(n for n in (job.deployment.project.name, job.deployment.environment.name) if n)
             reply = log_reply(where or "the deployment", found)
             if reply is not None and (job.channel_id, found.execution_id) not in self._replied:
+                if len(self._replied) > 10_000:
+                    self._replied.clear()  # bounded: a failure's reply is wanted within minutes
                 self._replied.add((job.channel_id, found.execution_id))
                 await _paced(
                     lambda: self._poster.post(job.team_id, job.channel_id, reply, thread_ts=job.thread_ts)
