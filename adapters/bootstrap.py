@@ -120,12 +120,11 @@ def create_app(
     webhooks = WebhookCommands(config, access, hooks)
     connection = Connection(access, workspaces, qovery, box, settings.slash_command)
     delivery_log = DeliveryLog(access, queue)
+    actions = DeploymentActions(access, cards, hooks, settings.slash_command)
     services = SlackServices(
-        commands=SlashCommands(settings.slash_command, webhooks, connection, delivery_log),
+        commands=SlashCommands(settings.slash_command, webhooks, connection, delivery_log, actions),
         webhooks=webhooks,
         connection=connection,
-        delivery_log=delivery_log,
-        deployment_actions=DeploymentActions(access, cards, hooks, settings.slash_command),
         uninstall=Uninstall(access, hooks, workspaces),
     )
     stores = None

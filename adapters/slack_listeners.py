@@ -21,12 +21,10 @@ from adapters.listener_work import ListenerWork
 from adapters.slack_directory import RoleCache, SlackDirectory
 from bot.access import Caller
 from bot.blocks import Message
-from bot.cards import CANCEL_ACTION, LOGS_ACTION, OPEN_ACTION, REDEPLOY_ACTION
+from bot.cards import LOGS_ACTION, OPEN_ACTION
 from bot.connection import ChooseOrganization, Connected, Connection
-from bot.delivery_log import DeliveryLog
-from bot.deployment_actions import DeploymentActions
 from bot.errors import FormError
-from bot.handlers import Button, OpenForm, Reply, Respond, SlashCommands, answer
+from bot.handlers import Button, ChannelPost, OpenForm, Reply, Respond, SlashCommands, answer
 from bot.modals import (
     CONNECT_FORM,
     ORGANIZATION_FORM,
@@ -52,8 +50,6 @@ class SlackServices:
     commands: SlashCommands
     webhooks: WebhookCommands
     connection: Connection
-    delivery_log: DeliveryLog
-    deployment_actions: DeploymentActions
     uninstall: Uninstall
 
 
@@ -71,8 +67,6 @@ class Listeners:
         app.command(self._command)(track(self.on_command))
         for action_id, button in self._services.commands.buttons().items():
             app.action(action_id)(track(self.on_button(button)))
-        app.action(REDEPLOY_ACTION)(track(self.on_deployment_action))
-        app.action(CANCEL_ACTION)(track(self.on_deployment_action))
         app.action(OPEN_ACTION)(track(self.on_open))
         app.action(LOGS_ACTION)(track(self.on_open))
         app.event("app_uninstalled")(track(self.on_uninstalled))
@@ -148,31 +142,15 @@ class Listeners:
             client: AsyncWebClient,
         ) -> None:
             await ack()
-            message = await button.click(self._body_caller(client, body), action.get("value"))
-            await respond(**message, replace_original=button.replace_original)
+            answer = await button.click(self._body_caller(client, body), action.get("value"))
+            if isinstance(answer, ChannelPost):
+                await client.chat_postMessage(
+                    channel=answer.channel_id, thread_ts=answer.thread_ts, text=answer.text
+                )
+            else:
+                await respond(**answer, replace_original=button.replace_original)
 
         return on_click
-
-    async def on_deployment_action(
-        self,
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        caller = self._body_caller(client, body)
-        actions = self._services.deployment_actions
-        act = actions.redeploy if action["action_id"] == REDEPLOY_ACTION else actions.cancel
-        outcome = await act(caller, action.get("value"))
-        if outcome.channel_id is None:
-            await respond(text=outcome.text, replace_original=False)  # only the one who clicked sees it
-            return
-        # The outcome goes in the card's thread, where everyone following the deployment sees it.
-        await client.chat_postMessage(
-            channel=outcome.channel_id, thread_ts=outcome.thread_ts, text=outcome.text
-        )
 
     async def on_open(self, ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL, the bot only has to answer

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.access import Caller
 from bot.blocks import Message
+from bot.cards import CANCEL_ACTION, REDEPLOY_ACTION
 from bot.commands import (
     Command,
     Connect,
@@ -37,6 +38,7 @@ from bot.commands import (
 )
 from bot.connection import Connection
 from bot.delivery_log import REPLAY_ACTION, DeliveryLog
+from bot.deployment_actions import ActionOutcome, DeploymentActions
 from bot.errors import CommandError, UserError, user_words
 from bot.modals import connect_form, notice_form, webhook_form
 from bot.qovery import QoveryError
@@ -44,7 +46,7 @@ from bot.usage import error_message, help_message
 from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands
 
-__all__ = ["Button", "OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
+__all__ = ["Button", "ChannelPost", "OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
 
 View = dict[str, Any]
 
@@ -70,12 +72,21 @@ Outcome = Reply | Respond | OpenForm
 
 
 @dataclass(frozen=True)
-class Button:
-    """A button of the bot's own answers: the use case its click runs (with the click's value, which
-    it must check), and whether the answer replaces the message that held the button."""
+class ChannelPost:
+    """An answer for the whole channel (in a card's thread), rather than for the one who clicked."""
 
-    click: Callable[[Caller, object], Awaitable[Message]]
-    replace_original: bool
+    channel_id: str
+    thread_ts: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button of the bot's own: the use case its click runs (with the click's value, which it must
+    check), and whether an answer to the one who clicked replaces the message that held the button."""
+
+    click: Callable[[Caller, object], Awaitable[Message | ChannelPost]]
+    replace_original: bool = False
 
 
 async def answer(work: Awaitable[Message], slash_command: str) -> Message:
@@ -90,11 +101,17 @@ class SlashCommands:
     """`/qovery ...`: the typed command to the use case, through the table."""
 
     def __init__(
-        self, slash_command: str, webhooks: WebhookCommands, connection: Connection, delivery_log: DeliveryLog
+        self,
+        slash_command: str,
+        webhooks: WebhookCommands,
+        connection: Connection,
+        delivery_log: DeliveryLog,
+        deployment_actions: DeploymentActions,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
         self._delivery_log = delivery_log
+        self._deployment_actions = deployment_actions
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -124,11 +141,24 @@ class SlashCommands:
         async def replay(caller: Caller, value: object) -> Message:
             return await answer(self._delivery_log.replay(caller, value), command)
 
+        def on_card(act: Callable[[Caller, object], Awaitable[ActionOutcome]]) -> Button:
+            async def click(caller: Caller, value: object) -> Message | ChannelPost:
+                outcome = await act(caller, value)
+                if outcome.channel_id is None:
+                    return plain(outcome.text)  # only the one who clicked sees it
+                # In the card's thread, where everyone following the deployment sees it.
+                return ChannelPost(outcome.channel_id, outcome.thread_ts, outcome.text)
+
+            return Button(click)
+
+        actions = self._deployment_actions
         return {
             DELETE_ACTION: Button(delete, replace_original=True),  # a confirmation gives way to its outcome
-            UNSUBSCRIBE_ACTION: Button(delete, replace_original=False),  # the list stays, the outcome below
+            UNSUBSCRIBE_ACTION: Button(delete),  # the list stays, the outcome comes below it
             KEEP_ACTION: Button(keep, replace_original=True),
-            REPLAY_ACTION: Button(replay, replace_original=False),
+            REPLAY_ACTION: Button(replay),
+            REDEPLOY_ACTION: on_card(actions.redeploy),
+            CANCEL_ACTION: on_card(actions.cancel),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:
