@@ -179,32 +179,43 @@ class Listeners:
     async def on_connect_form(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        metadata = read_metadata(view)
-        caller = self._body_caller(client, body, metadata)
-        try:
-            outcome = await self._services.connection.submit_token(caller, read_token(view), metadata)
-        except FormError as error:
-            await ack(response_action="errors", errors=error.errors)
-            return
-        await self._connected(ack, metadata, outcome)
+        connection = self._services.connection
+        await self._connect_step(
+            ack,
+            body,
+            view,
+            client,
+            lambda caller, meta: connection.submit_token(caller, read_token(view), meta),
+        )
 
     async def on_organization_form(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        metadata = read_metadata(view)
-        caller = self._body_caller(client, body, metadata)
         connection = self._services.connection
+        chosen = read_organization
+        await self._connect_step(
+            ack,
+            body,
+            view,
+            client,
+            lambda caller, meta: connection.submit_organization(caller, chosen(view), meta),
+        )
+
+    async def _connect_step(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        submit: Callable[[Caller, dict[str, str]], Awaitable[Connected | ChooseOrganization]],
+    ) -> None:
+        """A connect form came back: refused under its field, the next form, or done and said so."""
+        metadata = read_metadata(view)
         try:
-            outcome = await connection.submit_organization(caller, read_organization(view), metadata)
+            outcome = await submit(self._body_caller(client, body, metadata), metadata)
         except FormError as error:
             await ack(response_action="errors", errors=error.errors)
             return
-        await self._connected(ack, metadata, outcome)
-
-    async def _connected(
-        self, ack: AsyncAck, metadata: dict[str, str], outcome: Connected | ChooseOrganization
-    ) -> None:
-        """A connect form came back: the next form, or done and said so."""
         if isinstance(outcome, ChooseOrganization):
             await ack(response_action="update", view=outcome.view)
             return
