@@ -31,6 +31,7 @@ from adapters.slack_listeners import SlackServices
 from adapters.slack_poster import TokenFor, WebApiPoster
 from adapters.sql_cards import SqlCards
 from adapters.sql_hooks import SqlHooks
+from adapters.sql_outcomes import SqlOutcomes
 from adapters.sql_workspaces import SqlWorkspaces
 from adapters.store import create_engine, migrate
 from adapters.web import create_web_app
@@ -44,6 +45,7 @@ from bot.enrichment import Enrichment
 from bot.handlers import SlashCommands
 from bot.intake import Intake
 from bot.lookups import Lookups
+from bot.mentions import Mentions
 from bot.ports import SlackFailure
 from bot.qovery import QoveryApi
 from bot.uninstall import Uninstall
@@ -138,6 +140,7 @@ def create_app(
     keep_secrets_out_of_logs()
     poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
     enrichment = Enrichment(access, poster)
+    mentions = Mentions(poster, enrichment.details_for)
     courier = Courier(
         queue,
         cards,
@@ -148,6 +151,8 @@ def create_app(
             outcome, delivery.received_at, now
         ),
         enrichment=enrichment,
+        outcomes=SqlOutcomes(engine),
+        mentions=mentions,
     )
     pool = Workers(courier, count=workers)
 

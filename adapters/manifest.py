@@ -16,8 +16,9 @@ __all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
 PLACEHOLDER_URL = "https://qovery-slack.example.com"
 
 # commands: the slash command; chat:write: cards and replies; chat:write.public: cards in public
-# channels the bot was not invited to; users:read: is the caller a workspace admin or owner.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+# channels the bot was not invited to; users:read: is the caller a workspace admin or owner;
+# users:read.email: `--mention trigger`, the member whose e-mail triggered a deployment at Qovery.
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "users:read.email")
 
 
 def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
@@ -45,7 +46,9 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
                     "url": events_url,
                     "description": "Qovery deployment notifications for this channel",
                     "usage_hint": "webhook create --events failure --envs production",
-                    "should_escape": False,
+                    # Slack sends @name as <@U…|name> and @group as <!subteam^S…|@group>: how
+                    # `--mention @alice` names a member for sure.
+                    "should_escape": True,
                 }
             ],
         },

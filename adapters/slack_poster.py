@@ -7,6 +7,7 @@ gone or archived, the bot is not in it, the token was revoked, the message was r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import SlackFailure
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PERMANENT_ERRORS", "WebApiPoster"]
 
@@ -61,6 +64,17 @@ class WebApiPoster:
     async def update(self, team_id: str, channel_id: str, ts: str, message: dict[str, Any]) -> None:
         client = await self._client(team_id)
         await _call(lambda: client.api_call("chat.update", json={"channel": channel_id, "ts": ts, **message}))
+
+    async def user_by_email(self, team_id: str, email: str) -> str | None:
+        client = await self._client(team_id)
+        try:
+            answer = await client.api_call("users.lookupByEmail", params={"email": email})
+        except SlackApiError as error:
+            if error.response.get("error") != "users_not_found":
+                log.warning("users.lookupByEmail failed: %s", error.response.get("error"))
+            return None
+        user = answer.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
 
 
 async def _call(send: Callable[[], Awaitable[Any]]) -> Any:

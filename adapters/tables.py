@@ -25,6 +25,7 @@ __all__ = [
     "deliveries",
     "hooks",
     "metadata",
+    "outcomes",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",
@@ -120,6 +121,16 @@ channels = Table(
     Column("busy_until", DateTime(timezone=True)),
 )
 
+
+# For `--only changes`: the last outcome of each scope (an environment, or one of its services) per hook.
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("hook_id", String(64), primary_key=True),
+    Column("scope", String(300), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 # What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see
 # adapters/slack_installations.py).

@@ -261,8 +261,8 @@ def _options(words: list[str]) -> WebhookOptions:
             if index >= len(words) or words[index].startswith("--"):
                 raise CommandError(f"`{name}` needs a value.", word=name)
             value = words[index]
-        if option.name in values:
+        if option.key in values:
             raise CommandError(f"`{name}` is given twice.", word=name)
-        values[option.name] = option.read(value)
+        values[option.key] = option.read(value)
         index += 1
     return WebhookOptions(**values)

@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from bot.blocks import MESSAGE_TEXT_LIMIT, cut
 from bot.bodies import DeliveryKind, read_deployment
 from bot.cards import render_card, unknown_event_words
-from bot.enrichment import CardJob, Enrichment
+from bot.enrichment import CardJob, Enrichment, paced
 from bot.events import Deployment, DeploymentStatus
 from bot.lookups import Lookups
-from bot.ports import Card, Cards, Delivery, DeliveryQueue, DeliveryState, SlackFailure, SlackPoster
+from bot.mentions import Mentions
+from bot.options import Only
+from bot.ports import Card, Cards, Delivery, DeliveryQueue, DeliveryState, Outcomes, SlackFailure, SlackPoster
+from bot.routing import by_outcome, left_out, scopes
 from bot.sanitize import sanitize_slack_body
 from bot.subscriptions import DisplayMode, utcnow
 
@@ -69,6 +73,8 @@ class Courier:
         clock: Callable[[], datetime] = utcnow,
         on_outcome: Callable[[str, Delivery, datetime], None] = lambda *_: None,
         enrichment: Enrichment | None = None,
+        outcomes: Outcomes | None = None,
+        mentions: Mentions | None = None,
     ) -> None:
         self._queue = queue
         self._cards = cards
@@ -78,6 +84,8 @@ class Courier:
         self._clock = clock
         self._on_outcome = on_outcome  # metrics: "posted", "retried", "failed"
         self._enrichment = enrichment  # completes cards from Qovery's history, after they are posted
+        self._outcomes = outcomes  # the last outcome of each scope, for --only changes
+        self._mentions = mentions  # who a failure notifies
 
     async def next_due(self) -> datetime | None:
         """When a waiting delivery is next due (its channel free, its retry time come), if any waits."""
@@ -179,6 +187,10 @@ class Courier:
         if card is not None:
             deployment = deployment.merged_with(card.deployment)
         deployment = await self._lookups.complete(hook.team_id, deployment)
+        settings, at = hook.settings, deployment.at or delivery.received_at
+        reason = await self._left_out(delivery, deployment)
+        if reason is not None:
+            return Outcome(None, DeliveryState.SKIPPED, reason)
 
         started_at = card.started_at if card else None
         if deployment.status is DeploymentStatus.RUNNING:
@@ -191,6 +203,11 @@ class Courier:
         message = _rendered(
             lambda: render_card(deployment, started_at=started_at, finished_at=finished_at, card_id=card_id)
         )
+        notice = None
+        if settings.mention and deployment.status in _NOTIFIED and self._mentions is not None:
+            notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
+            if hook.mode is not DisplayMode.UPDATE:  # a message that is posted notifies by itself
+                message = message | {"text": cut(f"{notice.words()}\n{message['text']}", MESSAGE_TEXT_LIMIT)}
 
         if card is None or not card.ts or hook.mode is DisplayMode.POST:
             ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message)
@@ -200,8 +217,14 @@ class Courier:
         else:
             await self._poster.update(hook.team_id, hook.channel_id, card.ts, message)
             ts = shown = card.ts
+        if notice is not None and hook.mode is DisplayMode.UPDATE:
+            # An edited card notifies nobody: the mentions go in a reply in its thread.
+            reply = {"text": cut(f"{notice.words()} {message['text']}", MESSAGE_TEXT_LIMIT)}
+            await _quietly(
+                paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=ts))
+            )
+        await self._remember(delivery, deployment)
         if self._enrichment is not None:
-            at = deployment.at or delivery.received_at
             job = CardJob(
                 hook.team_id, hook.channel_id, shown, ts, card_id, deployment, started_at, finished_at, at
             )
@@ -209,6 +232,36 @@ class Courier:
         if key:
             await self._cards.save(Card(hook.id, key, ts, deployment, started_at, finished_at, card_id), now)
         return Outcome(ts)
+
+    async def _left_out(self, delivery: Delivery, deployment: Deployment) -> str | None:
+        """Why the hook's routing leaves this event out (SPEC §11); None to show it."""
+        settings = delivery.hook.settings
+        reason = left_out(settings, deployment)
+        if reason is None and settings.only is not Only.ALL:
+            before: dict[str, DeploymentStatus] = {}
+            if settings.only is Only.CHANGES and self._outcomes is not None:
+                before = await self._outcomes.last(delivery.hook.id, scopes(settings, deployment))
+            reason = by_outcome(settings.only, deployment.status, before.values())
+        if reason is not None:
+            await self._remember(delivery, deployment)
+        return reason
+
+    async def _remember(self, delivery: Delivery, deployment: Deployment) -> None:
+        settings = delivery.hook.settings
+        changes = settings.only is Only.CHANGES and deployment.status.terminal
+        if changes and self._outcomes is not None and left_out(settings, deployment) is None:
+            await self._outcomes.remember(delivery.hook.id, scopes(settings, deployment), deployment.status)
+
+
+_NOTIFIED = (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED)
+
+
+async def _quietly(work: Awaitable[None]) -> None:
+    """A reply beside the card: should Slack refuse it, the card stays posted and the delivery done."""
+    try:
+        await work
+    except SlackFailure as failure:
+        log.warning("a reply beside a card could not be posted: %s", failure.reason)
 
 
 class Unrenderable(Exception):

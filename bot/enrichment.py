@@ -30,7 +30,7 @@ from bot.events import Deployment, DeploymentStatus
 from bot.ports import SlackFailure, SlackPoster
 from bot.qovery import QoveryApi, QoveryError
 
-__all__ = ["CardJob", "Enrichment"]
+__all__ = ["CardJob", "Enrichment", "paced"]
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +100,14 @@ class Enrichment:
             details=found,
         )
         try:
-            await _paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
+            await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
             where = " / ".join(n for n in (job.deployment.project.name, job.deployment.environment.name) if n)
             reply = log_reply(where or "the deployment", found)
             if reply is not None and (job.channel_id, found.execution_id) not in self._replied:
                 if len(self._replied) > 10_000:
                     self._replied.clear()  # bounded: a failure's reply is wanted within minutes
                 self._replied.add((job.channel_id, found.execution_id))
-                await _paced(
+                await paced(
                     lambda: self._poster.post(job.team_id, job.channel_id, reply, thread_ts=job.thread_ts)
                 )
         except SlackFailure as failure:
@@ -141,7 +141,7 @@ class Enrichment:
         return tuple((names.get(link.service_id, "service"), link.url) for link in links)
 
 
-async def _paced(call: Callable[[], Awaitable[object]], attempts: int = 3) -> None:
+async def paced(call: Callable[[], Awaitable[object]], attempts: int = 3) -> None:
     """A Slack call beside the courier's own in the same channel: Slack may ask it to wait a moment."""
     for attempt in range(1, attempts + 1):
         try:

@@ -67,13 +67,13 @@ def webhook_form(
     """The create or edit form; `initial` fills it in, each option's default where it gives nothing."""
     blocks = []
     for entry in TABLE:
-        value = getattr(initial, entry.name, None) if initial else None
+        value = getattr(initial, entry.key, None) if initial else None
         value = entry.default if value is None else value
         text = "" if value is None else entry.text(value)
         field = entry.field
         blocks.append(
             input_block(
-                entry.name, field.label, _element(field, text), optional=field.optional, hint=field.hint
+                entry.key, field.label, _element(field, text), optional=field.optional, hint=field.hint
             )
         )
     return modal(
@@ -89,7 +89,7 @@ def _state(view: dict[str, Any], block_id: str) -> dict[str, Any]:
 
 def _text_of(view: dict[str, Any], entry: Option[Any]) -> str:
     """What the form holds for an option, as the text the option reads."""
-    state = _state(view, entry.name)
+    state = _state(view, entry.key)
     if entry.field.kind == "text":
         return str(state.get("value") or "").strip()
     if entry.field.kind == "radio":
@@ -102,16 +102,19 @@ def read_webhook_form(view: dict[str, Any]) -> WebhookOptions:
     """The form's values as options; every field is given, so an edit writes them all (but a blank
     field that means "unchanged"). Refused under its field when a value does not read."""
     values: dict[str, Any] = {}
+    sent = view.get("state", {}).get("values", {})
     for entry in TABLE:
+        if entry.key not in sent:
+            continue  # a field the form did not send changes nothing
         text = _text_of(view, entry)
         if not text and entry.field.blank_means_unchanged:
             continue
         if not text and entry.field.empty:
-            raise FormError({entry.name: entry.field.empty})
+            raise FormError({entry.key: entry.field.empty})
         try:
-            values[entry.name] = entry.read(text)
+            values[entry.key] = entry.read(text)
         except CommandError as error:
-            raise FormError({entry.name: error.message.replace("`", "")}) from None
+            raise FormError({entry.key: error.message.replace("`", "")}) from None
     return WebhookOptions(**values)
 
 

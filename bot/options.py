@@ -13,6 +13,7 @@ lines because the whole table stays in one place, which is its point.)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
@@ -24,11 +25,14 @@ from bot.qovery import EnvironmentType, WebhookEvent, WebhookKind
 __all__ = [
     "ALL_EVENTS",
     "BOT_KEPT",
+    "MENTION_FORMS",
     "OPTIONS",
     "TABLE",
     "DisplayMode",
     "Field",
     "HookSettings",
+    "Mention",
+    "Only",
     "Option",
     "WebhookOptions",
     "option_named",
@@ -46,6 +50,35 @@ class DisplayMode(StrEnum):
     POST = "post"  # a new message for each event
 
 
+class Only(StrEnum):
+    """Which deployments get a card."""
+
+    ALL = "all"
+    FAILURES = "failures"  # failed and cancelled ones, and no card at their start
+    CHANGES = "changes"  # failures, and the success that follows one ("back to normal")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Who a failure notifies: a Slack user or user group by id, `trigger` (whoever triggered the
+    deployment, by e-mail), or a name Slack did not resolve (shown as unresolved, never dropped)."""
+
+    kind: Literal["user", "group", "trigger", "unresolved"]
+    id: str = ""  # U..., W... or S...
+    label: str = ""  # the name it was typed with
+
+    def text(self) -> str:
+        if self.kind == "user":
+            return f"<@{self.id}|{self.label}>" if self.label else f"<@{self.id}>"
+        if self.kind == "group":
+            return f"<!subteam^{self.id}|{self.label}>" if self.label else f"<!subteam^{self.id}>"
+        return "trigger" if self.kind == "trigger" else self.label
+
+    def notifies(self) -> str:
+        """What to write for Slack to notify: `<@U1>`, `<!subteam^S1>`; nothing for the others."""
+        return {"user": f"<@{self.id}>", "group": f"<!subteam^{self.id}>"}.get(self.kind, "")
+
+
 @dataclass(frozen=True)
 class WebhookOptions:
     """The options of create and edit; None means "not given" (edit keeps what the webhook has)."""
@@ -57,6 +90,10 @@ class WebhookOptions:
     kind: WebhookKind | None = None
     enabled: bool | None = None
     mode: DisplayMode | None = None
+    services: tuple[str, ...] | None = None
+    env_names: tuple[str, ...] | None = None
+    only: Only | None = None
+    mention: tuple[Mention, ...] | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -70,13 +107,17 @@ class HookSettings:
     """What the bot keeps per hook, beside the webhook at Qovery: one value, one column."""
 
     mode: DisplayMode = DisplayMode.UPDATE
+    services: tuple[str, ...] = ()  # only deployments touching these (a trailing * is a wildcard)
+    env_names: tuple[str, ...] = ()  # only these environments (likewise)
+    only: Only = Only.ALL
+    mention: tuple[Mention, ...] = ()  # notified of a failure or a cancellation
 
     def merged(self, options: WebhookOptions) -> HookSettings:
         """These settings, changed by the options given."""
-        return replace(self, **{o.name: v for o in BOT_KEPT if (v := getattr(options, o.name)) is not None})
+        return replace(self, **{o.key: v for o in BOT_KEPT if (v := getattr(options, o.key)) is not None})
 
     def to_json(self) -> str:
-        return json.dumps({o.name: o.text(getattr(self, o.name)) for o in BOT_KEPT})
+        return json.dumps({o.key: o.text(getattr(self, o.key)) for o in BOT_KEPT})
 
     @staticmethod
     def from_json(stored: str | None) -> HookSettings:
@@ -88,14 +129,23 @@ class HookSettings:
         found: dict[str, Any] = {}
         for option in BOT_KEPT:
             try:
-                found[option.name] = option.read(str(values[option.name]))
+                found[option.key] = option.read(str(values[option.key]))
             except (KeyError, CommandError, TypeError):
                 continue
         return HookSettings(**found)
 
     def words(self) -> str:
-        """`mode `update``, as `webhook show` says it."""
-        return ", ".join(f"{o.name} `{o.text(getattr(self, o.name))}`" for o in BOT_KEPT)
+        """`mode `update``, as `webhook show` says it: each setting that is not its default, and the
+        mode always; a mention Slack could not resolve is said to be so."""
+        shown = [
+            f"{o.name} `{o.text(getattr(self, o.key))}`"
+            for o in BOT_KEPT
+            if o.name == "mode" or getattr(self, o.key) != o.default
+        ]
+        unresolved = [m.label for m in self.mention if m.kind == "unresolved"]
+        if unresolved:
+            shown.append(f"not found in Slack, so never notified: `{', '.join(unresolved)}`")
+        return ", ".join(shown)
 
 
 # -- reading values ----------------------------------------------------------------------------------------
@@ -171,6 +221,50 @@ def _joined(values: tuple[Any, ...]) -> str:
     return ",".join(str(v) for v in values)
 
 
+def _names_of(what: str) -> Callable[[str], tuple[str, ...]]:
+    def read(value: str) -> tuple[str, ...]:
+        for name in _split(value):
+            if "*" in name[:-1]:
+                raise CommandError(
+                    f"`{name}`: a `*` is a wildcard only at the end of {what}, such as `api*`.", word=name
+                )
+        return tuple(_split(value))
+
+    return read
+
+
+_USER = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|([^>]{0,80}))?>|([UW][A-Z0-9]{8,30})")
+_GROUP = re.compile(r"<!subteam\^(S[A-Z0-9]{2,30})(?:\|([^>]{0,80}))?>")
+_MASS = {"@here", "@channel", "@everyone", "<!here>", "<!channel>", "<!everyone>"}
+MENTION_FORMS = ("@name", "@group", "<@U...>", "<!subteam^S...>", "trigger")
+
+
+def _mentions(value: str) -> tuple[Mention, ...]:
+    found: list[Mention] = []
+    for word in _split(value):
+        if word.lower() in _MASS or word.lower().startswith(("<!here", "<!channel", "<!everyone")):
+            raise CommandError(
+                f"`{word}` would notify everyone: name people or a user group.",
+                word=word,
+                accepted=MENTION_FORMS,
+            )
+        if word.lower() == "trigger":
+            mention = Mention("trigger")
+        elif user := _USER.fullmatch(word):
+            mention = Mention("user", user.group(1) or user.group(3), (user.group(2) or "").removeprefix("@"))
+        elif group := _GROUP.fullmatch(word):
+            mention = Mention("group", group.group(1), (group.group(2) or "").removeprefix("@"))
+        elif re.fullmatch(r"@[\w.\-]{1,80}", word):
+            mention = Mention("unresolved", label=word)  # Slack resolves @names in the command; not this one
+        else:
+            raise CommandError(
+                f"`{word}` is not a Slack user or user group.", word=word, accepted=MENTION_FORMS
+            )
+        if mention not in found:
+            found.append(mention)
+    return tuple(found)
+
+
 # -- the table -----------------------------------------------------------------------------------------------
 
 
@@ -198,6 +292,11 @@ class Option(Generic[T]):
     field: Field
     default: T | None = None  # on create, and in a new form
     qovery: str | None = None  # the Qovery webhook field it is; None: kept by the bot (HookSettings)
+
+    @property
+    def key(self) -> str:
+        """Its field in WebhookOptions and HookSettings, and its id in forms and storage: `env_names`."""
+        return self.name.replace("-", "_")
 
 
 TABLE: tuple[Option[Any], ...] = (
@@ -292,6 +391,52 @@ TABLE: tuple[Option[Any], ...] = (
             ),
         ),
         default=DisplayMode.UPDATE,
+    ),
+    Option(
+        "services",
+        _names_of("a service name"),
+        ", ".join,
+        "service names, a trailing * is a wildcard: only deployments touching them",
+        Field("Services", "text", optional=True, hint="Comma-separated, such as api, worker*. Empty: all."),
+        default=(),
+    ),
+    Option(
+        "env-names",
+        _names_of("an environment name"),
+        ", ".join,
+        "environment names, a trailing * is a wildcard (Qovery filters by type only)",
+        Field("Environment names", "text", optional=True, hint="Comma-separated, such as prod*. Empty: all."),
+        default=(),
+    ),
+    Option(
+        "only",
+        _choice("only", {only.value: only for only in Only}),
+        lambda only: only.value,
+        "all (default), failures, or changes (failures, and the success after one)",
+        Field(
+            "Which deployments",
+            "radio",
+            (
+                ("all", "All of them"),
+                ("failures", "Only failures and cancellations"),
+                ("changes", "Failures, and the success after one"),
+            ),
+        ),
+        default=Only.ALL,
+    ),
+    Option(
+        "mention",
+        _mentions,
+        lambda mentions: ", ".join(m.text() for m in mentions),
+        "@people, @groups or trigger (who triggered it): notified of a failure or cancellation",
+        Field(
+            "Mention on a failure",
+            "text",
+            optional=True,
+            hint="Comma-separated: <@U…> users, <!subteam^S…> groups (in the command, type @name and "
+            "Slack fills them in), and trigger for whoever triggered the deployment.",
+        ),
+        default=(),
     ),
 )
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.bodies import DeliveryKind
-from bot.events import Deployment
+from bot.events import Deployment, DeploymentStatus
 from bot.subscriptions import Hook, HookSettings, Workspace
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "DeliveryState",
     "Directory",
     "Hooks",
+    "Outcomes",
     "Sealer",
     "SlackFailure",
     "SlackPoster",
@@ -198,6 +199,15 @@ class Cards(Protocol):
         ...
 
 
+class Outcomes(Protocol):
+    """The last outcome of each scope (an environment, or an environment's service) per hook, for
+    `--only changes`; shared by every replica, kept across restarts."""
+
+    async def last(self, hook_id: str, scopes: tuple[str, ...]) -> dict[str, DeploymentStatus]: ...
+
+    async def remember(self, hook_id: str, scopes: tuple[str, ...], status: DeploymentStatus) -> None: ...
+
+
 class SlackFailure(Exception):
     """Slack did not take a message. `permanent`: retrying cannot help; `retry_after`: Slack's wait."""
 
@@ -216,3 +226,7 @@ class SlackPoster(Protocol):
         ...
 
     async def update(self, team_id: str, channel_id: str, ts: str, message: dict[str, Any]) -> None: ...
+
+    async def user_by_email(self, team_id: str, email: str) -> str | None:
+        """The workspace's member with this e-mail, if Slack knows one."""
+        ...

@@ -122,7 +122,7 @@ class WebhookCommands:
         webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
         spec = _spec_of(webhook, secret=None)
-        kept = {o.name: getattr(hook.settings, o.name) for o in BOT_KEPT} if hook else {}
+        kept = {o.key: getattr(hook.settings, o.key) for o in BOT_KEPT} if hook else {}
         return webhook.id, WebhookOptions(
             events=tuple(spec.events),
             projects=tuple(spec.project_names_filter),
@@ -143,7 +143,7 @@ class WebhookCommands:
                 f"Webhook `{short_id(webhook.id)}` was not made by this bot and has a secret the bot does "
                 "not know: Qovery would drop it on an edit. Change it in the Qovery console instead."
             )
-        kept = [o.name for o in BOT_KEPT if getattr(options, o.name) is not None]
+        kept = [o.name for o in BOT_KEPT if getattr(options, o.key) is not None]
         if kept and hook is None:
             raise UserError(f"`--{kept[0]}` applies only to the webhooks this bot made for a channel.")
         current = _spec_of(webhook, secret=hook.secret if hook else None)

@@ -39,7 +39,14 @@ def test_manifest_declares_command_interactivity_and_only_the_needed_scopes() ->
     }
     assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
     assert manifest["oauth_config"]["scopes"] == {"bot": list(BOT_SCOPES)}
-    assert set(BOT_SCOPES) == {"commands", "chat:write", "chat:write.public", "users:read"}
+    assert set(BOT_SCOPES) == {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "users:read",
+        "users:read.email",
+    }
+    assert command["should_escape"] is True  # @alice comes as <@U…|alice>: who --mention names, for sure
 
 
 def test_schema_rejects_a_broken_manifest() -> None:

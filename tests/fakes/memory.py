@@ -12,10 +12,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.events import DeploymentStatus
 from bot.qovery import QoveryNotFound, Webhook, WebhookSpec
 from bot.subscriptions import Hook, HookSettings, Workspace
 
-__all__ = ["MemoryCards", "MemoryHooks", "MemoryQovery", "MemorySlack", "MemoryWorkspaces", "Posted"]
+__all__ = [
+    "MemoryCards",
+    "MemoryHooks",
+    "MemoryOutcomes",
+    "MemoryQovery",
+    "MemorySlack",
+    "MemoryWorkspaces",
+    "Posted",
+]
 
 
 class MemoryWorkspaces:
@@ -89,6 +98,7 @@ class MemorySlack:
     """`SlackPoster`: every message kept in order, each post given the next ts."""
 
     messages: list[Posted] = field(default_factory=list)
+    members: dict[str, str] = field(default_factory=dict)  # e-mail -> user id
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def post(
@@ -100,6 +110,23 @@ class MemorySlack:
 
     async def update(self, team_id: str, channel_id: str, ts: str, message: dict[str, Any]) -> None:
         self.messages.append(Posted("update", channel_id, message, ts))
+
+    async def user_by_email(self, team_id: str, email: str) -> str | None:
+        return self.members.get(email)
+
+
+class MemoryOutcomes:
+    """`Outcomes`: the last outcome per (hook, scope)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], DeploymentStatus] = {}
+
+    async def last(self, hook_id: str, scopes: tuple[str, ...]) -> dict[str, DeploymentStatus]:
+        return {s: self.rows[(hook_id, s)] for s in scopes if (hook_id, s) in self.rows}
+
+    async def remember(self, hook_id: str, scopes: tuple[str, ...], status: DeploymentStatus) -> None:
+        for scope in scopes:
+            self.rows[(hook_id, scope)] = status
 
 
 class MemoryQovery:

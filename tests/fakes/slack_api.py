@@ -77,6 +77,7 @@ class FakeSlack:
     # users.info answers: user id -> the `user` object; unknown ids are plain members.
     users: dict[str, dict[str, Any]] = field(default_factory=lambda: {ADMIN: {"is_admin": True}})
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
+    members: dict[str, str] = field(default_factory=dict)  # e-mail -> user id, for users.lookupByEmail
     log: CallLog[SlackCall] = field(default_factory=lambda: CallLog(lambda call: call.method))
     _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -232,6 +233,11 @@ class FakeSlack:
             "views.open": lambda a: {"ok": True, "view": self._view(a)},
             "views.update": lambda a: {"ok": True, "view": self._view(a)},
             "users.info": self._user_info,
+            "users.lookupByEmail": lambda a: (
+                {"ok": True, "user": {"id": self.members[str(a.get("email"))]}}
+                if str(a.get("email")) in self.members
+                else {"ok": False, "error": "users_not_found"}
+            ),
             "conversations.info": lambda a: {
                 "ok": True,
                 "channel": {

@@ -10,7 +10,7 @@ import pytest
 from bot.commands import CreateWebhook, parse
 from bot.errors import CommandError, FormError
 from bot.modals import read_webhook_form, webhook_form
-from bot.options import BOT_KEPT, TABLE, DisplayMode, HookSettings, WebhookOptions
+from bot.options import BOT_KEPT, TABLE, DisplayMode, HookSettings, Mention, Only, WebhookOptions
 from bot.qovery import EnvironmentType, WebhookEvent, WebhookKind
 from bot.usage import help_message
 
@@ -22,18 +22,27 @@ VALUES: dict[str, Any] = {
     "kind": WebhookKind.STANDARD,
     "enabled": False,
     "mode": DisplayMode.THREAD,
+    "services": ("api", "worker*"),
+    "env_names": ("prod*",),
+    "only": Only.CHANGES,
+    "mention": (
+        Mention("user", "U0ALICE01", "alice"),
+        Mention("group", "S0ONCALL1", "oncall"),
+        Mention("trigger"),
+    ),
 }
 
 
 def test_every_option_has_a_value_here() -> None:
-    assert [option.name for option in TABLE] == list(VALUES)
+    assert [option.key for option in TABLE] == list(VALUES)
 
 
 @pytest.mark.parametrize("option", TABLE, ids=lambda o: o.name)
 def test_the_text_of_a_value_reads_back_to_it(option: Any) -> None:
-    assert option.read(option.text(VALUES[option.name])) == VALUES[option.name]
-    assert parse(f"subscribe --{option.name}={option.text(VALUES[option.name])!r}") == CreateWebhook(
-        WebhookOptions(**{option.name: VALUES[option.name]})
+    value = VALUES[option.key]
+    assert option.read(option.text(value)) == value
+    assert parse(f"subscribe --{option.name}={option.text(value)!r}") == CreateWebhook(
+        WebhookOptions(**{option.key: value})
     )
 
 
@@ -79,9 +88,11 @@ def test_the_usage_lists_every_option() -> None:
 
 
 def test_the_bot_kept_settings_survive_their_column() -> None:
-    assert [option.name for option in BOT_KEPT] == ["mode"]
+    assert [option.name for option in BOT_KEPT] == ["mode", "services", "env-names", "only", "mention"]
     settings = HookSettings().merged(WebhookOptions(mode=DisplayMode.POST, events=VALUES["events"]))
     assert settings == HookSettings(mode=DisplayMode.POST)
+    everything = HookSettings().merged(WebhookOptions(**VALUES))
+    assert HookSettings.from_json(everything.to_json()) == everything
     assert HookSettings.from_json(settings.to_json()) == settings
     assert HookSettings.from_json('{"mode": "no such mode", "colour": "red"}') == HookSettings()
     assert HookSettings.from_json("not json") == HookSettings()

@@ -1,0 +1,41 @@
+"""`bot.ports.Outcomes` on the database: the last outcome per hook and scope, for `--only changes`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.tables import outcomes
+from bot.events import DeploymentStatus
+from bot.subscriptions import utcnow
+
+__all__ = ["SqlOutcomes"]
+
+
+class SqlOutcomes:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def last(self, hook_id: str, scopes: tuple[str, ...]) -> dict[str, DeploymentStatus]:
+        query = select(outcomes.c.scope, outcomes.c.status).where(
+            outcomes.c.hook_id == hook_id, outcomes.c.scope.in_([s[:300] for s in scopes])
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {row.scope: DeploymentStatus(row.status) for row in rows}
+
+    async def remember(self, hook_id: str, scopes: tuple[str, ...], status: DeploymentStatus) -> None:
+        insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        rows = [
+            {"hook_id": hook_id, "scope": s[:300], "status": status.value, "updated_at": now} for s in scopes
+        ]
+        statement = insert(outcomes).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[outcomes.c.hook_id, outcomes.c.scope],
+            set_={"status": statement.excluded.status, "updated_at": statement.excluded.updated_at},
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
