@@ -203,11 +203,11 @@ class Courier:
         message = _rendered(
             lambda: render_card(deployment, started_at=started_at, finished_at=finished_at, card_id=card_id)
         )
-        notice = None
-        if settings.mention and deployment.status in _NOTIFIED and self._mentions is not None:
+        mentioned = bool(settings.mention) and deployment.status in _NOTIFIED and self._mentions is not None
+        if mentioned and hook.mode is not DisplayMode.UPDATE and self._mentions is not None:
+            # A message that is posted notifies by itself (with `trigger`, once Qovery said who, 5 s at most).
             notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
-            if hook.mode is not DisplayMode.UPDATE:  # a message that is posted notifies by itself
-                message = message | {"text": cut(f"{notice.words()}\n{message['text']}", MESSAGE_TEXT_LIMIT)}
+            message = message | {"text": cut(f"{notice.words()}\n{message['text']}", MESSAGE_TEXT_LIMIT)}
 
         if card is None or not card.ts or hook.mode is DisplayMode.POST:
             ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message)
@@ -217,8 +217,9 @@ class Courier:
         else:
             await self._poster.update(hook.team_id, hook.channel_id, card.ts, message)
             ts = shown = card.ts
-        if notice is not None and hook.mode is DisplayMode.UPDATE:
-            # An edited card notifies nobody: the mentions go in a reply in its thread.
+        if mentioned and hook.mode is DisplayMode.UPDATE and self._mentions is not None:
+            # An edited card notifies nobody: the mentions go in a reply in its thread, after the card.
+            notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
             reply = {"text": cut(f"{notice.words()} {message['text']}", MESSAGE_TEXT_LIMIT)}
             await _quietly(
                 paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=ts))
