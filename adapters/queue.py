@@ -4,6 +4,7 @@ adapters/delivery_writes.py; here they are claimed, one channel at a time, and t
 Claims are safe across replicas: a channel is taken by a conditional UPDATE that only one transaction
 can win (PostgreSQL re-checks the condition after the row lock; SQLite has one writer), and candidates
 are read with `FOR UPDATE SKIP LOCKED` where the database has it, so replicas do not queue on each other.
+(A little over 300 lines: the claim, the recording of outcomes and the listings are one port's.)
 """
 
 from __future__ import annotations

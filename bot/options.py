@@ -6,20 +6,32 @@ bot keeps per hook (`HookSettings`, stored as one JSON column). Every value goes
 `read(text)` and `text(value)`; the form's fields and the stored settings use the same two.
 
 Adding an option: a field in `WebhookOptions` (and in `HookSettings` when the bot keeps it) and one
-`Option` in `TABLE`, all in this file; then the code that acts on it. (The file is a little over 300
-lines because the whole table stays in one place, which is its point.)
+`Option` in `TABLE`, all in this file (a reader of a new kind of value goes in bot/option_values.py);
+then the code that acts on it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
 from bot.errors import CommandError
+from bot.option_values import (
+    ALL_EVENTS,
+    MENTION_FORMS,
+    DisplayMode,
+    Mention,
+    Only,
+    choice,
+    environment_types,
+    joined,
+    mentions,
+    names_of,
+    parse_events,
+    project_names,
+)
 from bot.qovery import EnvironmentType, WebhookEvent, WebhookKind
 
 __all__ = [
@@ -40,43 +52,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-class DisplayMode(StrEnum):
-    """How a deployment's later events show in the channel."""
-
-    UPDATE = "update"  # the card is edited in place
-    THREAD = "thread"  # replies in the card's thread
-    POST = "post"  # a new message for each event
-
-
-class Only(StrEnum):
-    """Which deployments get a card."""
-
-    ALL = "all"
-    FAILURES = "failures"  # failed and cancelled ones, and no card at their start
-    CHANGES = "changes"  # failures, and the success that follows one ("back to normal")
-
-
-@dataclass(frozen=True)
-class Mention:
-    """Who a failure notifies: a Slack user or user group by id, `trigger` (whoever triggered the
-    deployment, by e-mail), or a name Slack did not resolve (shown as unresolved, never dropped)."""
-
-    kind: Literal["user", "group", "trigger", "unresolved"]
-    id: str = ""  # U..., W... or S...
-    label: str = ""  # the name it was typed with
-
-    def text(self) -> str:
-        if self.kind == "user":
-            return f"<@{self.id}|{self.label}>" if self.label else f"<@{self.id}>"
-        if self.kind == "group":
-            return f"<!subteam^{self.id}|{self.label}>" if self.label else f"<!subteam^{self.id}>"
-        return "trigger" if self.kind == "trigger" else self.label
-
-    def notifies(self) -> str:
-        """What to write for Slack to notify: `<@U1>`, `<!subteam^S1>`; nothing for the others."""
-        return {"user": f"<@{self.id}>", "group": f"<!subteam^{self.id}>"}.get(self.kind, "")
 
 
 @dataclass(frozen=True)
@@ -148,123 +123,6 @@ class HookSettings:
         return ", ".join(shown)
 
 
-# -- reading values ----------------------------------------------------------------------------------------
-
-_SHORT_EVENTS = {
-    "started": WebhookEvent.DEPLOYMENT_STARTED,
-    "successful": WebhookEvent.DEPLOYMENT_SUCCESSFUL,
-    "failure": WebhookEvent.DEPLOYMENT_FAILURE,
-    "cancelled": WebhookEvent.DEPLOYMENT_CANCELLED,
-}
-ALL_EVENTS = tuple(_SHORT_EVENTS.values())
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def parse_events(value: str) -> tuple[WebhookEvent, ...]:
-    """`all`, or comma-separated short or API names in any case."""
-    events: list[WebhookEvent] = []
-    for word in _split(value):
-        lowered = word.lower()
-        if lowered == "all":
-            return ALL_EVENTS
-        event = _SHORT_EVENTS.get(lowered) or _SHORT_EVENTS.get(lowered.removeprefix("deployment_"))
-        if event is None:
-            accepted = (*_SHORT_EVENTS, "all", *(e.value for e in ALL_EVENTS))
-            raise CommandError(f"Unknown event `{word}`.", word=word, accepted=accepted)
-        if event not in events:
-            events.append(event)
-    if not events:
-        raise CommandError("`--events` needs at least one event.", accepted=(*_SHORT_EVENTS, "all"))
-    return tuple(events)
-
-
-def _envs(value: str) -> tuple[EnvironmentType, ...]:
-    envs: list[EnvironmentType] = []
-    for word in _split(value):
-        try:
-            env = EnvironmentType(word.upper())
-        except ValueError:
-            accepted = tuple(e.value.lower() for e in EnvironmentType)
-            raise CommandError(f"Unknown environment type `{word}`.", word=word, accepted=accepted) from None
-        if env not in envs:
-            envs.append(env)
-    return tuple(envs)
-
-
-def _names(value: str) -> tuple[str, ...]:
-    for name in _split(value):
-        if "*" in name[:-1]:
-            raise CommandError(
-                f"`{name}`: a `*` is a wildcard only at the end of a project name, such as `billing*`.",
-                word=name,
-            )
-    return tuple(_split(value))
-
-
-def _choice(option: str, choices: dict[str, T]) -> Callable[[str], T]:
-    def read(value: str) -> T:
-        try:
-            return choices[value.lower()]
-        except KeyError:
-            accepted = tuple(choices)
-            raise CommandError(
-                f"`{value}` is not a value of `--{option}`.", word=value, accepted=accepted
-            ) from None
-
-    return read
-
-
-def _joined(values: tuple[Any, ...]) -> str:
-    return ",".join(str(v) for v in values)
-
-
-def _names_of(what: str) -> Callable[[str], tuple[str, ...]]:
-    def read(value: str) -> tuple[str, ...]:
-        for name in _split(value):
-            if "*" in name[:-1]:
-                raise CommandError(
-                    f"`{name}`: a `*` is a wildcard only at the end of {what}, such as `api*`.", word=name
-                )
-        return tuple(_split(value))
-
-    return read
-
-
-_USER = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|([^>]{0,80}))?>|([UW][A-Z0-9]{8,30})")
-_GROUP = re.compile(r"<!subteam\^(S[A-Z0-9]{2,30})(?:\|([^>]{0,80}))?>")
-_MASS = {"@here", "@channel", "@everyone", "<!here>", "<!channel>", "<!everyone>"}
-MENTION_FORMS = ("@name", "@group", "<@U...>", "<!subteam^S...>", "trigger")
-
-
-def _mentions(value: str) -> tuple[Mention, ...]:
-    found: list[Mention] = []
-    for word in _split(value):
-        if word.lower() in _MASS or word.lower().startswith(("<!here", "<!channel", "<!everyone")):
-            raise CommandError(
-                f"`{word}` would notify everyone: name people or a user group.",
-                word=word,
-                accepted=MENTION_FORMS,
-            )
-        if word.lower() == "trigger":
-            mention = Mention("trigger")
-        elif user := _USER.fullmatch(word):
-            mention = Mention("user", user.group(1) or user.group(3), (user.group(2) or "").removeprefix("@"))
-        elif group := _GROUP.fullmatch(word):
-            mention = Mention("group", group.group(1), (group.group(2) or "").removeprefix("@"))
-        elif re.fullmatch(r"@[\w.\-]{1,80}", word):
-            mention = Mention("unresolved", label=word)  # Slack resolves @names in the command; not this one
-        else:
-            raise CommandError(
-                f"`{word}` is not a Slack user or user group.", word=word, accepted=MENTION_FORMS
-            )
-        if mention not in found:
-            found.append(mention)
-    return tuple(found)
-
-
 # -- the table -----------------------------------------------------------------------------------------------
 
 
@@ -303,7 +161,7 @@ TABLE: tuple[Option[Any], ...] = (
     Option(
         "events",
         parse_events,
-        _joined,
+        joined,
         "started,successful,failure,cancelled or all (default all)",
         Field(
             "Events",
@@ -321,7 +179,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "projects",
-        _names,
+        project_names,
         ", ".join,
         "project names, a trailing * is a wildcard",
         Field(
@@ -335,8 +193,8 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "envs",
-        _envs,
-        _joined,
+        environment_types,
+        joined,
         "production,staging,development,preview",
         Field(
             "Environment types",
@@ -360,7 +218,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "kind",
-        _choice("kind", {"slack": WebhookKind.SLACK, "standard": WebhookKind.STANDARD}),
+        choice("kind", {"slack": WebhookKind.SLACK, "standard": WebhookKind.STANDARD}),
         lambda kind: kind.value,
         "slack (default) or standard",
         Field("Kind", "radio", (("SLACK", "Slack message"), ("STANDARD", "Standard JSON event"))),
@@ -369,7 +227,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "enabled",
-        _choice("enabled", {"true": True, "false": False}),
+        choice("enabled", {"true": True, "false": False}),
         lambda enabled: "true" if enabled else "false",
         "true (default) or false",
         Field("State", "checkboxes", (("true", "Enabled"),), optional=True, off="false"),
@@ -378,7 +236,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "mode",
-        _choice("mode", {mode.value: mode for mode in DisplayMode}),
+        choice("mode", {mode.value: mode for mode in DisplayMode}),
         lambda mode: mode.value,
         "update (default: one card edited in place), thread or post",
         Field(
@@ -394,7 +252,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "services",
-        _names_of("a service name"),
+        names_of("a service name"),
         ", ".join,
         "service names, a trailing * is a wildcard: only deployments touching them",
         Field("Services", "text", optional=True, hint="Comma-separated, such as api, worker*. Empty: all."),
@@ -402,7 +260,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "env-names",
-        _names_of("an environment name"),
+        names_of("an environment name"),
         ", ".join,
         "environment names, a trailing * is a wildcard (Qovery filters by type only)",
         Field("Environment names", "text", optional=True, hint="Comma-separated, such as prod*. Empty: all."),
@@ -410,7 +268,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "only",
-        _choice("only", {only.value: only for only in Only}),
+        choice("only", {only.value: only for only in Only}),
         lambda only: only.value,
         "all (default), failures, or changes (failures, and the success after one)",
         Field(
@@ -426,7 +284,7 @@ TABLE: tuple[Option[Any], ...] = (
     ),
     Option(
         "mention",
-        _mentions,
+        mentions,
         lambda mentions: ", ".join(m.text() for m in mentions),
         "@people, @groups or trigger (who triggered it): notified of a failure or cancellation",
         Field(
