@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any, Generic, Literal, TypeVar
 
+from bot.blocks import escape
 from bot.errors import CommandError
 from bot.option_values import (
     ALL_EVENTS,
@@ -110,16 +111,17 @@ class HookSettings:
         return HookSettings(**found)
 
     def words(self) -> str:
-        """`mode `update``, as `webhook show` says it: each setting that is not its default, and the
-        mode always; a mention Slack could not resolve is said to be so."""
+        """`mode `update``, as `webhook show` says it (mrkdwn, escaped: names are the user's words): each
+        setting that is not its default, and the mode always; a mention Slack could not resolve is said
+        to be so."""
         shown = [
-            f"{o.name} `{o.text(getattr(self, o.key))}`"
+            f"{o.name} `{escape(o.text(getattr(self, o.key)))}`"
             for o in BOT_KEPT
             if o.name == "mode" or getattr(self, o.key) != o.default
         ]
         unresolved = [m.label for m in self.mention if m.kind == "unresolved"]
         if unresolved:
-            shown.append(f"not found in Slack, so never notified: `{', '.join(unresolved)}`")
+            shown.append(f"not found in Slack, so never notified: `{escape(', '.join(unresolved))}`")
         return ", ".join(shown)
 
 

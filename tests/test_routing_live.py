@@ -117,3 +117,11 @@ def test_only_changes_remembers_across_a_restart(
         drained(app)
     assert "Deployment successful" in back.args["text"]  # back to normal, though the failure was before
     assert len(slack.calls_to("chat.postMessage")) == 2  # and not the success after it
+
+
+def test_names_given_to_the_options_are_shown_as_words(acme_app: RunningApp, qovery: FakeQovery) -> None:
+    created = subscribe(acme_app, qovery, "--services '<!channel>,api' --env-names '<@U0EVE0001>'")
+    show = shown(acme_app.ask(f"webhook show {created.webhook_id[:8]}"))
+    assert "<!channel>" not in show
+    assert "<@U0EVE0001>" not in show
+    assert "&lt;!channel&gt;, api" in show
