@@ -144,3 +144,17 @@ def test_a_preview_environments_card_lists_its_services_links(
     [edited] = acme_app.slack.wait_for("chat.update")
     assert "<https://api-pr-42.acme.dev|api>" in json.dumps(edited.args)
     assert len(qovery.calls_to("listEnvironmentServicesLinks")) == 1
+
+
+def test_a_history_that_is_not_what_qovery_describes_leaves_the_card_as_it_was(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    garbage = {"results": [{"identifier": 5, "stages": "all of them", "status": None}], "page": "one"}
+    qovery.fail("listEnvironmentDeploymentHistoryV2", status=200, body=garbage)
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id, deployment_id=EXECUTION)
+    cards(acme_app.slack, 1)
+    qovery.wait_for("listEnvironmentDeploymentHistoryV2")
+    time.sleep(0.5)
+    assert updates(acme_app) == []
+    assert replies(acme_app) == []
