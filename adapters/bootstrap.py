@@ -42,6 +42,7 @@ from bot.courier import Courier, Pace
 from bot.delivery_log import DeliveryLog
 from bot.deployment_actions import DeploymentActions
 from bot.enrichment import Enrichment
+from bot.environments import EnvironmentViews
 from bot.handlers import SlashCommands
 from bot.intake import Intake
 from bot.lookups import Lookups
@@ -124,7 +125,9 @@ def create_app(
     delivery_log = DeliveryLog(access, queue)
     actions = DeploymentActions(access, cards, hooks, settings.slash_command)
     services = SlackServices(
-        commands=SlashCommands(settings.slash_command, webhooks, connection, delivery_log, actions),
+        commands=SlashCommands(
+            settings.slash_command, webhooks, connection, delivery_log, actions, EnvironmentViews(access)
+        ),
         webhooks=webhooks,
         connection=connection,
         uninstall=Uninstall(access, hooks, workspaces),

@@ -33,6 +33,8 @@ __all__ = [
     "ListWebhooks",
     "SetEnabled",
     "ShowDeliveries",
+    "ShowHistory",
+    "ShowStatus",
     "ShowWebhook",
     "Subcommand",
     "Unsubscribe",
@@ -97,6 +99,18 @@ class Unsubscribe:
 
 
 @dataclass(frozen=True)
+class ShowStatus:
+    """The environments' state; `where` is `project[/environment]` as typed, or empty for all."""
+
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ShowHistory:
+    where: str  # project/environment
+
+
+@dataclass(frozen=True)
 class ShowDeliveries:
     """This channel's last deliveries, as the bot saw them."""
 
@@ -113,6 +127,8 @@ Command = (
     | DeleteWebhook
     | Unsubscribe
     | ShowDeliveries
+    | ShowStatus
+    | ShowHistory
 )
 
 
@@ -193,6 +209,14 @@ GRAMMAR: tuple[Subcommand, ...] = (
         "deliveries", "", "this channel's last 20 deliveries; failed ones can be replayed",
         _bare(ShowDeliveries()),
     ),
+    Subcommand(
+        "status", "[project[/environment]]", "the environments' state and their last deployment",
+        lambda words, rest: ShowStatus(_at_most_one(words, rest)),
+    ),
+    Subcommand(
+        "history", "<project>/<environment>", "its last 10 deployments: when, who, what, versions",
+        lambda words, rest: ShowHistory(_exactly_one(words, rest, "`billing/production`")),
+    ),
 )  # fmt: skip
 _BY_WORDS = {subcommand.words: subcommand for subcommand in GRAMMAR}
 SUBCOMMANDS = tuple(dict.fromkeys(subcommand.words.split()[0] for subcommand in GRAMMAR))
@@ -232,6 +256,18 @@ def _webhook_id(word: str) -> str:
             f"`{word}` is too short: give at least {MIN_ID_PREFIX} characters of the webhook's id.", word=word
         )
     return word.lower()
+
+
+def _at_most_one(what: str, words: list[str]) -> str:
+    if len(words) > 1:
+        raise CommandError(f"`{what}` takes one name at most, but got `{words[1]}`.", word=words[1])
+    return words[0] if words else ""
+
+
+def _exactly_one(what: str, words: list[str], example: str) -> str:
+    if not words:
+        raise CommandError(f"`{what}` needs the environment, such as {example}.")
+    return _at_most_one(what, words)
 
 
 def _no_more(what: str, words: list[str]) -> None:

@@ -32,6 +32,8 @@ from bot.commands import (
     ListWebhooks,
     SetEnabled,
     ShowDeliveries,
+    ShowHistory,
+    ShowStatus,
     ShowWebhook,
     Unsubscribe,
     parse,
@@ -39,6 +41,7 @@ from bot.commands import (
 from bot.connection import Connection
 from bot.delivery_log import REPLAY_ACTION, DeliveryLog
 from bot.deployment_actions import ActionOutcome, DeploymentActions
+from bot.environments import EnvironmentViews, read_where
 from bot.errors import CommandError, UserError, user_words
 from bot.modals import connect_form, notice_form, webhook_form
 from bot.qovery import QoveryError
@@ -107,6 +110,7 @@ class SlashCommands:
         connection: Connection,
         delivery_log: DeliveryLog,
         deployment_actions: DeploymentActions,
+        views: EnvironmentViews,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
@@ -126,6 +130,8 @@ class SlashCommands:
             DeleteWebhook: lambda c, who, __: self._respond(lambda: webhooks.confirm_delete(who, c.webhook)),
             Unsubscribe: lambda _, who, __: self._respond(lambda: webhooks.unsubscribe(who)),
             ShowDeliveries: lambda _, who, __: self._respond(lambda: delivery_log.recent(who)),
+            ShowStatus: lambda c, who, __: self._respond(lambda: views.status(who, read_where(c.where))),
+            ShowHistory: lambda c, who, __: self._respond(lambda: views.history(who, read_where(c.where))),
         }
 
     def buttons(self) -> dict[str, Button]:
