@@ -22,7 +22,7 @@ from bot.blocks import (
 from bot.deployment_details import Details, ServiceLine
 from bot.events import DeploymentStatus
 
-__all__ = ["detail_blocks", "duration_words", "log_reply", "trigger_words"]
+__all__ = ["STATUS_EMOJI", "detail_blocks", "duration_words", "log_reply", "status_emoji", "trigger_words"]
 
 _SERVICES_SHOWN = 20
 _ACTIONS = {
@@ -33,7 +33,7 @@ _ORIGINS = {
     "CONSOLE": "the console", "API": "the API", "CLI": "the CLI", "GIT": "a git push",
     "TERRAFORM_PROVIDER": "Terraform", "QOVERY_INTERNAL": "Qovery", "SKILL": "an AI skill",
 }  # fmt: skip
-_EMOJI = {
+STATUS_EMOJI = {
     DeploymentStatus.RUNNING: ":large_blue_circle:",
     DeploymentStatus.SUCCESSFUL: ":white_check_mark:",
     DeploymentStatus.FAILED: ":x:",
@@ -50,6 +50,11 @@ def duration_words(seconds: float) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def status_emoji(status: DeploymentStatus | None) -> str:
+    """A status's emoji; a white circle for one Qovery gave that the bot does not know."""
+    return STATUS_EMOJI[status] if status else ":white_circle:"
 
 
 def _url(value: str | None) -> str | None:
@@ -82,7 +87,7 @@ def _version(line: ServiceLine) -> str:
 
 
 def _service_line(line: ServiceLine) -> str:
-    emoji = _EMOJI.get(line.status, ":white_circle:") if line.status else ":white_circle:"
+    emoji = status_emoji(line.status)
     parts = [f"{emoji} *{escape(cut(line.name, 80))}*"]
     if version := _version(line):
         parts.append(version)

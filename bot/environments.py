@@ -13,22 +13,15 @@ from dataclasses import dataclass
 
 from bot.access import Access, Caller
 from bot.blocks import MAX_BLOCKS, Block, Message, context, cut, escape, section, slack_date
-from bot.card_details import trigger_words
+from bot.card_details import status_emoji, trigger_words
 from bot.deployment_details import details, status_of
 from bot.errors import UserError
-from bot.events import DeploymentStatus
 from bot.qovery import DeploymentHistory, Environment, Project, QoveryApi
 
 __all__ = ["EnvironmentViews", "Where", "read_where"]
 
 _ENVIRONMENTS_SHOWN = 20
 _DEPLOYMENTS_SHOWN = 10
-_EMOJI = {
-    DeploymentStatus.RUNNING: ":large_blue_circle:",
-    DeploymentStatus.SUCCESSFUL: ":white_check_mark:",
-    DeploymentStatus.FAILED: ":x:",
-    DeploymentStatus.CANCELLED: ":no_entry_sign:",
-}
 
 
 @dataclass(frozen=True)
@@ -45,8 +38,7 @@ def read_where(text: str) -> Where:
 
 
 def _emoji(state: str) -> str:
-    status = status_of(state)
-    return _EMOJI[status] if status else ":white_circle:"
+    return status_emoji(status_of(state))
 
 
 def _one(kind: str, wanted: str, names: list[str]) -> str:
