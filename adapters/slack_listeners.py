@@ -192,13 +192,12 @@ class Listeners:
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         connection = self._services.connection
-        chosen = read_organization
         await self._connect_step(
             ack,
             body,
             view,
             client,
-            lambda caller, meta: connection.submit_organization(caller, chosen(view), meta),
+            lambda caller, meta: connection.submit_organization(caller, read_organization(view), meta),
         )
 
     async def _connect_step(

@@ -79,10 +79,6 @@ class Enrichment:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def settle(self) -> None:
-        """Wait for the lookups under way (tests, and a clean stop)."""
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
     async def _complete(self, job: CardJob) -> None:
         try:
             async with self._slots, asyncio.timeout(self._budget):
