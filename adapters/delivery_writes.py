@@ -12,13 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, Update, cast, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.batching import Batcher
 from adapters.sqlite_appender import SqliteAppender
+from adapters.store import dialect_insert
 from adapters.tables import channels, deliveries
 from bot.intake import DEDUP_WINDOW_SECONDS
 
@@ -27,7 +26,7 @@ __all__ = ["DeliveryWrites", "insert_ignoring_duplicates"]
 
 def insert_ignoring_duplicates(dialect: str, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING, which each database spells through its own dialect."""
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+    return dialect_insert(dialect, table).on_conflict_do_nothing()
 
 
 class DeliveryWrites:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.store import dialect_insert
 from adapters.tables import outcomes
 from bot.events import DeploymentStatus
 from bot.subscriptions import utcnow
@@ -27,12 +26,11 @@ class SqlOutcomes:
         return {row.scope: DeploymentStatus(row.status) for row in rows}
 
     async def remember(self, hook_id: str, scopes: tuple[str, ...], status: DeploymentStatus) -> None:
-        insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
         rows = [
             {"hook_id": hook_id, "scope": s[:300], "status": status.value, "updated_at": now} for s in scopes
         ]
-        statement = insert(outcomes).values(rows)
+        statement = dialect_insert(self._engine.dialect.name, outcomes).values(rows)
         statement = statement.on_conflict_do_update(
             index_elements=[outcomes.c.hook_id, outcomes.c.scope],
             set_={"status": statement.excluded.status, "updated_at": statement.excluded.updated_at},

@@ -17,6 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -26,6 +28,7 @@ __all__ = [
     "aware",
     "create_engine",
     "current_revision",
+    "dialect_insert",
     "downgrade",
     "head_revision",
     "migrate",
@@ -125,6 +128,11 @@ async def ping(engine: AsyncEngine) -> bool:
     except Exception:  # any failure means not ready; the reason goes to the log by the caller
         return False
     return True
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """INSERT as the database spells it, for its ON CONFLICT clauses (DO NOTHING, DO UPDATE)."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 def aware(moment: datetime | None) -> datetime | None:

@@ -26,9 +26,10 @@ from bot.blocks import (
     section,
     slack_date,
 )
+from bot.bodies import DeliveryKind, read_deployment
 from bot.card_details import detail_blocks, duration_words, trigger_words
 from bot.deployment_details import Details, details, tie
-from bot.events import Deployment, DeploymentStatus, classify, read_slack_body, read_standard_body
+from bot.events import Deployment, DeploymentStatus, classify
 from bot.qovery import DeploymentHistory
 from bot.sanitize import sanitize_slack_body
 
@@ -182,7 +183,7 @@ def render_delivery(
     kind = classify(body)
     if kind is None or not isinstance(body, dict):
         return None
-    deployment = read_standard_body(body) if kind == "STANDARD" else read_slack_body(body)
+    deployment = read_deployment(DeliveryKind(kind), body)
     if deployment is not None:
         entry = tie(list(history), deployment, deployment.at or datetime.now(UTC)) if history else None
         return render_card(deployment, card_id=card_id, details=details(entry) if entry else None)
