@@ -237,20 +237,21 @@ class Courier:
     async def _left_out(self, delivery: Delivery, deployment: Deployment) -> str | None:
         """Why the hook's routing leaves this event out (SPEC §11); None to show it."""
         settings = delivery.hook.settings
-        reason = left_out(settings, deployment)
-        if reason is None and settings.only is not Only.ALL:
-            before: dict[str, DeploymentStatus] = {}
-            if settings.only is Only.CHANGES and self._outcomes is not None:
-                before = await self._outcomes.last(delivery.hook.id, scopes(settings, deployment))
-            reason = by_outcome(settings.only, deployment.status, before.values())
+        filtered = left_out(settings, deployment)
+        if filtered is not None or settings.only is Only.ALL:
+            return filtered  # what the filters leave out is no outcome of theirs to remember
+        before: dict[str, DeploymentStatus] = {}
+        if settings.only is Only.CHANGES and self._outcomes is not None:
+            before = await self._outcomes.last(delivery.hook.id, scopes(settings, deployment))
+        reason = by_outcome(settings.only, deployment.status, before.values())
         if reason is not None:
             await self._remember(delivery, deployment)
         return reason
 
     async def _remember(self, delivery: Delivery, deployment: Deployment) -> None:
+        """For --only changes, the outcome of an event the filters kept, shown or not."""
         settings = delivery.hook.settings
-        changes = settings.only is Only.CHANGES and deployment.status.terminal
-        if changes and self._outcomes is not None and left_out(settings, deployment) is None:
+        if settings.only is Only.CHANGES and deployment.status.terminal and self._outcomes is not None:
             await self._outcomes.remember(delivery.hook.id, scopes(settings, deployment), deployment.status)
 
 
