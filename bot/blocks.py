@@ -6,6 +6,7 @@ Blocks are plain dicts, ready for `chat.postMessage`. Every text from outside go
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "modal",
     "option",
     "plain_text",
+    "safe_url",
     "section",
     "slack_date",
 ]
@@ -104,6 +106,14 @@ def section(mrkdwn: str) -> Block:
 
 def context(mrkdwn: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(mrkdwn, _CONTEXT_LIMIT)}]}
+
+
+def safe_url(value: object) -> str | None:
+    """A URL from outside, kept only when it is plain http(s), fits Slack's limit, and cannot break out of
+    a mrkdwn link (`<url|words>`): no space, `<`, `>` or `|`."""
+    if isinstance(value, str) and len(value) <= URL_LIMIT and re.fullmatch(r"https?://[^\s<>|]+", value):
+        return value
+    return None
 
 
 def button(

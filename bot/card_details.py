@@ -6,17 +6,15 @@ and cut to Slack's limits; a commit's link is kept only when it is a plain http(
 
 from __future__ import annotations
 
-import re
-
 from bot.blocks import (
     MESSAGE_TEXT_LIMIT,
     SECTION_LIMIT,
-    URL_LIMIT,
     Block,
     Message,
     context,
     cut,
     escape,
+    safe_url,
     section,
 )
 from bot.deployment_details import Details, ServiceLine
@@ -57,11 +55,6 @@ def status_emoji(status: DeploymentStatus | None) -> str:
     return STATUS_EMOJI[status] if status else ":white_circle:"
 
 
-def _url(value: str | None) -> str | None:
-    fine = value and re.fullmatch(r"https?://[^\s<>|]+", value) and len(value) <= URL_LIMIT
-    return value if fine else None
-
-
 def trigger_words(details: Details) -> str:
     """`Restart by alice@acme.com from the console`, escaped."""
     action = _ACTIONS.get(details.action.upper(), details.action.replace("_", " ").capitalize())
@@ -75,7 +68,7 @@ def trigger_words(details: Details) -> str:
 
 def _version(line: ServiceLine) -> str:
     if line.sha:
-        url = _url(line.commit_url)
+        url = safe_url(line.commit_url)
         sha = f"<{url}|`{escape(line.sha)}`>" if url else f"`{escape(line.sha)}`"
         parts = [sha]
         if line.message:
@@ -111,7 +104,7 @@ def detail_blocks(details: Details) -> list[Block]:
         if details.why:
             text += f" Qovery says: {escape(details.why)}."
         blocks.append(section(text))
-    links = [(name, url) for name, url in details.links if _url(url)]
+    links = [(name, url) for name, url in details.links if safe_url(url)]
     if links:
         shown = " · ".join(f"<{url}|{escape(cut(name, 60))}>" for name, url in links[:10])
         blocks.append(context(f":link: {shown}"))

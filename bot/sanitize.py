@@ -25,11 +25,11 @@ from bot.blocks import (
     MAX_FIELDS,
     MESSAGE_TEXT_LIMIT,
     SECTION_LIMIT,
-    URL_LIMIT,
     Block,
     Message,
     cut,
     escape,
+    safe_url,
 )
 
 __all__ = ["sanitize_slack_body", "without_mass_mentions"]
@@ -74,11 +74,6 @@ def _items(value: object, limit: int) -> list[dict[str, Any]]:
     return [item for item in value[:limit] if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _url(value: object) -> str | None:
-    ok = isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= URL_LIMIT
-    return value if ok else None  # type: ignore[return-value]
-
-
 def _text_object(value: object, limit: int, *, plain: bool = False) -> Block | None:
     if not isinstance(value, dict) or (text := _text(value.get("text"), limit)) is None:
         return None
@@ -87,7 +82,7 @@ def _text_object(value: object, limit: int, *, plain: bool = False) -> Block | N
 
 
 def _image(value: dict[str, Any]) -> Block | None:
-    url = _url(value.get("image_url"))
+    url = safe_url(value.get("image_url"))
     if url is None:
         return None
     return {
@@ -180,7 +175,7 @@ def _leaf(kind: str, item: dict[str, Any]) -> Block | None:
         if key == "style" and isinstance(value, dict):
             leaf[key] = {k: v for k, v in value.items() if isinstance(v, bool) and k in _STYLES}
         elif key == "url":
-            if (url := _url(value)) is None:
+            if (url := safe_url(value)) is None:
                 return None
             leaf[key] = url
         elif isinstance(value, str):
@@ -210,7 +205,7 @@ def _attachment(item: dict[str, Any]) -> Block | None:
         if text := _text(item.get(key), limit):
             kept[key] = text
     for key in ("title_link", "author_link", "image_url", "thumb_url"):
-        if url := _url(item.get(key)):
+        if url := safe_url(item.get(key)):
             kept[key] = url
     color = item.get("color")
     if isinstance(color, str) and re.fullmatch(r"#?[0-9a-fA-F]{3,6}|good|warning|danger", color):
