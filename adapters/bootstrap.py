@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,9 +29,11 @@ from adapters.slack_app import build_bolt_app
 from adapters.slack_installations import SealedInstallationStore, seal_stored_tokens
 from adapters.slack_listeners import SlackServices
 from adapters.slack_poster import TokenFor, WebApiPoster
+from adapters.sql_actions import SqlActions
 from adapters.sql_cards import SqlCards
 from adapters.sql_hooks import SqlHooks
 from adapters.sql_outcomes import SqlOutcomes
+from adapters.sql_personal_tokens import SqlPersonalTokens
 from adapters.sql_workspaces import SqlWorkspaces
 from adapters.store import create_engine, migrate
 from adapters.web import create_web_app
@@ -40,11 +42,12 @@ from bot.access import Access, BotConfig
 from bot.connection import Connection
 from bot.courier import Courier, Pace
 from bot.delivery_log import DeliveryLog
-from bot.deployment_actions import DeploymentActions
 from bot.enrichment import Enrichment
+from bot.environment_actions import EnvironmentActions
 from bot.environments import EnvironmentViews
 from bot.handlers import SlashCommands
 from bot.intake import Intake
+from bot.login import Login
 from bot.lookups import Lookups
 from bot.mentions import Mentions
 from bot.ports import SlackFailure
@@ -68,7 +71,7 @@ def bot_config(settings: Settings) -> BotConfig:
     )
 
 
-def _bot_tokens(settings: Settings, bolt: AsyncApp) -> TokenFor:
+def _bot_tokens(settings: Settings, store: AsyncInstallationStore | None) -> TokenFor:
     """Where the courier finds a workspace's bot token: the one configured, or its installation's,
     rotated first when it is about to expire (as Bolt does for requests from Slack)."""
     if settings.slack_bot_token is not None:
@@ -80,7 +83,6 @@ def _bot_tokens(settings: Settings, bolt: AsyncApp) -> TokenFor:
         return configured
     assert settings.slack_client_id is not None
     assert settings.slack_client_secret is not None
-    store = bolt.installation_store
     rotator = AsyncTokenRotator(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
@@ -118,30 +120,35 @@ def create_app(
 
     workspaces, hooks = SqlWorkspaces(engine, box), SqlHooks(engine, box)
     queue, cards = SqlDeliveryQueue(engine, hooks), SqlCards(engine)
-    access = Access(config, workspaces, qovery)
+    personal_tokens = SqlPersonalTokens(engine, box)
+    access = Access(config, workspaces, qovery, personal_tokens)
     metrics = Metrics()
-    webhooks = WebhookCommands(config, access, hooks)
-    connection = Connection(access, workspaces, qovery, box, settings.slash_command)
-    delivery_log = DeliveryLog(access, queue)
-    actions = DeploymentActions(access, cards, hooks, settings.slash_command)
-    services = SlackServices(
-        commands=SlashCommands(
-            settings.slash_command, webhooks, connection, delivery_log, actions, EnvironmentViews(access)
-        ),
-        webhooks=webhooks,
-        connection=connection,
-        uninstall=Uninstall(access, hooks, workspaces),
-    )
     stores = None
     if settings.slack_client_id is not None:
         stores = (
             SealedInstallationStore(settings.slack_client_id, engine, box),
             AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
         )
+    poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, stores[0] if stores else None))
+    webhooks = WebhookCommands(config, access, hooks)
+    connection = Connection(access, workspaces, qovery, box, settings.slash_command)
+    login = Login(access, personal_tokens, qovery, settings.slash_command)
+    delivery_log = DeliveryLog(access, queue)
+    actions = SqlActions(engine)
+    acting = EnvironmentActions(access, actions, cards, hooks, poster, settings.slash_command)
+    views = EnvironmentViews(access)
+    services = SlackServices(
+        commands=SlashCommands(
+            settings.slash_command, webhooks, connection, delivery_log, acting, views, login
+        ),
+        webhooks=webhooks,
+        connection=connection,
+        login=login,
+        uninstall=Uninstall(access, hooks, workspaces, personal_tokens),
+    )
     listener_work = ListenerWork()
     bolt = build_bolt_app(settings, services, stores, listener_work)
     keep_secrets_out_of_logs()
-    poster = WebApiPoster(settings.slack_api_base, _bot_tokens(settings, bolt))
     enrichment = Enrichment(access, poster)
     mentions = Mentions(poster, enrichment.details_for)
     courier = Courier(
@@ -156,6 +163,7 @@ def create_app(
         enrichment=enrichment,
         outcomes=SqlOutcomes(engine),
         mentions=mentions,
+        actions=actions,
     )
     pool = Workers(courier, count=workers)
 

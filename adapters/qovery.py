@@ -34,6 +34,7 @@ from bot.qovery import (
     QoveryUnavailable,
     Service,
     ServiceLink,
+    ServiceVersion,
     Webhook,
     WebhookDelivery,
     WebhookSpec,
@@ -149,8 +150,31 @@ class QoveryClient:
 
     # -- actions --------------------------------------------------------------------------------------
 
+    async def deploy_environment(self, environment_id: str) -> EnvironmentStatus:
+        return await self._one(EnvironmentStatus, "POST", f"/environment/{_id(environment_id)}/deploy")
+
+    async def deploy_services(self, environment_id: str, versions: list[ServiceVersion]) -> EnvironmentStatus:
+        body: dict[str, list[dict[str, str]]] = {"applications": [], "containers": [], "jobs": []}
+        for version in versions:
+            service_id = _id(version.service_id)
+            if version.service_type == "APPLICATION":
+                body["applications"].append(
+                    {"application_id": service_id, "git_commit_id": version.commit or ""}
+                )
+            elif version.service_type == "CONTAINER":
+                body["containers"].append({"id": service_id, "image_tag": version.tag or ""})
+            elif version.commit:
+                body["jobs"].append({"id": service_id, "git_commit_id": version.commit})
+            else:
+                body["jobs"].append({"id": service_id, "image_tag": version.tag or ""})
+        path = f"/environment/{_id(environment_id)}/service/deploy"
+        return await self._one(EnvironmentStatus, "POST", path, json={k: v for k, v in body.items() if v})
+
     async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus:
         return await self._one(EnvironmentStatus, "POST", f"/environment/{_id(environment_id)}/redeploy")
+
+    async def stop_environment(self, environment_id: str) -> EnvironmentStatus:
+        return await self._one(EnvironmentStatus, "POST", f"/environment/{_id(environment_id)}/stop")
 
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus:
         path = f"/environment/{_id(environment_id)}/cancelDeployment"

@@ -24,9 +24,11 @@ from bot.blocks import Message
 from bot.cards import LOGS_ACTION, OPEN_ACTION
 from bot.connection import ChooseOrganization, Connected, Connection
 from bot.errors import FormError
-from bot.handlers import Button, ChannelPost, OpenForm, Reply, Respond, SlashCommands, answer
+from bot.handlers import Button, OpenForm, Reply, Respond, SlashCommands, answer
+from bot.login import Login
 from bot.modals import (
     CONNECT_FORM,
+    LOGIN_FORM,
     ORGANIZATION_FORM,
     WEBHOOK_FORM,
     loading_form,
@@ -50,6 +52,7 @@ class SlackServices:
     commands: SlashCommands
     webhooks: WebhookCommands
     connection: Connection
+    login: Login
     uninstall: Uninstall
 
 
@@ -74,6 +77,7 @@ class Listeners:
         app.view_submission(WEBHOOK_FORM)(track(self.on_webhook_form))
         app.view_submission(CONNECT_FORM)(track(self.on_connect_form))
         app.view_submission(ORGANIZATION_FORM)(track(self.on_organization_form))
+        app.view_submission(LOGIN_FORM)(track(self.on_login_form))
         app.error(self.on_error)
 
     # -- who is asking ---------------------------------------------------------------------------------
@@ -143,11 +147,7 @@ class Listeners:
         ) -> None:
             await ack()
             answer = await button.click(self._body_caller(client, body), action.get("value"))
-            if isinstance(answer, ChannelPost):
-                await client.chat_postMessage(
-                    channel=answer.channel_id, thread_ts=answer.thread_ts, text=answer.text
-                )
-            else:
+            if answer is not None:
                 await respond(**answer, replace_original=button.replace_original)
 
         return on_click
@@ -220,6 +220,20 @@ class Listeners:
             return
         await ack()
         await _send(metadata, outcome.message)
+
+    async def on_login_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = read_metadata(view)
+        try:
+            message = await self._services.login.submit(
+                self._body_caller(client, body, metadata), read_token(view)
+            )
+        except FormError as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        await ack()
+        await _send(metadata, message)
 
     # -- the app removed ------------------------------------------------------------------------------
 

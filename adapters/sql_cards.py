@@ -46,6 +46,7 @@ class SqlCards:
             started_at=aware(row.started_at),
             finished_at=aware(row.finished_at),
             id=row.id,
+            thread_ts=row.thread_ts,
         )
 
     async def save(self, card: Card, now: datetime) -> int:
@@ -58,6 +59,7 @@ class SqlCards:
             "started_at": card.started_at,
             "finished_at": card.finished_at,
             "updated_at": now,
+            "thread_ts": card.thread_ts,
         }
         async with self._engine.begin() as connection:
             if card.id is None:

@@ -20,12 +20,14 @@ from sqlalchemy import (
 
 __all__ = [
     "SLACK_SECRET_COLUMNS",
+    "actions",
     "cards",
     "channels",
     "deliveries",
     "hooks",
     "metadata",
     "outcomes",
+    "personal_tokens",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",
@@ -108,6 +110,8 @@ cards = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set when the card shows a deployment started from Slack: it is posted in that action's thread.
+    Column("thread_ts", String(32)),
     Index("ix_cards_hook_key", "hook_id", "deployment_key"),
 )
 
@@ -130,6 +134,39 @@ outcomes = Table(
     Column("scope", String(300), primary_key=True),
     Column("status", String(16), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Users' own Qovery tokens (`/qovery login`), sealed like the workspace's.
+personal_tokens = Table(
+    "personal_tokens",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("qovery_token", String(1024), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every action asked from Slack: the audit trail, the record a confirmation's button names, and the
+# thread where the deployment it started shows its card.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("environment_id", String(64), nullable=False),
+    Column("plan", Text, nullable=False),  # the target and each service's change, as shown (JSON)
+    Column("state", String(16), nullable=False),
+    Column("own_token", Boolean, nullable=False, server_default=false()),
+    Column("outcome", String(500)),
+    Column("thread_ts", String(32)),
+    Column("card_id", Integer),  # the card that took the thread: its deployment's
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
+    Index("ix_actions_team", "team_id", "id"),
 )
 
 # What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see

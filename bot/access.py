@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass, field
 
 from bot.errors import UserError
-from bot.ports import Directory, Workspaces
+from bot.ports import Directory, PersonalTokens, Workspaces
 from bot.qovery import QoveryApi, QoveryApiFactory
 
-__all__ = ["Access", "BotConfig", "Caller", "UserError"]
+__all__ = ["Access", "Acting", "BotConfig", "Caller", "UserError"]
 
 # The configured token's only organization is asked of Qovery at most this often, not at every command:
 # it changes only when someone gives that token another organization.
@@ -43,11 +43,28 @@ class Caller:
     directory: Directory = field(default=_NobodyIsAdmin(), compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Acting:
+    """The API an action runs with: the user's own token (Qovery's roles and audit then apply to them)
+    or the workspace's."""
+
+    api: QoveryApi
+    organization_id: str
+    own_token: bool
+
+
 class Access:
-    def __init__(self, config: BotConfig, workspaces: Workspaces, qovery: QoveryApiFactory) -> None:
+    def __init__(
+        self,
+        config: BotConfig,
+        workspaces: Workspaces,
+        qovery: QoveryApiFactory,
+        personal_tokens: PersonalTokens | None = None,
+    ) -> None:
         self._config = config
         self._workspaces = workspaces
         self._qovery = qovery
+        self._personal = personal_tokens
         self._default_organization: tuple[str, float] | None = None  # (id, until when it is trusted)
 
     async def qovery(self, team_id: str) -> tuple[QoveryApi, str]:
@@ -63,6 +80,37 @@ class Access:
             )
         api = self._qovery(self._config.default_qovery_token)
         return api, self._config.default_organization_id or await self._remembered_organization(api)
+
+    async def acting(self, caller: Caller) -> Acting:
+        """The API the caller acts with: their own token when they logged in, else the workspace's."""
+        api, organization_id = await self.qovery(caller.team_id)
+        own = await self._personal.get(caller.team_id, caller.user_id) if self._personal else None
+        if own:
+            return Acting(self._qovery(own), organization_id, own_token=True)
+        return Acting(api, organization_id, own_token=False)
+
+    async def check_may_act(self, caller: Caller, *, production: bool, own_token: bool) -> None:
+        """SPEC §12: with their own token anyone may (Qovery's roles decide); else §4's rule, and for a
+        PRODUCTION environment only admins and ADMIN_USER_IDS."""
+        if own_token or await self._is_admin(caller):
+            return
+        workspace = await self._workspaces.get(caller.team_id)
+        connector = workspace.connected_by if workspace is not None else None
+        if not production and connector == caller.user_id:
+            return
+        people = ["workspace admins and owners", *(f"<@{u}>" for u in sorted(self._config.admin_user_ids))]
+        if connector and not production:
+            people.append(f"<@{connector}> (who connected the Qovery token)")
+        what = "a production environment" if production else "environments"
+        raise UserError(
+            f"Sorry, only {', '.join(people)} and people acting with their own Qovery token "
+            f"(`{self._config.slash_command} login`) may act on {what}."
+        )
+
+    async def _is_admin(self, caller: Caller) -> bool:
+        return caller.user_id in self._config.admin_user_ids or await caller.directory.is_admin(
+            caller.user_id
+        )
 
     async def _remembered_organization(self, api: QoveryApi) -> str:
         now = time.monotonic()

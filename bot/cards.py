@@ -38,6 +38,7 @@ __all__ = [
     "LOGS_ACTION",
     "OPEN_ACTION",
     "REDEPLOY_ACTION",
+    "ROLLBACK_ACTION",
     "CardButton",
     "console_url",
     "duration_words",
@@ -48,6 +49,7 @@ __all__ = [
 
 REDEPLOY_ACTION = "deployment_redeploy"
 CANCEL_ACTION = "deployment_cancel"
+ROLLBACK_ACTION = "deployment_rollback"
 OPEN_ACTION = "deployment_open"
 LOGS_ACTION = "deployment_logs"
 CONSOLE = "https://console.qovery.com"
@@ -168,7 +170,10 @@ def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
     if deployment.status in (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED):
         sure = confirm("Redeploy?", f"Qovery deploys {where} again.", "Redeploy")
         buttons.append(button("Redeploy", REDEPLOY_ACTION, value=value, style="primary", confirm=sure))
-    elif deployment.status is DeploymentStatus.RUNNING:
+    if deployment.status is DeploymentStatus.FAILED:
+        # No dialog: the click answers with a confirmation showing each service's version before and after.
+        buttons.append(button("Rollback", ROLLBACK_ACTION, value=value))
+    if deployment.status is DeploymentStatus.RUNNING:
         sure = confirm("Cancel the deployment?", f"Qovery stops deploying {where}.", "Cancel it", danger=True)
         buttons.append(button("Cancel deployment", CANCEL_ACTION, value=value, style="danger", confirm=sure))
     return buttons

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.action_plans import ActionKind
 from bot.errors import CommandError
 from bot.options import ALL_EVENTS, OPTIONS, WebhookOptions, option_named, parse_events
 
@@ -22,6 +23,7 @@ __all__ = [
     "OPTIONS",
     "SUBCOMMANDS",
     "WEBHOOK_ACTIONS",
+    "Act",
     "Command",
     "CommandError",
     "Connect",
@@ -31,6 +33,8 @@ __all__ = [
     "EditWebhook",
     "Help",
     "ListWebhooks",
+    "Login",
+    "Logout",
     "SetEnabled",
     "ShowDeliveries",
     "ShowHistory",
@@ -115,6 +119,27 @@ class ShowDeliveries:
     """This channel's last deliveries, as the bot saw them."""
 
 
+@dataclass(frozen=True)
+class Act:
+    """An action on an environment (SPEC §12), confirmed before it runs."""
+
+    kind: ActionKind
+    where: str  # project/environment
+    service: str | None = None  # deploy only: one service, at `commit` or `tag`
+    commit: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Login:
+    """Open the form for the user's own Qovery token."""
+
+
+@dataclass(frozen=True)
+class Logout:
+    pass
+
+
 Command = (
     Help
     | Connect
@@ -129,6 +154,9 @@ Command = (
     | ShowDeliveries
     | ShowStatus
     | ShowHistory
+    | Act
+    | Login
+    | Logout
 )
 
 
@@ -167,6 +195,45 @@ def _one_webhook(command: Callable[[str], Command]) -> Callable[[str, list[str]]
         return command(webhook)
 
     return _on_webhook(build)
+
+
+def _acting(kind: ActionKind) -> Callable[[str, list[str]], Command]:
+    def build(words: str, rest: list[str]) -> Command:
+        return Act(kind, _exactly_one(words, rest, "`billing/production`"))
+
+    return build
+
+
+_DEPLOY_OPTIONS = ("--service", "--commit", "--tag")
+_COMMIT = re.compile(r"[0-9a-fA-F]{40}")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # a container image tag, as registries allow
+
+
+def _deploy(words: list[str]) -> Command:
+    if not words or words[0].startswith("--"):
+        raise CommandError("`deploy` needs the environment first, such as `billing/production`.")
+    where, rest, values = words[0], list(words[1:]), dict[str, str]()
+    while rest:
+        name, has_value, value = rest.pop(0).partition("=")
+        if name.lower() not in _DEPLOY_OPTIONS:
+            raise CommandError(f"Unexpected word `{name}`.", word=name, accepted=_DEPLOY_OPTIONS)
+        if not has_value:
+            if not rest or rest[0].startswith("--"):
+                raise CommandError(f"`{name}` needs a value.", word=name)
+            value = rest.pop(0)
+        if name.lower() in values:
+            raise CommandError(f"`{name}` is given twice.", word=name)
+        values[name.lower()] = value
+    service, commit, tag = (values.get(o) for o in _DEPLOY_OPTIONS)
+    if (service is None) != (commit is None and tag is None) or (commit and tag):
+        raise CommandError("Give `--service` with exactly one of `--commit` or `--tag`, or none of them.")
+    if commit is not None and not _COMMIT.fullmatch(commit):
+        raise CommandError(
+            f"`{commit[:60]}` is not a full commit id: give its 40 hexadecimal characters.", word=commit
+        )
+    if tag is not None and not _TAG.fullmatch(tag):
+        raise CommandError(f"`{tag[:60]}` is not an image tag.", word=tag)
+    return Act(ActionKind.DEPLOY, where, service, commit.lower() if commit else None, tag)
 
 
 # The grammar, in the order the usage lists it. Adding a subcommand: a line here, its command above,
@@ -217,6 +284,21 @@ GRAMMAR: tuple[Subcommand, ...] = (
         "history", "<project>/<environment>", "its last 10 deployments: when, who, what, versions",
         lambda words, rest: ShowHistory(_exactly_one(words, rest, "`billing/production`")),
     ),
+    Subcommand(
+        "deploy", "<project>/<environment> [--service S --commit SHA | --tag T]",
+        "every service at its latest version, or one service at a version", lambda _, rest: _deploy(rest),
+    ),
+    Subcommand("redeploy", "<project>/<environment>", "deploy it again", _acting(ActionKind.REDEPLOY)),
+    Subcommand(
+        "cancel", "<project>/<environment>", "cancel its running deployment", _acting(ActionKind.CANCEL)
+    ),
+    Subcommand("stop", "<project>/<environment>", "stop its services", _acting(ActionKind.STOP)),
+    Subcommand(
+        "rollback", "<project>/<environment>", "every service back to its version in the last good one",
+        _acting(ActionKind.ROLLBACK),
+    ),
+    Subcommand("login", "", "your own Qovery token: your actions then run as you at Qovery", _bare(Login())),
+    Subcommand("logout", "", "forget your own Qovery token", _bare(Logout())),
 )  # fmt: skip
 _BY_WORDS = {subcommand.words: subcommand for subcommand in GRAMMAR}
 SUBCOMMANDS = tuple(dict.fromkeys(subcommand.words.split()[0] for subcommand in GRAMMAR))

@@ -24,7 +24,17 @@ from bot.events import Deployment, DeploymentStatus
 from bot.lookups import Lookups
 from bot.mentions import Mentions
 from bot.options import Only
-from bot.ports import Card, Cards, Delivery, DeliveryQueue, DeliveryState, Outcomes, SlackFailure, SlackPoster
+from bot.ports import (
+    Actions,
+    Card,
+    Cards,
+    Delivery,
+    DeliveryQueue,
+    DeliveryState,
+    Outcomes,
+    SlackFailure,
+    SlackPoster,
+)
 from bot.routing import by_outcome, left_out, scopes
 from bot.sanitize import sanitize_slack_body
 from bot.subscriptions import DisplayMode, utcnow
@@ -75,6 +85,7 @@ class Courier:
         enrichment: Enrichment | None = None,
         outcomes: Outcomes | None = None,
         mentions: Mentions | None = None,
+        actions: Actions | None = None,
     ) -> None:
         self._queue = queue
         self._cards = cards
@@ -86,6 +97,7 @@ class Courier:
         self._enrichment = enrichment  # completes cards from Qovery's history, after they are posted
         self._outcomes = outcomes  # the last outcome of each scope, for --only changes
         self._mentions = mentions  # who a failure notifies
+        self._actions = actions  # the actions from Slack, whose deployments' cards go in their thread
 
     async def next_due(self) -> datetime | None:
         """When a waiting delivery is next due (its channel free, its retry time come), if any waits."""
@@ -209,10 +221,16 @@ class Courier:
             notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
             message = message | {"text": cut(f"{notice.words()}\n{message['text']}", MESSAGE_TEXT_LIMIT)}
 
-        if card is None or not card.ts or hook.mode is DisplayMode.POST:
-            ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message)
+        thread = card.thread_ts if card else None
+        if card is None or not card.ts:
+            thread = thread or await self._action_thread(delivery, deployment, card_id, now)
+            ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=thread)
+        elif hook.mode is DisplayMode.POST:
+            ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=thread)
         elif hook.mode is DisplayMode.THREAD:
-            shown = await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=card.ts)
+            shown = await self._poster.post(
+                hook.team_id, hook.channel_id, message, thread_ts=thread or card.ts
+            )
             ts = card.ts
         else:
             await self._poster.update(hook.team_id, hook.channel_id, card.ts, message)
@@ -222,17 +240,36 @@ class Courier:
             notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
             reply = {"text": cut(f"{notice.words()} {message['text']}", MESSAGE_TEXT_LIMIT)}
             await _quietly(
-                paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=ts))
+                paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=thread or ts))
             )
         await self._remember(delivery, deployment)
         if self._enrichment is not None:
             job = CardJob(
-                hook.team_id, hook.channel_id, shown, ts, card_id, deployment, started_at, finished_at, at
+                hook.team_id,
+                hook.channel_id,
+                shown,
+                thread or ts,
+                card_id,
+                deployment,
+                started_at,
+                finished_at,
+                at,
             )
             self._enrichment.start(job)
         if key:
-            await self._cards.save(Card(hook.id, key, ts, deployment, started_at, finished_at, card_id), now)
+            card = Card(hook.id, key, ts, deployment, started_at, finished_at, card_id, thread)
+            await self._cards.save(card, now)
         return Outcome(ts)
+
+    async def _action_thread(
+        self, delivery: Delivery, deployment: Deployment, card_id: int | None, now: datetime
+    ) -> str | None:
+        """A new deployment that an action from Slack started shows its card in that action's thread."""
+        env_id = deployment.environment.id
+        if self._actions is None or not env_id or card_id is None:
+            return None
+        since = now - timedelta(seconds=_ACTION_STARTS_WITHIN_SECONDS)
+        return await self._actions.thread_for(delivery.hook.channel_id, env_id, card_id, since)
 
     async def _left_out(self, delivery: Delivery, deployment: Deployment) -> str | None:
         """Why the hook's routing leaves this event out (SPEC §11); None to show it."""
@@ -256,6 +293,9 @@ class Courier:
 
 
 _NOTIFIED = (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED)
+# How long after an action from Slack the first event of a new deployment of its environment is taken
+# for the deployment it started (Qovery queues it; a build can wait for a free builder).
+_ACTION_STARTS_WITHIN_SECONDS = 30 * 60
 
 
 async def _quietly(work: Awaitable[None]) -> None:

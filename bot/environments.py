@@ -18,7 +18,7 @@ from bot.deployment_details import details, status_of
 from bot.errors import UserError
 from bot.qovery import DeploymentHistory, Environment, Project, QoveryApi
 
-__all__ = ["EnvironmentViews", "Where", "read_where"]
+__all__ = ["EnvironmentViews", "Where", "find_environment", "read_where"]
 
 _ENVIRONMENTS_SHOWN = 20
 _DEPLOYMENTS_SHOWN = 10
@@ -89,12 +89,8 @@ class EnvironmentViews:
         return cut(line, 3000)
 
     async def history(self, caller: Caller, where: Where) -> Message:
-        if where.project is None or where.environment is None:
-            raise UserError(
-                "Name the environment as `<project>/<environment>`, such as `billing/production`."
-            )
         api, organization = await self._access.qovery(caller.team_id)
-        project, env = await self._find(api, organization, where)
+        project, env = await find_environment(api, organization, where)
         deployments = (await api.list_deployment_history(env.id))[:_DEPLOYMENTS_SHOWN]
         title = f"*Last deployments of {escape(project.name)} / {escape(env.name)}*"
         if not deployments:
@@ -104,15 +100,17 @@ class EnvironmentViews:
         blocks: list[Block] = [section(title), *(section(_history_line(d)) for d in deployments)]
         return _answer(f"Last deployments of {project.name} / {env.name}", blocks[:MAX_BLOCKS])
 
-    async def _find(self, api: QoveryApi, organization: str, where: Where) -> tuple[Project, Environment]:
-        assert where.project is not None
-        assert where.environment is not None
-        projects = await api.list_projects(organization)
-        name = _one("project", where.project, [p.name for p in projects])
-        project = next(p for p in projects if p.name == name)
-        envs = await api.list_environments(project.id)
-        env_name = _one("environment", where.environment, [e.name for e in envs])
-        return project, next(e for e in envs if e.name == env_name)
+
+async def find_environment(api: QoveryApi, organization: str, where: Where) -> tuple[Project, Environment]:
+    """The one environment `<project>/<environment>` names, in any case; else a UserError with candidates."""
+    if where.project is None or where.environment is None:
+        raise UserError("Name the environment as `<project>/<environment>`, such as `billing/production`.")
+    projects = await api.list_projects(organization)
+    name = _one("project", where.project, [p.name for p in projects])
+    project = next(p for p in projects if p.name == name)
+    envs = await api.list_environments(project.id)
+    env_name = _one("environment", where.environment, [e.name for e in envs])
+    return project, next(e for e in envs if e.name == env_name)
 
 
 def _history_line(deployment: DeploymentHistory) -> str:

@@ -15,13 +15,15 @@ Adding a subcommand: its line in the grammar (bot/commands.py), its handler here
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.access import Caller
+from bot.action_views import CONFIRM_ACTION, DISMISS_ACTION
 from bot.blocks import Message
-from bot.cards import CANCEL_ACTION, REDEPLOY_ACTION
+from bot.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION
 from bot.commands import (
+    Act,
     Command,
     Connect,
     CreateWebhook,
@@ -30,6 +32,8 @@ from bot.commands import (
     EditWebhook,
     Help,
     ListWebhooks,
+    Login,
+    Logout,
     SetEnabled,
     ShowDeliveries,
     ShowHistory,
@@ -40,16 +44,17 @@ from bot.commands import (
 )
 from bot.connection import Connection
 from bot.delivery_log import REPLAY_ACTION, DeliveryLog
-from bot.deployment_actions import ActionOutcome, DeploymentActions
+from bot.environment_actions import ActionRequest, EnvironmentActions
 from bot.environments import EnvironmentViews, read_where
 from bot.errors import CommandError, UserError, user_words
-from bot.modals import connect_form, notice_form, webhook_form
+from bot.login import Login as LoginUseCase
+from bot.modals import connect_form, login_form, notice_form, webhook_form
 from bot.qovery import QoveryError
 from bot.usage import error_message, help_message
 from bot.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, plain
 from bot.webhooks import WebhookCommands
 
-__all__ = ["Button", "ChannelPost", "OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
+__all__ = ["Button", "OpenForm", "Outcome", "Reply", "Respond", "SlashCommands", "answer"]
 
 View = dict[str, Any]
 
@@ -75,20 +80,12 @@ Outcome = Reply | Respond | OpenForm
 
 
 @dataclass(frozen=True)
-class ChannelPost:
-    """An answer for the whole channel (in a card's thread), rather than for the one who clicked."""
-
-    channel_id: str
-    thread_ts: str | None
-    text: str
-
-
-@dataclass(frozen=True)
 class Button:
     """A button of the bot's own: the use case its click runs (with the click's value, which it must
-    check), and whether an answer to the one who clicked replaces the message that held the button."""
+    check), and whether its answer to the one who clicked (None: nothing more to say to them) replaces
+    the message that held the button."""
 
-    click: Callable[[Caller, object], Awaitable[Message | ChannelPost]]
+    click: Callable[[Caller, object], Awaitable[Message | None]]
     replace_original: bool = False
 
 
@@ -109,13 +106,14 @@ class SlashCommands:
         webhooks: WebhookCommands,
         connection: Connection,
         delivery_log: DeliveryLog,
-        deployment_actions: DeploymentActions,
+        actions: EnvironmentActions,
         views: EnvironmentViews,
+        login: LoginUseCase,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
         self._delivery_log = delivery_log
-        self._deployment_actions = deployment_actions
+        self._actions = actions
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -132,6 +130,11 @@ class SlashCommands:
             ShowDeliveries: lambda _, who, __: self._respond(lambda: delivery_log.recent(who)),
             ShowStatus: lambda c, who, __: self._respond(lambda: views.status(who, read_where(c.where))),
             ShowHistory: lambda c, who, __: self._respond(lambda: views.history(who, read_where(c.where))),
+            Act: lambda c, who, __: self._respond(
+                lambda: actions.propose(who, ActionRequest(c.kind, c.where, c.service, c.commit, c.tag))
+            ),
+            Login: lambda _, __, where: OpenForm("Log in to Qovery", view=login_form(where)),
+            Logout: lambda _, who, __: self._respond(lambda: login.logout(who)),
         }
 
     def buttons(self) -> dict[str, Button]:
@@ -147,24 +150,27 @@ class SlashCommands:
         async def replay(caller: Caller, value: object) -> Message:
             return await answer(self._delivery_log.replay(caller, value), command)
 
-        def on_card(act: Callable[[Caller, object], Awaitable[ActionOutcome]]) -> Button:
-            async def click(caller: Caller, value: object) -> Message | ChannelPost:
-                outcome = await act(caller, value)
-                if outcome.channel_id is None:
-                    return plain(outcome.text)  # only the one who clicked sees it
-                # In the card's thread, where everyone following the deployment sees it.
-                return ChannelPost(outcome.channel_id, outcome.thread_ts, outcome.text)
+        def said(use_case: Callable[[Caller, object], Awaitable[Message | None]]) -> Button:
+            async def click(caller: Caller, value: object) -> Message | None:
+                try:
+                    return await use_case(caller, value)
+                except (UserError, QoveryError) as error:
+                    return plain(user_words(error, command))
 
             return Button(click)
 
-        actions = self._deployment_actions
+        actions = self._actions
         return {
             DELETE_ACTION: Button(delete, replace_original=True),  # a confirmation gives way to its outcome
             UNSUBSCRIBE_ACTION: Button(delete),  # the list stays, the outcome comes below it
             KEEP_ACTION: Button(keep, replace_original=True),
             REPLAY_ACTION: Button(replay),
-            REDEPLOY_ACTION: on_card(actions.redeploy),
-            CANCEL_ACTION: on_card(actions.cancel),
+            # A card stays as it is: what the one who clicked should read comes beside it.
+            REDEPLOY_ACTION: said(actions.redeploy_card),
+            CANCEL_ACTION: said(actions.cancel_card),
+            ROLLBACK_ACTION: said(actions.rollback_card),
+            CONFIRM_ACTION: replace(said(actions.confirm), replace_original=True),
+            DISMISS_ACTION: replace(said(actions.dismiss), replace_original=True),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:

@@ -27,11 +27,13 @@ from bot.qovery import Organization
 
 __all__ = [
     "CONNECT_FORM",
+    "LOGIN_FORM",
     "ORGANIZATION_FORM",
     "WEBHOOK_FORM",
     "FormError",
     "connect_form",
     "loading_form",
+    "login_form",
     "notice_form",
     "organization_form",
     "read_metadata",
@@ -43,6 +45,7 @@ __all__ = [
 
 WEBHOOK_FORM = "webhook_form"
 CONNECT_FORM = "connect_form"
+LOGIN_FORM = "login_form"
 ORGANIZATION_FORM = "connect_organization"
 
 
@@ -148,6 +151,24 @@ def connect_form(metadata: dict[str, str]) -> dict[str, Any]:
         [token],
         submit="Connect",
         callback_id=CONNECT_FORM,
+        private_metadata=json.dumps(metadata),
+    )
+
+
+def login_form(metadata: dict[str, str]) -> dict[str, Any]:
+    token = input_block(
+        "token",
+        "Your own Qovery API token",
+        {"type": "plain_text_input", "placeholder": plain_text("qov_...", PLACEHOLDER_LIMIT)},
+        hint="Create it in the Qovery console while signed in as yourself: Organization settings → API "
+        "tokens, with your own role. Your actions from Slack then run as you at Qovery. It is stored "
+        "encrypted, never shown again, and forgotten at logout.",
+    )
+    return modal(
+        "Log in to Qovery",
+        [token],
+        submit="Log in",
+        callback_id=LOGIN_FORM,
         private_metadata=json.dumps(metadata),
     )
 

@@ -7,11 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot.action_plans import Action, ActionState
 from bot.bodies import DeliveryKind
 from bot.events import Deployment, DeploymentStatus
 from bot.subscriptions import Hook, HookSettings, Workspace
 
 __all__ = [
+    "Actions",
     "Card",
     "Cards",
     "Delivery",
@@ -21,6 +23,7 @@ __all__ = [
     "Directory",
     "Hooks",
     "Outcomes",
+    "PersonalTokens",
     "Sealer",
     "SlackFailure",
     "SlackPoster",
@@ -35,6 +38,58 @@ class Workspaces(Protocol):
 
     async def disconnect(self, team_id: str) -> bool:
         """Forget the workspace's token; False when it had none."""
+        ...
+
+
+class PersonalTokens(Protocol):
+    """Users' own Qovery tokens (`/qovery login`), sealed: their actions run as them at Qovery."""
+
+    async def get(self, team_id: str, user_id: str) -> str | None: ...
+
+    async def put(self, team_id: str, user_id: str, token: str) -> None: ...
+
+    async def forget(self, team_id: str, user_id: str) -> bool:
+        """False when the user had none."""
+        ...
+
+    async def forget_team(self, team_id: str) -> None: ...
+
+
+class Actions(Protocol):
+    """Every action asked from Slack (the audit trail), and the record a confirmation's button names."""
+
+    async def add(self, action: Action, now: datetime) -> int: ...
+
+    async def get(self, action_id: int) -> Action | None: ...
+
+    async def start(self, action_id: int, since: datetime) -> bool:
+        """Proposed -> running, once, for an action proposed after `since`: a second click, or one on an
+        expired confirmation, gets False."""
+        ...
+
+    async def finish(
+        self,
+        action_id: int,
+        state: ActionState,
+        outcome: str,
+        thread_ts: str | None,
+        now: datetime,
+        *,
+        own_token: bool,
+    ) -> None:
+        """Done or refused, with Qovery's answer, and whether it ran with the user's own token;
+        `thread_ts`, the thread its deployment's card joins."""
+        ...
+
+    async def drop(self, action_id: int) -> bool:
+        """A proposed action the user said no to; False when it is no longer proposed."""
+        ...
+
+    async def thread_for(
+        self, channel_id: str, environment_id: str, card_id: int, since: datetime
+    ) -> str | None:
+        """The thread of the latest action done in the channel on the environment since `since` whose
+        deployment has no card yet (or has this one): taken by the card, once."""
         ...
 
 
@@ -129,6 +184,7 @@ class Card:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     id: int | None = None
+    thread_ts: str | None = None  # the thread it was posted in: an action's, that started the deployment
 
 
 class DeliveryQueue(Protocol):

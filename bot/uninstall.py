@@ -6,7 +6,7 @@ import contextlib
 import logging
 
 from bot.access import Access, UserError
-from bot.ports import Hooks, Workspaces
+from bot.ports import Hooks, PersonalTokens, Workspaces
 from bot.qovery import QoveryApi, QoveryError
 
 __all__ = ["Uninstall"]
@@ -15,14 +15,17 @@ log = logging.getLogger(__name__)
 
 
 class Uninstall:
-    def __init__(self, access: Access, hooks: Hooks, workspaces: Workspaces) -> None:
+    def __init__(
+        self, access: Access, hooks: Hooks, workspaces: Workspaces, personal_tokens: PersonalTokens
+    ) -> None:
         self._access = access
         self._hooks = hooks
         self._workspaces = workspaces
+        self._personal_tokens = personal_tokens
 
     async def forget(self, team_id: str) -> None:
         """Delete the workspace's webhooks at Qovery (while its token still works), revoke its hooks,
-        and forget its Qovery token."""
+        and forget its Qovery token and its users' own."""
         api: QoveryApi | None
         try:
             api, organization = await self._access.qovery(team_id)
@@ -34,4 +37,5 @@ class Uninstall:
                     await api.delete_webhook(organization, hook.webhook_id)
             await self._hooks.revoke(hook.id)
         await self._workspaces.disconnect(team_id)
+        await self._personal_tokens.forget_team(team_id)
         log.info("forgot workspace %s: the app was removed or its tokens revoked", team_id)

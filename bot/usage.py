@@ -13,6 +13,8 @@ _EXAMPLES = (
     "webhook create --events failure,cancelled --envs production",
     'webhook create --projects "billing*,web" --mode thread',
     "webhook edit 3f2a9c --enabled false",
+    "deploy billing/staging --service worker --tag 1.5.0",
+    "rollback billing/production",
 )
 
 
@@ -22,7 +24,7 @@ def help_message(command: str) -> Message:
     )
     options = "\n".join(f"`--{option.name}`  {option.help}" for option in TABLE)
     examples = "\n".join(f"`{command} {example}`" for example in _EXAMPLES)
-    text = f"{command}: manage the Qovery webhooks that notify this channel"
+    text = f"{command}: manage the Qovery webhooks that notify this channel, and act on environments"
     return {
         "response_type": "ephemeral",
         "text": text,
@@ -33,7 +35,8 @@ def help_message(command: str) -> Message:
             section(f"*Examples*\n{examples}"),
             context(
                 "`<id>` is a webhook's full id or the first 6 or more characters of it. "
-                "Options take `--name value` or `--name=value`; an empty value clears a filter."
+                "Options take `--name value` or `--name=value`; an empty value clears a filter. "
+                "Every action on an environment asks for a confirmation first."
             ),
         ],
     }

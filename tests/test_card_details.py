@@ -86,7 +86,7 @@ def test_failed_card_names_the_stage_the_service_and_why_with_a_logs_button() ->
     shown = json.dumps(message)
     assert "Failed at stage *deploy*: *api*. Qovery says: api: deploy error." in shown
     buttons = {b["text"]["text"]: b for b in message["attachments"][0]["blocks"][-1]["elements"]}
-    assert set(buttons) == {"Open in Qovery", "View logs", "Redeploy"}
+    assert set(buttons) == {"Open in Qovery", "View logs", "Redeploy", "Rollback"}
     assert buttons["View logs"]["url"].endswith(f"/environment/{ENV}/deployments")
 
 

@@ -22,7 +22,7 @@ from bot.courier import Pace
 from tests.conftest import QUICK_RETRIES
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
-from tests.fakes.slack_api import CHANNEL, MEMBER, FakeSlack, SlackCall
+from tests.fakes.slack_api import ADMIN, CHANNEL, MEMBER, FakeSlack, SlackCall
 from tests.helpers import bot_environment, subscribe
 
 OTHER_CHANNEL = "C0OTHER01"
@@ -265,7 +265,7 @@ def test_cards_carry_the_buttons_of_their_status(
         f"/environment/{acme.environment_id}/overview"
     )
     assert set(buttons(started)) == {"Open in Qovery", "Cancel deployment"}
-    assert set(buttons(failed)) == {"Open in Qovery", "View logs", "Redeploy"}
+    assert set(buttons(failed)) == {"Open in Qovery", "View logs", "Redeploy", "Rollback"}
     assert set(buttons(cancelled)) == {"Open in Qovery", "Redeploy"}
     assert buttons(failed)["Open in Qovery"]["url"] == console
     assert "confirm" in buttons(failed)["Redeploy"]
@@ -288,7 +288,8 @@ def test_redeploy_button_reaches_qovery_and_reports_in_the_thread(
         lambda c: c.method == "chat.postMessage" and bool(c.args.get("thread_ts"))
     )
     assert reply.args["thread_ts"] == card.answer["ts"]
-    assert "asked Qovery to redeploy: deployment queued" in reply.args["text"]
+    assert f"<@{ADMIN}> redeployed *billing / production* from Slack" in reply.args["text"]
+    assert "Qovery: deployment queued" in json.dumps(reply.args["blocks"])
 
 
 def test_members_may_not_press_redeploy(
@@ -301,7 +302,7 @@ def test_members_may_not_press_redeploy(
         str(redeploy["action_id"]), str(redeploy["value"]), user_id=MEMBER, message_ts=card.answer["ts"]
     )
     refusal = acme_app.reply(name)
-    assert "may redeploy or cancel deployments" in refusal["text"]
+    assert "may act on a production environment" in refusal["text"]
     assert qovery.calls_to("redeployEnvironment") == []
 
 
@@ -331,7 +332,7 @@ def test_a_slack_body_with_a_console_link_becomes_a_card(
     qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     [card] = cards(acme_app.slack, 1)
     assert card.args["text"] == "Deployment failed: billing / production (Acme)"
-    assert set(buttons(card)) == {"Open in Qovery", "View logs", "Redeploy"}
+    assert set(buttons(card)) == {"Open in Qovery", "View logs", "Redeploy", "Rollback"}
 
 
 def test_blocks_slack_refuses_are_posted_as_words(

@@ -112,8 +112,8 @@ def test_an_empty_filter_clears_it() -> None:
     ("text", "word", "accepted"),
     [
         (
-            "deploy",
-            "deploy",
+            "deploi",
+            "deploi",
             ("help", "connect", "disconnect", "webhook", "subscribe", "unsubscribe", "deliveries"),
         ),
         (

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from adapters.housekeeping import KEEP_DAYS, forget_old
+from adapters.housekeeping import AUDIT_KEEP_DAYS, KEEP_DAYS, forget_old
 from adapters.store import create_engine, migrate
-from adapters.tables import cards, deliveries
+from adapters.tables import actions, cards, deliveries
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=KEEP_DAYS, hours=1)
@@ -84,3 +84,42 @@ def test_forgetting_goes_a_chunk_at_a_time_and_gets_them_all(database_url: str) 
             await engine.dispose()
 
     assert asyncio.run(scenario()) == 0
+
+
+def action(state: str, at: datetime) -> dict[str, Any]:
+    return {
+        "team_id": "T1",
+        "user_id": f"{state} {at.isoformat()}",
+        "channel_id": "C1",
+        "kind": "redeploy",
+        "environment_id": "e1",
+        "plan": "{}",
+        "state": state,
+        "created_at": at,
+    }
+
+
+def test_unconfirmed_actions_go_after_a_day_the_audit_trail_after_its_keep_days(database_url: str) -> None:
+    yesterday, long_ago = NOW - timedelta(days=1, hours=1), NOW - timedelta(days=AUDIT_KEEP_DAYS + 1)
+    rows = [
+        action("proposed", yesterday),
+        action("dropped", yesterday),
+        action("proposed", NOW - timedelta(hours=2)),  # may still be confirmed (or say it expired)
+        action("done", OLD),  # the audit trail outlives deliveries and cards
+        action("refused", OLD),
+        action("done", long_ago),
+    ]
+
+    async def scenario() -> list[str]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            async with engine.begin() as connection:
+                await connection.execute(insert(actions), rows)
+            await forget_old(engine, NOW)
+            async with engine.connect() as connection:
+                return sorted((await connection.execute(select(actions.c.state))).scalars())
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(scenario()) == ["done", "proposed", "refused"]

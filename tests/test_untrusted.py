@@ -240,7 +240,7 @@ def test_an_unsigned_slack_body_is_posted_as_plain_content_never_as_a_card(
     assert plain.args["text"] == body["text"]
     assert post(hook, body | {"text": body["text"] + " "}).text == "ok"
     card = cards(acme_app.slack, 2)[1]
-    assert set(buttons(card)) == {"Open in Qovery", "View logs", "Redeploy"}
+    assert set(buttons(card)) == {"Open in Qovery", "View logs", "Redeploy", "Rollback"}
 
 
 # -- buttons act on the bot's own record -------------------------------------------------------------------
@@ -389,7 +389,13 @@ def test_no_log_line_carries_a_hook_id(
 
 # -- generated: hostile bodies among legitimate ones, across channels ----------------------------------------
 
-BOT_ACTIONS = {"deployment_open", "deployment_logs", "deployment_redeploy", "deployment_cancel"}
+BOT_ACTIONS = {
+    "deployment_open",
+    "deployment_logs",
+    "deployment_redeploy",
+    "deployment_cancel",
+    "deployment_rollback",
+}
 CARD_VALUE = re.compile(r"card:\d+:[0-9a-f-]{36}")
 
 

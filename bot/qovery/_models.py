@@ -8,6 +8,7 @@ exactly the fields of `OrganizationWebhookCreateRequest` and nothing else.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -139,12 +140,25 @@ class Environment(_Resource):
 
 
 class EnvironmentStatus(_Resource):
+    """EnvironmentStatus; also what deployEnvironment answers (its `Status` has no last state)."""
+
     id: str
     state: str  # StateEnum: DEPLOYING, DEPLOYED, DEPLOYMENT_ERROR, CANCELED ...
-    last_deployment_state: str
+    last_deployment_state: str = ""
     last_deployment_id: str | None = None
     last_deployment_date: datetime | None = None
     total_deployment_duration_in_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceVersion:
+    """One service to deploy at one version (deployAllServices): an application's commit, or a
+    container's image tag; a job takes either."""
+
+    service_id: str
+    service_type: str  # APPLICATION, CONTAINER, JOB
+    commit: str | None = None
+    tag: str | None = None
 
 
 class Service(_Resource):

@@ -12,6 +12,7 @@ from bot.qovery._models import (
     Organization,
     Project,
     Service,
+    ServiceVersion,
     Webhook,
     WebhookDelivery,
     WebhookSpec,
@@ -59,7 +60,17 @@ class QoveryApi(Protocol):
 
     async def list_environment_links(self, environment_id: str) -> list[ServiceLink]: ...
 
+    async def deploy_environment(self, environment_id: str) -> EnvironmentStatus:
+        """Every service of the environment at its latest version."""
+        ...
+
+    async def deploy_services(self, environment_id: str, versions: list[ServiceVersion]) -> EnvironmentStatus:
+        """These services at these versions; the others stay as they are."""
+        ...
+
     async def redeploy_environment(self, environment_id: str) -> EnvironmentStatus: ...
+
+    async def stop_environment(self, environment_id: str) -> EnvironmentStatus: ...
 
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus: ...
 

@@ -43,6 +43,7 @@ __all__ = ["Acme", "FakeQovery", "QoveryCall"]
 
 SPEC_PATH = Path(__file__).parents[1] / "data/qovery/openapi.yaml"
 WEBHOOK_ROLES = {"OWNER", "ADMIN", "DEVOPS"}  # the roles that may manage webhooks
+DEPLOY_ROLES = WEBHOOK_ROLES | {"BILLING_MANAGER_DEPLOYER", "DEPLOYER"}  # the roles that may deploy
 RUNNING_STATES = {"DEPLOYING", "DEPLOYMENT_QUEUED", "BUILDING", "QUEUED", "CANCELING"}
 CONSOLE = "https://console.qovery.com"
 
@@ -119,7 +120,10 @@ ROUTES = Map(
         Rule("/environment/<env>", methods=["GET"], endpoint="getEnvironment"),
         Rule("/environment/<env>/status", methods=["GET"], endpoint="getEnvironmentStatus"),
         Rule("/environment/<env>/services", methods=["GET"], endpoint="listServicesByEnvironmentId"),
+        Rule("/environment/<env>/deploy", methods=["POST"], endpoint="deployEnvironment"),
+        Rule("/environment/<env>/stop", methods=["POST"], endpoint="stopEnvironment"),
         Rule("/environment/<env>/redeploy", methods=["POST"], endpoint="redeployEnvironment"),
+        Rule("/environment/<env>/service/deploy", methods=["POST"], endpoint="deployAllServices"),
         Rule("/environment/<env>/cancelDeployment", methods=["POST"], endpoint="cancelEnvironmentDeployment"),
         Rule(
             "/environment/<env>/deploymentHistoryV2",
@@ -251,8 +255,12 @@ class FakeQovery:
             service["healthchecks"] = {}
         elif service_type == "DATABASE":
             service |= {"type": "POSTGRESQL", "version": "16", "mode": "CONTAINER"}
+        elif service_type == "CONTAINER":
+            service |= _container(environment_id, name)
         else:
-            raise ValueError(f"the fake serves APPLICATION and DATABASE services, not {service_type}")
+            raise ValueError(
+                f"the fake serves APPLICATION, CONTAINER and DATABASE services, not {service_type}"
+            )
         self.services[environment_id].append(service)
         return service_id
 
@@ -552,16 +560,63 @@ class FakeQovery:
         self._environment(grant, env)
         return _json(200, {"results": self.services[env]})
 
-    def _op_redeployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
+    def _act(self, grant: Grant, env: str) -> dict[str, Any]:
+        """An action on the environment: a role that may deploy, and nothing else running there."""
         self._environment(grant, env)
+        if grant.role not in DEPLOY_ROLES:
+            raise _Refusal(403, f"The {grant.role} role may not deploy this environment")
         status = self.statuses[env]
         if status["state"] in RUNNING_STATES:
             raise _Refusal(409, "Operation is in progress")
+        return status
+
+    def _queued(self, env: str) -> dict[str, Any]:
+        status = self.statuses[env]
         status |= {"state": "DEPLOYMENT_QUEUED", "last_deployment_id": f"{env}-{_id()[:8]}"}
+        return status
+
+    def _op_deployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
+        self._act(grant, env)
+        status = self._queued(env)
+        return _json(
+            202,
+            {
+                "id": env,
+                "state": status["state"],
+                "service_deployment_status": "UP_TO_DATE",
+                "status_details": {"action": "DEPLOY", "status": "QUEUED", "sub_action": "NONE"},
+                "is_part_last_deployment": True,
+                "deployment_requests_count": 1,
+                "deployment_request_id": _id(),
+                "execution_id": status["last_deployment_id"],
+            },
+        )
+
+    def _op_redeployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
+        self._act(grant, env)
+        return _json(202, self._queued(env))
+
+    def _op_deployAllServices(self, grant: Grant, body: Any, env: str) -> Response:
+        self._act(grant, env)
+        known = {s["id"]: s["service_type"] for s in self.services[env]}
+        wanted = [(a["application_id"], "APPLICATION") for a in body.get("applications", [])]
+        wanted += [(c["id"], "CONTAINER") for c in body.get("containers", [])]
+        for service_id, service_type in wanted:
+            if known.get(service_id) != service_type:
+                raise _Refusal(400, f"No {service_type.lower()} {service_id} in this environment")
+        return _json(202, self._queued(env))
+
+    def _op_stopEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
+        status = self._act(grant, env)
+        if status["state"] == "STOPPED":
+            raise _Refusal(409, "Environment is already stopped")
+        status |= {"state": "STOP_QUEUED", "last_deployment_id": f"{env}-{_id()[:8]}"}
         return _json(202, status)
 
     def _op_cancelEnvironmentDeployment(self, grant: Grant, body: Any, env: str) -> Response:
         self._environment(grant, env)
+        if grant.role not in DEPLOY_ROLES:
+            raise _Refusal(403, f"The {grant.role} role may not deploy this environment")
         status = self.statuses[env]
         if status["state"] not in RUNNING_STATES - {"CANCELING"}:
             raise _Refusal(409, "Environment deployment is already cancelled or no deployment is running")
@@ -601,6 +656,25 @@ _WRITABLE = (
     "project_names_filter",
     "environment_types_filter",
 )
+
+
+def _container(environment_id: str, name: str) -> dict[str, Any]:
+    """What a ContainerResponse must carry beyond the common fields."""
+    return {
+        "image_name": f"ghcr.io/acme/{name}",
+        "tag": "1.4.2",
+        "registry": {"id": _id(), "name": "GitHub", "url": "https://ghcr.io", "kind": "GITHUB_CR"},
+        "maximum_cpu": 4000,
+        "maximum_memory": 8192,
+        "maximum_gpu": 0,
+        "cpu": 500,
+        "memory": 512,
+        "gpu": 0,
+        "min_running_instances": 1,
+        "max_running_instances": 1,
+        "healthchecks": {},
+        "auto_preview": False,
+    }
 
 
 def _writable(body: dict[str, Any]) -> dict[str, Any]:

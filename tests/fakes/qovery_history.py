@@ -22,12 +22,17 @@ def _at(moment: datetime) -> str:
 
 
 def _service(
-    name: str, service_type: str, status: str, details: dict[str, Any], seconds: int
+    name: str,
+    service_type: str,
+    status: str,
+    details: dict[str, Any],
+    seconds: int,
+    service_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "identifier": {
             "name": name,
-            "service_id": str(uuid.uuid5(uuid.NAMESPACE_DNS, name)),
+            "service_id": service_id or str(uuid.uuid5(uuid.NAMESPACE_DNS, name)),
             "service_type": service_type,
         },
         "status": status,
@@ -78,9 +83,12 @@ def deployment(
     ),
     image: tuple[str, str] = ("ghcr.io/acme/worker", "1.4.2"),
     failing: str | None = None,
+    service_ids: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One deployment of the environment: build, then deploy of api (application), worker (container)
-    and db (database); `failing` names the service whose deployment fails."""
+    and db (database); `failing` names the service whose deployment fails; `service_ids` gives the
+    services the ids they have at the fake (by name)."""
+    ids = service_ids or {}
     created = created_at or datetime.now(UTC) - timedelta(minutes=5)
     ok = "DEPLOYED" if status != "DEPLOYING" else "DEPLOYING"
 
@@ -95,6 +103,7 @@ def deployment(
             state("api"),
             {"commit": _commit(sha, message, author), "build_pod_name": "build-1-0"},
             134,
+            ids.get("api"),
         ),
         _service(
             "worker",
@@ -102,8 +111,9 @@ def deployment(
             state("worker"),
             {"image_name": image[0], "tag": image[1], "arguments": []},
             41,
+            ids.get("worker"),
         ),
-        _service("db", "DATABASE", state("db"), {}, 12),
+        _service("db", "DATABASE", state("db"), {}, 12, ids.get("db")),
     ]
     built = services[0] | {"status": "DEPLOYED" if status != "DEPLOYING" else "DEPLOYING"}
     return {

@@ -1,0 +1,60 @@
+"""`/qovery login` and `logout` (SPEC §12): a user's own Qovery token, so that what they do from Slack
+runs as them at Qovery, under their own role and in Qovery's own audit log."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.access import Access, Caller
+from bot.blocks import Message
+from bot.errors import FormError, UserError
+from bot.ports import PersonalTokens
+from bot.qovery import QoveryApiFactory, QoveryError, QoveryTimeout, QoveryUnauthorized
+from bot.webhook_views import plain
+
+__all__ = ["Login"]
+
+# A modal submission must be answered within Slack's 3 seconds, the token's check included.
+_CHECK_SECONDS = 2.2
+
+
+class Login:
+    def __init__(
+        self, access: Access, tokens: PersonalTokens, qovery: QoveryApiFactory, slash_command: str
+    ) -> None:
+        self._access = access
+        self._tokens = tokens
+        self._qovery = qovery
+        self._command = slash_command
+
+    async def submit(self, caller: Caller, token: str) -> Message:
+        """Keep the token when it sees the organization this workspace manages; a refusal raises
+        `FormError`, shown under the field."""
+        try:
+            _, organization_id = await self._access.qovery(caller.team_id)
+            async with asyncio.timeout(_CHECK_SECONDS):
+                organizations = await self._qovery(token).list_organizations()
+        except UserError as error:
+            raise FormError({"token": error.message}) from None
+        except (TimeoutError, QoveryTimeout):
+            raise FormError({"token": "Qovery did not answer in time. Try again in a moment."}) from None
+        except QoveryUnauthorized:
+            raise FormError({"token": "Qovery refused this token: check that it was copied whole."}) from None
+        except QoveryError as error:
+            raise FormError({"token": error.sentence(self._command)}) from None
+        if organization_id not in {o.id for o in organizations}:
+            raise FormError(
+                {"token": "This token does not see the Qovery organization this workspace manages."}
+            )
+        await self._tokens.put(caller.team_id, caller.user_id, token)
+        return plain(
+            ":key: You are logged in to Qovery with your own token: what you do from Slack now runs as you, "
+            f"under your Qovery role. `{self._command} logout` forgets the token."
+        )
+
+    async def logout(self, caller: Caller) -> Message:
+        if await self._tokens.forget(caller.team_id, caller.user_id):
+            return plain(
+                ":wave: Your own Qovery token is forgotten: your actions use the workspace's token again."
+            )
+        return plain("You had not logged in with your own Qovery token.")
