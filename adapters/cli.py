@@ -48,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing = commands.add_parser("deliveries", help="list the latest deliveries of every workspace")
     listing.add_argument("--failed", action="store_true", help="only the failed ones")
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    doctor = commands.add_parser(
+        "doctor", help="compare every workspace's hooks with Qovery's webhooks; exit 1 if anything is wrong"
+    )
+    doctor.add_argument(
+        "--repair", action="store_true", help="repair what can be: re-point, enable, revoke, delete"
+    )
     replay = commands.add_parser("replay", help="queue failed deliveries again, by id")
     replay.add_argument("ids", nargs="+", type=int, metavar="ID")
     args = parser.parse_args(argv)
@@ -70,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         failed = DeliveryState.FAILED if args.failed else None
         return asyncio.run(_deliveries(settings, args.limit, failed))
+    if args.command == "doctor":
+        return asyncio.run(_doctor(settings, repair=args.repair))
     if args.command == "replay":
         return asyncio.run(_replay(settings, args.ids))
     if args.command == "check":
@@ -209,3 +217,41 @@ async def _replay(settings: Settings, ids: list[int]) -> int:
                 print(f"{delivery_id}: no failed delivery with this id", file=sys.stderr)
                 missed += 1
     return 1 if missed else 0
+
+
+async def _doctor(settings: Settings, *, repair: bool) -> int:
+    from datetime import UTC, datetime
+
+    from adapters.core import build_core
+    from adapters.doctor_schedule import workspaces_to_check
+    from adapters.store import migrate
+
+    core = build_core(settings)
+    try:
+        await migrate(core.engine)
+        teams = await workspaces_to_check(core.engine)
+        left = 0
+        for team_id in teams:
+            if repair:
+                for line in await core.doctor.repair_all(team_id):
+                    print(f"{team_id}  repaired  {_terminal(line)}")
+            found = await core.doctor.examine(team_id)
+            await core.findings.record(team_id, found, datetime.now(UTC))
+            for finding in found:
+                hint = f"  (--repair: {finding.repair.lower()})" if finding.repair and not repair else ""
+                print(f"{team_id}  {finding.kind.value:<8}  {_terminal(finding.words)}{hint}")
+            left += len(found)
+        print("no workspace to examine" if not teams else "nothing wrong" if not left else f"{left} left")
+        return 1 if left else 0
+    finally:
+        await core.close()
+
+
+def _terminal(mrkdwn: str) -> str:
+    """Slack's words for a terminal: channels as #C…, no emoji codes, no escapes."""
+    import html
+    import re
+
+    text = re.sub(r"<#([A-Z0-9]+)(?:\|[^>]*)?>", r"#\1", mrkdwn)
+    text = re.sub(r"^:[a-z_]+: ", "", text)
+    return html.unescape(text.replace("`", "").replace("*", ""))

@@ -33,13 +33,22 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
             "long_description": (
                 "Subscribe a channel to Qovery deployment events with one slash command. "
                 "Each deployment gets one card, kept up to date from start to finish, with buttons "
-                "to open it in the Qovery console, redeploy after a failure or cancel while it runs. "
+                "to open it in the Qovery console, redeploy or roll back after a failure, or cancel while "
+                "it runs; deploy, stop and roll back from Slack as yourself, with an audit trail in the "
+                "channel. "
                 "Webhooks are filtered by event, project and environment type, and every delivery "
-                "is stored before it is acknowledged, so a Slack outage loses nothing."
+                "is stored before it is acknowledged, so a Slack outage loses nothing. The Home tab and "
+                "`/qovery doctor` find and repair broken subscriptions."
             ),
         },
         "features": {
             "bot_user": {"display_name": "Qovery", "always_online": True},
+            # The Home tab: the connection, the subscriptions, the deliveries and the doctor's findings.
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": False,
+                "messages_tab_read_only_enabled": False,
+            },
             "slash_commands": [
                 {
                     "command": slash_command,
@@ -57,10 +66,11 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
             "scopes": {"bot": list(BOT_SCOPES)},
         },
         "settings": {
-            # Told when the app is removed or its tokens revoked: the bot then forgets the workspace.
+            # Told when the app is removed or its tokens revoked (the bot then forgets the workspace), and
+            # when someone opens the Home tab (the bot then draws it).
             "event_subscriptions": {
                 "request_url": events_url,
-                "bot_events": ["app_uninstalled", "tokens_revoked"],
+                "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked"],
             },
             "interactivity": {"is_enabled": True, "request_url": events_url},
             "org_deploy_enabled": False,

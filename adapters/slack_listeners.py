@@ -8,6 +8,7 @@ who may, is the core's (bot/handlers.py and the use cases): a new subcommand cha
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from bot.cards import LOGS_ACTION, OPEN_ACTION
 from bot.connection import ChooseOrganization, Connected, Connection
 from bot.errors import FormError
 from bot.handlers import Button, OpenForm, Reply, Respond, SlashCommands, answer
+from bot.home import PAGE_ACTION, AppHome, read_page
 from bot.login import Login
 from bot.modals import (
     CONNECT_FORM,
@@ -54,6 +56,7 @@ class SlackServices:
     connection: Connection
     login: Login
     uninstall: Uninstall
+    home: AppHome
 
 
 class Listeners:
@@ -72,6 +75,8 @@ class Listeners:
             app.action(action_id)(track(self.on_button(button)))
         app.action(OPEN_ACTION)(track(self.on_open))
         app.action(LOGS_ACTION)(track(self.on_open))
+        app.action(re.compile(f"^{PAGE_ACTION}_"))(track(self.on_home_page))
+        app.event("app_home_opened")(track(self.on_home_opened))
         app.event("app_uninstalled")(track(self.on_uninstalled))
         app.event("tokens_revoked")(track(self.on_tokens_revoked))
         app.view_submission(WEBHOOK_FORM)(track(self.on_webhook_form))
@@ -146,11 +151,39 @@ class Listeners:
             client: AsyncWebClient,
         ) -> None:
             await ack()
-            answer = await button.click(self._body_caller(client, body), action.get("value"))
-            if answer is not None:
+            caller = self._body_caller(client, body)
+            answer = await button.click(caller, action.get("value"))
+            view = body.get("view") or {}
+            if view.get("type") == "home":
+                # A click in the App Home has no response_url: the tab is drawn again, saying what it did.
+                notice = answer.get("text") if answer else None
+                page = read_page(view.get("private_metadata"))
+                await self._publish(client, caller, page, notice)
+            elif answer is not None:
                 await respond(**answer, replace_original=button.replace_original)
 
         return on_click
+
+    # -- the App Home ----------------------------------------------------------------------------------
+
+    async def on_home_opened(
+        self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        caller = self._caller(client, body["team_id"], event["user"], "", None)
+        await self._publish(client, caller, 0, None)
+
+    async def on_home_page(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        await self._publish(client, self._body_caller(client, body), read_page(action.get("value")), None)
+
+    async def _publish(self, client: AsyncWebClient, caller: Caller, page: int, notice: str | None) -> None:
+        view = await self._services.home.view(caller, page, notice)
+        await client.views_publish(user_id=caller.user_id, view=view)
 
     async def on_open(self, ack: AsyncAck) -> None:
         await ack()  # a link button: Slack opens the URL, the bot only has to answer

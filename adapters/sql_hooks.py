@@ -107,10 +107,12 @@ class SqlHooks:
         self._forget(hook.id)
         return seen
 
-    async def revoke(self, hook_id: str) -> None:
+    async def revoke(self, hook_id: str) -> bool:
+        statement = update(hooks).where(hooks.c.id == hook_id, hooks.c.revoked_at.is_(None))
         async with self._engine.begin() as connection:
-            await connection.execute(update(hooks).where(hooks.c.id == hook_id).values(revoked_at=utcnow()))
+            revoked = (await connection.execute(statement.values(revoked_at=utcnow()))).rowcount
         self._forget(hook_id)
+        return bool(revoked)
 
     def _hook(self, row: Row[Any]) -> Hook:
         return Hook(

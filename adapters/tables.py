@@ -24,7 +24,9 @@ __all__ = [
     "cards",
     "channels",
     "deliveries",
+    "findings",
     "hooks",
+    "jobs",
     "metadata",
     "outcomes",
     "personal_tokens",
@@ -167,6 +169,31 @@ actions = Table(
     Column("done_at", DateTime(timezone=True)),
     Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
     Index("ix_actions_team", "team_id", "id"),
+)
+
+# The doctor's open findings per workspace: the hourly check tells only of those not already here.
+findings = Table(
+    "findings",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("words", Text, nullable=False),
+    Column("channel_id", String(32)),
+    Column("hook_id", String(64)),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+# Work that one replica at a time does (the doctor's hourly check), and when it is next due.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("next_run_at", DateTime(timezone=True), nullable=False),
+    Column("holder", String(64)),
+    Column("held_until", DateTime(timezone=True)),
 )
 
 # What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see

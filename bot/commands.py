@@ -30,6 +30,7 @@ __all__ = [
     "CreateWebhook",
     "DeleteWebhook",
     "Disconnect",
+    "Doctor",
     "EditWebhook",
     "Help",
     "ListWebhooks",
@@ -131,6 +132,11 @@ class Act:
 
 
 @dataclass(frozen=True)
+class Doctor:
+    """What keeps this workspace's subscriptions from notifying, each with its repair."""
+
+
+@dataclass(frozen=True)
 class Login:
     """Open the form for the user's own Qovery token."""
 
@@ -157,6 +163,7 @@ Command = (
     | Act
     | Login
     | Logout
+    | Doctor
 )
 
 
@@ -296,6 +303,10 @@ GRAMMAR: tuple[Subcommand, ...] = (
     Subcommand(
         "rollback", "<project>/<environment>", "every service back to its version in the last good one",
         _acting(ActionKind.ROLLBACK),
+    ),
+    Subcommand(
+        "doctor", "", "what keeps subscriptions from notifying (a moved bot, a deleted webhook ...)",
+        _bare(Doctor()),
     ),
     Subcommand("login", "", "your own Qovery token: your actions then run as you at Qovery", _bare(Login())),
     Subcommand("logout", "", "forget your own Qovery token", _bare(Logout())),

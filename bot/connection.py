@@ -11,10 +11,17 @@ from bot.blocks import Message
 from bot.errors import FormError
 from bot.modals import organization_form
 from bot.ports import Sealer, Workspaces
-from bot.qovery import Organization, QoveryApiFactory, QoveryError, QoveryTimeout, QoveryUnauthorized
+from bot.qovery import (
+    Organization,
+    QoveryApi,
+    QoveryApiFactory,
+    QoveryError,
+    QoveryTimeout,
+    QoveryUnauthorized,
+)
 from bot.webhook_views import plain
 
-__all__ = ["ChooseOrganization", "Connected", "Connection"]
+__all__ = ["ChooseOrganization", "Connected", "Connection", "organizations_of"]
 
 # A modal submission must be answered within Slack's 3 seconds, token check included.
 _CHECK_SECONDS = 2.2
@@ -82,18 +89,7 @@ class Connection:
         return plain("This workspace had no Qovery token of its own.")
 
     async def _organizations(self, token: str, field: str = "token") -> list[Organization]:
-        try:
-            async with asyncio.timeout(_CHECK_SECONDS):
-                organizations = await self._qovery(token).list_organizations()
-        except (TimeoutError, QoveryTimeout):
-            raise FormError({field: "Qovery did not answer in time. Try again in a moment."}) from None
-        except QoveryUnauthorized:
-            raise FormError({field: "Qovery refused this token: check that it was copied whole."}) from None
-        except QoveryError as error:
-            raise FormError({field: error.sentence(self._command)}) from None
-        if not organizations:
-            raise FormError({field: "This token sees no organization."})
-        return organizations
+        return await organizations_of(self._qovery(token), self._command, field)
 
     async def _connect(self, caller: Caller, token: str, organization: Organization) -> Connected:
         await self._workspaces.connect(caller.team_id, token, organization.id, caller.user_id)
@@ -103,6 +99,23 @@ class Connection:
                 f"Try `{self._command} webhook list`."
             )
         )
+
+
+async def organizations_of(api: QoveryApi, command: str, field: str = "token") -> list[Organization]:
+    """The organizations a pasted token sees, checked within a form's 3 seconds; else a FormError for
+    the field, in words."""
+    try:
+        async with asyncio.timeout(_CHECK_SECONDS):
+            organizations = await api.list_organizations()
+    except (TimeoutError, QoveryTimeout):
+        raise FormError({field: "Qovery did not answer in time. Try again in a moment."}) from None
+    except QoveryUnauthorized:
+        raise FormError({field: "Qovery refused this token: check that it was copied whole."}) from None
+    except QoveryError as error:
+        raise FormError({field: error.sentence(command)}) from None
+    if not organizations:
+        raise FormError({field: "This token sees no organization."})
+    return organizations
 
 
 def _context(caller: Caller) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.access import Access, Caller
 from bot.blocks import Block, Message, button, context, escape, section, slack_date
-from bot.ports import DeliveryQueue, DeliveryState
+from bot.ports import DeliveryQueue, DeliveryRecord, DeliveryState
 from bot.webhook_views import plain
 
-__all__ = ["REPLAY_ACTION", "DeliveryLog"]
+__all__ = ["REPLAY_ACTION", "DeliveryLog", "delivery_block"]
 
 REPLAY_ACTION = "delivery_replay"
 SHOWN = 20
@@ -31,17 +31,7 @@ class DeliveryLog:
         if not records:
             return plain("Qovery has delivered nothing to this channel yet.")
         blocks: list[Block] = [section(f"*The last {len(records)} deliveries to this channel*")]
-        for record in records:
-            state = _STATE_WORDS.get(record.state, record.state)
-            line = f"{slack_date(record.received_at)}  {escape(record.summary)}  {state}"
-            if record.reason:
-                line += f" ({escape(record.reason)})"
-            if record.attempts and record.state is not DeliveryState.POSTED:
-                line += f", {record.attempts} attempt{'s' if record.attempts > 1 else ''}"
-            block = section(line)
-            if record.state is DeliveryState.FAILED:
-                block["accessory"] = button("Replay", REPLAY_ACTION, value=str(record.id))
-            blocks.append(block)
+        blocks += [delivery_block(record) for record in records]
         blocks.append(context("Failed deliveries can be replayed; they are posted again, in order."))
         return {"response_type": "ephemeral", "text": "The last deliveries to this channel", "blocks": blocks}
 
@@ -56,3 +46,18 @@ class DeliveryLog:
         ):
             return plain(":repeat: Queued again: it is posted in a moment.")
         return plain("That delivery is not waiting for a replay any more.")
+
+
+def delivery_block(record: DeliveryRecord, *, channel: bool = False) -> Block:
+    """One delivery: when, what, what became of it and why; a failed one can be replayed."""
+    state = _STATE_WORDS.get(record.state, record.state)
+    where = f"<#{record.channel_id}>  " if channel else ""
+    line = f"{slack_date(record.received_at)}  {where}{escape(record.summary)}  {state}"
+    if record.reason:
+        line += f" ({escape(record.reason)})"
+    if record.attempts and record.state is not DeliveryState.POSTED:
+        line += f", {record.attempts} attempt{'s' if record.attempts > 1 else ''}"
+    block = section(line)
+    if record.state is DeliveryState.FAILED:
+        block["accessory"] = button("Replay", REPLAY_ACTION, value=str(record.id))
+    return block

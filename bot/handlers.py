@@ -29,6 +29,7 @@ from bot.commands import (
     CreateWebhook,
     DeleteWebhook,
     Disconnect,
+    Doctor,
     EditWebhook,
     Help,
     ListWebhooks,
@@ -44,9 +45,12 @@ from bot.commands import (
 )
 from bot.connection import Connection
 from bot.delivery_log import REPLAY_ACTION, DeliveryLog
+from bot.doctor import REPAIR_ACTION
+from bot.doctor import Doctor as DoctorUseCase
 from bot.environment_actions import ActionRequest, EnvironmentActions
 from bot.environments import EnvironmentViews, read_where
 from bot.errors import CommandError, UserError, user_words
+from bot.home import DOCTOR_ACTION
 from bot.login import Login as LoginUseCase
 from bot.modals import connect_form, login_form, notice_form, webhook_form
 from bot.qovery import QoveryError
@@ -109,11 +113,13 @@ class SlashCommands:
         actions: EnvironmentActions,
         views: EnvironmentViews,
         login: LoginUseCase,
+        doctor: DoctorUseCase,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
         self._delivery_log = delivery_log
         self._actions = actions
+        self._doctor = doctor
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -135,6 +141,7 @@ class SlashCommands:
             ),
             Login: lambda _, __, where: OpenForm("Log in to Qovery", view=login_form(where)),
             Logout: lambda _, who, __: self._respond(lambda: login.logout(who)),
+            Doctor: lambda _, who, __: self._respond(lambda: doctor.report(who)),
         }
 
     def buttons(self) -> dict[str, Button]:
@@ -171,6 +178,8 @@ class SlashCommands:
             ROLLBACK_ACTION: said(actions.rollback_card),
             CONFIRM_ACTION: replace(said(actions.confirm), replace_original=True),
             DISMISS_ACTION: replace(said(actions.dismiss), replace_original=True),
+            REPAIR_ACTION: said(self._doctor.repair),
+            DOCTOR_ACTION: said(self._doctor.look),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:

@@ -3,19 +3,15 @@ runs as them at Qovery, under their own role and in Qovery's own audit log."""
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.access import Access, Caller
 from bot.blocks import Message
-from bot.errors import FormError, UserError
+from bot.connection import organizations_of
+from bot.errors import FormError, UserError, user_words
 from bot.ports import PersonalTokens
-from bot.qovery import QoveryApiFactory, QoveryError, QoveryTimeout, QoveryUnauthorized
+from bot.qovery import QoveryApiFactory, QoveryError
 from bot.webhook_views import plain
 
 __all__ = ["Login"]
-
-# A modal submission must be answered within Slack's 3 seconds, the token's check included.
-_CHECK_SECONDS = 2.2
 
 
 class Login:
@@ -32,16 +28,9 @@ class Login:
         `FormError`, shown under the field."""
         try:
             _, organization_id = await self._access.qovery(caller.team_id)
-            async with asyncio.timeout(_CHECK_SECONDS):
-                organizations = await self._qovery(token).list_organizations()
-        except UserError as error:
-            raise FormError({"token": error.message}) from None
-        except (TimeoutError, QoveryTimeout):
-            raise FormError({"token": "Qovery did not answer in time. Try again in a moment."}) from None
-        except QoveryUnauthorized:
-            raise FormError({"token": "Qovery refused this token: check that it was copied whole."}) from None
-        except QoveryError as error:
-            raise FormError({"token": error.sentence(self._command)}) from None
+        except (UserError, QoveryError) as error:
+            raise FormError({"token": user_words(error, self._command)}) from None
+        organizations = await organizations_of(self._qovery(token), self._command)
         if organization_id not in {o.id for o in organizations}:
             raise FormError(
                 {"token": "This token does not see the Qovery organization this workspace manages."}

@@ -139,36 +139,32 @@ def notice_form(title: str, mrkdwn: str) -> dict[str, Any]:
 
 
 def connect_form(metadata: dict[str, str]) -> dict[str, Any]:
-    token = input_block(
-        "token",
-        "Qovery API token",
-        {"type": "plain_text_input", "placeholder": plain_text("qov_...", PLACEHOLDER_LIMIT)},
-        hint="Create one in the Qovery console: Organization settings → API tokens, with the "
-        "Admin or DevOps role. It is stored encrypted and never shown again.",
+    hint = (
+        "Create one in the Qovery console: Organization settings → API tokens, with the Admin or DevOps "
+        "role. It is stored encrypted and never shown again."
     )
-    return modal(
-        "Connect Qovery",
-        [token],
-        submit="Connect",
-        callback_id=CONNECT_FORM,
-        private_metadata=json.dumps(metadata),
-    )
+    return _token_form("Connect Qovery", "Qovery API token", hint, "Connect", CONNECT_FORM, metadata)
 
 
 def login_form(metadata: dict[str, str]) -> dict[str, Any]:
-    token = input_block(
-        "token",
-        "Your own Qovery API token",
-        {"type": "plain_text_input", "placeholder": plain_text("qov_...", PLACEHOLDER_LIMIT)},
-        hint="Create it in the Qovery console while signed in as yourself: Organization settings → API "
+    hint = (
+        "Create it in the Qovery console while signed in as yourself: Organization settings → API "
         "tokens, with your own role. Your actions from Slack then run as you at Qovery. It is stored "
-        "encrypted, never shown again, and forgotten at logout.",
+        "encrypted, never shown again, and forgotten at logout."
     )
+    return _token_form("Log in to Qovery", "Your own Qovery API token", hint, "Log in", LOGIN_FORM, metadata)
+
+
+def _token_form(
+    title: str, label: str, hint: str, submit: str, callback_id: str, metadata: dict[str, str]
+) -> dict[str, Any]:
+    """A form with one field, for a token pasted once."""
+    element = {"type": "plain_text_input", "placeholder": plain_text("qov_...", PLACEHOLDER_LIMIT)}
     return modal(
-        "Log in to Qovery",
-        [token],
-        submit="Log in",
-        callback_id=LOGIN_FORM,
+        title,
+        [input_block("token", label, element, hint=hint)],
+        submit=submit,
+        callback_id=callback_id,
         private_metadata=json.dumps(metadata),
     )
 

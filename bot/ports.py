@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.action_plans import Action, ActionState
 from bot.bodies import DeliveryKind
 from bot.events import Deployment, DeploymentStatus
 from bot.subscriptions import Hook, HookSettings, Workspace
+
+if TYPE_CHECKING:  # the doctor's findings name deliveries' states: imported only for the types
+    from bot.diagnosis import Finding
 
 __all__ = [
     "Actions",
@@ -21,7 +24,9 @@ __all__ = [
     "DeliveryRecord",
     "DeliveryState",
     "Directory",
+    "Findings",
     "Hooks",
+    "Jobs",
     "Outcomes",
     "PersonalTokens",
     "Sealer",
@@ -108,7 +113,32 @@ class Hooks(Protocol):
         """Record that a delivery came with the hook's secret; the hook as it now is."""
         ...
 
-    async def revoke(self, hook_id: str) -> None: ...
+    async def revoke(self, hook_id: str) -> bool:
+        """False when it was already revoked."""
+        ...
+
+
+class Findings(Protocol):
+    """The doctor's open findings per workspace."""
+
+    async def record(self, team_id: str, found: list[Finding], now: datetime) -> list[Finding]:
+        """The workspace's findings are now `found` (those no longer found are resolved); the new ones."""
+        ...
+
+    async def open(self, team_id: str) -> list[tuple[Finding, datetime]]:
+        """The open findings, with when each was first seen; newest first."""
+        ...
+
+
+class Jobs(Protocol):
+    """Work one replica at a time does, when it is due."""
+
+    async def take(self, name: str, holder: str, now: datetime, hold_seconds: float) -> bool:
+        """True when the job is due and this holder now has it (nobody else until it is done, or until
+        `hold_seconds` pass should the holder die)."""
+        ...
+
+    async def done(self, name: str, holder: str, next_run_at: datetime) -> None: ...
 
 
 class Directory(Protocol):

@@ -39,7 +39,7 @@ from bot.webhook_views import (
     webhook_message,
 )
 
-__all__ = ["WebhookCommands"]
+__all__ = ["WebhookCommands", "spec_of"]
 
 log = logging.getLogger(__name__)
 _FULL_ID_LENGTH = 36
@@ -121,7 +121,7 @@ class WebhookCommands:
         api, organization = await self._access.qovery(caller.team_id)
         webhook = await self._find(caller, api, organization, reference)
         hook = (await self._own_hooks(caller.team_id)).get(webhook.id)
-        spec = _spec_of(webhook, secret=None)
+        spec = spec_of(webhook, secret=None)
         kept = {o.key: getattr(hook.settings, o.key) for o in BOT_KEPT} if hook else {}
         return webhook.id, WebhookOptions(
             events=tuple(spec.events),
@@ -146,7 +146,7 @@ class WebhookCommands:
         kept = [o.name for o in BOT_KEPT if getattr(options, o.key) is not None]
         if kept and hook is None:
             raise UserError(f"`--{kept[0]}` applies only to the webhooks this bot made for a channel.")
-        current = _spec_of(webhook, secret=hook.secret if hook else None)
+        current = spec_of(webhook, secret=hook.secret if hook else None)
         changes = {
             field: value
             for field, value in {
@@ -239,7 +239,7 @@ class WebhookCommands:
         return {hook.webhook_id: hook for hook in await self._hooks.of_team(team_id) if hook.webhook_id}
 
 
-def _spec_of(webhook: Webhook, secret: str | None) -> WebhookSpec:
+def spec_of(webhook: Webhook, secret: str | None) -> WebhookSpec:
     """The webhook as a full request body, as a PUT must send it."""
     try:
         return WebhookSpec(

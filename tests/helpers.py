@@ -1,16 +1,23 @@
-"""The helpers every test file shares: a free port, a bot's environment, a channel's subscription."""
+"""The helpers every test file shares: a free port, a bot's environment, a channel's subscription, a
+card recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import time
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
+from adapters.store import create_engine
+from adapters.tables import cards
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import FakeQovery
 from tests.fakes.slack_api import CHANNEL
 
-__all__ = ["Subscription", "bot_environment", "free_port", "subscribe"]
+__all__ = ["Subscription", "bot_environment", "card_recorded", "free_port", "subscribe"]
 
 
 def free_port() -> int:
@@ -53,3 +60,22 @@ def subscribe(
     webhook = qovery.webhooks[webhook_id]
     url = app.url + str(webhook["target_url"]).removeprefix(app.settings.public_url)
     return Subscription(webhook_id, url, str(webhook.get("target_secret") or ""))
+
+
+def card_recorded(app: RunningApp, ts: str, timeout: float = 10.0) -> None:
+    """Wait until the bot has recorded the card it posted as `ts` (just after Slack took it): a click on
+    the card's buttons reads it from there."""
+
+    async def recorded() -> bool:
+        engine = create_engine(app.settings.database_url)
+        try:
+            async with engine.connect() as connection:
+                query = select(cards.c.id).where(cards.c.message_ts == ts)
+                return (await connection.execute(query)).first() is not None
+        finally:
+            await engine.dispose()
+
+    deadline = time.monotonic() + timeout
+    while not asyncio.run(recorded()):
+        assert time.monotonic() < deadline, f"card {ts} was never recorded"
+        time.sleep(0.05)

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from adapters.store import create_engine
-from adapters.tables import actions, cards, personal_tokens
+from adapters.tables import actions, personal_tokens
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
 from tests.fakes.slack_api import ADMIN, CHANNEL, MEMBER, SlackCall
-from tests.helpers import subscribe
+from tests.helpers import card_recorded, subscribe
 from tests.test_workspaces import event
 
 SHA_NOW = "c" * 40  # what runs now (the failed deployment)
@@ -268,10 +268,7 @@ def test_a_failure_cards_rollback_goes_back_from_that_cards_deployment(
     )
     [attachment] = card.args["attachments"]
     rollback = buttons(attachment)["Rollback"]
-    stored = select(cards.c.message_ts).where(cards.c.message_ts == card.answer["ts"])
-    deadline = time.monotonic() + 10
-    while sql(acme_app, stored) is None and time.monotonic() < deadline:  # recorded just after it is posted
-        time.sleep(0.05)
+    card_recorded(acme_app, card.answer["ts"])
     name = acme_app.press(rollback["action_id"], rollback["value"], message_ts=card.answer["ts"])
     confirmation = acme_app.reply(name)
     assert "*api*: `ccccccc` → `bbbbbbb`" in shown(confirmation)

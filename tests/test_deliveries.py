@@ -23,7 +23,7 @@ from tests.conftest import QUICK_RETRIES
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, CHANNEL, MEMBER, FakeSlack, SlackCall
-from tests.helpers import bot_environment, subscribe
+from tests.helpers import bot_environment, card_recorded, subscribe
 
 OTHER_CHANNEL = "C0OTHER01"
 
@@ -281,6 +281,7 @@ def test_redeploy_button_reaches_qovery_and_reports_in_the_thread(
     qovery.deliver(subscribed, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
     [card] = cards(acme_app.slack, 1)
     redeploy = buttons(card)["Redeploy"]
+    card_recorded(acme_app, card.answer["ts"])  # the answer goes in its thread, as recorded
     acme_app.press(str(redeploy["action_id"]), str(redeploy["value"]), message_ts=card.answer["ts"])
     [call] = qovery.wait_for("redeployEnvironment")
     assert call.path == f"/environment/{acme.environment_id}/redeploy"

@@ -89,7 +89,7 @@ def test_forgetting_goes_a_chunk_at_a_time_and_gets_them_all(database_url: str) 
 def action(state: str, at: datetime) -> dict[str, Any]:
     return {
         "team_id": "T1",
-        "user_id": f"{state} {at.isoformat()}",
+        "user_id": f"U{at:%H%M}{state[:4]}",
         "channel_id": "C1",
         "kind": "redeploy",
         "environment_id": "e1",

@@ -30,7 +30,7 @@ from bot.courier import Pace
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import CHANNEL, FakeSlack, SlackCall
-from tests.helpers import Subscription, subscribe
+from tests.helpers import Subscription, card_recorded, subscribe
 from tests.test_bodies import SHAPES, SLACK_BODIES, controls_and_mentions
 from tests.test_deliveries import OTHER_CHANNEL, buttons, cards, drained, shown
 
@@ -281,6 +281,7 @@ def test_a_card_button_acts_on_the_environment_its_confirmation_names(
     redeploy = buttons(card)["Redeploy"]
     assert acme.environment_id in json.dumps(redeploy["confirm"])
     assert len(str(redeploy["value"])) <= 2000
+    card_recorded(acme_app, card.answer["ts"])
     acme_app.press(
         "deployment_redeploy", str(redeploy["value"]), message_ts="1.000", channel_id="C0ELSEWHERE"
     )

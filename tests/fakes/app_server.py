@@ -26,6 +26,10 @@ from tests.fakes.slack_api import ADMIN, CHANNEL, TEAM_ID, FakeSlack
 __all__ = ["RunningApp", "serve"]
 
 
+# Names of response_url boxes, unique across every app of a test (two may answer into one fake Slack).
+_REPLIES = itertools.count(1)
+
+
 class RunningApp:
     def __init__(self, app: Starlette, url: str, settings: Settings, slack: FakeSlack) -> None:
         self.app = app
@@ -35,7 +39,6 @@ class RunningApp:
         self.answers: list[str] = []  # every HTTP answer the app gave this client, for the secret scan
         self.http = httpx.Client(base_url=url, timeout=10, event_hooks={"response": [self._keep]})
         self.signer = SlackSigner(settings.slack_signing_secret.get_secret_value())
-        self._replies = itertools.count(1)
 
     def _keep(self, response: httpx.Response) -> None:
         response.read()
@@ -48,7 +51,7 @@ class RunningApp:
         self, text: str, *, user_id: str = ADMIN, channel_id: str = CHANNEL, **fields: str
     ) -> dict[str, Any]:
         """Type `/qovery <text>` and return what the bot answers through the response_url."""
-        name = f"reply-{next(self._replies)}"
+        name = f"reply-{next(_REPLIES)}"
         ack = self.command(text, response_url=name, user_id=user_id, channel_id=channel_id, **fields)
         assert ack.status_code == 200, ack.text
         assert not ack.content, f"expected a bare acknowledgement, got {ack.text}"
@@ -74,7 +77,7 @@ class RunningApp:
         team_id: str = TEAM_ID,
     ) -> str:
         """Press a button; the name of the response_url the bot may answer through."""
-        name = f"reply-{next(self._replies)}"
+        name = f"reply-{next(_REPLIES)}"
         container: dict[str, Any] = {
             "type": "message",
             "channel_id": channel_id,
@@ -91,6 +94,20 @@ class RunningApp:
         response = self.post_signed(interactivity_body(payload))
         assert response.status_code == 200, response.text
         return name
+
+    def press_in_home(
+        self, action_id: str, value: str, home: dict[str, Any], *, user_id: str = ADMIN
+    ) -> dict[str, Any]:
+        """Press a button of the App Home tab `home` (a view the bot published); the tab it publishes next."""
+        before = len(self.slack.calls_to("views.publish"))
+        payload = _interaction("block_actions", user_id) | {
+            "container": {"type": "view", "view_id": home.get("id", "V0HOME")},
+            "view": {**home, "id": home.get("id", "V0HOME"), "team_id": TEAM_ID},
+            "actions": [{"action_id": action_id, "block_id": "b1", "value": value, "type": "button"}],
+        }
+        response = self.post_signed(interactivity_body(payload))
+        assert response.status_code == 200, response.text
+        return self.slack.wait_for("views.publish", before + 1)[-1].view()
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user_id: str = ADMIN) -> httpx.Response:
         """Submit a modal the bot opened, with `values` by block id (a string, or a list to tick)."""

@@ -62,8 +62,10 @@ class MemoryHooks:
         self.rows[hook.id] = replace(hook, secret_seen=True)
         return self.rows[hook.id]
 
-    async def revoke(self, hook_id: str) -> None:
-        self.rows[hook_id] = replace(self.rows[hook_id], revoked_at=datetime.now(UTC))
+    async def revoke(self, hook_id: str) -> bool:
+        was = self.rows[hook_id].revoked_at
+        self.rows[hook_id] = replace(self.rows[hook_id], revoked_at=was or datetime.now(UTC))
+        return was is None
 
 
 class MemoryCards:

@@ -232,6 +232,7 @@ class FakeSlack:
             "chat.postEphemeral": lambda _: {"ok": True, "message_ts": self._next_ts()},
             "views.open": lambda a: {"ok": True, "view": self._view(a)},
             "views.update": lambda a: {"ok": True, "view": self._view(a)},
+            "views.publish": self._publish,
             "users.info": self._user_info,
             "users.lookupByEmail": lambda a: (
                 {"ok": True, "user": {"id": self.members[str(a.get("email"))]}}
@@ -301,6 +302,13 @@ class FakeSlack:
         user_id = str(args.get("user"))
         user = self.users.get(user_id, {"is_admin": False, "is_owner": False})
         return {"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), **user}}
+
+    def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A Home tab: Slack refuses one of more than 100 blocks, or one for nobody."""
+        view = self._view(args)
+        if not args.get("user_id") or view.get("type") != "home" or len(view.get("blocks", [])) > 100:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": view}
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
