@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from adapters.core import build_core
 from adapters.doctor_schedule import keep_checking
@@ -53,7 +54,7 @@ def create_app(
     qovery_timeout: httpx.Timeout = QOVERY_TIMEOUT,
     pace: Pace | None = None,
     workers: int = 4,
-) -> Starlette:
+) -> ASGIApp:
     core = build_core(settings, qovery_timeout)
     config, access, hooks, queue, poster = core.config, core.access, core.hooks, core.queue, core.poster
     metrics = Metrics()
@@ -101,7 +102,7 @@ def create_app(
     pool = Workers(courier, count=workers)
 
     def stored(kind: str) -> None:
-        metrics.deliveries_received.labels(kind).inc()
+        metrics.delivery_received(kind)
         pool.wake()
 
     intake = Intake(hooks, queue, stored)

@@ -14,10 +14,18 @@ from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestIdMiddleware", "configure_logging", "keep_secrets_out_of_logs", "request_id"]
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "RequestIdMiddleware",
+    "configure_logging",
+    "keep_secrets_out_of_logs",
+    "log_access",
+    "request_id",
+    "request_id_for",
+]
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-_HEADER = b"x-request-id"
+REQUEST_ID_HEADER = _HEADER = b"x-request-id"
 _SANE = re.compile(r"[\w.-]{1,64}")  # a caller's id is kept only when it cannot forge a log line
 # Ids made here: random per process, then counted, 32 hex digits like a UUID's. One uuid4 a request
 # would cost a system call each, which on some hosts is a large part of answering a delivery.
@@ -46,8 +54,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(_HEADER, b"").decode("latin-1")
-        current = given if _SANE.fullmatch(given) else f"{_PROCESS_PREFIX}{next(_numbers):016x}"
+        current = request_id_for(scope["headers"])
         token = request_id.set(current)
         status = 500  # unless an answer starts
 
@@ -61,9 +68,20 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info("%s %s %d", scope["method"], route_of(scope["path"]), status)
+            log_access(scope["method"], scope["path"], status)
             request_id.reset(token)
+
+
+def request_id_for(headers: list[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-Id when it is a sane one, else one made here."""
+    given = next((value for name, value in headers if name == _HEADER), b"").decode("latin-1")
+    return given if _SANE.fullmatch(given) else f"{_PROCESS_PREFIX}{next(_numbers):016x}"
+
+
+def log_access(method: str, path: str, status: int) -> None:
+    """One access line: the route, never a hook id or a query string (which may hold OAuth codes)."""
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info("%s %s %d", method, route_of(path), status)
 
 
 class _WithRequestId(logging.Filter):

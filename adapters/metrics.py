@@ -40,6 +40,8 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._received: dict[str, Counter] = {}
+        self._known: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.deliveries_received = Counter(
             "qovery_slack_deliveries_received",
             "Deliveries from Qovery stored, by kind",
@@ -68,6 +70,30 @@ class Metrics:
             "qovery_slack_queue_depth", "Deliveries waiting to be posted", registry=self.registry
         )
 
+    def http_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        count, latency = self._series(method, route, status)
+        count.inc()
+        latency.observe(seconds)
+
+    def _series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        """The request's counter and histogram, found once per kind of request: `labels()` takes a lock
+        and checks its values every time, a fair part of what answering a delivery costs."""
+        key = (method, route, status)  # few: HTTP methods, route templates and statuses
+        series = self._known.get(key)
+        if series is None:
+            series = self._known[key] = (
+                self.http_requests.labels(method, route, str(status)),
+                self.http_latency.labels(route),
+            )
+        return series
+
+    def delivery_received(self, kind: str) -> None:
+        # The kind's counter found once: `labels()` takes a lock and checks its values every time.
+        counter = self._received.get(kind)
+        if counter is None:
+            counter = self._received[kind] = self.deliveries_received.labels(kind)
+        counter.inc()
+
     def delivery_outcome(self, outcome: str, received_at: datetime, now: datetime) -> None:
         self.deliveries_outcomes.labels(outcome).inc()
         if outcome == "posted":
@@ -81,7 +107,6 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._known: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,18 +125,4 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_record)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            count, latency = self._series(scope["method"], route, status)
-            count.inc()
-            latency.observe(time.perf_counter() - started)
-
-    def _series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
-        """The request's counter and histogram, found once per kind of request: `labels()` takes a lock
-        and checks its values every time, a fair part of what answering a delivery costs."""
-        key = (method, route, status)  # few: HTTP methods, route templates and statuses
-        series = self._known.get(key)
-        if series is None:
-            series = self._known[key] = (
-                self.metrics.http_requests.labels(method, route, str(status)),
-                self.metrics.http_latency.labels(route),
-            )
-        return series
+            self.metrics.http_request(scope["method"], route, status, time.perf_counter() - started)

@@ -30,6 +30,7 @@ class SqliteAppender:
         self._table = table.name
         self._returning = ", ".join(returning)
         self._to_driver = _conversions(engine.dialect, table)
+        self._statements: dict[tuple[tuple[str, ...], int], str] = {}  # by columns and rows: a few sizes
         self._connection: aiosqlite.Connection | None = None  # opened at the first batch
         self._closed = False
 
@@ -44,13 +45,15 @@ class SqliteAppender:
     async def insert(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """INSERT ... ON CONFLICT DO NOTHING of the rows, all with the same keys; the `returning`
         columns of those stored. Called by one task at a time (the batcher's)."""
-        names = list(rows[0])
-        one_row = f"({', '.join('?' * len(names))})"
-        columns, values = ", ".join(names), ", ".join([one_row] * len(rows))
-        # Names from the table's definition, every value bound: nothing here comes from a request.
-        sql = f"INSERT INTO {self._table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
-        sql += f" RETURNING {self._returning}"
-        parameters = [self._to_driver[name](row[name]) for row in rows for name in names]
+        names = tuple(rows[0])
+        sql = self._statements.get((names, len(rows))) or self._statement(names, len(rows))
+        converted = [(i, self._to_driver[name]) for i, name in enumerate(names) if name in self._to_driver]
+        parameters: list[Any] = []
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, convert in converted:
+                values[i] = convert(values[i])
+            parameters += values
         try:
             connection = self._connection or await self._open()
             return [tuple(row) for row in await connection.execute_fetchall(sql, parameters)]
@@ -59,6 +62,15 @@ class SqliteAppender:
             raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
         except ValueError as error:  # a value the driver cannot bind (a lone surrogate): the rows' fault
             raise DataError(sql, None, error) from error
+
+    def _statement(self, names: tuple[str, ...], count: int) -> str:
+        one_row = f"({', '.join('?' * len(names))})"
+        columns, values = ", ".join(names), ", ".join([one_row] * count)
+        # Names from the table's definition, every value bound: nothing here comes from a request.
+        sql = f"INSERT INTO {self._table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
+        sql += f" RETURNING {self._returning}"
+        self._statements[(names, count)] = sql
+        return sql
 
     async def _open(self) -> aiosqlite.Connection:
         if self._closed:
@@ -81,9 +93,11 @@ class SqliteAppender:
 
 
 def _conversions(dialect: Dialect, table: Table) -> dict[str, Callable[[Any], Any]]:
-    """Each column's conversion to what the driver takes, SQLAlchemy's own (datetimes become text)."""
+    """The conversion to what the driver takes of each column that needs one, SQLAlchemy's own
+    (datetimes become text, booleans integers); the others are bound as they are."""
     conversions: dict[str, Callable[[Any], Any]] = {}
     for column in table.columns:
         convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-        conversions[column.name] = convert or (lambda value: value)
+        if convert is not None:
+            conversions[column.name] = convert
     return conversions

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -18,23 +17,20 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Message
+from starlette.types import ASGIApp, Message
 
+from adapters.delivery_endpoint import BODY_SECONDS, DeliveryEndpoint
 from adapters.logs import RequestIdMiddleware
 from adapters.metrics import CONTENT_TYPE_LATEST, Metrics, MetricsMiddleware
 from adapters.store import ping
-from bot.intake import MAX_BODY_BYTES, TIMEOUT, TOO_LARGE, UNAVAILABLE, Answer, Intake
+from bot.intake import MAX_BODY_BYTES, TIMEOUT, TOO_LARGE, Answer, Intake
 
 __all__ = ["create_web_app"]
 
-log = logging.getLogger(__name__)
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
-SECRET_HEADERS = ("Qovery-Secret", "Qovery-Signature")  # Qovery's docs name the first, its OpenAPI the second
 
 
-# A body still arriving after this long is a sender holding the connection open: refused.
-BODY_SECONDS = 30.0
 # What Slack sends: seconds since the epoch, and `v0=` with an HMAC-SHA256 in hex.
 _SLACK_TIMESTAMP = re.compile(r"\d{1,12}")
 _SLACK_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -92,7 +88,7 @@ def create_web_app(
     metrics: Metrics,
     queue_depth: Callable[[], Awaitable[int]],
     lifespan: Lifespan,
-) -> Starlette:
+) -> ASGIApp:
     slack = AsyncSlackRequestHandler(bolt)
 
     async def slack_requests(request: Request) -> Response:
@@ -106,24 +102,6 @@ def create_web_app(
                 return PlainTextResponse("invalid_request", status_code=401)
             request = _replaying(request, body)
         return await slack.handle(request)
-
-    async def qovery_delivery(request: Request) -> Response:
-        secret = next((request.headers[h] for h in SECRET_HEADERS if h in request.headers), None)
-        try:
-            raw = await _body(request)
-        except _Refused as refused:
-            answer = refused.answer
-        else:
-            try:
-                answer = await intake.receive(request.path_params["hook_id"], secret, raw)
-            except (SQLAlchemyError, OSError, TimeoutError):
-                # Not stored, so not acknowledged: Qovery is told to come back, and nothing is lost.
-                log.exception("a delivery could not be stored")
-                answer = UNAVAILABLE
-        if answer.status != 200:
-            metrics.deliveries_refused.labels(answer.text).inc()
-        headers = {"Retry-After": str(answer.retry_after)} if answer.retry_after is not None else None
-        return PlainTextResponse(answer.text, status_code=answer.status, headers=headers)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -141,7 +119,6 @@ def create_web_app(
 
     routes = [
         Route("/slack/events", slack_requests, methods=["POST"]),
-        Route("/qovery/hooks/{hook_id}", qovery_delivery, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
@@ -151,5 +128,11 @@ def create_web_app(
             Route("/slack/install", slack_requests, methods=["GET"]),
             Route("/slack/oauth_redirect", slack_requests, methods=["GET"]),
         ]
-    middleware = [Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware, metrics=metrics)]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(MetricsMiddleware, metrics=metrics),
+    ]
+    # Qovery's deliveries are answered in front of the Starlette app (see adapters/delivery_endpoint.py).
+    return DeliveryEndpoint(
+        Starlette(routes=routes, lifespan=lifespan, middleware=middleware), intake=intake, metrics=metrics
+    )

@@ -22,7 +22,7 @@ __all__ = ["Workers"]
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 0.2  # wake-ups wait this long from a look for work, and after one found nothing
+QUIET_SECONDS = 0.2  # wake-ups wait this long after a look found deliveries waiting, but none due
 
 
 class Workers:
@@ -35,6 +35,7 @@ class Workers:
         self._wake: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
         self._stopping = False
         self._quiet_until = 0.0
+        self._paced = False  # the last look found deliveries waiting, none due
         self._deferred = False
         self._alarm: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -44,9 +45,10 @@ class Workers:
         self._tasks = [asyncio.create_task(self._work(), name=f"courier-{n}") for n in range(self._count)]
 
     def wake(self) -> None:
-        """Rouse one idle worker: a delivery was stored. While a worker looks, or right after it found
-        nothing due, the wake-up waits out a short quiet time, so that a burst of deliveries to paced
-        channels makes one look at the database, not one per delivery."""
+        """Rouse one idle worker: a delivery was stored. Right after a look found deliveries waiting but
+        none due (paced channels, retries), the wake-up waits out a short quiet time, so that a burst of
+        deliveries to paced channels makes one look at the database, not one per delivery. Otherwise
+        (the queue was empty: a delivery after a quiet spell) a worker looks at once."""
         quiet = self._quiet_until - time.monotonic()
         if quiet <= 0:
             self._rouse()
@@ -79,15 +81,21 @@ class Workers:
         me = asyncio.current_task()
         assert me is not None
         while not self._stopping:
-            # Wake-ups wait while a worker looks, and a quiet time after: rousing other workers then would
-            # only have them run the same query. Those that came meanwhile rouse one worker at its end.
-            self._quiet_until = time.monotonic() + QUIET_SECONDS
+            if self._paced:
+                # Paced: wake-ups wait while a worker looks too; those that came meanwhile rouse one
+                # worker at the end of the quiet time.
+                self._quiet_until = time.monotonic() + QUIET_SECONDS
             try:
                 if await self._courier.run_one():
+                    self._paced = False
                     self._rouse()  # more may be due: an idle worker takes the next while this one goes on
                     continue
-                self._quiet_until = time.monotonic() + QUIET_SECONDS
-                await self._set_alarm()
+                due = await self._courier.next_due()
+                # Deliveries wait but none is due: rousing workers for new ones (to the same paced
+                # channels, most likely) would only have them run the same query for a while.
+                self._paced = due is not None
+                self._quiet_until = time.monotonic() + QUIET_SECONDS if self._paced else 0.0
+                self._set_alarm(due)
             except Exception:
                 # The database may be restarting: the alarm's poll tries again; never die.
                 log.exception("the courier could not take a delivery")
@@ -100,9 +108,8 @@ class Workers:
             finally:
                 self._idle.discard(me)
 
-    async def _set_alarm(self) -> None:
+    def _set_alarm(self, due: datetime | None) -> None:
         """For when the next delivery comes due, or a poll at the latest."""
-        due = await self._courier.next_due()
         wait = self._poll
         if due is not None:
             wait = min(wait, max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.005)

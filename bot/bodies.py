@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.events import Deployment, classify, read_slack_body, read_standard_body
+from bot.events import Deployment, classify, event_words, read_slack_body, read_standard_body, standard_words
 
 __all__ = ["MAX_DEPTH", "DeliveryBody", "DeliveryKind", "read_body", "read_deployment"]
 
@@ -35,7 +35,7 @@ class DeliveryBody:
     kind: DeliveryKind
     value: dict[str, Any]
     text: str  # what is stored: json.loads(text) == value
-    deployment: Deployment | None
+    summary: str  # a few words for the delivery log: `failed · billing / production`
     payload_id: str | None
 
 
@@ -62,7 +62,11 @@ def read_body(raw: bytes) -> DeliveryBody | None:
         kind=delivery_kind,
         value=value,
         text=text,
-        deployment=read_deployment(delivery_kind, value),
+        summary=(
+            standard_words(value)
+            if delivery_kind is DeliveryKind.STANDARD
+            else event_words(read_slack_body(value))
+        )[:200],
         payload_id=payload_id if isinstance(payload_id, str) and payload_id.strip() else None,
     )
 

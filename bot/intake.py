@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.bodies import DeliveryKind, read_body
-from bot.events import event_words
 from bot.ports import DeliveryQueue, Hooks
 from bot.subscriptions import utcnow
 
@@ -107,8 +106,10 @@ class Intake:
         else:
             # The same body again within the duplicate window (the queue keeps it sliding) is one delivery.
             dedup_key = f"body:{hashlib.sha256(body.text.encode()).hexdigest()}"
-        summary = event_words(body.deployment)[:200]
-        if await self._queue.add(hook, body.kind, body.text, dedup_key, summary, utcnow(), verified=verified):
+        stored = await self._queue.add(
+            hook, body.kind, body.text, dedup_key, body.summary, utcnow(), verified=verified
+        )
+        if stored:
             self._on_stored(body.kind)
         return OK
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.bodies import MAX_DEPTH, DeliveryKind, read_body
+from bot.events import event_words, read_standard_body, standard_words
 from bot.intake import UntrustedRate
 from bot.sanitize import sanitize_slack_body, without_mass_mentions
 
@@ -146,3 +147,24 @@ def test_unsigned_deliveries_refill_at_one_a_second_after_a_burst_of_120() -> No
     assert [rate.take("hook") for _ in range(3)] == [None, None, 1]
     now[0] += 3600
     assert [rate.take("hook") for _ in range(121)].count(None) == 120  # full again, never more
+
+
+_ANYTHING = st.one_of(
+    st.none(), st.integers(), st.text(max_size=20), st.lists(st.text(max_size=5), max_size=2)
+)
+_NAMED = st.one_of(_ANYTHING, st.fixed_dictionaries({}, optional={"name": _ANYTHING, "id": _ANYTHING}))
+
+
+@given(
+    event=st.one_of(
+        st.sampled_from(["DEPLOYMENT_STARTED", "deployment_failure", "DEPLOYMENT_CANCELLED", "BUILD_DONE"]),
+        st.text(max_size=30),
+    ),
+    project=_NAMED,
+    environment=_NAMED,
+)
+@settings(max_examples=300)
+def test_the_delivery_logs_words_are_the_cards_reading(event: str, project: Any, environment: Any) -> None:
+    """The intake reads only three fields for its summary: the same words the full reading gives."""
+    body = {"event_type": event, "payload": {"project": project, "environment": environment}}
+    assert standard_words(body) == event_words(read_standard_body(body))

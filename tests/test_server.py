@@ -89,6 +89,23 @@ def test_metrics_count_requests_by_route(app: RunningApp) -> None:
     assert any(line.startswith("qovery_slack_http_request_seconds_bucket") for line in lines)
 
 
+def test_deliveries_keep_what_every_request_gets(app: RunningApp) -> None:
+    """Qovery's route is answered in front of the Starlette app (for speed): the same request id,
+    metrics and answers as the rest."""
+    answer = app.http.post("/qovery/hooks/no-such-hook", content=b"{}", headers={"X-Request-Id": "trace-9"})
+    assert (answer.status_code, answer.text, answer.headers["x-request-id"]) == (404, "no_service", "trace-9")
+    assert answer.headers["content-type"].startswith("text/plain")
+    wrong = app.http.get("/qovery/hooks/no-such-hook")
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "POST")
+    assert len(wrong.headers["x-request-id"]) == 32
+    assert app.http.post("/qovery/hooks/", content=b"{}").status_code == 404  # no hook id: no route
+    lines = app.http.get("/metrics").text.splitlines()
+    route = 'route="/qovery/hooks/{hook_id}"'
+    assert f'qovery_slack_http_requests_total{{method="POST",{route},status="404"}} 1.0' in lines
+    assert f'qovery_slack_http_requests_total{{method="GET",{route},status="405"}} 1.0' in lines
+    assert 'qovery_slack_deliveries_refused_total{answer="no_service"} 1.0' in lines
+
+
 def test_unknown_route_and_wrong_method(app: RunningApp) -> None:
     assert app.http.get("/slack/events").status_code == 405
     assert app.http.get("/slack/install").status_code == 404  # single-workspace mode has no OAuth install

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from adapters.bootstrap import create_app
 from adapters.settings import Settings
@@ -31,7 +31,7 @@ _REPLIES = itertools.count(1)
 
 
 class RunningApp:
-    def __init__(self, app: Starlette, url: str, settings: Settings, slack: FakeSlack) -> None:
+    def __init__(self, app: ASGIApp, url: str, settings: Settings, slack: FakeSlack) -> None:
         self.app = app
         self.url = url
         self.settings = settings
