@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 from collections.abc import Awaitable, Callable
@@ -19,11 +18,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message
 
-from adapters.delivery_endpoint import BODY_SECONDS, DeliveryEndpoint
+from adapters.delivery_endpoint import DeliveryEndpoint
 from adapters.logs import RequestIdMiddleware
 from adapters.metrics import CONTENT_TYPE_LATEST, Metrics, MetricsMiddleware
+from adapters.request_bodies import BodyReader, Refused
 from adapters.store import ping
-from bot.intake import MAX_BODY_BYTES, TIMEOUT, TOO_LARGE, Answer, Intake
+from bot.intake import Intake
 
 __all__ = ["create_web_app"]
 
@@ -34,29 +34,6 @@ Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 # What Slack sends: seconds since the epoch, and `v0=` with an HMAC-SHA256 in hex.
 _SLACK_TIMESTAMP = re.compile(r"\d{1,12}")
 _SLACK_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
-
-
-class _Refused(Exception):
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-
-
-async def _body(request: Request) -> bytes:
-    """The body, refused past MAX_BODY_BYTES before it is all read, and when it comes too slowly."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _Refused(TOO_LARGE)
-    chunks, size = [], 0
-    try:
-        async with asyncio.timeout(BODY_SECONDS):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise _Refused(TOO_LARGE)
-                chunks.append(chunk)
-    except TimeoutError:
-        raise _Refused(TIMEOUT) from None
-    return b"".join(chunks)
 
 
 def _replaying(request: Request, body: bytes) -> Request:
@@ -90,13 +67,14 @@ def create_web_app(
     lifespan: Lifespan,
 ) -> ASGIApp:
     slack = AsyncSlackRequestHandler(bolt)
+    bodies = BodyReader()  # one watch over the bodies being read, for both routes
 
     async def slack_requests(request: Request) -> Response:
         if request.method == "POST":
             # Refused before Bolt reads anything: a body past 1 MiB, a slow one, headers Slack never sends.
             try:
-                body = await _body(request)
-            except _Refused as refused:
+                body = await bodies.read(request.scope["headers"], request.receive)
+            except Refused as refused:
                 return PlainTextResponse(refused.answer.text, status_code=refused.answer.status)
             if not _slack_headers_well_formed(request):
                 return PlainTextResponse("invalid_request", status_code=401)
@@ -134,5 +112,8 @@ def create_web_app(
     ]
     # Qovery's deliveries are answered in front of the Starlette app (see adapters/delivery_endpoint.py).
     return DeliveryEndpoint(
-        Starlette(routes=routes, lifespan=lifespan, middleware=middleware), intake=intake, metrics=metrics
+        Starlette(routes=routes, lifespan=lifespan, middleware=middleware),
+        intake=intake,
+        metrics=metrics,
+        bodies=bodies,
     )

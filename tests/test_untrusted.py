@@ -360,8 +360,7 @@ def test_a_malformed_slack_signature_is_401(
 def test_a_half_sent_body_is_not_held_open(
     acme_app: RunningApp, hook: Subscription, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("adapters.web.BODY_SECONDS", 0.5)  # Slack's route
-    monkeypatch.setattr("adapters.delivery_endpoint.BODY_SECONDS", 0.5)  # Qovery's
+    monkeypatch.setattr("adapters.request_bodies.BODY_SECONDS", 0.5)  # both routes read bodies there
     host, port = acme_app.url.removeprefix("http://").split(":")
     target = path.format(hook=hook.url.rsplit("/", 1)[1])
     with socket.create_connection((host, int(port)), timeout=5) as connection:
