@@ -98,13 +98,10 @@ class Access:
         connector = workspace.connected_by if workspace is not None else None
         if not production and connector == caller.user_id:
             return
-        people = ["workspace admins and owners", *(f"<@{u}>" for u in sorted(self._config.admin_user_ids))]
-        if connector and not production:
-            people.append(f"<@{connector}> (who connected the Qovery token)")
         what = "a production environment" if production else "environments"
+        own = f"people acting with their own Qovery token (`{self._config.slash_command} login`)"
         raise UserError(
-            f"Sorry, only {', '.join(people)} and people acting with their own Qovery token "
-            f"(`{self._config.slash_command} login`) may act on {what}."
+            await self._only(caller.team_id, f"act on {what}", connector=not production, also=own)
         )
 
     async def _is_admin(self, caller: Caller) -> bool:
@@ -148,10 +145,15 @@ class Access:
             raise UserError(await self.who_may(caller.team_id, action))
 
     async def who_may(self, team_id: str, action: str = "change webhooks or the Qovery connection") -> str:
+        return await self._only(team_id, action, connector=True)
+
+    async def _only(self, team_id: str, action: str, *, connector: bool, also: str | None = None) -> str:
+        """A refusal that says who may: admins, ADMIN_USER_IDS, the connector where it counts, `also`."""
         people = ["workspace admins and owners"]
         people += [f"<@{user}>" for user in sorted(self._config.admin_user_ids)]
-        workspace = await self._workspaces.get(team_id)
+        workspace = await self._workspaces.get(team_id) if connector else None
         if workspace is not None and workspace.connected_by:
             people.append(f"<@{workspace.connected_by}> (who connected the Qovery token)")
+        people += [also] if also else []
         listed = ", ".join(people[:-1]) + " and " + people[-1] if len(people) > 1 else people[0]
         return f"Sorry, only {listed} may {action}."
