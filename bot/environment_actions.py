@@ -9,6 +9,7 @@ channel (the card's thread for a card's button); the card of the deployment it s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,7 +32,14 @@ from bot.deployment_details import tie
 from bot.environments import find_environment, read_where
 from bot.errors import UserError
 from bot.ports import Actions, Card, Cards, Hooks, SlackFailure, SlackPoster
-from bot.qovery import EnvironmentStatus, QoveryError, QoveryForbidden, QoveryUnauthorized
+from bot.qovery import (
+    DeploymentHistory,
+    EnvironmentStatus,
+    QoveryError,
+    QoveryForbidden,
+    QoveryUnauthorized,
+    Service,
+)
 from bot.subscriptions import utcnow
 from bot.webhook_views import plain
 
@@ -95,8 +103,7 @@ class EnvironmentActions:
     ) -> tuple[ServiceChange, ...]:
         if request.kind not in (ActionKind.DEPLOY, ActionKind.ROLLBACK):
             return ()
-        api, env_id = acting.api, target.environment_id
-        services, history = await api.list_services(env_id), await api.list_deployment_history(env_id)
+        services, history = await _services_and_history(acting, target.environment_id)
         if request.kind is ActionKind.ROLLBACK:
             return rollback_changes(history, services)[1]
         if request.service is not None:
@@ -146,8 +153,7 @@ class EnvironmentActions:
     async def rollback_card(self, caller: Caller, value: object) -> Message:
         """A failure card's Rollback: back from that card's deployment, after a confirmation."""
         acting, action, card = await self._from_card(caller, value, ActionKind.ROLLBACK)
-        api, env_id = acting.api, action.target.environment_id
-        services, history = await api.list_services(env_id), await api.list_deployment_history(env_id)
+        services, history = await _services_and_history(acting, action.target.environment_id)
         at = card.finished_at or card.deployment.at or self._clock()
         entry = tie(history, card.deployment, at)  # as the card's details were found
         if entry is None:
@@ -263,3 +269,13 @@ class EnvironmentActions:
                 said = f" Qovery said: {error.detail}" if error.detail else ""
                 return f"Your Qovery role does not allow this on this environment.{said}"
         return error.sentence(self._command)
+
+
+async def _services_and_history(
+    acting: Acting, environment_id: str
+) -> tuple[list[Service], list[DeploymentHistory]]:
+    """What a deploy or rollback plan is made of: the environment's services and its last deployments."""
+    services, history = await asyncio.gather(
+        acting.api.list_services(environment_id), acting.api.list_deployment_history(environment_id)
+    )
+    return services, history
