@@ -89,7 +89,7 @@ class Doctor:
                 hooks[hook.id] = hook
         ours = [w for w in webhooks if (t := hook_id_of(w.target_url)) and t[1] in hooks]
         logs = await self._logs(api, organization, ours)
-        channels = {hook.channel_id: await self._latest(team_id, hook.channel_id) for hook in live}
+        channels = {channel: await self._latest(team_id, channel) for channel in {h.channel_id for h in live}}
         return diagnose(self._config.public_url, team_id, webhooks, hooks, logs, channels)
 
     async def _logs(
@@ -180,13 +180,13 @@ class Doctor:
         return plain(words)
 
     async def repair_all(self, team_id: str) -> list[str]:
-        """`qovery-slack doctor --repair`: every finding that has a repair; what was done, a line each."""
-        done: list[str] = []
-        for finding in await self.examine(team_id):
-            if finding.repair is not None:
-                done.append(await self._repair(team_id, finding))
-        await self._findings.record(team_id, await self.examine(team_id), utcnow())
-        return done
+        """`qovery-slack doctor --repair`: every finding that has a repair; what was done, a line each.
+        (The command line then examines again, and records what is left.)"""
+        return [
+            await self._repair(team_id, finding)
+            for finding in await self.examine(team_id)
+            if finding.repair is not None
+        ]
 
     async def _repair(self, team_id: str, finding: Finding) -> str:
         api, organization = await self._access.qovery(team_id)
