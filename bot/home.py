@@ -113,9 +113,10 @@ def render_home(seen: _Seen, command: str, page: int, notice: str | None) -> dic
     blocks += [section(seen.connection), {"type": "divider"}]
     blocks += _findings(seen.findings)
     blocks += [{"type": "divider"}, *_deliveries(seen.deliveries), {"type": "divider"}]
-    blocks += _subscriptions(seen.subscriptions, command, page)
     pages = max(1, -(-len(seen.subscriptions) // PER_PAGE))
-    metadata = json.dumps({"page": min(max(page, 0), pages - 1)})
+    page = min(max(page, 0), pages - 1)  # a page that no longer exists shows the nearest one
+    blocks += _subscriptions(seen.subscriptions, command, page, pages)
+    metadata = json.dumps({"page": page})
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT], "private_metadata": metadata}
 
 
@@ -139,10 +140,10 @@ def _deliveries(records: list[DeliveryRecord]) -> list[Block]:
     return blocks
 
 
-def _subscriptions(subscriptions: list[tuple[Hook, Webhook | None]], command: str, page: int) -> list[Block]:
+def _subscriptions(
+    subscriptions: list[tuple[Hook, Webhook | None]], command: str, page: int, pages: int
+) -> list[Block]:
     count = len(subscriptions)
-    pages = max(1, -(-count // PER_PAGE))
-    page = min(max(page, 0), pages - 1)
     blocks = [
         section(f":satellite_antenna: *Subscriptions* · {count} channel webhook{'s' if count != 1 else ''}")
     ]
