@@ -560,12 +560,16 @@ class FakeQovery:
         self._environment(grant, env)
         return _json(200, {"results": self.services[env]})
 
-    def _act(self, grant: Grant, env: str) -> dict[str, Any]:
-        """An action on the environment: a role that may deploy, and nothing else running there."""
+    def _may_deploy(self, grant: Grant, env: str) -> dict[str, Any]:
+        """The environment's status, when the token's role may act on it."""
         self._environment(grant, env)
         if grant.role not in DEPLOY_ROLES:
             raise _Refusal(403, f"The {grant.role} role may not deploy this environment")
-        status = self.statuses[env]
+        return self.statuses[env]
+
+    def _act(self, grant: Grant, env: str) -> dict[str, Any]:
+        """An action on the environment: a role that may deploy, and nothing else running there."""
+        status = self._may_deploy(grant, env)
         if status["state"] in RUNNING_STATES:
             raise _Refusal(409, "Operation is in progress")
         return status
@@ -614,10 +618,7 @@ class FakeQovery:
         return _json(202, status)
 
     def _op_cancelEnvironmentDeployment(self, grant: Grant, body: Any, env: str) -> Response:
-        self._environment(grant, env)
-        if grant.role not in DEPLOY_ROLES:
-            raise _Refusal(403, f"The {grant.role} role may not deploy this environment")
-        status = self.statuses[env]
+        status = self._may_deploy(grant, env)
         if status["state"] not in RUNNING_STATES - {"CANCELING"}:
             raise _Refusal(409, "Environment deployment is already cancelled or no deployment is running")
         status["state"] = "CANCELING"
