@@ -379,6 +379,15 @@ def test_the_home_tab_pages_many_subscriptions_within_slacks_100_blocks(
     # A click elsewhere in the tab keeps its page.
     again = acme_app.press_in_home("home_doctor", "doctor", page)
     assert "Page 2 of 3" in shown(again)
+    # Forged page numbers draw a page that exists.
+    for forged, shown_page in (
+        ("page:999999", "Page 3 of 3"),
+        ("x" * 3000, "Page 1 of 3"),
+        ("", "Page 1 of 3"),
+    ):
+        drawn = acme_app.press_in_home("home_page_next", forged, home)
+        assert shown_page in shown(drawn)
+        assert len(drawn["blocks"]) <= 100
 
 
 def store_hook(app: RunningApp, hook: Hook, webhook_id: str) -> None:
