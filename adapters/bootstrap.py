@@ -15,33 +15,33 @@ from starlette.types import ASGIApp
 
 from adapters.core import build_core
 from adapters.doctor_schedule import keep_checking
-from adapters.housekeeping import keep_forgetting
-from adapters.listener_work import ListenerWork
-from adapters.logs import keep_secrets_out_of_logs
-from adapters.metrics import Metrics
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.settings import Settings
-from adapters.slack_app import build_bolt_app
-from adapters.slack_installations import seal_stored_tokens
-from adapters.slack_listeners import SlackServices
-from adapters.sql_outcomes import SqlOutcomes
-from adapters.store import migrate
-from adapters.web import create_web_app
+from adapters.slack.app import build_bolt_app
+from adapters.slack.installations import seal_stored_tokens
+from adapters.slack.listener_work import ListenerWork
+from adapters.slack.listeners import SlackServices
+from adapters.sql.engine import migrate
+from adapters.sql.housekeeping import keep_forgetting
+from adapters.sql.outcomes import SqlOutcomes
+from adapters.web.app import create_web_app
+from adapters.web.logs import keep_secrets_out_of_logs
+from adapters.web.metrics import Metrics
 from adapters.worker import Workers
-from bot.connection import Connection
-from bot.courier import Courier, Pace
-from bot.delivery_log import DeliveryLog
-from bot.enrichment import Enrichment
-from bot.environment_actions import EnvironmentActions
-from bot.environments import EnvironmentViews
-from bot.handlers import SlashCommands
-from bot.home import AppHome
-from bot.intake import Intake
-from bot.login import Login
-from bot.lookups import Lookups
-from bot.mentions import Mentions
-from bot.uninstall import Uninstall
-from bot.webhooks import WebhookCommands
+from bot.actions.environment_actions import EnvironmentActions
+from bot.actions.environments import EnvironmentViews
+from bot.actions.login import Login
+from bot.commands.handlers import SlashCommands
+from bot.connection.connect import Connection
+from bot.connection.uninstall import Uninstall
+from bot.deliveries.courier import Courier, Pace
+from bot.deliveries.delivery_log import DeliveryLog
+from bot.deliveries.enrichment import Enrichment
+from bot.deliveries.intake import Intake
+from bot.deliveries.lookups import Lookups
+from bot.deliveries.mentions import Mentions
+from bot.doctor.home import AppHome
+from bot.subscriptions.webhooks import WebhookCommands
 
 __all__ = ["create_app"]
 

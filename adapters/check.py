@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.qovery import QoveryClient, new_http_client
 from adapters.settings import Settings
-from adapters.store import create_engine, current_revision, head_revision, ping
+from adapters.sql.engine import create_engine, current_revision, head_revision, ping
 from bot.qovery import QoveryError
 
 __all__ = ["run_checks"]

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from adapters.settings import ManifestSettings, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from adapters.queue import SqlDeliveryQueue
-    from bot.ports import DeliveryState
+    from adapters.sql.queue import SqlDeliveryQueue
+    from bot.deliveries.ports import DeliveryState
 
 __all__ = ["main"]
 
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings)
     if args.command == "deliveries":
-        from bot.ports import DeliveryState
+        from bot.deliveries.ports import DeliveryState
 
         failed = DeliveryState.FAILED if args.failed else None
         return asyncio.run(_deliveries(settings, args.limit, failed))
@@ -91,7 +91,7 @@ def _serve(settings: Settings) -> int:
     import uvicorn
 
     from adapters.bootstrap import create_app
-    from adapters.logs import configure_logging
+    from adapters.web.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
@@ -114,7 +114,7 @@ def _serve(settings: Settings) -> int:
 
 
 def _migrate(settings: Settings) -> int:
-    from adapters.store import create_engine, current_revision, migrate
+    from adapters.sql.engine import create_engine, current_revision, migrate
 
     async def run() -> str | None:
         engine = create_engine(settings.database_url)
@@ -129,7 +129,7 @@ def _migrate(settings: Settings) -> int:
 
 
 def _manifest(public_url: str | None) -> int:
-    from adapters.manifest import render_manifest
+    from adapters.slack.manifest import render_manifest
 
     overrides = {"public_url": public_url} if public_url else {}
     try:
@@ -145,7 +145,7 @@ def _manifest(public_url: str | None) -> int:
 def _render(path: str, history_path: str | None) -> int:
     from pydantic import ValidationError
 
-    from bot.cards import render_delivery
+    from bot.deliveries.cards import render_delivery
     from bot.qovery import DeploymentHistory
 
     try:
@@ -183,9 +183,9 @@ def _read_json(path: str) -> Any:
 @asynccontextmanager
 async def _queue(settings: Settings) -> AsyncIterator[SqlDeliveryQueue]:
     from adapters.crypto import SecretBox
-    from adapters.queue import SqlDeliveryQueue
-    from adapters.sql_hooks import SqlHooks
-    from adapters.store import create_engine, migrate
+    from adapters.sql.engine import create_engine, migrate
+    from adapters.sql.hooks import SqlHooks
+    from adapters.sql.queue import SqlDeliveryQueue
 
     engine = create_engine(settings.database_url)
     try:
@@ -224,7 +224,7 @@ async def _doctor(settings: Settings, *, repair: bool) -> int:
 
     from adapters.core import build_core
     from adapters.doctor_schedule import workspaces_to_check
-    from adapters.store import migrate
+    from adapters.sql.engine import migrate
 
     core = build_core(settings)
     try:

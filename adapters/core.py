@@ -16,19 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.crypto import SecretBox
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.qovery import QoveryClient, new_http_client
-from adapters.queue import SqlDeliveryQueue
 from adapters.settings import Settings
-from adapters.slack_installations import SealedInstallationStore
-from adapters.slack_poster import TokenFor, WebApiPoster
-from adapters.sql_actions import SqlActions
-from adapters.sql_cards import SqlCards
-from adapters.sql_findings import SqlFindings, SqlJobs
-from adapters.sql_hooks import SqlHooks
-from adapters.sql_personal_tokens import SqlPersonalTokens
-from adapters.sql_workspaces import SqlWorkspaces
-from adapters.store import create_engine
+from adapters.slack.installations import SealedInstallationStore
+from adapters.slack.poster import TokenFor, WebApiPoster
+from adapters.sql.actions import SqlActions
+from adapters.sql.cards import SqlCards
+from adapters.sql.engine import create_engine
+from adapters.sql.findings import SqlFindings, SqlJobs
+from adapters.sql.hooks import SqlHooks
+from adapters.sql.personal_tokens import SqlPersonalTokens
+from adapters.sql.queue import SqlDeliveryQueue
+from adapters.sql.workspaces import SqlWorkspaces
 from bot.access import Access, BotConfig
-from bot.doctor import Doctor
+from bot.doctor.doctor import Doctor
 from bot.ports import SlackFailure
 from bot.qovery import QoveryApi
 

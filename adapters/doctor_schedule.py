@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.tables import hooks, workspaces
-from bot.doctor import Doctor
+from adapters.sql.tables import hooks, workspaces
+from bot.doctor.doctor import Doctor
 from bot.ports import Jobs
 
 __all__ = ["JOB", "check_if_due", "keep_checking", "workspaces_to_check"]

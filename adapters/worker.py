@@ -16,7 +16,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from bot.courier import Courier
+from bot.deliveries.courier import Courier
 
 __all__ = ["Workers"]
 

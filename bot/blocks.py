@@ -39,6 +39,7 @@ __all__ = [
     "input_block",
     "modal",
     "option",
+    "plain",
     "plain_text",
     "safe_url",
     "section",
@@ -180,3 +181,8 @@ def modal(
     view["close"] = plain_text(close, MODAL_TITLE_LIMIT)
     view["blocks"] = blocks[:100]  # Slack's limit for a modal
     return view
+
+
+def plain(text: str) -> Message:
+    """A one-paragraph ephemeral answer; `text` is already mrkdwn."""
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

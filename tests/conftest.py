@@ -16,9 +16,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from adapters.logs import keep_secrets_out_of_logs
 from adapters.settings import Settings
-from bot.courier import Pace
+from adapters.web.logs import keep_secrets_out_of_logs
+from bot.deliveries.courier import Pace
 from tests.fakes import qovery_api, slack_api
 from tests.fakes.app_server import RUNNING, RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from adapters.store import create_engine
-from adapters.tables import cards
+from adapters.sql.engine import create_engine
+from adapters.sql.tables import cards
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import FakeQovery
 from tests.fakes.slack_api import CHANNEL

@@ -1,5 +1,6 @@
 """The Qovery client against the fake Qovery server, whose every request and answer is checked against
-Qovery's OpenAPI description."""
+Qovery's OpenAPI description.
+(Long: every call of the client, each with Qovery's refusals, reads best in one file.)"""
 
 from __future__ import annotations
 

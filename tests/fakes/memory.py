@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import DeploymentStatus
+from bot.deliveries.events import DeploymentStatus
+from bot.ports import Workspace
 from bot.qovery import QoveryNotFound, Webhook, WebhookSpec
-from bot.subscriptions import Hook, HookSettings, Workspace
+from bot.subscriptions.hooks import Hook
+from bot.subscriptions.options import HookSettings
 
 __all__ = [
     "MemoryCards",

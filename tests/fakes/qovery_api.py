@@ -14,6 +14,7 @@ It also plays Qovery's side of a delivery: `deliver()` posts an event to a webho
     qovery.fail("createOrganizationWebhook", status=503)
     ... the bot calls qovery.url with acme.token ...
     [create] = qovery.calls_to("createOrganizationWebhook")
+(Long: one server plays every Qovery path the bot calls, spec-checked, with its refusals.)
 """
 
 from __future__ import annotations

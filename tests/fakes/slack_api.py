@@ -8,6 +8,7 @@ HTTP 429 with `Retry-After`, a 5xx, a Slack error such as `channel_not_found`, o
     slack.fail("chat.postMessage", status=429, retry_after=1)
     ... the bot calls slack.api_url ...
     [post] = slack.wait_for("chat.postMessage")
+(Long: one server plays every Slack method the bot calls, with its failures.)
 """
 
 from __future__ import annotations

@@ -1,0 +1,120 @@
+"""`bot.actions.ports.Actions` on the database: every action asked from Slack, and the thread its card
+joins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.engine import aware
+from adapters.sql.tables import actions
+from bot.actions.plans import Action, ActionKind, ActionState, plan_from_json, plan_to_json
+
+__all__ = ["SqlActions"]
+
+
+class SqlActions:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, action: Action, now: datetime) -> int:
+        values = {
+            "team_id": action.team_id,
+            "user_id": action.user_id,
+            "channel_id": action.channel_id,
+            "kind": action.kind.value,
+            "environment_id": action.target.environment_id,
+            "plan": plan_to_json(action),
+            "state": action.state.value,
+            "thread_ts": action.thread_ts,
+            "created_at": now,
+        }
+        async with self._engine.begin() as connection:
+            inserted = await connection.execute(actions.insert().values(values).returning(actions.c.id))
+            return int(inserted.scalar_one())
+
+    async def get(self, action_id: int) -> Action | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(actions).where(actions.c.id == action_id))).first()
+        return None if row is None else _action(row)
+
+    async def start(self, action_id: int, since: datetime) -> bool:
+        return await self._move(
+            action_id, ActionState.PROPOSED, ActionState.RUNNING, actions.c.created_at >= since
+        )
+
+    async def drop(self, action_id: int) -> bool:
+        return await self._move(action_id, ActionState.PROPOSED, ActionState.DROPPED)
+
+    async def _move(self, action_id: int, old: ActionState, new: ActionState, *more: Any) -> bool:
+        # One UPDATE with the old state in its WHERE: of two clicks (or two replicas), one wins.
+        statement = (
+            update(actions)
+            .where(actions.c.id == action_id, actions.c.state == old.value, *more)
+            .values(state=new.value)
+        )
+        async with self._engine.begin() as connection:
+            return bool((await connection.execute(statement)).rowcount)
+
+    async def finish(
+        self,
+        action_id: int,
+        state: ActionState,
+        outcome: str,
+        thread_ts: str | None,
+        now: datetime,
+        *,
+        own_token: bool,
+    ) -> None:
+        values: dict[str, object] = {"state": state.value, "outcome": outcome[:500], "thread_ts": thread_ts}
+        values |= {"done_at": now, "own_token": own_token}
+        async with self._engine.begin() as connection:
+            await connection.execute(update(actions).where(actions.c.id == action_id).values(values))
+
+    async def thread_for(
+        self, channel_id: str, environment_id: str, card_id: int, since: datetime
+    ) -> str | None:
+        query = (
+            select(actions.c.id, actions.c.thread_ts, actions.c.card_id)
+            .where(
+                actions.c.channel_id == channel_id,
+                actions.c.environment_id == environment_id[:64],
+                actions.c.state == ActionState.DONE.value,
+                actions.c.done_at >= since,
+                actions.c.kind != ActionKind.CANCEL.value,
+                actions.c.thread_ts.is_not(None),
+            )
+            .order_by(actions.c.id.desc())
+            .limit(1)
+        )
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(query)).first()
+            if row is None or row.card_id not in (None, card_id):
+                return None
+            # Taken by one card, once: a second replica's claim finds it taken; the same card's next
+            # attempt (Slack failed the first) finds it its own.
+            mine = actions.c.card_id.is_(None) | (actions.c.card_id == card_id)
+            taken = await connection.execute(
+                update(actions).where(actions.c.id == row.id, mine).values(card_id=card_id)
+            )
+        return str(row.thread_ts) if taken.rowcount else None
+
+
+def _action(row: Row[Any]) -> Action:
+    target, changes = plan_from_json(row.plan)
+    return Action(
+        team_id=row.team_id,
+        user_id=row.user_id,
+        channel_id=row.channel_id,
+        kind=ActionKind(row.kind),
+        target=target,
+        changes=changes,
+        thread_ts=row.thread_ts,
+        state=ActionState(row.state),
+        created_at=aware(row.created_at),
+        id=row.id,
+        own_token=row.own_token,
+    )

@@ -1,0 +1,70 @@
+"""`bot.deliveries.ports.Cards` on the database: the message that shows each deployment in a hook's
+channel."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.engine import aware
+from adapters.sql.tables import cards
+from bot.deliveries.events import deployment_from_json, deployment_to_json
+from bot.deliveries.ports import Card
+
+__all__ = ["SqlCards"]
+
+
+class SqlCards:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def latest(self, hook_id: str, key: str) -> Card | None:
+        query = (
+            select(cards)
+            .where(cards.c.hook_id == hook_id, cards.c.deployment_key == key)
+            .order_by(cards.c.id.desc())
+            .limit(1)
+        )
+        return await self._one(query)
+
+    async def get(self, card_id: int) -> Card | None:
+        return await self._one(select(cards).where(cards.c.id == card_id))
+
+    async def _one(self, query: Select[Any]) -> Card | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        return Card(
+            hook_id=row.hook_id,
+            key=row.deployment_key,
+            ts=row.message_ts,
+            deployment=deployment_from_json(json.loads(row.deployment)),
+            started_at=aware(row.started_at),
+            finished_at=aware(row.finished_at),
+            id=row.id,
+            thread_ts=row.thread_ts,
+        )
+
+    async def save(self, card: Card, now: datetime) -> int:
+        values = {
+            "hook_id": card.hook_id,
+            "deployment_key": card.key,
+            "message_ts": card.ts,
+            "status": card.deployment.status.value,
+            "deployment": json.dumps(deployment_to_json(card.deployment)),
+            "started_at": card.started_at,
+            "finished_at": card.finished_at,
+            "updated_at": now,
+            "thread_ts": card.thread_ts,
+        }
+        async with self._engine.begin() as connection:
+            if card.id is None:
+                inserted = await connection.execute(cards.insert().values(values).returning(cards.c.id))
+                return int(inserted.scalar_one())
+            await connection.execute(update(cards).where(cards.c.id == card.id).values(values))
+        return card.id

@@ -1,0 +1,96 @@
+"""`bot.doctor.ports.Findings` and `bot.ports.Jobs` on the database: the doctor's open findings, and the work
+one replica at a time does."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.engine import aware, dialect_insert
+from adapters.sql.tables import findings, jobs
+from bot.doctor.diagnosis import Finding, FindingKind
+
+__all__ = ["SqlFindings", "SqlJobs"]
+
+
+class SqlFindings:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def record(self, team_id: str, found: list[Finding], now: datetime) -> list[Finding]:
+        keys = [f.key[:200] for f in found]
+        async with self._engine.begin() as connection:
+            known = set(
+                (
+                    await connection.execute(select(findings.c.key).where(findings.c.team_id == team_id))
+                ).scalars()
+            )
+            gone = delete(findings).where(findings.c.team_id == team_id, findings.c.key.not_in(keys))
+            await connection.execute(gone)
+            if found:
+                rows = [_row(team_id, f, now) for f in found]
+                statement = dialect_insert(self._engine.dialect.name, findings).values(rows)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[findings.c.team_id, findings.c.key],
+                    set_={"words": statement.excluded.words, "last_seen": statement.excluded.last_seen},
+                )
+                await connection.execute(statement)
+        return [f for f in found if f.key[:200] not in known]
+
+    async def open(self, team_id: str) -> list[tuple[Finding, datetime]]:
+        query = select(findings).where(findings.c.team_id == team_id).order_by(findings.c.first_seen.desc())
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [
+            (
+                Finding(FindingKind(row.kind), row.subject, row.words, row.channel_id, row.hook_id),
+                aware(row.first_seen) or row.first_seen,
+            )
+            for row in rows
+        ]
+
+
+def _row(team_id: str, finding: Finding, now: datetime) -> dict[str, object]:
+    return {
+        "team_id": team_id,
+        "key": finding.key[:200],
+        "kind": finding.kind.value,
+        "subject": finding.subject[:100],
+        "words": finding.words,
+        "channel_id": finding.channel_id,
+        "hook_id": finding.hook_id,
+        "first_seen": now,
+        "last_seen": now,
+    }
+
+
+class SqlJobs:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def take(self, name: str, holder: str, now: datetime, hold_seconds: float) -> bool:
+        new = {"name": name, "next_run_at": now}
+        async with self._engine.begin() as connection:
+            insert = dialect_insert(self._engine.dialect.name, jobs).values(new)
+            await connection.execute(insert.on_conflict_do_nothing(index_elements=[jobs.c.name]))
+            # One UPDATE decides: of two replicas asking at once, the database lets one match.
+            taken = await connection.execute(
+                update(jobs)
+                .where(
+                    jobs.c.name == name,
+                    jobs.c.next_run_at <= now,
+                    jobs.c.held_until.is_(None) | (jobs.c.held_until < now),
+                )
+                .values(holder=holder, held_until=now + timedelta(seconds=hold_seconds))
+            )
+        return bool(taken.rowcount)
+
+    async def done(self, name: str, holder: str, next_run_at: datetime) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(jobs)
+                .where(jobs.c.name == name, jobs.c.holder == holder)
+                .values(next_run_at=next_run_at, holder=None, held_until=None)
+            )

@@ -1,0 +1,72 @@
+"""Forgetting what is old: deliveries done with, and deployment cards, after KEEP_DAYS; confirmations
+never confirmed after a day; the audit trail of actions from Slack after AUDIT_KEEP_DAYS.
+
+Every delivery keeps its whole body, so without this the database grows with every deployment for as
+long as the bot runs. Each replica does it hourly; deleting is idempotent, so they need no coordination.
+Deletes go a chunk a transaction, so that SQLite's one writer is never held up for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Table, delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.tables import actions, cards, deliveries
+from bot.actions.plans import ActionState
+from bot.deliveries.ports import DeliveryState
+
+__all__ = ["AUDIT_KEEP_DAYS", "KEEP_DAYS", "forget_old", "keep_forgetting"]
+
+log = logging.getLogger(__name__)
+
+KEEP_DAYS = 30
+AUDIT_KEEP_DAYS = 400  # who did what from Slack: a year's audits, and a month to spare
+_EVERY_SECONDS = 3600.0
+_FIRST_AFTER_SECONDS = 60.0  # not in the rush of a start
+_CHUNK = 500
+DONE = DeliveryState.done()  # a delivery waiting or being posted is never forgotten
+
+
+async def forget_old(engine: AsyncEngine, now: datetime) -> int:
+    """Delete what is old (see above); how many rows."""
+    before = now - timedelta(days=KEEP_DAYS)
+    # A delivery done with ended at its last attempt; the (state, next_attempt_at) index finds them.
+    old_deliveries = deliveries.c.state.in_(DONE) & (deliveries.c.next_attempt_at < before)
+    unconfirmed = actions.c.state.in_([ActionState.PROPOSED, ActionState.DROPPED]) & (
+        actions.c.created_at < now - timedelta(days=1)
+    )
+    audited = actions.c.created_at < now - timedelta(days=AUDIT_KEEP_DAYS)
+    return (
+        await _delete(engine, deliveries, old_deliveries)
+        + await _delete(engine, cards, cards.c.updated_at < before)
+        + await _delete(engine, actions, unconfirmed | audited)
+    )
+
+
+async def _delete(engine: AsyncEngine, table: Table, old: ColumnElement[bool]) -> int:
+    forgotten = 0
+    while True:
+        chunk = select(table.c.id).where(old).limit(_CHUNK).scalar_subquery()
+        async with engine.begin() as connection:
+            deleted = (await connection.execute(delete(table).where(table.c.id.in_(chunk)))).rowcount
+        forgotten += deleted
+        if deleted < _CHUNK:
+            return forgotten
+
+
+async def keep_forgetting(engine: AsyncEngine) -> None:
+    """Run `forget_old` hourly until cancelled; a failure (the database restarting) waits for the next."""
+    await asyncio.sleep(_FIRST_AFTER_SECONDS)
+    while True:
+        try:
+            forgotten = await forget_old(engine, datetime.now(UTC))
+        except Exception:
+            log.exception("old deliveries and cards could not be deleted; trying again in an hour")
+        else:
+            if forgotten:
+                log.info("deleted %d old deliveries, cards and actions", forgotten)
+        await asyncio.sleep(_EVERY_SECONDS)

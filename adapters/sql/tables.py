@@ -1,0 +1,223 @@
+"""The bot's tables, as the latest migration leaves them (the history is in migrations/versions/)."""
+
+from __future__ import annotations
+
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+__all__ = [
+    "SLACK_SECRET_COLUMNS",
+    "actions",
+    "cards",
+    "channels",
+    "deliveries",
+    "findings",
+    "hooks",
+    "jobs",
+    "metadata",
+    "outcomes",
+    "personal_tokens",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
+    "workspaces",
+]
+
+metadata = MetaData()
+
+# One row per Slack workspace: the Qovery token it connected with `/qovery connect`, sealed.
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("qovery_token", String(1024)),
+    Column("qovery_organization_id", String(64)),
+    Column("connected_by", String(32)),
+    Column("connected_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per webhook target the bot hands to Qovery: `{PUBLIC_URL}/qovery/hooks/{id}` -> one channel.
+hooks = Table(
+    "hooks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("team_id", String(32), nullable=False, index=True),
+    Column("channel_id", String(32), nullable=False, index=True),
+    Column("channel_name", String(256)),
+    Column("webhook_id", String(64), index=True),
+    Column("secret", String(1024), nullable=False),
+    # What the bot keeps of the hook's options (`bot.subscriptions.options.HookSettings`), as JSON: a new
+    # setting needs no migration.
+    Column("settings", Text, nullable=False, server_default="{}"),
+    Column("created_by", String(32)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    # When a delivery first came with the right secret: from then on, one without it is refused.
+    Column("secret_seen_at", DateTime(timezone=True)),
+)
+
+
+# Every delivery Qovery made to a hook, stored before it is acknowledged, and its fate.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hook_id", String(64), nullable=False),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("dedup_key", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("summary", String(200), nullable=False, server_default=""),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("reason", String(500)),
+    Column("posted_at", DateTime(timezone=True)),
+    Column("message_ts", String(32)),
+    # Whether it carried the hook's secret: one that did not is posted as plain content only.
+    Column("verified", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("hook_id", "dedup_key", name="uq_deliveries_hook_dedup"),
+    Index("ix_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_deliveries_channel", "team_id", "channel_id", "id"),
+    Index("ix_deliveries_waiting", "team_id", "channel_id", "state", "next_attempt_at"),
+)
+
+# The message that shows a deployment in a hook's channel, so later events update it.
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hook_id", String(64), nullable=False),
+    Column("deployment_key", String(200), nullable=False),
+    Column("message_ts", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("deployment", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set when the card shows a deployment started from Slack: it is posted in that action's thread.
+    Column("thread_ts", String(32)),
+    Index("ix_cards_hook_key", "hook_id", "deployment_key"),
+)
+
+# Per channel: when it may get its next message (Slack's rate limit) and whether a post is under way.
+channels = Table(
+    "channels",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("next_post_at", DateTime(timezone=True)),
+    Column("busy_until", DateTime(timezone=True)),
+)
+
+
+# For `--only changes`: the last outcome of each scope (an environment, or one of its services) per hook.
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("hook_id", String(64), primary_key=True),
+    Column("scope", String(300), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Users' own Qovery tokens (`/qovery login`), sealed like the workspace's.
+personal_tokens = Table(
+    "personal_tokens",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("qovery_token", String(1024), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every action asked from Slack: the audit trail, the record a confirmation's button names, and the
+# thread where the deployment it started shows its card.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("environment_id", String(64), nullable=False),
+    Column("plan", Text, nullable=False),  # the target and each service's change, as shown (JSON)
+    Column("state", String(16), nullable=False),
+    Column("own_token", Boolean, nullable=False, server_default=false()),
+    Column("outcome", String(500)),
+    Column("thread_ts", String(32)),
+    Column("card_id", Integer),  # the card that took the thread: its deployment's
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
+    Index("ix_actions_team", "team_id", "id"),
+)
+
+# The doctor's open findings per workspace: the hourly check tells only of those not already here.
+findings = Table(
+    "findings",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("words", Text, nullable=False),
+    Column("channel_id", String(32)),
+    Column("hook_id", String(64)),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+# Work that one replica at a time does (the doctor's hourly check), and when it is next due.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("next_run_at", DateTime(timezone=True), nullable=False),
+    Column("holder", String(64)),
+    Column("held_until", DateTime(timezone=True)),
+)
+
+# What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see
+# adapters/slack/installations.py).
+SLACK_SECRET_COLUMNS = (
+    "bot_token",
+    "bot_refresh_token",
+    "user_token",
+    "user_refresh_token",
+    "incoming_webhook_url",
+)
+
+# Multi-workspace mode: slack-sdk's installation and OAuth state stores, on this database. Their
+# definitions are slack-sdk's own; migration 0004 is a frozen copy of them.
+slack_installations = AsyncSQLAlchemyInstallationStore.build_installations_table(
+    metadata, "slack_installations"
+)
+slack_bots = AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+# Except their secrets' columns, text since migration 0006: a sealed token is longer than slack-sdk's 200.
+for _table in (slack_installations, slack_bots):
+    Table(
+        _table.name,
+        metadata,
+        *(Column(c.name, Text) for c in _table.columns if c.name in SLACK_SECRET_COLUMNS),
+        extend_existing=True,
+    )
+slack_oauth_states = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")

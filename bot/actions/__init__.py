@@ -1,0 +1,32 @@
+"""Acting from Slack: deploy, redeploy, cancel, stop and rollback an environment, the views of its
+state and history, and a user's own Qovery token. Start with `environment_actions.py` (an action
+proposed, confirmed, run, recorded and told in the channel).
+
+    plans.py                 what an action will do: each service's version before and after (pure)
+    views.py                 an action's confirmation, and the channel's message of who did what
+    environment_actions.py   the use cases, and the cards' Redeploy, Cancel and Rollback buttons
+    environments.py          `/qovery status` and `history`: environments by name
+    login.py                 `/qovery login` and `logout`
+    ports.py                 the actions kept (the audit trail)
+"""
+
+from bot.actions.environment_actions import ActionRequest, EnvironmentActions
+from bot.actions.environments import EnvironmentViews, read_where
+from bot.actions.login import Login
+from bot.actions.plans import Action, ActionKind, ActionState
+from bot.actions.ports import Actions
+from bot.actions.views import CONFIRM_ACTION, DISMISS_ACTION
+
+__all__ = [
+    "CONFIRM_ACTION",
+    "DISMISS_ACTION",
+    "Action",
+    "ActionKind",
+    "ActionRequest",
+    "ActionState",
+    "Actions",
+    "EnvironmentActions",
+    "EnvironmentViews",
+    "Login",
+    "read_where",
+]

@@ -1,0 +1,281 @@
+"""Acting on an environment from Slack (SPEC §12): deploy, redeploy, cancel, stop, rollback.
+
+Typed commands, and the card's Rollback button, store what will be done and answer the asker with a
+confirmation; its button names only that stored action (SPEC §9), which runs once, as it was shown,
+for the one who asked. The card's Redeploy and Cancel buttons run at once, after Slack's own dialog.
+Every action runs with the user's own Qovery token when they logged in, is recorded, and is told in the
+channel (the card's thread for a card's button); the card of the deployment it starts joins that thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.access import Access, Acting, Caller
+from bot.actions.environments import find_environment, read_where
+from bot.actions.plans import (
+    Action,
+    ActionKind,
+    ActionState,
+    ServiceChange,
+    Target,
+    every_service,
+    one_service,
+    rollback_changes,
+)
+from bot.actions.ports import Actions
+from bot.actions.views import audit_message, confirmation, read_action_button, where_words
+from bot.blocks import Message, escape, plain
+from bot.clock import utcnow
+from bot.deliveries import Card, CardButton, Cards, tie
+from bot.errors import UserError
+from bot.ports import SlackFailure, SlackPoster
+from bot.qovery import (
+    DeploymentHistory,
+    EnvironmentStatus,
+    QoveryError,
+    QoveryForbidden,
+    QoveryUnauthorized,
+    Service,
+)
+from bot.subscriptions import Hooks
+
+__all__ = ["ActionRequest", "EnvironmentActions"]
+
+CONFIRMATION_SECONDS = 600
+_UNKNOWN_CARD = (
+    "This button does not belong to a deployment card of this workspace (or the card is over 30 days "
+    "old): nothing was done."
+)
+_UNKNOWN_ACTION = "This button does not belong to a confirmation of yours: nothing was done."
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """What was typed: `deploy billing/production --service api --commit 3f2a…`."""
+
+    kind: ActionKind
+    where: str
+    service: str | None = None
+    commit: str | None = None
+    tag: str | None = None
+
+
+class EnvironmentActions:
+    def __init__(
+        self,
+        access: Access,
+        actions: Actions,
+        cards: Cards,
+        hooks: Hooks,
+        poster: SlackPoster,
+        slash_command: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._access = access
+        self._actions = actions
+        self._cards = cards
+        self._hooks = hooks
+        self._poster = poster
+        self._command = slash_command
+        self._clock = clock
+
+    # -- typed, then confirmed ---------------------------------------------------------------------------
+
+    async def propose(self, caller: Caller, request: ActionRequest) -> Message:
+        acting = await self._access.acting(caller)
+        try:
+            where = read_where(request.where)
+            project, env = await find_environment(acting.api, acting.organization_id, where)
+            target = Target(env.id, env.name, project.name, str(env.mode), acting.organization_id)
+            await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
+            changes = await self._changes(acting, request, target)
+        except QoveryError as error:
+            raise UserError(self._refused(error, acting)) from None
+        action = Action(caller.team_id, caller.user_id, caller.channel_id, request.kind, target, changes)
+        return await self._proposed(action, acting)
+
+    async def _changes(
+        self, acting: Acting, request: ActionRequest, target: Target
+    ) -> tuple[ServiceChange, ...]:
+        if request.kind not in (ActionKind.DEPLOY, ActionKind.ROLLBACK):
+            return ()
+        services, history = await _services_and_history(acting, target.environment_id)
+        if request.kind is ActionKind.ROLLBACK:
+            return rollback_changes(history, services)[1]
+        if request.service is not None:
+            return (one_service(services, history, request.service, request.commit, request.tag),)
+        return every_service(services, history)
+
+    async def _proposed(self, action: Action, acting: Acting) -> Message:
+        action_id = await self._actions.add(action, self._clock())
+        return confirmation(action.with_id(action_id), own_token=acting.own_token)
+
+    async def confirm(self, caller: Caller, value: object) -> Message:
+        action = await self._own_action(caller, value)
+        since = self._clock() - timedelta(seconds=CONFIRMATION_SECONDS)
+        assert action.id is not None
+        if not await self._actions.start(action.id, since):
+            if action.state is ActionState.PROPOSED:
+                return plain(
+                    "This confirmation has expired: nothing was done. Ask again to see what it would do now."
+                )
+            return plain("This was already confirmed or called off: nothing more was done.")
+        return await self._run(caller, action) or plain(
+            f"{where_words(action)}: done, and said in the channel."
+        )
+
+    async def dismiss(self, caller: Caller, value: object) -> Message:
+        action = await self._own_action(caller, value)
+        assert action.id is not None
+        if await self._actions.drop(action.id):
+            return plain("Nothing was done.")
+        return plain("This was already confirmed or called off.")
+
+    async def _own_action(self, caller: Caller, value: object) -> Action:
+        action_id = read_action_button(value)
+        action = await self._actions.get(action_id) if action_id is not None else None
+        if action is None or (action.team_id, action.user_id) != (caller.team_id, caller.user_id):
+            raise UserError(_UNKNOWN_ACTION)
+        return action
+
+    # -- a card's buttons --------------------------------------------------------------------------------
+
+    async def redeploy_card(self, caller: Caller, value: object) -> Message | None:
+        return await self._now_from_card(caller, value, ActionKind.REDEPLOY)
+
+    async def cancel_card(self, caller: Caller, value: object) -> Message | None:
+        return await self._now_from_card(caller, value, ActionKind.CANCEL)
+
+    async def rollback_card(self, caller: Caller, value: object) -> Message:
+        """A failure card's Rollback: back from that card's deployment, after a confirmation."""
+        acting, action, card = await self._from_card(caller, value, ActionKind.ROLLBACK)
+        services, history = await _services_and_history(acting, action.target.environment_id)
+        at = card.finished_at or card.deployment.at or self._clock()
+        entry = tie(history, card.deployment, at)  # as the card's details were found
+        if entry is None:
+            raise UserError(
+                "Qovery's last deployments do not show which one this card is: nothing was done. "
+                f"`{self._command} rollback <project>/<environment>` goes back from the latest one."
+            )
+        _, changes = rollback_changes(history, services, entry.identifier.execution_id)
+        return await self._proposed(replace(action, changes=changes), acting)
+
+    async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
+        acting, action, _ = await self._from_card(caller, value, kind)
+        action_id = await self._actions.add(replace(action, state=ActionState.RUNNING), self._clock())
+        return await self._run(caller, action.with_id(action_id), acting)
+
+    async def _from_card(
+        self, caller: Caller, value: object, kind: ActionKind
+    ) -> tuple[Acting, Action, Card]:
+        """The action a card's button asks for, on what the bot's own record of the card shows."""
+        button = CardButton.load(value)
+        card = await self._cards.get(button.card_id) if button else None
+        hook = await self._hooks.get(card.hook_id) if card else None
+        if button is None or card is None or hook is None or hook.team_id != caller.team_id:
+            raise UserError(_UNKNOWN_CARD)
+        shown = card.deployment
+        if shown.environment.id != button.environment_id:
+            raise UserError("This card no longer shows the environment this button was drawn for.")
+        acting = await self._access.acting(caller)
+        if shown.organization.id not in (None, acting.organization_id):
+            raise UserError("This card is about another Qovery organization than this workspace's.")
+        env = await acting.api.get_environment(button.environment_id)  # its type, as Qovery says now
+        project = shown.project.name or env.project.id
+        target = Target(env.id, env.name, project, str(env.mode), acting.organization_id)
+        await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
+        # In the card's thread, where everyone following the deployment sees it.
+        action = Action(
+            caller.team_id,
+            caller.user_id,
+            hook.channel_id,
+            kind,
+            target,
+            thread_ts=card.thread_ts or card.ts or None,
+        )
+        return acting, action, card
+
+    # -- running ---------------------------------------------------------------------------------------
+
+    async def _run(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
+        """Ask Qovery, record the outcome, tell the channel; what the asker alone should read, if any."""
+        assert action.id is not None
+        try:
+            acting = acting or await self._checked(caller, action)
+            status = await self._ask_qovery(acting, action)
+        except (UserError, QoveryError) as error:
+            words = error.message if isinstance(error, UserError) else self._refused(error, acting)
+            own = acting.own_token if acting else False
+            await self._actions.finish(
+                action.id, ActionState.REFUSED, words, None, self._clock(), own_token=own
+            )
+            return plain(f"Nothing was done: {words}")
+        said = status.state or "accepted"
+        message = audit_message(action, said, own_token=acting.own_token)
+        thread: str | None = None
+        answer: Message | None = None
+        try:
+            posted = await self._poster.post(
+                action.team_id, action.channel_id, message, thread_ts=action.thread_ts
+            )
+            thread = action.thread_ts or posted
+        except SlackFailure as failure:
+            answer = plain(
+                f"Qovery took it ({escape(said.lower())}), but the bot could not say so in the channel "
+                f"({escape(failure.reason)}): invite it there with `/invite`."
+            )
+        await self._actions.finish(
+            action.id, ActionState.DONE, said, thread, self._clock(), own_token=acting.own_token
+        )
+        return answer
+
+    async def _checked(self, caller: Caller, action: Action) -> Acting:
+        """At the click: the same organization, and the caller still allowed (they may have logged out)."""
+        acting = await self._access.acting(caller)
+        if acting.organization_id != action.target.organization_id:
+            raise UserError("This workspace now manages another Qovery organization.")
+        production, own = action.target.production, acting.own_token
+        await self._access.check_may_act(caller, production=production, own_token=own)
+        return acting
+
+    async def _ask_qovery(self, acting: Acting, action: Action) -> EnvironmentStatus:
+        api, env_id = acting.api, action.target.environment_id
+        match action.kind:
+            case ActionKind.DEPLOY if any(change.after for change in action.changes):
+                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+            case ActionKind.DEPLOY:
+                return await api.deploy_environment(env_id)
+            case ActionKind.ROLLBACK:
+                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+            case ActionKind.REDEPLOY:
+                return await api.redeploy_environment(env_id)
+            case ActionKind.CANCEL:
+                return await api.cancel_deployment(env_id)
+            case ActionKind.STOP:
+                return await api.stop_environment(env_id)
+
+    def _refused(self, error: QoveryError, acting: Acting | None) -> str:
+        if acting is not None and acting.own_token:
+            if isinstance(error, QoveryUnauthorized):
+                return (
+                    "Qovery refused your own token: it may have been deleted or have expired. "
+                    f"Log in again with `{self._command} login`, or `{self._command} logout`."
+                )
+            if isinstance(error, QoveryForbidden):
+                said = f" Qovery said: {error.detail}" if error.detail else ""
+                return f"Your Qovery role does not allow this on this environment.{said}"
+        return error.sentence(self._command)
+
+
+async def _services_and_history(
+    acting: Acting, environment_id: str
+) -> tuple[list[Service], list[DeploymentHistory]]:
+    """What a deploy or rollback plan is made of: the environment's services and its last deployments."""
+    services, history = await asyncio.gather(
+        acting.api.list_services(environment_id), acting.api.list_deployment_history(environment_id)
+    )
+    return services, history

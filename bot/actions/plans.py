@@ -1,0 +1,228 @@
+"""What an action from Slack will do (SPEC §12): the environment, and for deploy and rollback each
+service's version before and after. Pure: computed from what Qovery said, stored before it is
+confirmed, and carried out exactly as it was shown.
+
+`rollback_changes` reads the deployment history: every service at its version in the latest successful
+deployment before the one in question.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.deliveries import DeploymentStatus, status_of
+from bot.errors import UserError
+from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceVersion
+
+__all__ = [
+    "Action",
+    "ActionKind",
+    "ActionState",
+    "ServiceChange",
+    "Target",
+    "current_versions",
+    "every_service",
+    "one_service",
+    "plan_from_json",
+    "plan_to_json",
+    "rollback_changes",
+]
+
+# The services whose version a deployment can set (deployAllServices); databases have none.
+_VERSIONED = ("APPLICATION", "CONTAINER", "JOB")
+
+
+class ActionKind(StrEnum):
+    DEPLOY = "deploy"
+    REDEPLOY = "redeploy"
+    CANCEL = "cancel"
+    STOP = "stop"
+    ROLLBACK = "rollback"
+
+    @property
+    def starts_a_deployment(self) -> bool:
+        """Its deployment's card goes in the thread of the message that says who did it."""
+        return self is not ActionKind.CANCEL
+
+
+class ActionState(StrEnum):
+    PROPOSED = "proposed"  # shown in a confirmation, not yet confirmed
+    RUNNING = "running"  # confirmed: Qovery is being asked
+    DONE = "done"  # Qovery took it
+    REFUSED = "refused"  # Qovery refused it, or it failed on the way
+    DROPPED = "dropped"  # the user said no
+
+
+@dataclass(frozen=True)
+class Target:
+    """The environment acted on, as Qovery named it when the action was proposed."""
+
+    environment_id: str
+    environment: str
+    project: str
+    mode: str  # PRODUCTION, STAGING ...
+    organization_id: str
+
+    @property
+    def production(self) -> bool:
+        return self.mode.upper() == "PRODUCTION"
+
+
+@dataclass(frozen=True)
+class ServiceChange:
+    """One service deployed at a version: `after` None means its latest (deployEnvironment)."""
+
+    service_id: str
+    name: str
+    service_type: str
+    before: str | None = None
+    after: str | None = None
+
+    def version(self) -> ServiceVersion:
+        commit = self.after if self.after and _is_commit(self.after) else None
+        tag = None if commit else self.after
+        return ServiceVersion(self.service_id, self.service_type, commit=commit, tag=tag)
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action asked from Slack: the audit trail's row, and the record a confirmation's button names."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    kind: ActionKind
+    target: Target
+    changes: tuple[ServiceChange, ...] = ()
+    thread_ts: str | None = None  # a card's: the action's message goes in its thread
+    state: ActionState = ActionState.PROPOSED
+    created_at: datetime | None = None
+    id: int | None = None
+    own_token: bool = field(default=False, compare=False)  # set once it ran: whose token Qovery saw
+
+    def with_id(self, action_id: int) -> Action:
+        return replace(self, id=action_id)
+
+
+def plan_to_json(action: Action) -> str:
+    return json.dumps({"target": asdict(action.target), "changes": [asdict(c) for c in action.changes]})
+
+
+def plan_from_json(text: str) -> tuple[Target, tuple[ServiceChange, ...]]:
+    found: dict[str, Any] = json.loads(text)
+    return Target(**found["target"]), tuple(ServiceChange(**c) for c in found["changes"])
+
+
+def _is_commit(version: str) -> bool:
+    return len(version) == 40 and all(c in "0123456789abcdef" for c in version.lower())
+
+
+def _version(service: HistoryService) -> str | None:
+    """The version a deployment gave a service: its full commit, or its image's tag."""
+    details = service.details
+    if details is None:
+        return None
+    if details.commit is not None and details.commit.git_commit_id:
+        return details.commit.git_commit_id
+    return details.tag or None
+
+
+def _versions(entry: DeploymentHistory) -> dict[str, tuple[HistoryService, str]]:
+    """Each versioned service of one deployment, by id, with its version (a later stage wins)."""
+    found: dict[str, tuple[HistoryService, str]] = {}
+    for stage in entry.stages:
+        for service in stage.services:
+            version = _version(service)
+            service_id = service.identifier.service_id
+            if version and service_id and (service.identifier.service_type or "").upper() in _VERSIONED:
+                found[service_id] = (service, version)
+    return found
+
+
+def current_versions(history: list[DeploymentHistory]) -> dict[str, str]:
+    """Each service's version in the newest deployment that names it."""
+    found: dict[str, str] = {}
+    for entry in reversed(history):  # newest last, so that it wins
+        found |= {service_id: version for service_id, (_, version) in _versions(entry).items()}
+    return found
+
+
+def rollback_changes(
+    history: list[DeploymentHistory], services: list[Service], in_question: str | None = None
+) -> tuple[DeploymentHistory, tuple[ServiceChange, ...]]:
+    """The latest successful deployment before the one in question (its execution id, or the latest),
+    and each of its services that still exists at the version it had then. A UserError when there is
+    none to go back to."""
+    if not history:
+        raise UserError("Qovery has no deployment of this environment yet: there is nothing to roll back.")
+    index = 0
+    if in_question is not None:
+        ids = [entry.identifier.execution_id for entry in history]
+        if in_question not in ids:
+            raise UserError(
+                "Qovery's last deployments do not include this card's deployment: nothing was done. "
+                "Roll back with the command, which goes back from the latest deployment."
+            )
+        index = ids.index(in_question)
+    now = _versions(history[index])
+    earlier = [
+        entry
+        for entry in history[index + 1 :]
+        if status_of(entry.status) is DeploymentStatus.SUCCESSFUL and _versions(entry)
+    ]
+    if not earlier:
+        raise UserError(
+            f"There is no successful deployment before this one in Qovery's last {len(history)}: "
+            "nothing was rolled back."
+        )
+    good = earlier[0]
+    existing = {service.id: service for service in services}
+    changes = tuple(
+        ServiceChange(
+            service_id,
+            existing[service_id].name,
+            (old.identifier.service_type or "").upper(),
+            before=now[service_id][1] if service_id in now else None,
+            after=version,
+        )
+        for service_id, (old, version) in sorted(
+            _versions(good).items(), key=lambda i: i[1][0].identifier.name
+        )
+        if service_id in existing
+    )
+    if not changes:
+        raise UserError("The services of the last good deployment no longer exist: nothing was rolled back.")
+    return good, changes
+
+
+def one_service(
+    services: list[Service], history: list[DeploymentHistory], name: str, commit: str | None, tag: str | None
+) -> ServiceChange:
+    """`deploy --service S --commit SHA | --tag T`: the service by name (any case), at that version."""
+    found = [s for s in services if s.name.lower() == name.lower()]
+    if len(found) != 1:
+        listed = ", ".join(f"`{s.name}`" for s in sorted(services, key=lambda s: s.name)[:20]) or "none"
+        several = "Several services are" if found else "No service is"
+        raise UserError(f"{several} named `{name[:80]}`. The services: {listed}.")
+    service = found[0]
+    kind = service.service_type.upper()
+    if commit is not None and kind not in ("APPLICATION", "JOB"):
+        raise UserError(f"`{service.name}` is a {kind.lower()}: give it an image tag with `--tag`.")
+    if tag is not None and kind not in ("CONTAINER", "JOB"):
+        raise UserError(f"`{service.name}` is built from a repository: give it a commit with `--commit`.")
+    before = current_versions(history).get(service.id)
+    return ServiceChange(service.id, service.name, kind, before=before, after=commit or tag)
+
+
+def every_service(services: list[Service], history: list[DeploymentHistory]) -> tuple[ServiceChange, ...]:
+    """`deploy` with no service: each versioned service to its latest version."""
+    before = current_versions(history)
+    return tuple(
+        ServiceChange(s.id, s.name, s.service_type.upper(), before=before.get(s.id))
+        for s in sorted(services, key=lambda s: s.name)
+        if s.service_type.upper() in _VERSIONED
+    )

@@ -1,0 +1,150 @@
+"""The slash command's grammar, as a table: each subcommand's words, its arguments and help for the
+usage, and how its arguments become a typed command. Adding a subcommand: its command in
+bot/commands/typed.py, a line here, and its handler in bot/commands/handlers.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.actions import ActionKind
+from bot.commands.typed import (
+    Act,
+    Command,
+    Connect,
+    CreateWebhook,
+    DeleteWebhook,
+    Disconnect,
+    Doctor,
+    EditWebhook,
+    Help,
+    ListWebhooks,
+    Login,
+    Logout,
+    SetEnabled,
+    ShowDeliveries,
+    ShowHistory,
+    ShowStatus,
+    ShowWebhook,
+    Unsubscribe,
+)
+from bot.commands.words import at_most_one, deploy, exactly_one, no_more, options, webhook_id
+from bot.errors import CommandError
+
+__all__ = ["BY_WORDS", "GRAMMAR", "SUBCOMMANDS", "WEBHOOK_ACTIONS", "Subcommand"]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One line of the grammar: the words that name it, how its arguments are read, its usage."""
+
+    words: str  # "webhook edit"
+    arguments: str  # "<id> [options]", for the usage
+    help: str  # what it does, for the usage
+    build: Callable[[str, list[str]], Command]  # (its words, the rest of the text) -> the command
+
+
+def _bare(command: Command) -> Callable[[str, list[str]], Command]:
+    def build(words: str, rest: list[str]) -> Command:
+        no_more(words, rest)
+        return command
+
+    return build
+
+
+def _on_webhook(build: Callable[[str, str, list[str]], Command]) -> Callable[[str, list[str]], Command]:
+    """A subcommand about one webhook: its id first, then the rest."""
+
+    def read(words: str, rest: list[str]) -> Command:
+        if not rest or rest[0].startswith("--"):
+            raise CommandError(f"`{words}` needs the webhook's id (or its first 6 characters).")
+        return build(words, webhook_id(rest[0]), rest[1:])
+
+    return read
+
+
+def _one_webhook(command: Callable[[str], Command]) -> Callable[[str, list[str]], Command]:
+    def build(words: str, webhook: str, rest: list[str]) -> Command:
+        no_more(words, rest)
+        return command(webhook)
+
+    return _on_webhook(build)
+
+
+def _acting(kind: ActionKind) -> Callable[[str, list[str]], Command]:
+    def build(words: str, rest: list[str]) -> Command:
+        return Act(kind, exactly_one(words, rest, "`billing/production`"))
+
+    return build
+
+
+# In the order the usage lists it.
+GRAMMAR: tuple[Subcommand, ...] = (
+    Subcommand("help", "", "this help", _bare(Help())),
+    Subcommand("connect", "", "paste a Qovery API token for this workspace (admins)", _bare(Connect())),
+    Subcommand("disconnect", "", "forget this workspace's Qovery token (admins)", _bare(Disconnect())),
+    Subcommand(
+        "webhook list", "", "every webhook of the organization, and the channel each one notifies",
+        _bare(ListWebhooks()),
+    ),
+    Subcommand(
+        "webhook create", "[options]", "a webhook that notifies this channel; no options opens a form",
+        lambda _, rest: CreateWebhook(options(rest)),
+    ),
+    Subcommand("webhook show", "<id>", "one webhook and its last 10 deliveries", _one_webhook(ShowWebhook)),
+    Subcommand(
+        "webhook edit", "<id> [options]", "change only the options given; no options opens a form",
+        _on_webhook(lambda _, webhook, rest: EditWebhook(webhook, options(rest))),
+    ),
+    Subcommand(
+        "webhook enable", "<id>", "turn a webhook on", _one_webhook(lambda w: SetEnabled(w, enabled=True))
+    ),
+    Subcommand(
+        "webhook disable", "<id>", "turn a webhook off", _one_webhook(lambda w: SetEnabled(w, enabled=False))
+    ),
+    Subcommand(
+        "webhook delete", "<id>", "delete a webhook, after a confirmation", _one_webhook(DeleteWebhook)
+    ),
+    Subcommand(
+        "subscribe", "[options]", "same as webhook create",
+        lambda _, rest: CreateWebhook(options(rest)),
+    ),
+    Subcommand(
+        "unsubscribe", "", "the webhooks that notify this channel, each with a delete button",
+        _bare(Unsubscribe()),
+    ),
+    Subcommand(
+        "deliveries", "", "this channel's last 20 deliveries; failed ones can be replayed",
+        _bare(ShowDeliveries()),
+    ),
+    Subcommand(
+        "status", "[project[/environment]]", "the environments' state and their last deployment",
+        lambda words, rest: ShowStatus(at_most_one(words, rest)),
+    ),
+    Subcommand(
+        "history", "<project>/<environment>", "its last 10 deployments: when, who, what, versions",
+        lambda words, rest: ShowHistory(exactly_one(words, rest, "`billing/production`")),
+    ),
+    Subcommand(
+        "deploy", "<project>/<environment> [--service S --commit SHA | --tag T]",
+        "every service at its latest version, or one service at a version", lambda _, rest: deploy(rest),
+    ),
+    Subcommand("redeploy", "<project>/<environment>", "deploy it again", _acting(ActionKind.REDEPLOY)),
+    Subcommand(
+        "cancel", "<project>/<environment>", "cancel its running deployment", _acting(ActionKind.CANCEL)
+    ),
+    Subcommand("stop", "<project>/<environment>", "stop its services", _acting(ActionKind.STOP)),
+    Subcommand(
+        "rollback", "<project>/<environment>", "every service back to its version in the last good one",
+        _acting(ActionKind.ROLLBACK),
+    ),
+    Subcommand(
+        "doctor", "", "what keeps subscriptions from notifying (a moved bot, a deleted webhook ...)",
+        _bare(Doctor()),
+    ),
+    Subcommand("login", "", "your own Qovery token: your actions then run as you at Qovery", _bare(Login())),
+    Subcommand("logout", "", "forget your own Qovery token", _bare(Logout())),
+)  # fmt: skip
+BY_WORDS = {subcommand.words: subcommand for subcommand in GRAMMAR}
+SUBCOMMANDS = tuple(dict.fromkeys(subcommand.words.split()[0] for subcommand in GRAMMAR))
+WEBHOOK_ACTIONS = tuple(s.words.split()[1] for s in GRAMMAR if s.words.startswith("webhook "))

@@ -1,0 +1,145 @@
+"""The typed commands: what `/qovery <text>` asks for, once read (bot/commands/parser.py reads it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.actions import ActionKind
+from bot.subscriptions import WebhookOptions
+
+__all__ = [
+    "Act",
+    "Command",
+    "Connect",
+    "CreateWebhook",
+    "DeleteWebhook",
+    "Disconnect",
+    "Doctor",
+    "EditWebhook",
+    "Help",
+    "ListWebhooks",
+    "Login",
+    "Logout",
+    "SetEnabled",
+    "ShowDeliveries",
+    "ShowHistory",
+    "ShowStatus",
+    "ShowWebhook",
+    "Unsubscribe",
+]
+
+
+@dataclass(frozen=True)
+class Help:
+    """Show the usage."""
+
+
+@dataclass(frozen=True)
+class Connect:
+    pass
+
+
+@dataclass(frozen=True)
+class Disconnect:
+    pass
+
+
+@dataclass(frozen=True)
+class ListWebhooks:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowWebhook:
+    webhook: str  # a full id or a prefix of at least 6 characters
+
+
+@dataclass(frozen=True)
+class CreateWebhook:
+    options: WebhookOptions  # empty: open the form
+
+
+@dataclass(frozen=True)
+class EditWebhook:
+    webhook: str
+    options: WebhookOptions  # empty: open the form, filled in
+
+
+@dataclass(frozen=True)
+class SetEnabled:
+    webhook: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class DeleteWebhook:
+    webhook: str
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowStatus:
+    """The environments' state; `where` is `project[/environment]` as typed, or empty for all."""
+
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ShowHistory:
+    where: str  # project/environment
+
+
+@dataclass(frozen=True)
+class ShowDeliveries:
+    """This channel's last deliveries, as the bot saw them."""
+
+
+@dataclass(frozen=True)
+class Act:
+    """An action on an environment (SPEC §12), confirmed before it runs."""
+
+    kind: ActionKind
+    where: str  # project/environment
+    service: str | None = None  # deploy only: one service, at `commit` or `tag`
+    commit: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Doctor:
+    """What keeps this workspace's subscriptions from notifying, each with its repair."""
+
+
+@dataclass(frozen=True)
+class Login:
+    """Open the form for the user's own Qovery token."""
+
+
+@dataclass(frozen=True)
+class Logout:
+    pass
+
+
+Command = (
+    Help
+    | Connect
+    | Disconnect
+    | ListWebhooks
+    | ShowWebhook
+    | CreateWebhook
+    | EditWebhook
+    | SetEnabled
+    | DeleteWebhook
+    | Unsubscribe
+    | ShowDeliveries
+    | ShowStatus
+    | ShowHistory
+    | Act
+    | Login
+    | Logout
+    | Doctor
+)

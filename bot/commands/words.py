@@ -1,0 +1,101 @@
+"""Reading a subcommand's arguments: a webhook's id, an environment, the options as the option table
+(bot/subscriptions/options.py) says, `deploy`'s version. Each refusal names the word."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.actions import ActionKind
+from bot.commands.typed import Act, Command
+from bot.errors import CommandError
+from bot.subscriptions import OPTIONS, WebhookOptions, option_named
+
+__all__ = ["MIN_ID_PREFIX", "at_most_one", "deploy", "exactly_one", "no_more", "options", "webhook_id"]
+
+MIN_ID_PREFIX = 6
+
+
+def webhook_id(word: str) -> str:
+    if not re.fullmatch(r"[0-9a-fA-F-]+", word):
+        raise CommandError(f"`{word}` is not a webhook id: ids are hexadecimal, such as 3f2a9c.", word=word)
+    if len(word) < MIN_ID_PREFIX:
+        raise CommandError(
+            f"`{word}` is too short: give at least {MIN_ID_PREFIX} characters of the webhook's id.", word=word
+        )
+    return word.lower()
+
+
+def at_most_one(what: str, words: list[str]) -> str:
+    if len(words) > 1:
+        raise CommandError(f"`{what}` takes one name at most, but got `{words[1]}`.", word=words[1])
+    return words[0] if words else ""
+
+
+def exactly_one(what: str, words: list[str], example: str) -> str:
+    if not words:
+        raise CommandError(f"`{what}` needs the environment, such as {example}.")
+    return at_most_one(what, words)
+
+
+def no_more(what: str, words: list[str]) -> None:
+    if words:
+        raise CommandError(f"`{what}` takes no arguments, but got `{words[0]}`.", word=words[0])
+
+
+_DEPLOY_OPTIONS = ("--service", "--commit", "--tag")
+_COMMIT = re.compile(r"[0-9a-fA-F]{40}")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # a container image tag, as registries allow
+
+
+def deploy(words: list[str]) -> Command:
+    if not words or words[0].startswith("--"):
+        raise CommandError("`deploy` needs the environment first, such as `billing/production`.")
+    where, rest, values = words[0], list(words[1:]), dict[str, str]()
+    while rest:
+        name, has_value, value = rest.pop(0).partition("=")
+        if name.lower() not in _DEPLOY_OPTIONS:
+            raise CommandError(f"Unexpected word `{name}`.", word=name, accepted=_DEPLOY_OPTIONS)
+        if not has_value:
+            if not rest or rest[0].startswith("--"):
+                raise CommandError(f"`{name}` needs a value.", word=name)
+            value = rest.pop(0)
+        if name.lower() in values:
+            raise CommandError(f"`{name}` is given twice.", word=name)
+        values[name.lower()] = value
+    service, commit, tag = (values.get(o) for o in _DEPLOY_OPTIONS)
+    if (service is None) != (commit is None and tag is None) or (commit and tag):
+        raise CommandError("Give `--service` with exactly one of `--commit` or `--tag`, or none of them.")
+    if commit is not None and not _COMMIT.fullmatch(commit):
+        raise CommandError(
+            f"`{commit[:60]}` is not a full commit id: give its 40 hexadecimal characters.", word=commit
+        )
+    if tag is not None and not _TAG.fullmatch(tag):
+        raise CommandError(f"`{tag[:60]}` is not an image tag.", word=tag)
+    return Act(ActionKind.DEPLOY, where, service, commit.lower() if commit else None, tag)
+
+
+def options(words: list[str]) -> WebhookOptions:
+    values: dict[str, Any] = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        name, has_value, value = word.partition("=")
+        option = option_named(name) if name.startswith("--") else None
+        if option is None:
+            if name.startswith("--"):
+                raise CommandError(f"Unknown option `{name}`.", word=name, accepted=OPTIONS)
+            raise CommandError(
+                f"Unexpected word `{word}`: options start with `--`.", word=word, accepted=OPTIONS
+            )
+        name = name.lower()
+        if not has_value:
+            index += 1
+            if index >= len(words) or words[index].startswith("--"):
+                raise CommandError(f"`{name}` needs a value.", word=name)
+            value = words[index]
+        if option.key in values:
+            raise CommandError(f"`{name}` is given twice.", word=name)
+        values[option.key] = option.read(value)
+        index += 1
+    return WebhookOptions(**values)

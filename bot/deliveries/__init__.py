@@ -1,0 +1,44 @@
+"""Deliveries: a Qovery delivery from intake to card. Start with `intake.py` (a delivery authenticated
+and stored), then `courier.py` (stored deliveries posted: one card per deployment, retries, Slack's
+pace).
+
+    bodies.py, events.py     a delivery's bytes decoded once; its body read into a Deployment
+    intake.py                authenticate, store, answer like a Slack incoming webhook
+    courier.py               post, edit, thread; retries and pacing
+    cards.py, card_details.py    the card (Block Kit, pure) and the details it gains
+    deployment_details.py    Qovery's deployment history read into those details; logs, secrets hidden
+    enrichment.py            the card completed after it is posted, in the background
+    lookups.py               names a delivery left out, asked of Qovery, cached
+    routing.py, mentions.py  which deliveries get a message (--services, --env-names, --only); who is told
+    sanitize.py              content posted as it came: nothing interactive, no mass mention
+    delivery_log.py          `/qovery deliveries` and replay
+    ports.py                 the queue, the cards, the outcomes, the threads of actions
+"""
+
+from bot.deliveries.card_details import status_emoji, trigger_words
+from bot.deliveries.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION, CardButton
+from bot.deliveries.delivery_log import REPLAY_ACTION, DeliveryLog, delivery_block
+from bot.deliveries.deployment_details import details, status_of, tie
+from bot.deliveries.events import DeploymentStatus
+from bot.deliveries.ports import Card, Cards, DeliveryQueue, DeliveryRecord, DeliveryState
+
+__all__ = [
+    "CANCEL_ACTION",
+    "REDEPLOY_ACTION",
+    "REPLAY_ACTION",
+    "ROLLBACK_ACTION",
+    "Card",
+    "CardButton",
+    "Cards",
+    "DeliveryLog",
+    "DeliveryQueue",
+    "DeliveryRecord",
+    "DeliveryState",
+    "DeploymentStatus",
+    "delivery_block",
+    "details",
+    "status_emoji",
+    "status_of",
+    "tie",
+    "trigger_words",
+]

@@ -1,0 +1,51 @@
+"""Subscriptions: a channel's webhooks at Qovery and the bot's hooks that receive them. Start with
+`options.py` (every option of create and edit, one table: the parser, the usage, the form, `webhook
+show` and the settings the bot keeps all read it), then `webhooks.py` (the use cases).
+
+    options.py, option_values.py   the option table; the values and how each is read
+    hooks.py                       the hook: the bot's end of one webhook, in one channel
+    webhooks.py                    list, show, create, edit, enable, delete, unsubscribe
+    webhook_views.py, form.py      what those answer, and the create/edit form
+    ports.py                       the hooks kept
+"""
+
+from bot.subscriptions.form import webhook_form
+from bot.subscriptions.hooks import Hook, new_hook
+from bot.subscriptions.options import (
+    ALL_EVENTS,
+    OPTIONS,
+    TABLE,
+    DisplayMode,
+    HookSettings,
+    Mention,
+    Only,
+    WebhookOptions,
+    option_named,
+    parse_events,
+)
+from bot.subscriptions.ports import Hooks
+from bot.subscriptions.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, describe
+from bot.subscriptions.webhooks import WebhookCommands, spec_of
+
+__all__ = [
+    "ALL_EVENTS",
+    "DELETE_ACTION",
+    "KEEP_ACTION",
+    "OPTIONS",
+    "TABLE",
+    "UNSUBSCRIBE_ACTION",
+    "DisplayMode",
+    "Hook",
+    "HookSettings",
+    "Hooks",
+    "Mention",
+    "Only",
+    "WebhookCommands",
+    "WebhookOptions",
+    "describe",
+    "new_hook",
+    "option_named",
+    "parse_events",
+    "spec_of",
+    "webhook_form",
+]

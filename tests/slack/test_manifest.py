@@ -1,0 +1,60 @@
+"""`manifest.yml` is a valid Slack app manifest, and `qovery-slack manifest` fills in the URLs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from adapters.slack.manifest import BOT_SCOPES, PLACEHOLDER_URL, render_manifest
+
+ROOT = Path(__file__).parents[2]
+SCHEMA = json.loads((Path(__file__).parents[1] / "data/slack/manifest.schema.1.0.0.json").read_text())
+
+
+def validate(manifest: dict[str, Any]) -> None:
+    jsonschema.Draft7Validator(SCHEMA).validate(manifest)
+
+
+def test_manifest_file_is_valid() -> None:
+    validate(yaml.safe_load((ROOT / "manifest.yml").read_text()))
+
+
+def test_manifest_file_is_what_the_command_prints_with_placeholders() -> None:
+    assert (ROOT / "manifest.yml").read_text() == render_manifest(PLACEHOLDER_URL, "/qovery")
+
+
+def test_manifest_declares_command_interactivity_and_only_the_needed_scopes() -> None:
+    manifest = yaml.safe_load(render_manifest("https://bot.example.org/", "/deploys"))
+    validate(manifest)
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == "/deploys"
+    assert command["url"] == "https://bot.example.org/slack/events"
+    assert manifest["settings"]["interactivity"] == {
+        "is_enabled": True,
+        "request_url": "https://bot.example.org/slack/events",
+    }
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example.org/slack/oauth_redirect"]
+    assert manifest["oauth_config"]["scopes"] == {"bot": list(BOT_SCOPES)}
+    assert set(BOT_SCOPES) == {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "users:read",
+        "users:read.email",
+    }
+    assert command["should_escape"] is True  # @alice comes as <@U…|alice>: who --mention names, for sure
+
+
+def test_schema_rejects_a_broken_manifest() -> None:
+    # The check has teeth: a misspelt setting is not a manifest Slack would take.
+    manifest = yaml.safe_load(render_manifest(PLACEHOLDER_URL, "/qovery"))
+    manifest["settings"]["interactivity"]["is_enabld"] = True
+    try:
+        validate(manifest)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("the schema accepted a misspelt key")
