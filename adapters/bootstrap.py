@@ -13,6 +13,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
+from adapters.alerts_schedule import AlertReader
 from adapters.core import build_core
 from adapters.doctor_schedule import keep_checking
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
@@ -31,6 +32,9 @@ from adapters.worker import Workers
 from bot.actions.environment_actions import EnvironmentActions
 from bot.actions.environments import EnvironmentViews
 from bot.actions.login import Login
+from bot.alerts.clicks import AlertClicks
+from bot.alerts.subscribe import AlertCommands
+from bot.alerts.watch import AlertWatch
 from bot.commands.handlers import SlashCommands
 from bot.connection.connect import Connection
 from bot.connection.uninstall import Uninstall
@@ -62,6 +66,14 @@ def create_app(
     connection = Connection(access, core.workspaces, core.qovery, core.box, settings.slash_command)
     login = Login(access, core.personal_tokens, core.qovery, settings.slash_command)
     acting = EnvironmentActions(access, core.actions, core.cards, hooks, poster, settings.slash_command)
+    enrichment = Enrichment(access, poster)
+    mentions = Mentions(poster, enrichment.details_for)
+    watch = AlertWatch(
+        access, core.alert_subscriptions, core.firings, core.silences, core.cards, poster, mentions, core.jobs
+    )
+    reader = AlertReader(core.jobs, watch)
+    alert_commands = AlertCommands(config, access, hooks, core.alert_subscriptions, watch, core.jobs)
+    watch.on_ring = reader.wake
     commands = SlashCommands(
         settings.slash_command,
         webhooks,
@@ -71,20 +83,22 @@ def create_app(
         EnvironmentViews(access),
         login,
         core.doctor,
+        alert_commands,
+        AlertClicks(core.firings, core.silences, watch, acting),
     )
     services = SlackServices(
         commands=commands,
         webhooks=webhooks,
         connection=connection,
         login=login,
-        uninstall=Uninstall(access, hooks, core.workspaces, core.personal_tokens),
+        uninstall=Uninstall(
+            access, hooks, core.workspaces, core.personal_tokens, also=[alert_commands.forget_team]
+        ),
         home=AppHome(config, access, core.workspaces, hooks, queue, core.findings),
     )
     listener_work = ListenerWork()
     bolt = build_bolt_app(settings, services, core.stores, listener_work)
     keep_secrets_out_of_logs()
-    enrichment = Enrichment(access, poster)
-    mentions = Mentions(poster, enrichment.details_for)
     courier = Courier(
         queue,
         core.cards,
@@ -105,7 +119,7 @@ def create_app(
         metrics.delivery_received(kind)
         pool.wake()
 
-    intake = Intake(hooks, queue, stored)
+    intake = Intake(hooks, queue, stored, on_doorbell=watch.ring)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -116,6 +130,7 @@ def create_app(
         pool.start()
         forgetting = asyncio.create_task(keep_forgetting(core.engine), name="housekeeping")
         checking = asyncio.create_task(keep_checking(core.engine, core.jobs, core.doctor), name="doctor")
+        reading = asyncio.create_task(reader.keep_reading(), name="alerts")
         socket_mode = None
         if settings.slack_app_token is not None:
             # Commands and buttons come over Slack's WebSocket: no public URL needed for them.
@@ -128,7 +143,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking):
+            for task in (forgetting, checking, reading):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

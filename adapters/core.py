@@ -20,10 +20,12 @@ from adapters.settings import Settings
 from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.poster import TokenFor, WebApiPoster
 from adapters.sql.actions import SqlActions
+from adapters.sql.alerts import SqlAlertSubscriptions, SqlFirings, SqlSilences
 from adapters.sql.cards import SqlCards
 from adapters.sql.engine import create_engine
-from adapters.sql.findings import SqlFindings, SqlJobs
+from adapters.sql.findings import SqlFindings
 from adapters.sql.hooks import SqlHooks
+from adapters.sql.jobs import SqlJobs
 from adapters.sql.personal_tokens import SqlPersonalTokens
 from adapters.sql.queue import SqlDeliveryQueue
 from adapters.sql.workspaces import SqlWorkspaces
@@ -61,6 +63,9 @@ class Core:
     actions: SqlActions
     findings: SqlFindings
     jobs: SqlJobs
+    alert_subscriptions: SqlAlertSubscriptions
+    firings: SqlFirings
+    silences: SqlSilences
     access: Access
     # Multi-workspace mode: Slack's installations and OAuth states, on this database.
     stores: tuple[AsyncInstallationStore, AsyncOAuthStateStore] | None
@@ -111,6 +116,9 @@ def build_core(settings: Settings, qovery_timeout: httpx.Timeout = QOVERY_TIMEOU
         actions=SqlActions(engine),
         findings=findings,
         jobs=SqlJobs(engine),
+        alert_subscriptions=SqlAlertSubscriptions(engine),
+        firings=SqlFirings(engine),
+        silences=SqlSilences(engine),
         access=access,
         stores=stores,
         poster=poster,

@@ -18,6 +18,8 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from bot.qovery import (
+    AlertReceiver,
+    AlertRule,
     DeploymentHistory,
     Environment,
     EnvironmentLog,
@@ -179,6 +181,48 @@ class QoveryClient:
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus:
         path = f"/environment/{_id(environment_id)}/cancelDeployment"
         return await self._one(EnvironmentStatus, "POST", path, json={"force_cancel": False})
+
+    # -- alerting -------------------------------------------------------------------------------------
+
+    async def list_alert_rules(self, organization_id: str) -> list[AlertRule]:
+        body = await self._call("GET", f"/organization/{_id(organization_id)}/alert-rules")
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list):
+            raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
+        rules = [AlertRule.read(item) for item in results]
+        if None in rules:  # one rule the bot cannot read does not hide the others
+            log.warning(
+                "left out %d alert rules Qovery answered in a shape the bot cannot read", rules.count(None)
+            )
+        return [rule for rule in rules if rule is not None]
+
+    async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:
+        if rule.id is None:
+            raise QoveryNotFound(None, "a rule Qovery no longer keeps cannot be edited")
+        body = await self._call("PUT", f"/alert-rules/{_id(rule.id)}", rule.edit_body(receiver_ids))
+        edited = AlertRule.read(body)
+        if edited is None:
+            raise QoveryUnavailable(200, "the answer did not look like an AlertRule")
+        return edited
+
+    async def create_alert_receiver(
+        self, organization_id: str, name: str, description: str, webhook_url: str
+    ) -> AlertReceiver:
+        body = {
+            "organization_id": _id(organization_id),
+            "name": name,
+            "description": description,
+            "type": "SLACK",
+            "send_resolved": True,
+            "webhook_url": webhook_url,
+        }
+        return await self._one(AlertReceiver, "POST", "/alert-receivers", json=body)
+
+    async def delete_alert_receiver(self, receiver_id: str) -> None:
+        await self._call("DELETE", f"/alert-receivers/{_id(receiver_id)}")
+
+    async def validate_alert_receiver(self, receiver_id: str, message: str) -> None:
+        await self._call("POST", f"/alert-receivers/{_id(receiver_id)}/validate", {"message": message})
 
     # -- transport ------------------------------------------------------------------------------------
 

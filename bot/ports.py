@@ -53,14 +53,29 @@ class PersonalTokens(Protocol):
 
 
 class Jobs(Protocol):
-    """Work one replica at a time does, when it is due."""
+    """Work one replica at a time does, when it is due (or sooner, once rung)."""
 
-    async def take(self, name: str, holder: str, now: datetime, hold_seconds: float) -> bool:
-        """True when the job is due and this holder now has it (nobody else until it is done, or until
-        `hold_seconds` pass should the holder die)."""
+    async def take(
+        self, name: str, holder: str, now: datetime, hold_seconds: float, gap_seconds: float = 0.0
+    ) -> bool:
+        """True when the job is due (or was rung, and its last run started `gap_seconds` ago or more)
+        and this holder now has it: nobody else until it is done, or until `hold_seconds` pass should
+        the holder die."""
         ...
 
     async def done(self, name: str, holder: str, next_run_at: datetime) -> None: ...
+
+    async def ring(self, name: str, now: datetime) -> None:
+        """Ask for a run soon; rings coalesce (see `take`). A job not yet known is due at once."""
+        ...
+
+    async def due(self, prefix: str, now: datetime, gap_seconds: float = 0.0) -> list[str]:
+        """The jobs named `prefix...` that `take` would give now."""
+        ...
+
+    async def forget(self, name: str, holder: str) -> None:
+        """The holder's job has nothing more to do: gone until rung again."""
+        ...
 
 
 class Directory(Protocol):

@@ -6,6 +6,9 @@ import asyncio
 import json
 import logging
 import os
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +26,7 @@ from tests.fakes import qovery_api, slack_api
 from tests.fakes.app_server import RUNNING, RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import FakeSlack
-from tests.helpers import bot_environment
+from tests.helpers import bot_environment, free_port, wait_until_up
 
 # CI points this at the machine's PostgreSQL; on a laptop without one, the PostgreSQL cases skip.
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -54,7 +57,8 @@ keep_secrets_out_of_logs()
 
 @pytest.fixture(autouse=True)
 def no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """After every test: no secret in any log line (at DEBUG), Slack message or view, or HTTP answer."""
+    """After every test: no secret in any log line (at DEBUG), Slack message or view, or HTTP answer; and
+    no block that slack-sdk's Block Kit models refuse in anything sent to the fake Slack."""
     caplog.set_level(logging.DEBUG)
     for started in (RUNNING, slack_api.STARTED, qovery_api.STARTED):
         started.clear()
@@ -71,6 +75,9 @@ def no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     seen += [answer for app in RUNNING for answer in app.answers]
     leaks = {secret for secret in secrets for text in seen if secret in text}
     assert not leaks, f"secrets shown to a user or a log: {leaks}"
+    # Every message and view the bot sent was read back with slack-sdk's Block Kit models.
+    refused = [violation for slack in slack_api.STARTED for violation in slack.block_violations]
+    assert not refused, f"Block Kit that Slack would refuse: {refused}"
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +182,33 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def replicas(
+    tmp_path: Path, slack: FakeSlack, qovery: FakeQovery, acme: Acme, postgres_database_url: str
+) -> Iterator[list[str]]:
+    """Two `qovery-slack serve` processes on one PostgreSQL database, Acme's token configured."""
+    command = shutil.which("qovery-slack", path=str(Path(sys.executable).parent))
+    assert command
+    processes, urls, logs = [], [], []
+    for _ in range(2):
+        port = free_port()
+        env = server_env(
+            slack, port, postgres_database_url, QOVERY_API_URL=qovery.url, QOVERY_API_TOKEN=acme.token
+        )
+        log = (tmp_path / f"replica-{port}.log").open("w")
+        logs.append(log)
+        processes.append(subprocess.Popen([command, "serve"], cwd=tmp_path, env=env, stderr=log, text=True))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url, process in zip(urls, processes, strict=True):
+            wait_until_up(f"{url}/healthz", process)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        for log in logs:
+            log.close()

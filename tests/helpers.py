@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import time
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import select
 
 from adapters.sql.engine import create_engine
@@ -79,3 +81,15 @@ def card_recorded(app: RunningApp, ts: str, timeout: float = 10.0) -> None:
     while not asyncio.run(recorded()):
         assert time.monotonic() < deadline, f"card {ts} was never recorded"
         time.sleep(0.05)
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout} s")

@@ -7,11 +7,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import aware
-from adapters.sql.tables import cards
+from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
 from bot.deliveries.ports import Card
 
@@ -34,21 +34,28 @@ class SqlCards:
     async def get(self, card_id: int) -> Card | None:
         return await self._one(select(cards).where(cards.c.id == card_id))
 
+    async def finished_in_channel(
+        self, team_id: str, channel_id: str, since: datetime, until: datetime
+    ) -> list[Card]:
+        query = (
+            select(cards)
+            .join(hooks, hooks.c.id == cards.c.hook_id)
+            .where(
+                hooks.c.team_id == team_id,
+                hooks.c.channel_id == channel_id,
+                cards.c.finished_at >= since,
+                cards.c.finished_at <= until,
+            )
+            .order_by(cards.c.id.desc())
+            .limit(50)
+        )
+        async with self._engine.connect() as connection:
+            return [_card(row) for row in await connection.execute(query)]
+
     async def _one(self, query: Select[Any]) -> Card | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
-        if row is None:
-            return None
-        return Card(
-            hook_id=row.hook_id,
-            key=row.deployment_key,
-            ts=row.message_ts,
-            deployment=deployment_from_json(json.loads(row.deployment)),
-            started_at=aware(row.started_at),
-            finished_at=aware(row.finished_at),
-            id=row.id,
-            thread_ts=row.thread_ts,
-        )
+        return None if row is None else _card(row)
 
     async def save(self, card: Card, now: datetime) -> int:
         values = {
@@ -68,3 +75,16 @@ class SqlCards:
                 return int(inserted.scalar_one())
             await connection.execute(update(cards).where(cards.c.id == card.id).values(values))
         return card.id
+
+
+def _card(row: Row[Any]) -> Card:
+    return Card(
+        hook_id=row.hook_id,
+        key=row.deployment_key,
+        ts=row.message_ts,
+        deployment=deployment_from_json(json.loads(row.deployment)),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        id=row.id,
+        thread_ts=row.thread_ts,
+    )

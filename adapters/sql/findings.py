@@ -1,18 +1,17 @@
-"""`bot.doctor.ports.Findings` and `bot.ports.Jobs` on the database: the doctor's open findings, and the work
-one replica at a time does."""
+"""`bot.doctor.ports.Findings` on the database: the doctor's open findings."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import aware, dialect_insert
-from adapters.sql.tables import findings, jobs
+from adapters.sql.tables import findings
 from bot.doctor.diagnosis import Finding, FindingKind
 
-__all__ = ["SqlFindings", "SqlJobs"]
+__all__ = ["SqlFindings"]
 
 
 class SqlFindings:
@@ -64,33 +63,3 @@ def _row(team_id: str, finding: Finding, now: datetime) -> dict[str, object]:
         "first_seen": now,
         "last_seen": now,
     }
-
-
-class SqlJobs:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def take(self, name: str, holder: str, now: datetime, hold_seconds: float) -> bool:
-        new = {"name": name, "next_run_at": now}
-        async with self._engine.begin() as connection:
-            insert = dialect_insert(self._engine.dialect.name, jobs).values(new)
-            await connection.execute(insert.on_conflict_do_nothing(index_elements=[jobs.c.name]))
-            # One UPDATE decides: of two replicas asking at once, the database lets one match.
-            taken = await connection.execute(
-                update(jobs)
-                .where(
-                    jobs.c.name == name,
-                    jobs.c.next_run_at <= now,
-                    jobs.c.held_until.is_(None) | (jobs.c.held_until < now),
-                )
-                .values(holder=holder, held_until=now + timedelta(seconds=hold_seconds))
-            )
-        return bool(taken.rowcount)
-
-    async def done(self, name: str, holder: str, next_run_at: datetime) -> None:
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                update(jobs)
-                .where(jobs.c.name == name, jobs.c.holder == holder)
-                .values(next_run_at=next_run_at, holder=None, held_until=None)
-            )

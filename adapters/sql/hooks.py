@@ -14,7 +14,7 @@ from adapters.crypto import SecretBox
 from adapters.sql.batching import Batcher
 from adapters.sql.tables import hooks
 from bot.clock import utcnow
-from bot.subscriptions.hooks import Hook
+from bot.subscriptions.hooks import Hook, HookKind
 from bot.subscriptions.options import HookSettings
 
 __all__ = ["SqlHooks"]
@@ -50,6 +50,7 @@ class SqlHooks:
                     settings=hook.settings.to_json(),
                     created_by=hook.created_by,
                     created_at=hook.created_at,
+                    kind=hook.kind.value,
                 )
             )
 
@@ -84,7 +85,11 @@ class SqlHooks:
     async def of_team(self, team_id: str) -> list[Hook]:
         query = (
             select(hooks)
-            .where(hooks.c.team_id == team_id, hooks.c.revoked_at.is_(None))
+            .where(
+                hooks.c.team_id == team_id,
+                hooks.c.revoked_at.is_(None),
+                hooks.c.kind == HookKind.DELIVERIES.value,
+            )
             .order_by(hooks.c.created_at)
         )
         async with self._engine.connect() as connection:
@@ -129,6 +134,7 @@ class SqlHooks:
             created_at=row.created_at,
             revoked_at=row.revoked_at,
             secret_seen=row.secret_seen_at is not None,
+            kind=HookKind(row.kind) if row.kind in list(HookKind) else HookKind.DELIVERIES,
         )
 
 

@@ -1,5 +1,6 @@
-"""Forgetting what is old: deliveries done with, and deployment cards, after KEEP_DAYS; confirmations
-never confirmed after a day; the audit trail of actions from Slack after AUDIT_KEEP_DAYS.
+"""Forgetting what is old: deliveries done with, deployment cards, and alert firings resolved and told,
+after KEEP_DAYS; confirmations never confirmed after a day; the audit trail of actions from Slack after
+AUDIT_KEEP_DAYS; silences that have ended.
 
 Every delivery keeps its whole body, so without this the database grows with every deployment for as
 long as the bot runs. Each replica does it hourly; deleting is idempotent, so they need no coordination.
@@ -15,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import actions, cards, deliveries
+from adapters.sql.tables import actions, alert_firings, alert_silences, cards, deliveries
 from bot.actions.plans import ActionState
 from bot.deliveries.ports import DeliveryState
 
@@ -40,10 +41,16 @@ async def forget_old(engine: AsyncEngine, now: datetime) -> int:
         actions.c.created_at < now - timedelta(days=1)
     )
     audited = actions.c.created_at < now - timedelta(days=AUDIT_KEEP_DAYS)
+    resolved = alert_firings.c.told_resolved.is_(True) & (alert_firings.c.resolved_at < before)
+    async with engine.begin() as connection:
+        over = delete(alert_silences).where(alert_silences.c.until < now)
+        ended = (await connection.execute(over)).rowcount
     return (
         await _delete(engine, deliveries, old_deliveries)
         + await _delete(engine, cards, cards.c.updated_at < before)
         + await _delete(engine, actions, unconfirmed | audited)
+        + await _delete(engine, alert_firings, resolved)
+        + ended
     )
 
 

@@ -21,6 +21,9 @@ from sqlalchemy import (
 __all__ = [
     "SLACK_SECRET_COLUMNS",
     "actions",
+    "alert_firings",
+    "alert_silences",
+    "alert_subscriptions",
     "cards",
     "channels",
     "deliveries",
@@ -68,6 +71,8 @@ hooks = Table(
     Column("revoked_at", DateTime(timezone=True)),
     # When a delivery first came with the right secret: from then on, one without it is refused.
     Column("secret_seen_at", DateTime(timezone=True)),
+    # `deliveries` (a webhook's) or `alerts` (an alert receiver's doorbell: bot.subscriptions.HookKind).
+    Column("kind", String(16), nullable=False, server_default="deliveries"),
 )
 
 
@@ -194,6 +199,59 @@ jobs = Table(
     Column("next_run_at", DateTime(timezone=True), nullable=False),
     Column("holder", String(64)),
     Column("held_until", DateTime(timezone=True)),
+    # When its holder last took it, and when it was last rung (an alert's doorbell brings it forward).
+    Column("started_at", DateTime(timezone=True)),
+    Column("rung_at", DateTime(timezone=True)),
+)
+
+# Each channel's alert subscription (SPEC §14): its hook, Qovery's receiver, its filters (JSON).
+alert_subscriptions = Table(
+    "alert_subscriptions",
+    metadata,
+    Column("hook_id", String(64), primary_key=True),
+    Column("team_id", String(32), nullable=False, index=True),
+    Column("channel_id", String(32), nullable=False),
+    Column("receiver_id", String(64)),  # None: Qovery refused the receiver; the bot's reads alone
+    Column("filters", Text, nullable=False),
+    Column("created_by", String(32)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("test_requested_by", String(32)),
+    Column("test_requested_at", DateTime(timezone=True)),
+)
+
+# Every firing of a rule in a channel, and its message: one per hook, rule and start, whichever
+# replica reads it first (the unique constraint decides).
+alert_firings = Table(
+    "alert_firings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hook_id", String(64), nullable=False),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("rule_key", String(100), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("rule", Text, nullable=False),  # what the message shows of the rule (JSON)
+    Column("blame", Text),  # the deployment it followed (JSON)
+    Column("message_ts", String(32)),
+    Column("suppressed", Boolean, nullable=False, server_default=false()),
+    Column("acknowledged_by", String(32)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("told_resolved", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("hook_id", "rule_key", "starts_at", name="uq_alert_firings_once"),
+    Index("ix_alert_firings_team", "team_id", "told_resolved"),
+    Index("ix_alert_firings_channel", "team_id", "channel_id", "id"),
+)
+
+# Per hook and rule: no new firing message until `until`.
+alert_silences = Table(
+    "alert_silences",
+    metadata,
+    Column("hook_id", String(64), primary_key=True),
+    Column("rule_key", String(100), primary_key=True),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("by_user", String(32), nullable=False),
 )
 
 # What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see

@@ -184,10 +184,7 @@ class EnvironmentActions:
         acting = await self._access.acting(caller)
         if shown.organization.id not in (None, acting.organization_id):
             raise UserError("This card is about another Qovery organization than this workspace's.")
-        env = await acting.api.get_environment(button.environment_id)  # its type, as Qovery says now
-        project = shown.project.name or env.project.id
-        target = Target(env.id, env.name, project, str(env.mode), acting.organization_id)
-        await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
+        target = await self._target(caller, acting, button.environment_id, shown.project.name)
         # In the card's thread, where everyone following the deployment sees it.
         action = Action(
             caller.team_id,
@@ -198,6 +195,49 @@ class EnvironmentActions:
             thread_ts=card.thread_ts or card.ts or None,
         )
         return acting, action, card
+
+    async def _target(
+        self, caller: Caller, acting: Acting, environment_id: str, project: str | None
+    ) -> Target:
+        """The environment as Qovery says it is now (its type decides who may), checked for the caller."""
+        env = await acting.api.get_environment(environment_id)
+        target = Target(env.id, env.name, project or env.project.id, str(env.mode), acting.organization_id)
+        await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
+        return target
+
+    async def rollback_from(
+        self,
+        caller: Caller,
+        environment_id: str,
+        execution_id: str,
+        project: str | None,
+        channel_id: str,
+        thread_ts: str | None,
+    ) -> Message:
+        """A rollback from the deployment `execution_id` (an alert's Rollback: the deployment it followed),
+        after the same confirmation as every rollback; told in `thread_ts`."""
+        acting = await self._access.acting(caller)
+        try:
+            target = await self._target(caller, acting, environment_id, project)
+            services, history = await _services_and_history(acting, environment_id)
+        except QoveryError as error:
+            raise UserError(self._refused(error, acting)) from None
+        if not any(e.identifier.execution_id == execution_id for e in history):
+            raise UserError(
+                "Qovery's last deployments no longer show the one this alert followed: nothing was done. "
+                f"`{self._command} rollback <project>/<environment>` goes back from the latest one."
+            )
+        _, changes = rollback_changes(history, services, execution_id)
+        action = Action(
+            caller.team_id,
+            caller.user_id,
+            channel_id,
+            ActionKind.ROLLBACK,
+            target,
+            changes,
+            thread_ts=thread_ts,
+        )
+        return await self._proposed(action, acting)
 
     # -- running ---------------------------------------------------------------------------------------
 

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from bot.actions import ActionKind
 from bot.commands.typed import (
     Act,
+    AlertsList,
+    AlertsSubscribe,
+    AlertsTest,
+    AlertsUnsubscribe,
     Command,
     Connect,
     CreateWebhook,
@@ -28,10 +32,18 @@ from bot.commands.typed import (
     ShowWebhook,
     Unsubscribe,
 )
-from bot.commands.words import at_most_one, deploy, exactly_one, no_more, options, webhook_id
+from bot.commands.words import (
+    alert_options,
+    at_most_one,
+    deploy,
+    exactly_one,
+    no_more,
+    options,
+    webhook_id,
+)
 from bot.errors import CommandError
 
-__all__ = ["BY_WORDS", "GRAMMAR", "SUBCOMMANDS", "WEBHOOK_ACTIONS", "Subcommand"]
+__all__ = ["BY_WORDS", "GRAMMAR", "GROUPS", "SUBCOMMANDS", "WEBHOOK_ACTIONS", "Subcommand"]
 
 
 @dataclass(frozen=True)
@@ -142,9 +154,25 @@ GRAMMAR: tuple[Subcommand, ...] = (
         "doctor", "", "what keeps subscriptions from notifying (a moved bot, a deleted webhook ...)",
         _bare(Doctor()),
     ),
+    Subcommand(
+        "alerts subscribe", "[alert options]", "Qovery's alerts in this channel: one live message per firing",
+        lambda _, rest: AlertsSubscribe(alert_options(rest)),
+    ),
+    Subcommand("alerts unsubscribe", "", "no more alerts in this channel", _bare(AlertsUnsubscribe())),
+    Subcommand(
+        "alerts list", "", "the organization's alert rules, their state, and which channels get them",
+        _bare(AlertsList()),
+    ),
+    Subcommand("alerts test", "", "Qovery sends this channel's alert receiver a test", _bare(AlertsTest())),
     Subcommand("login", "", "your own Qovery token: your actions then run as you at Qovery", _bare(Login())),
     Subcommand("logout", "", "forget your own Qovery token", _bare(Logout())),
 )  # fmt: skip
 BY_WORDS = {subcommand.words: subcommand for subcommand in GRAMMAR}
 SUBCOMMANDS = tuple(dict.fromkeys(subcommand.words.split()[0] for subcommand in GRAMMAR))
-WEBHOOK_ACTIONS = tuple(s.words.split()[1] for s in GRAMMAR if s.words.startswith("webhook "))
+# Subcommands of two words, by their first (`webhook`, `alerts`): the second word is an action.
+GROUPS: dict[str, tuple[str, ...]] = {}
+for _line in GRAMMAR:
+    if " " in _line.words:
+        _group, _action = _line.words.split(" ", 1)
+        GROUPS[_group] = (*GROUPS.get(_group, ()), _action)
+WEBHOOK_ACTIONS = GROUPS["webhook"]

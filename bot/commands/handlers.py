@@ -29,10 +29,22 @@ from bot.actions import (
     read_where,
 )
 from bot.actions import Login as LoginUseCase
+from bot.alerts import (
+    ACKNOWLEDGE_ACTION,
+    ALERT_ROLLBACK_ACTION,
+    SILENCE_ACTION,
+    UNSILENCE_ACTION,
+    AlertClicks,
+    AlertCommands,
+)
 from bot.blocks import Message, plain
 from bot.commands.parser import parse
 from bot.commands.typed import (
     Act,
+    AlertsList,
+    AlertsSubscribe,
+    AlertsTest,
+    AlertsUnsubscribe,
     Command,
     Connect,
     CreateWebhook,
@@ -117,12 +129,15 @@ class SlashCommands:
         views: EnvironmentViews,
         login: LoginUseCase,
         doctor: DoctorUseCase,
+        alerts: AlertCommands,
+        alert_clicks: AlertClicks,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
         self._delivery_log = delivery_log
         self._actions = actions
         self._doctor = doctor
+        self._alert_clicks = alert_clicks
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -145,6 +160,10 @@ class SlashCommands:
             Login: lambda _, __, where: OpenForm("Log in to Qovery", view=login_form(where)),
             Logout: lambda _, who, __: self._respond(lambda: login.logout(who)),
             Doctor: lambda _, who, __: self._respond(lambda: doctor.report(who)),
+            AlertsSubscribe: lambda c, who, __: self._respond(lambda: alerts.subscribe(who, c.filters)),
+            AlertsUnsubscribe: lambda _, who, __: self._respond(lambda: alerts.unsubscribe(who)),
+            AlertsList: lambda _, who, __: self._respond(lambda: alerts.list_rules(who)),
+            AlertsTest: lambda _, who, __: self._respond(lambda: alerts.test(who)),
         }
 
     def buttons(self) -> dict[str, Button]:
@@ -183,6 +202,11 @@ class SlashCommands:
             DISMISS_ACTION: replace(said(actions.dismiss), replace_original=True),
             REPAIR_ACTION: said(self._doctor.repair),
             DOCTOR_ACTION: said(self._doctor.look),
+            # An alert's message is drawn again for everyone; the one who clicked reads only a refusal.
+            ACKNOWLEDGE_ACTION: said(self._alert_clicks.acknowledge),
+            SILENCE_ACTION: said(self._alert_clicks.silence),
+            UNSILENCE_ACTION: said(self._alert_clicks.unsilence),
+            ALERT_ROLLBACK_ACTION: said(self._alert_clicks.rollback),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 
-from bot.commands.grammar import BY_WORDS, SUBCOMMANDS, WEBHOOK_ACTIONS
+from bot.commands.grammar import BY_WORDS, GROUPS, SUBCOMMANDS
 from bot.commands.typed import Command, Help
 from bot.errors import CommandError
 
@@ -26,14 +26,13 @@ def parse(text: str) -> Command:
     first = words[0].lower()
     if first == "help":
         return Help()  # whatever follows: help is never refused
-    if first == "webhook":
+    if first in GROUPS:
+        actions = GROUPS[first]
         if len(words) < 2:
-            raise CommandError("`webhook` needs an action.", accepted=WEBHOOK_ACTIONS)
-        found = BY_WORDS.get(f"webhook {words[1].lower()}")
+            raise CommandError(f"`{first}` needs an action.", accepted=actions)
+        found = BY_WORDS.get(f"{first} {words[1].lower()}")
         if found is None:
-            raise CommandError(
-                f"Unknown webhook action `{words[1]}`.", word=words[1], accepted=WEBHOOK_ACTIONS
-            )
+            raise CommandError(f"Unknown {first} action `{words[1]}`.", word=words[1], accepted=actions)
         return found.build(found.words, words[2:])
     found = BY_WORDS.get(first)
     if found is None:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.actions import ActionKind
+from bot.alerts import AlertFilters
 from bot.subscriptions import WebhookOptions
 
 __all__ = [
     "Act",
+    "AlertsList",
+    "AlertsSubscribe",
+    "AlertsTest",
+    "AlertsUnsubscribe",
     "Command",
     "Connect",
     "CreateWebhook",
@@ -124,6 +129,28 @@ class Logout:
     pass
 
 
+@dataclass(frozen=True)
+class AlertsSubscribe:
+    """This channel's alerts (SPEC §14), kept by its filters."""
+
+    filters: AlertFilters
+
+
+@dataclass(frozen=True)
+class AlertsUnsubscribe:
+    pass
+
+
+@dataclass(frozen=True)
+class AlertsList:
+    pass
+
+
+@dataclass(frozen=True)
+class AlertsTest:
+    pass
+
+
 Command = (
     Help
     | Connect
@@ -142,4 +169,8 @@ Command = (
     | Login
     | Logout
     | Doctor
+    | AlertsSubscribe
+    | AlertsUnsubscribe
+    | AlertsList
+    | AlertsTest
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.alerts import ALERT_TABLE
 from bot.blocks import Message, context, header, section
 from bot.commands.grammar import GRAMMAR
 from bot.errors import CommandError, usage_line, user_words
@@ -15,6 +16,7 @@ _EXAMPLES = (
     "webhook edit 3f2a9c --enabled false",
     "deploy billing/staging --service worker --tag 1.5.0",
     "rollback billing/production",
+    "alerts subscribe --envs production --severity high --mention @oncall",
 )
 
 
@@ -23,6 +25,7 @@ def help_message(command: str) -> Message:
         f"`{' '.join(filter(None, (command, line.words, line.arguments)))}`  {line.help}" for line in GRAMMAR
     )
     options = "\n".join(f"`--{option.name}`  {option.help}" for option in TABLE)
+    alert_options = "\n".join(f"`--{option.name}`  {option.help}" for option in ALERT_TABLE)
     examples = "\n".join(f"`{command} {example}`" for example in _EXAMPLES)
     text = f"{command}: manage the Qovery webhooks that notify this channel, and act on environments"
     return {
@@ -32,6 +35,7 @@ def help_message(command: str) -> Message:
             header("Qovery deployments in Slack"),
             section(f"*Commands*\n{commands}"),
             section(f"*Options of create, edit and subscribe*\n{options}"),
+            section(f"*Alert options* (of `alerts subscribe`)\n{alert_options}"),
             section(f"*Examples*\n{examples}"),
             context(
                 "`<id>` is a webhook's full id or the first 6 or more characters of it. "

@@ -4,14 +4,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.actions import ActionKind
+from bot.alerts import ALERT_OPTIONS, AlertFilters, alert_option_named
 from bot.commands.typed import Act, Command
 from bot.errors import CommandError
-from bot.subscriptions import OPTIONS, WebhookOptions, option_named
+from bot.subscriptions import OPTIONS, Option, WebhookOptions, option_named
 
-__all__ = ["MIN_ID_PREFIX", "at_most_one", "deploy", "exactly_one", "no_more", "options", "webhook_id"]
+__all__ = [
+    "MIN_ID_PREFIX",
+    "alert_options",
+    "at_most_one",
+    "deploy",
+    "exactly_one",
+    "no_more",
+    "options",
+    "read_options",
+    "webhook_id",
+]
 
 MIN_ID_PREFIX = 6
 
@@ -76,17 +88,30 @@ def deploy(words: list[str]) -> Command:
 
 
 def options(words: list[str]) -> WebhookOptions:
+    """The options of a webhook, as the webhooks' option table reads them."""
+    return WebhookOptions(**read_options(words, option_named, OPTIONS))
+
+
+def alert_options(words: list[str]) -> AlertFilters:
+    """The options of `alerts subscribe`, as the alerts' option table reads them."""
+    return AlertFilters(**read_options(words, alert_option_named, ALERT_OPTIONS))
+
+
+def read_options(
+    words: list[str], named: Callable[[str], Option[Any] | None], accepted: tuple[str, ...]
+) -> dict[str, Any]:
+    """`--name value` or `--name=value`, each read by its option: their values by key."""
     values: dict[str, Any] = {}
     index = 0
     while index < len(words):
         word = words[index]
         name, has_value, value = word.partition("=")
-        option = option_named(name) if name.startswith("--") else None
+        option = named(name) if name.startswith("--") else None
         if option is None:
             if name.startswith("--"):
-                raise CommandError(f"Unknown option `{name}`.", word=name, accepted=OPTIONS)
+                raise CommandError(f"Unknown option `{name}`.", word=name, accepted=accepted)
             raise CommandError(
-                f"Unexpected word `{word}`: options start with `--`.", word=word, accepted=OPTIONS
+                f"Unexpected word `{word}`: options start with `--`.", word=word, accepted=accepted
             )
         name = name.lower()
         if not has_value:
@@ -98,4 +123,4 @@ def options(words: list[str]) -> WebhookOptions:
             raise CommandError(f"`{name}` is given twice.", word=name)
         values[option.key] = option.read(value)
         index += 1
-    return WebhookOptions(**values)
+    return values

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.access import Access, UserError
 from bot.ports import PersonalTokens, Workspaces
@@ -17,12 +18,18 @@ log = logging.getLogger(__name__)
 
 class Uninstall:
     def __init__(
-        self, access: Access, hooks: Hooks, workspaces: Workspaces, personal_tokens: PersonalTokens
+        self,
+        access: Access,
+        hooks: Hooks,
+        workspaces: Workspaces,
+        personal_tokens: PersonalTokens,
+        also: Sequence[Callable[[str], Awaitable[None]]] = (),
     ) -> None:
         self._access = access
         self._hooks = hooks
         self._workspaces = workspaces
         self._personal_tokens = personal_tokens
+        self._also = also  # what other capabilities undo for a workspace (its alert receivers ...)
 
     async def forget(self, team_id: str) -> None:
         """Delete the workspace's webhooks at Qovery (while its token still works), revoke its hooks,
@@ -32,6 +39,11 @@ class Uninstall:
             api, organization = await self._access.qovery(team_id)
         except (UserError, QoveryError):
             api, organization = None, ""
+        for undo in self._also:  # first, while the workspace's token still works
+            try:
+                await undo(team_id)
+            except (UserError, QoveryError):
+                log.info("uninstall: part of what Qovery keeps for the workspace could not be undone")
         for hook in await self._hooks.of_team(team_id):
             if api is not None and hook.webhook_id:
                 with contextlib.suppress(QoveryError):  # already gone, or the token no longer works

@@ -15,11 +15,12 @@ pace).
     ports.py                 the queue, the cards, the outcomes, the threads of actions
 """
 
-from bot.deliveries.card_details import status_emoji, trigger_words
+from bot.deliveries.card_details import duration_words, status_emoji, trigger_words
 from bot.deliveries.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION, CardButton
 from bot.deliveries.delivery_log import REPLAY_ACTION, DeliveryLog, delivery_block
-from bot.deliveries.deployment_details import details, status_of, tie
+from bot.deliveries.deployment_details import details, seconds_of, status_of, tie
 from bot.deliveries.events import DeploymentStatus
+from bot.deliveries.mentions import Mentions, Notice
 from bot.deliveries.ports import Card, Cards, DeliveryQueue, DeliveryRecord, DeliveryState
 
 __all__ = [
@@ -35,8 +36,12 @@ __all__ = [
     "DeliveryRecord",
     "DeliveryState",
     "DeploymentStatus",
+    "Mentions",
+    "Notice",
     "delivery_block",
     "details",
+    "duration_words",
+    "seconds_of",
     "status_emoji",
     "status_of",
     "tie",

@@ -12,15 +12,23 @@ import hashlib
 import hmac
 import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import utcnow
 from bot.deliveries.bodies import DeliveryKind, read_body
 from bot.deliveries.ports import DeliveryQueue
-from bot.subscriptions import Hooks
+from bot.subscriptions import Hook, HookKind, Hooks
 
-__all__ = ["DEDUP_WINDOW_SECONDS", "MAX_BODY_BYTES", "Answer", "Intake", "UntrustedRate"]
+__all__ = [
+    "DEDUP_WINDOW_SECONDS",
+    "MAX_BODY_BYTES",
+    "Answer",
+    "DoorbellRate",
+    "Intake",
+    "UntrustedRate",
+]
 
 MAX_BODY_BYTES = 1024 * 1024
 # The same body again this soon after the first is the same delivery sent twice (SLACK bodies carry no id).
@@ -70,6 +78,29 @@ class UntrustedRate:
         return None
 
 
+class DoorbellRate:
+    """Doorbells per hook: at most `per_minute` in any 60 seconds, with no burst allowance (a sliding
+    window of their times, in this process)."""
+
+    def __init__(self, per_minute: int = 60, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = per_minute
+        self._clock = clock
+        self._rung: dict[str, deque[float]] = {}
+
+    def take(self, hook_id: str) -> int | None:
+        """None when one more may ring now; else the seconds to wait."""
+        now = self._clock()
+        times = self._rung.setdefault(hook_id, deque(maxlen=self._limit))
+        while times and now - times[0] >= 60:
+            times.popleft()
+        if len(times) >= self._limit:
+            return max(1, math.ceil(60 - (now - times[0])))
+        if len(self._rung) > 10_000:
+            self._rung = {hook_id: times}  # bounded memory; a forgotten hook starts afresh
+        times.append(now)
+        return None
+
+
 class Intake:
     def __init__(
         self,
@@ -77,16 +108,22 @@ class Intake:
         queue: DeliveryQueue,
         on_stored: Callable[[str], None],
         untrusted: UntrustedRate | None = None,
+        on_doorbell: Callable[[Hook], Awaitable[None]] | None = None,
     ) -> None:
         self._hooks = hooks
         self._queue = queue
         self._on_stored = on_stored  # given the kind: wakes the courier, counts
         self._untrusted = untrusted or UntrustedRate()
+        # An alert hook's deliveries ring for a read of Qovery (bot.alerts); 60 a minute, no burst.
+        self._on_doorbell = on_doorbell
+        self._doorbells = DoorbellRate()
 
     async def receive(self, hook_id: str, secret: str | None, raw: bytes) -> Answer:
         hook = await self._hooks.get(hook_id) if len(hook_id) <= _HOOK_ID_LENGTH else None
         if hook is None or hook.revoked_at is not None:
             return NO_SERVICE
+        if hook.kind is HookKind.ALERTS:
+            return await self._doorbell(hook)
         # The raw secret, not an HMAC, is what Qovery sends; compared in constant time all the same.
         if secret is not None and not hmac.compare_digest(secret.encode(), hook.secret.encode()):
             return INVALID_TOKEN
@@ -112,6 +149,16 @@ class Intake:
         )
         if stored:
             self._on_stored(body.kind)
+        return OK
+
+    async def _doorbell(self, hook: Hook) -> Answer:
+        """A delivery to an alert hook: never stored, never read (Qovery's alert receivers carry no
+        secret, so anyone holding the URL could send it); it only asks for a read of Qovery soon."""
+        if (wait := self._doorbells.take(hook.id)) is not None:
+            return Answer(429, "rate_limited", retry_after=wait)
+        if self._on_doorbell is None:
+            return NO_SERVICE
+        await self._on_doorbell(hook)
         return OK
 
 

@@ -55,6 +55,18 @@ class Mentions:
     async def resolve(
         self, team_id: str, mentions: tuple[Mention, ...], deployment: Deployment, at: datetime
     ) -> Notice:
+        async def triggered_by() -> str | None:
+            async with asyncio.timeout(self._budget):
+                details = await self._details(team_id, deployment, at)
+            return details.triggered_by if details else None
+
+        return await self.resolve_with(team_id, mentions, triggered_by)
+
+    async def resolve_with(
+        self, team_id: str, mentions: tuple[Mention, ...], triggered_by: Callable[[], Awaitable[str | None]]
+    ) -> Notice:
+        """The notice for these mentions; `triggered_by` tells, when asked, who triggered the deployment
+        in question (`trigger`), as Qovery names them."""
         notify: list[str] = []
         unresolved: list[str] = []
         for mention in mentions:
@@ -63,21 +75,21 @@ class Mentions:
             elif mention.kind == "unresolved":
                 unresolved.append(f"{mention.label} (not a member or group Slack knows here)")
             else:
-                found, why = await self._trigger(team_id, deployment, at)
+                found, why = await self._trigger(team_id, triggered_by)
                 if found and found not in notify:
                     notify.append(found)
                 elif why:
                     unresolved.append(f"trigger ({why})")
         return Notice(" ".join(dict.fromkeys(notify)), tuple(unresolved))
 
-    async def _trigger(self, team_id: str, deployment: Deployment, at: datetime) -> tuple[str | None, str]:
+    async def _trigger(
+        self, team_id: str, triggered_by: Callable[[], Awaitable[str | None]]
+    ) -> tuple[str | None, str]:
         """`<@U...>` of whoever triggered the deployment; else why not."""
         try:
-            async with asyncio.timeout(self._budget):
-                details = await self._details(team_id, deployment, at)
+            who = await triggered_by()
         except (TimeoutError, QoveryError, UserError):
             return None, "Qovery did not say who triggered it"
-        who = details.triggered_by if details else None
         if not who:
             return None, "Qovery did not say who triggered it"
         if not _EMAIL.fullmatch(who):

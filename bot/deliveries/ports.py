@@ -147,6 +147,12 @@ class Cards(Protocol):
 
     async def get(self, card_id: int) -> Card | None: ...
 
+    async def finished_in_channel(
+        self, team_id: str, channel_id: str, since: datetime, until: datetime
+    ) -> list[Card]:
+        """The cards of the channel whose deployment finished between `since` and `until`."""
+        ...
+
     async def save(self, card: Card, now: datetime) -> int:
         """Insert a card (id None) or update it; its id. A card not yet posted has the ts ""."""
         ...

@@ -3,6 +3,15 @@
 `adapters/qovery.py` implements `QoveryApi` over HTTP; tests hand the core a fake server instead.
 """
 
+from bot.qovery._alerting import (
+    AlertCondition,
+    AlertReceiver,
+    AlertRule,
+    AlertRuleState,
+    AlertSeverity,
+    AlertTarget,
+    AlertTargetService,
+)
 from bot.qovery._errors import (
     QoveryConflict,
     QoveryError,
@@ -42,6 +51,13 @@ from bot.qovery._port import QoveryApi, QoveryApiFactory
 
 __all__ = [
     "QOVERY_ID_PATTERN",
+    "AlertCondition",
+    "AlertReceiver",
+    "AlertRule",
+    "AlertRuleState",
+    "AlertSeverity",
+    "AlertTarget",
+    "AlertTargetService",
     "DeploymentHistory",
     "Environment",
     "EnvironmentLog",

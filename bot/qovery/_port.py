@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.qovery._alerting import AlertReceiver, AlertRule
 from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
 from bot.qovery._models import (
     Environment,
@@ -73,6 +74,28 @@ class QoveryApi(Protocol):
     async def stop_environment(self, environment_id: str) -> EnvironmentStatus: ...
 
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus: ...
+
+    # -- alerting -----------------------------------------------------------------------------------
+
+    async def list_alert_rules(self, organization_id: str) -> list[AlertRule]:
+        """getAlertRules: every rule of the organization with its state; rules it cannot read left out."""
+        ...
+
+    async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:
+        """editAlertRule: the rule sent back whole, as it was read, with only its receivers changed."""
+        ...
+
+    async def create_alert_receiver(
+        self, organization_id: str, name: str, description: str, webhook_url: str
+    ) -> AlertReceiver:
+        """createAlertReceiver: a SLACK receiver posting to `webhook_url`, resolved alerts included."""
+        ...
+
+    async def delete_alert_receiver(self, receiver_id: str) -> None: ...
+
+    async def validate_alert_receiver(self, receiver_id: str, message: str) -> None:
+        """validateExistingAlertReceiver: Qovery sends the receiver a test message."""
+        ...
 
 
 # Given a Qovery API token, the API as that token sees it; all of them share one connection pool.

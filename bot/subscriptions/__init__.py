@@ -10,15 +10,25 @@ show` and the settings the bot keeps all read it), then `webhooks.py` (the use c
 """
 
 from bot.subscriptions.form import webhook_form
-from bot.subscriptions.hooks import Hook, new_hook
+from bot.subscriptions.hooks import Hook, HookKind, new_hook
+from bot.subscriptions.option_values import (
+    choice,
+    environment_types,
+    joined,
+    mentions,
+    names_of,
+    project_names,
+)
 from bot.subscriptions.options import (
     ALL_EVENTS,
     OPTIONS,
     TABLE,
     DisplayMode,
+    Field,
     HookSettings,
     Mention,
     Only,
+    Option,
     WebhookOptions,
     option_named,
     parse_events,
@@ -35,17 +45,26 @@ __all__ = [
     "TABLE",
     "UNSUBSCRIBE_ACTION",
     "DisplayMode",
+    "Field",
     "Hook",
+    "HookKind",
     "HookSettings",
     "Hooks",
     "Mention",
     "Only",
+    "Option",
     "WebhookCommands",
     "WebhookOptions",
+    "choice",
     "describe",
+    "environment_types",
+    "joined",
+    "mentions",
+    "names_of",
     "new_hook",
     "option_named",
     "parse_events",
+    "project_names",
     "spec_of",
     "webhook_form",
 ]

@@ -9,11 +9,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from bot.clock import utcnow
 from bot.subscriptions.options import DisplayMode, HookSettings
 
-__all__ = ["Hook", "new_hook"]
+__all__ = ["Hook", "HookKind", "new_hook"]
+
+
+class HookKind(StrEnum):
+    """What a hook receives: a webhook's deployment deliveries, or an alert receiver's doorbell."""
+
+    DELIVERIES = "deliveries"
+    ALERTS = "alerts"
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class Hook:
     created_at: datetime = field(default_factory=utcnow)
     revoked_at: datetime | None = None
     secret_seen: bool = False  # a delivery came with the secret: from then on, none may come without
+    kind: HookKind = HookKind.DELIVERIES
 
     @property
     def mode(self) -> DisplayMode:
@@ -40,7 +49,12 @@ class Hook:
 
 
 def new_hook(
-    team_id: str, channel_id: str, channel_name: str | None, settings: HookSettings, created_by: str
+    team_id: str,
+    channel_id: str,
+    channel_name: str | None,
+    settings: HookSettings,
+    created_by: str,
+    kind: HookKind = HookKind.DELIVERIES,
 ) -> Hook:
     # 192 random bits for the id (it is in a URL Qovery shows), 256 for the secret.
     return Hook(
@@ -51,4 +65,5 @@ def new_hook(
         secret=secrets.token_urlsafe(32),
         settings=settings,
         created_by=created_by,
+        kind=kind,
     )

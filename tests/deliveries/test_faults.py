@@ -31,8 +31,7 @@ from tests.fakes.app_server import serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, TEAM_ID, FakeSlack
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.helpers import free_port, subscribe
-from tests.web.test_server import wait_until_up
+from tests.helpers import free_port, subscribe, wait_until_up
 
 
 def posted_texts(slack: FakeSlack) -> Counter[str]:

@@ -5,55 +5,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import SIGNING_SECRET, server_env
+from tests.conftest import SIGNING_SECRET
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.signing import SlackSigner, slash_command_body
 from tests.fakes.slack_api import ADMIN, FakeSlack, SlackCall
-from tests.helpers import free_port
-from tests.web.test_server import wait_until_up
 
 CHANNELS = ("C0REPLICA1", "C0REPLICA2")
 DEPLOYMENTS = 3
-
-
-@pytest.fixture
-def replicas(
-    tmp_path: Path, slack: FakeSlack, qovery: FakeQovery, acme: Acme, postgres_database_url: str
-) -> Iterator[list[str]]:
-    command = shutil.which("qovery-slack", path=str(Path(sys.executable).parent))
-    assert command
-    processes, urls, logs = [], [], []
-    for _ in range(2):
-        port = free_port()
-        env = server_env(
-            slack, port, postgres_database_url, QOVERY_API_URL=qovery.url, QOVERY_API_TOKEN=acme.token
-        )
-        log = (tmp_path / f"replica-{port}.log").open("w")
-        logs.append(log)
-        processes.append(subprocess.Popen([command, "serve"], cwd=tmp_path, env=env, stderr=log, text=True))
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url, process in zip(urls, processes, strict=True):
-            wait_until_up(f"{url}/healthz", process)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        for log in logs:
-            log.close()
 
 
 def answered_at(path: str, call: SlackCall) -> bool:

@@ -74,6 +74,7 @@ class MemoryCards:
     def __init__(self) -> None:
         self.rows: dict[int, Any] = {}
         self._ids = itertools.count(1)
+        self.channels: dict[str, tuple[str, str]] = {}  # hook id -> (team, channel), for the cards' channel
 
     async def latest(self, hook_id: str, key: str) -> Any:
         found = [c for c in self.rows.values() if c.hook_id == hook_id and c.key == key]
@@ -81,6 +82,17 @@ class MemoryCards:
 
     async def get(self, card_id: int) -> Any:
         return self.rows.get(card_id)
+
+    async def finished_in_channel(
+        self, team_id: str, channel_id: str, since: datetime, until: datetime
+    ) -> Any:
+        return [
+            c
+            for c in self.rows.values()
+            if self.channels.get(c.hook_id) == (team_id, channel_id)
+            and c.finished_at is not None
+            and since <= c.finished_at <= until
+        ]
 
     async def save(self, card: Any, now: datetime) -> int:
         card_id = card.id if card.id is not None else next(self._ids)

@@ -7,7 +7,8 @@ It answers as Qovery does (201 on create, 204 on delete, `{"results": [...]}`, 4
 `Token`, 403 for a role that may not manage webhooks or an organization the token does not belong to,
 404, 409 on actions while another runs), records each call, and takes injected errors and delays.
 
-It also plays Qovery's side of a delivery: `deliver()` posts an event to a webhook's target URL.
+It also plays Qovery's side of a delivery: `deliver()` posts an event to a webhook's target URL; its
+alerting (rules, receivers, and an alert's Slack post) is in tests/fakes/qovery_alerting.py.
 
     qovery = FakeQovery().start()
     acme = qovery.seed()                      # organization, token, project, environment, services
@@ -38,6 +39,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.qovery_alerting import ALERTING_ROUTES, QoveryAlerting
 from tests.fakes.recording import CallLog, FaultQueue
 
 __all__ = ["Acme", "FakeQovery", "QoveryCall"]
@@ -133,6 +135,7 @@ ROUTES = Map(
         ),
         Rule("/environment/<env>/logs", methods=["GET"], endpoint="listEnvironmentLogs"),
         Rule("/environment/<env>/link", methods=["GET"], endpoint="listEnvironmentServicesLinks"),
+        *ALERTING_ROUTES,
     ]
 )
 
@@ -144,7 +147,7 @@ class _Refusal(Exception):
 
 
 @dataclass
-class FakeQovery:
+class FakeQovery(QoveryAlerting):
     # When True, a SLACK-kind webhook must target Slack's own host, as Qovery may require.
     slack_kind_needs_slack_host: bool = False
     # Off only for benchmarks, where checking against the spec would weigh on the process measuring.

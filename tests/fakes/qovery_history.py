@@ -84,6 +84,7 @@ def deployment(
     image: tuple[str, str] = ("ghcr.io/acme/worker", "1.4.2"),
     failing: str | None = None,
     service_ids: dict[str, str] | None = None,
+    updated_at: datetime | None = None,
 ) -> dict[str, Any]:
     """One deployment of the environment: build, then deploy of api (application), worker (container)
     and db (database); `failing` names the service whose deployment fails; `service_ids` gives the
@@ -123,7 +124,7 @@ def deployment(
         },
         "auditing_data": {
             "created_at": _at(created),
-            "updated_at": _at(created + timedelta(minutes=3)),
+            "updated_at": _at(updated_at or created + timedelta(minutes=3)),  # when it ended
             "triggered_by": triggered_by,
             "origin": origin,
         },

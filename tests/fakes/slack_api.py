@@ -24,9 +24,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
 from tests.fakes.recording import CallLog, FaultQueue
 
-__all__ = ["ADMIN", "CHANNEL", "MEMBER", "RESPONSE_URL", "TEAM_ID", "FakeSlack", "Fault", "SlackCall"]
+__all__ = [
+    "ADMIN",
+    "CHANNEL",
+    "MEMBER",
+    "RESPONSE_URL",
+    "TEAM_ID",
+    "FakeSlack",
+    "Fault",
+    "SlackCall",
+    "block_kit_problem",
+]
 
 TEAM_ID = "T0TEAM001"
 BOT_USER_ID = "U0BOT0001"
@@ -80,6 +93,8 @@ class FakeSlack:
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
     members: dict[str, str] = field(default_factory=dict)  # e-mail -> user id, for users.lookupByEmail
     log: CallLog[SlackCall] = field(default_factory=lambda: CallLog(lambda call: call.method))
+    # Every message and view whose blocks slack-sdk's Block Kit models refuse (`block_kit_problem`).
+    block_violations: list[str] = field(default_factory=list)
     _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
@@ -193,6 +208,12 @@ class FakeSlack:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             body: dict[str, Any] = {"ok": False, "error": fault.error or _status_error(fault.status)}
             _send(request, fault.status, body, headers)
+            return
+        problem = block_kit_problem(args) if method in _WITH_BLOCKS else None
+        if problem is not None:
+            # As Slack does: the message is refused; the test that sent it sees the failure.
+            self.block_violations.append(f"{method}: {problem}")
+            _send(request, 200, {"ok": False, "error": "invalid_blocks", "detail": problem})
             return
         if method == RESPONSE_URL:
             _send(request, 200, {"ok": True})
@@ -318,6 +339,43 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
+
+
+_WITH_BLOCKS = {
+    RESPONSE_URL, "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.unfurl",
+    "views.open", "views.update", "views.publish",
+}  # fmt: skip
+
+
+def block_kit_problem(args: dict[str, Any]) -> str | None:
+    """What slack-sdk's Block Kit models, Slack's own judge of block types, fields and limits, refuse in a
+    message's or a view's blocks (its attachments' and unfurls' too); None when all is well."""
+    blocks: list[Any] = []
+    for name in ("blocks", "attachments", "view", "unfurls"):
+        value = args.get(name)
+        if isinstance(value, str) and value:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return f"{name} is not JSON"
+        if name == "blocks":
+            blocks += value or []
+        elif name == "attachments":
+            blocks += [b for attachment in value or [] for b in attachment.get("blocks", [])]
+        elif name == "view":
+            blocks += (value or {}).get("blocks", [])
+        elif isinstance(value, dict):
+            blocks += [b for unfurl in value.values() for b in (unfurl or {}).get("blocks", [])]
+    for block in blocks:
+        parsed = Block.parse(block) if isinstance(block, dict) else None
+        if parsed is None:
+            return f"not a block slack-sdk knows: {str(block)[:200]}"
+        try:
+            parsed.validate_json()
+            parsed.to_dict()  # validates every element within, as validate_json alone does not
+        except SlackObjectFormationError as error:
+            return f"{error} in {str(block)[:300]}"
+    return None
 
 
 def _parse_body(raw: str, content_type: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 
 from adapters.sql.engine import create_engine, migrate
 from adapters.sql.housekeeping import AUDIT_KEEP_DAYS, KEEP_DAYS, forget_old
-from adapters.sql.tables import actions, cards, deliveries
+from adapters.sql.tables import actions, alert_firings, alert_silences, cards, deliveries
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=KEEP_DAYS, hours=1)
@@ -123,3 +123,49 @@ def test_unconfirmed_actions_go_after_a_day_the_audit_trail_after_its_keep_days(
             await engine.dispose()
 
     assert asyncio.run(scenario()) == ["done", "proposed", "refused"]
+
+
+def firing(key: str, resolved_at: datetime | None, *, told: bool) -> dict[str, Any]:
+    return {
+        "hook_id": "h1",
+        "team_id": "T1",
+        "channel_id": "C1",
+        "rule_key": key,
+        "starts_at": OLD - timedelta(hours=1),
+        "rule": "{}",
+        "opened_at": OLD - timedelta(hours=1),
+        "resolved_at": resolved_at,
+        "told_resolved": told,
+    }
+
+
+def test_alert_firings_go_once_resolved_and_told_for_the_keep_days_and_silences_once_over(
+    database_url: str,
+) -> None:
+    firings = [
+        firing("old-told", OLD, told=True),
+        firing("recent-told", RECENT, told=True),
+        firing("old-untold", OLD, told=False),  # its thread is still to be told
+        firing("open", None, told=False),  # still firing, however old
+    ]
+    silences = [
+        {"hook_id": "h1", "rule_key": "over", "until": NOW - timedelta(minutes=1), "by_user": "U1"},
+        {"hook_id": "h1", "rule_key": "holding", "until": NOW + timedelta(minutes=30), "by_user": "U1"},
+    ]
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            async with engine.begin() as connection:
+                await connection.execute(insert(alert_firings), firings)
+                await connection.execute(insert(alert_silences), silences)
+            await forget_old(engine, NOW)
+            async with engine.connect() as connection:
+                kept = sorted((await connection.execute(select(alert_firings.c.rule_key))).scalars())
+                held = sorted((await connection.execute(select(alert_silences.c.rule_key))).scalars())
+            return kept, held
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(scenario()) == (["old-untold", "open", "recent-told"], ["holding"])

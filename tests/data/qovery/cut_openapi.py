@@ -4,10 +4,12 @@
 
 The source is Qovery's published description (Qovery/qovery-openapi-spec, commit 651aed5, 2026-08-20,
 spec version 1.0.4), kept beside the project in `shared/qovery/openapi.yaml`. Nothing is changed in
-what is kept, but for two things: a second server, the loopback address where the tests' fake runs; and
+what is kept, but for three things: a second server, the loopback address where the tests' fake runs;
 `DeploymentHistoryServiceDetails`, whose `oneOf` no application's or container's details can pass (its
 Helm variant requires no field, so it matches every object and "exactly one" always fails): it is
-checked as `anyOf`, what Qovery's own answers satisfy.
+checked as `anyOf`, what Qovery's own answers satisfy; and `AlertTargetType`, whose first value is
+spelled `" CLUSTER"` with a leading space (a slip: every other value and Qovery's console say
+`CLUSTER`): it is checked as `CLUSTER`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ OPERATIONS = [
     ("/environment/{environmentId}/deploymentHistoryV2", "get"),
     ("/environment/{environmentId}/logs", "get"),
     ("/environment/{environmentId}/link", "get"),
+    ("/organization/{organizationId}/alert-rules", "get"),
+    ("/alert-rules/{alertRuleId}", "put"),
+    ("/alert-receivers", "post"),
+    ("/alert-receivers/{alertReceiverId}", "delete"),
+    ("/alert-receivers/{alertReceiverId}/validate", "post"),
 ]
 SOURCE = "Qovery/qovery-openapi-spec commit 651aed5 (2026-08-20), spec version 1.0.4"
 
@@ -75,6 +82,9 @@ def cut(spec: dict[str, Any]) -> dict[str, Any]:
         components["schemas"]["DeploymentHistoryServiceDetails"] = {
             ("anyOf" if key == "oneOf" else key): value for key, value in details.items()
         }
+    target_type = components.get("schemas", {}).get("AlertTargetType")
+    if target_type is not None:
+        target_type["enum"] = [value.strip() for value in target_type["enum"]]
     for section in components:
         components[section] = dict(sorted(components[section].items()))
     return {

@@ -1,0 +1,297 @@
+"""The alerts' reads of Qovery: what is firing, as getAlertRules says, brought into each subscribed channel.
+
+A read happens every minute per workspace (one replica at a time: the `jobs` table), and sooner when a
+doorbell rings (a delivery to an alert hook; at most one read every 5 s however many ring). The
+doorbell's body is never read: what is posted comes from Qovery's answer alone, so a forged or lost
+doorbell changes nothing Qovery does not say. Each read:
+
+1. settles the firings already posted: resolved when the rule is OK again, gone, or firing anew (the
+   message edited to resolved, and a reply in its thread, since an edit notifies nobody); marked
+   silenced at Qovery while SUPPRESSED; a message Slack did not take is posted again;
+2. opens the new firings: one message per rule firing, in each channel whose filters keep it and where
+   it is not silenced; the firing is added to the database first, once (two replicas cannot both add
+   it), then posted, with the deployment it followed and the channel's mentions in its thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.access import Access
+from bot.alerts.blame import Blame, blamed
+from bot.alerts.filters import Scope
+from bot.alerts.messages import fired_reply, firing_message, resolved_reply
+from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firings, Silences
+from bot.alerts.rules import RuleView, firing_key, is_firing, is_quiet, is_suppressed, view_of
+from bot.blocks import section
+from bot.clock import utcnow
+from bot.deliveries import Cards, Mentions
+from bot.ports import Jobs, SlackFailure, SlackPoster
+from bot.qovery import AlertRule, QoveryApi, QoveryError
+from bot.subscriptions import Hook
+
+__all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "READ_EVERY", "AlertWatch", "job_name"]
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "alerts:"
+READ_EVERY = timedelta(seconds=60)
+DOORBELL_GAP_SECONDS = 5.0
+TEST_WINDOW = timedelta(minutes=2)  # a doorbell this soon after `alerts test` is Qovery's test
+_PLACE_MEMORY_SECONDS = 600.0  # an environment's name and type change seldom
+_GIVEN_UP = ""  # a message Slack will never take (the channel is gone): not posted again
+
+
+def job_name(team_id: str) -> str:
+    return f"{JOB_PREFIX}{team_id}"
+
+
+class AlertWatch:
+    def __init__(
+        self,
+        access: Access,
+        subscriptions: AlertSubscriptions,
+        firings: Firings,
+        silences: Silences,
+        cards: Cards,
+        poster: SlackPoster,
+        mentions: Mentions,
+        jobs: Jobs,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        on_ring: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._access = access
+        self._subscriptions = subscriptions
+        self._firings = firings
+        self._silences = silences
+        self._cards = cards
+        self._poster = poster
+        self._mentions = mentions
+        self._jobs = jobs
+        self._clock = clock
+        self.on_ring = on_ring  # wakes this replica's reader
+        # (team, environment id) -> (until when trusted, the environment's names and type, its project's id)
+        self._places: dict[tuple[str, str], tuple[float, Scope, str | None]] = {}
+
+    # -- the doorbell --------------------------------------------------------------------------------
+
+    async def ring(self, hook: Hook) -> None:
+        """A delivery to an alert hook: a read soon, never its content. The first after `alerts test`
+        is Qovery's test, and the channel is told it arrived."""
+        now = self._clock()
+        asker = await self._subscriptions.take_test(hook.id, now - TEST_WINDOW)
+        await self._jobs.ring(job_name(hook.team_id), now)
+        if asker is not None:
+            words = (
+                f":white_check_mark: Qovery's test alert reached this channel's alert hook (asked by "
+                f"<@{asker}>): alerts will show here. What Qovery sent is not shown: the bot reads "
+                "alerts from Qovery's API, never from what arrives."
+            )
+            try:
+                await self._poster.post(
+                    hook.team_id, hook.channel_id, {"text": words, "blocks": [section(words)]}
+                )
+            except SlackFailure as failure:
+                log.info("alerts: the test could not be told in its channel: %s", failure.reason)
+        self.on_ring()
+
+    # -- a read --------------------------------------------------------------------------------------
+
+    async def read(self, team_id: str, now: datetime) -> bool:
+        """Read the organization's rules once and bring the workspace's channels in line with them;
+        False when the workspace has nothing left to watch."""
+        subscriptions = await self._subscriptions.of_team(team_id)
+        firings = await self._firings.open_of_team(team_id)
+        if not subscriptions and not firings:
+            return False
+        api, organization_id = await self._access.qovery(team_id)
+        rules = await api.list_alert_rules(organization_id)
+        by_key = {firing_key(rule): rule for rule in rules}
+        still_open: set[tuple[str, str]] = set()
+        for firing in firings:
+            if await self._settle(firing, by_key.get(firing.rule.key), organization_id, now):
+                still_open.add((firing.hook_id, firing.rule.key))
+        blames: dict[str, Blame | None] = {}
+        for rule in rules:
+            if not is_firing(rule):
+                continue
+            view = await self.view(team_id, api, organization_id, rule)
+            for subscription in subscriptions:
+                if (subscription.hook_id, view.key) in still_open:
+                    continue
+                if not subscription.filters.keeps(view.scope, rule.severity):
+                    continue
+                if await self._silences.until(subscription.hook_id, view.key, now) is not None:
+                    continue
+                starts_at = rule.starts_at or now
+                if view.key not in blames:
+                    blames[view.key] = await self._blame(api, view, starts_at)
+                await self._open(subscription, view, starts_at, blames[view.key], organization_id, now)
+        return True
+
+    async def _settle(
+        self, firing: Firing, rule: AlertRule | None, organization_id: str, now: datetime
+    ) -> bool:
+        """Bring a firing in line with its rule; True while it is still firing."""
+        if firing.open:
+            over = rule is None or is_quiet(rule) or (rule.starts_at not in (None, firing.starts_at))
+            if not over:
+                assert rule is not None
+                if is_suppressed(rule) != firing.suppressed:
+                    await self._firings.suppressed(firing.id, is_suppressed(rule))
+                    firing = replace(firing, suppressed=is_suppressed(rule))
+                    await self._show(firing, organization_id)
+                if firing.message_ts is None:
+                    await self._post(firing, organization_id)
+                return True
+            if not await self._firings.resolve(firing.id, now):
+                return False
+            firing = replace(firing, resolved_at=now)
+            await self._show(firing, organization_id)
+        if firing.message_ts and firing.resolved_at is not None:
+            try:
+                await self._poster.post(
+                    firing.team_id, firing.channel_id, resolved_reply(firing), thread_ts=firing.message_ts
+                )
+            except SlackFailure as failure:
+                if not failure.permanent:
+                    return False  # told at the next read
+        await self._firings.told_resolved(firing.id)
+        return False
+
+    async def _open(
+        self,
+        subscription: AlertSubscription,
+        view: RuleView,
+        starts_at: datetime,
+        blame: Blame | None,
+        organization_id: str,
+        now: datetime,
+    ) -> None:
+        if blame is not None:
+            blame = replace(blame, card_ts=await self._card_of(subscription, blame, starts_at))
+        new = Firing(0, subscription.hook_id, subscription.team_id, subscription.channel_id, view, starts_at,
+                     blame=blame)  # fmt: skip
+        firing = await self._firings.add(new, now)
+        if firing is None:
+            return  # another read (or replica) has it
+        posted = await self._post(firing, organization_id)
+        mentions = subscription.filters.mention
+        if posted is None or not mentions:
+            return
+
+        async def triggered_by() -> str | None:
+            return blame.triggered_by if blame else None
+
+        notice = await self._mentions.resolve_with(firing.team_id, mentions, triggered_by)
+        if notice.words():
+            try:
+                await self._poster.post(
+                    firing.team_id, firing.channel_id, fired_reply(firing, notice.words()), thread_ts=posted
+                )
+            except SlackFailure as failure:
+                log.info("alerts: a mention could not be posted: %s", failure.reason)
+
+    async def _post(self, firing: Firing, organization_id: str) -> str | None:
+        until = await self._silences.until(firing.hook_id, firing.rule.key, self._clock())
+        message = firing_message(firing, organization_id, silenced_until=until)
+        try:
+            ts = await self._poster.post(firing.team_id, firing.channel_id, message)
+        except SlackFailure as failure:
+            log.info("alerts: a firing could not be posted (%s)", failure.reason)
+            if failure.permanent:
+                await self._firings.posted(firing.id, _GIVEN_UP)
+            return None  # posted at the next read
+        await self._firings.posted(firing.id, ts)
+        return ts
+
+    async def _show(self, firing: Firing, organization_id: str) -> None:
+        """Edit the firing's message to what it now is."""
+        if not firing.message_ts:
+            return
+        until = await self._silences.until(firing.hook_id, firing.rule.key, self._clock())
+        message = firing_message(firing, organization_id, silenced_until=until)
+        try:
+            await self._poster.update(firing.team_id, firing.channel_id, firing.message_ts, message)
+        except SlackFailure as failure:
+            log.info("alerts: a firing's message could not be edited (%s)", failure.reason)
+
+    async def show(self, firing_id: int) -> Firing | None:
+        """Edit a firing's message after a click changed it (acknowledged, silenced)."""
+        firing = await self._firings.get(firing_id)
+        if firing is None:
+            return None
+        _, organization_id = await self._access.qovery(firing.team_id)
+        await self._show(firing, organization_id)
+        return firing
+
+    # -- what a rule is about -----------------------------------------------------------------------
+
+    async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
+        """The rule as its message shows it: names, the environment's type and its project, from Qovery
+        (remembered a while: an environment's name and type change seldom)."""
+        view = view_of(rule)
+        environment_id = view.scope.environment_id
+        if environment_id is None:
+            return view
+        found = self._places.get((team_id, environment_id))
+        if found is None or found[0] < time.monotonic():
+            try:
+                async with asyncio.timeout(5):
+                    found = (
+                        time.monotonic() + _PLACE_MEMORY_SECONDS,
+                        *await _place(api, organization_id, environment_id),
+                    )
+            except (QoveryError, TimeoutError):
+                return view  # shown and filtered with the names the rule carries
+            if len(self._places) > 10_000:
+                self._places.clear()
+            self._places[(team_id, environment_id)] = found
+        _, place, project_id = found
+        return view_of(rule, place, project_id)
+
+    async def _blame(self, api: QoveryApi, view: RuleView, starts_at: datetime) -> Blame | None:
+        environment_id = view.scope.environment_id
+        if environment_id is None:
+            return None
+        try:
+            async with asyncio.timeout(5):
+                history = await api.list_deployment_history(environment_id)
+        except (QoveryError, TimeoutError):
+            return None  # nothing named rather than something false
+        return blamed(history, environment_id, starts_at)
+
+    async def _card_of(
+        self, subscription: AlertSubscription, blame: Blame, starts_at: datetime
+    ) -> str | None:
+        """The channel's card of the blamed deployment, when it has one: by the deployment's id, else the
+        card of that environment that finished nearest to when the deployment ended."""
+        since = blame.ended_at - timedelta(minutes=10)
+        cards = await self._cards.finished_in_channel(
+            subscription.team_id, subscription.channel_id, since, starts_at + timedelta(minutes=10)
+        )
+        mine = [c for c in cards if c.deployment.environment.id == blame.environment_id and c.ts]
+        same = [c for c in mine if c.deployment.deployment_id == blame.execution_id]
+        if same or mine:
+            card = (same or sorted(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at)))[0]
+            return card.thread_ts or card.ts
+        return None
+
+
+async def _place(api: QoveryApi, organization_id: str, environment_id: str) -> tuple[Scope, str | None]:
+    environment = await api.get_environment(environment_id)
+    projects = await api.list_projects(organization_id)
+    project = next((p for p in projects if p.id == environment.project.id), None)
+    scope = Scope(
+        project=project.name if project else "",
+        environment=environment.name,
+        environment_id=environment.id,
+        environment_type=str(environment.mode),
+    )
+    return scope, environment.project.id
