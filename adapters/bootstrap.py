@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from adapters.alerts_schedule import AlertReader
-from adapters.core import build_core
+from adapters.core import build_core, build_reads
 from adapters.doctor_schedule import keep_checking
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.settings import Settings
@@ -34,16 +34,13 @@ from bot.actions.environments import EnvironmentViews
 from bot.actions.login import Login
 from bot.alerts.clicks import AlertClicks
 from bot.alerts.subscribe import AlertCommands
-from bot.alerts.watch import AlertWatch
 from bot.commands.handlers import SlashCommands
 from bot.connection.connect import Connection
 from bot.connection.uninstall import Uninstall
 from bot.deliveries.courier import Courier, Pace
 from bot.deliveries.delivery_log import DeliveryLog
-from bot.deliveries.enrichment import Enrichment
 from bot.deliveries.intake import Intake
 from bot.deliveries.lookups import Lookups
-from bot.deliveries.mentions import Mentions
 from bot.doctor.home import AppHome
 from bot.subscriptions.webhooks import WebhookCommands
 
@@ -66,11 +63,8 @@ def create_app(
     connection = Connection(access, core.workspaces, core.qovery, core.box, settings.slash_command)
     login = Login(access, core.personal_tokens, core.qovery, settings.slash_command)
     acting = EnvironmentActions(access, core.actions, core.cards, hooks, poster, settings.slash_command)
-    enrichment = Enrichment(access, poster)
-    mentions = Mentions(poster, enrichment.details_for)
-    watch = AlertWatch(
-        access, core.alert_subscriptions, core.firings, core.silences, core.cards, poster, mentions, core.jobs
-    )
+    reads = build_reads(core)
+    enrichment, mentions, watch, watches = reads.enrichment, reads.mentions, reads.alerts, reads.watches
     reader = AlertReader(core.jobs, watch)
     alert_commands = AlertCommands(config, access, hooks, core.alert_subscriptions, watch, core.jobs)
     watch.on_ring = reader.wake
@@ -112,6 +106,7 @@ def create_app(
         outcomes=SqlOutcomes(core.engine),
         mentions=mentions,
         actions=core.actions,
+        succeeded=watches,
     )
     pool = Workers(courier, count=workers)
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -28,11 +30,17 @@ from adapters.sql.hooks import SqlHooks
 from adapters.sql.jobs import SqlJobs
 from adapters.sql.personal_tokens import SqlPersonalTokens
 from adapters.sql.queue import SqlDeliveryQueue
+from adapters.sql.watches import SqlWatches
 from adapters.sql.workspaces import SqlWorkspaces
 from bot.access import Access, BotConfig
+from bot.alerts.watch import AlertWatch
+from bot.clock import utcnow
+from bot.deliveries.enrichment import Enrichment
+from bot.deliveries.mentions import Mentions
 from bot.doctor.doctor import Doctor
 from bot.ports import SlackFailure
 from bot.qovery import QoveryApi
+from bot.watches.watches import DeploymentWatches
 
 __all__ = ["Core", "bot_config", "build_core"]
 
@@ -66,6 +74,7 @@ class Core:
     alert_subscriptions: SqlAlertSubscriptions
     firings: SqlFirings
     silences: SqlSilences
+    watches: SqlWatches
     access: Access
     # Multi-workspace mode: Slack's installations and OAuth states, on this database.
     stores: tuple[AsyncInstallationStore, AsyncOAuthStateStore] | None
@@ -119,6 +128,7 @@ def build_core(settings: Settings, qovery_timeout: httpx.Timeout = QOVERY_TIMEOU
         alert_subscriptions=SqlAlertSubscriptions(engine),
         firings=SqlFirings(engine),
         silences=SqlSilences(engine),
+        watches=SqlWatches(engine),
         access=access,
         stores=stores,
         poster=poster,
@@ -155,3 +165,35 @@ def _bot_tokens(settings: Settings, store: AsyncInstallationStore | None) -> Tok
         return str(bot.bot_token)
 
     return installed
+
+
+@dataclass
+class Reads:
+    """What reads Qovery's alert rules (the alerts' messages and the first minutes' watches), and the
+    enrichment and mentions they share with the courier."""
+
+    enrichment: Enrichment
+    mentions: Mentions
+    alerts: AlertWatch
+    watches: DeploymentWatches
+
+
+def build_reads(core: Core, clock: Callable[[], datetime] = utcnow) -> Reads:
+    enrichment = Enrichment(core.access, core.poster, cards=core.cards)
+    mentions = Mentions(core.poster, enrichment.details_for)
+    watches = DeploymentWatches(
+        core.watches, core.cards, core.hooks, core.poster, mentions, core.jobs, enrichment.details_for
+    )
+    alerts = AlertWatch(
+        core.access,
+        core.alert_subscriptions,
+        core.firings,
+        core.silences,
+        core.cards,
+        core.poster,
+        mentions,
+        core.jobs,
+        clock=clock,
+        also=[watches],
+    )
+    return Reads(enrichment, mentions, alerts, watches)

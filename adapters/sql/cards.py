@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.engine import aware
 from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
-from bot.deliveries.ports import Card
+from bot.deliveries.ports import Card, CardNote
 
 __all__ = ["SqlCards"]
 
@@ -52,6 +52,11 @@ class SqlCards:
         async with self._engine.connect() as connection:
             return [_card(row) for row in await connection.execute(query)]
 
+    async def set_note(self, card_id: int, note: CardNote | None) -> None:
+        value = note.to_json() if note else None
+        async with self._engine.begin() as connection:
+            await connection.execute(update(cards).where(cards.c.id == card_id).values(note=value))
+
     async def _one(self, query: Select[Any]) -> Card | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
@@ -68,6 +73,7 @@ class SqlCards:
             "finished_at": card.finished_at,
             "updated_at": now,
             "thread_ts": card.thread_ts,
+            "note": card.note.to_json() if card.note else None,
         }
         async with self._engine.begin() as connection:
             if card.id is None:
@@ -87,4 +93,5 @@ def _card(row: Row[Any]) -> Card:
         finished_at=aware(row.finished_at),
         id=row.id,
         thread_ts=row.thread_ts,
+        note=CardNote.from_json(row.note),
     )

@@ -36,6 +36,7 @@ __all__ = [
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",
+    "watches",
     "workspaces",
 ]
 
@@ -119,6 +120,7 @@ cards = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Set when the card shows a deployment started from Slack: it is posted in that action's thread.
     Column("thread_ts", String(32)),
+    Column("note", Text),  # a line another capability keeps on the card: its watch's (JSON)
     Index("ix_cards_hook_key", "hook_id", "deployment_key"),
 )
 
@@ -252,6 +254,24 @@ alert_silences = Table(
     Column("rule_key", String(100), primary_key=True),
     Column("until", DateTime(timezone=True), nullable=False),
     Column("by_user", String(32), nullable=False),
+)
+
+
+# The first minutes after a deployment (SPEC §15): one watch per card of a success.
+watches = Table(
+    "watches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("card_id", Integer, nullable=False, unique=True),
+    Column("hook_id", String(64), nullable=False),
+    Column("team_id", String(32), nullable=False),
+    Column("environment_id", String(64), nullable=False),
+    Column("services", Text, nullable=False),  # the deployed services' names (JSON)
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rules", Integer),
+    Index("ix_watches_team_state", "team_id", "state"),
 )
 
 # What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see

@@ -14,7 +14,15 @@ then `subscribe.py` (`/qovery alerts ...`).
 
 from bot.alerts.clicks import AlertClicks
 from bot.alerts.filters import ALERT_OPTIONS, ALERT_TABLE, AlertFilters, alert_option_named
-from bot.alerts.messages import ACKNOWLEDGE_ACTION, ALERT_ROLLBACK_ACTION, SILENCE_ACTION, UNSILENCE_ACTION
+from bot.alerts.messages import (
+    ACKNOWLEDGE_ACTION,
+    ALERT_ROLLBACK_ACTION,
+    SILENCE_ACTION,
+    UNSILENCE_ACTION,
+    duration_words,
+)
+from bot.alerts.ports import RulesReader
+from bot.alerts.rules import is_firing
 from bot.alerts.subscribe import AlertCommands
 from bot.alerts.watch import DOORBELL_GAP_SECONDS, JOB_PREFIX, READ_EVERY, AlertWatch, job_name
 
@@ -32,6 +40,9 @@ __all__ = [
     "AlertCommands",
     "AlertFilters",
     "AlertWatch",
+    "RulesReader",
     "alert_option_named",
+    "duration_words",
+    "is_firing",
     "job_name",
 ]

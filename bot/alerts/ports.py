@@ -11,8 +11,9 @@ from typing import Protocol
 from bot.alerts.blame import Blame
 from bot.alerts.filters import AlertFilters
 from bot.alerts.rules import RuleView
+from bot.qovery import AlertRule
 
-__all__ = ["AlertSubscription", "AlertSubscriptions", "Firing", "Firings", "Silences"]
+__all__ = ["AlertSubscription", "AlertSubscriptions", "Firing", "Firings", "RulesReader", "Silences"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,14 @@ class Silences(Protocol):
     async def until(self, hook_id: str, rule_key: str, now: datetime) -> datetime | None:
         """When the silence ends, if one holds now."""
         ...
+
+
+class RulesReader(Protocol):
+    """Another capability that reads the organization's alert rules at each of the alerts' reads (the
+    first minutes' watches): one read of Qovery serves all."""
+
+    async def wants_rules(self, team_id: str) -> bool:
+        """Whether the workspace has something that needs the rules read."""
+        ...
+
+    async def read_rules(self, team_id: str, rules: list[AlertRule], now: datetime) -> None: ...

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -26,13 +26,13 @@ from bot.access import Access
 from bot.alerts.blame import Blame, blamed
 from bot.alerts.filters import Scope
 from bot.alerts.messages import fired_reply, firing_message, resolved_reply
-from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firings, Silences
+from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firings, RulesReader, Silences
 from bot.alerts.rules import RuleView, firing_key, is_firing, is_quiet, is_suppressed, view_of
 from bot.blocks import section
 from bot.clock import utcnow
 from bot.deliveries import Cards, Mentions
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, QoveryApi, QoveryError
+from bot.qovery import AlertRule, QoveryApi, QoveryError, QoveryNotFound
 from bot.subscriptions import Hook
 
 __all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "READ_EVERY", "AlertWatch", "job_name"]
@@ -65,6 +65,7 @@ class AlertWatch:
         *,
         clock: Callable[[], datetime] = utcnow,
         on_ring: Callable[[], None] = lambda: None,
+        also: Sequence[RulesReader] = (),
     ) -> None:
         self._access = access
         self._subscriptions = subscriptions
@@ -76,6 +77,7 @@ class AlertWatch:
         self._jobs = jobs
         self._clock = clock
         self.on_ring = on_ring  # wakes this replica's reader
+        self._also = also  # other readers of the same rules (the first minutes' watches)
         # (team, environment id) -> (until when trusted, the environment's names and type, its project's id)
         self._places: dict[tuple[str, str], tuple[float, Scope, str | None]] = {}
 
@@ -108,10 +110,19 @@ class AlertWatch:
         False when the workspace has nothing left to watch."""
         subscriptions = await self._subscriptions.of_team(team_id)
         firings = await self._firings.open_of_team(team_id)
-        if not subscriptions and not firings:
+        readers = [reader for reader in self._also if await reader.wants_rules(team_id)]
+        if not subscriptions and not firings and not readers:
             return False
         api, organization_id = await self._access.qovery(team_id)
-        rules = await api.list_alert_rules(organization_id)
+        try:
+            rules = await api.list_alert_rules(organization_id)
+        except QoveryNotFound:
+            # No alerting at Qovery: nothing watches anything. The firings are left as they were.
+            for reader in readers:
+                await reader.read_rules(team_id, [], now)
+            return True
+        for reader in readers:
+            await reader.read_rules(team_id, rules, now)
         by_key = {firing_key(rule): rule for rule in rules}
         still_open: set[tuple[str, str]] = set()
         for firing in firings:

@@ -16,12 +16,13 @@ pace).
 """
 
 from bot.deliveries.card_details import duration_words, status_emoji, trigger_words
-from bot.deliveries.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION, CardButton
+from bot.deliveries.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION, CardButton, render_card
 from bot.deliveries.delivery_log import REPLAY_ACTION, DeliveryLog, delivery_block
-from bot.deliveries.deployment_details import details, seconds_of, status_of, tie
-from bot.deliveries.events import DeploymentStatus
+from bot.deliveries.deployment_details import Details, details, seconds_of, status_of, tie
+from bot.deliveries.enrichment import paced
+from bot.deliveries.events import Deployment, DeploymentStatus
 from bot.deliveries.mentions import Mentions, Notice
-from bot.deliveries.ports import Card, Cards, DeliveryQueue, DeliveryRecord, DeliveryState
+from bot.deliveries.ports import Card, CardNote, Cards, DeliveryQueue, DeliveryRecord, DeliveryState
 
 __all__ = [
     "CANCEL_ACTION",
@@ -30,17 +31,22 @@ __all__ = [
     "ROLLBACK_ACTION",
     "Card",
     "CardButton",
+    "CardNote",
     "Cards",
     "DeliveryLog",
     "DeliveryQueue",
     "DeliveryRecord",
     "DeliveryState",
+    "Deployment",
     "DeploymentStatus",
+    "Details",
     "Mentions",
     "Notice",
     "delivery_block",
     "details",
     "duration_words",
+    "paced",
+    "render_card",
     "seconds_of",
     "status_emoji",
     "status_of",

@@ -30,6 +30,7 @@ from bot.deliveries.bodies import DeliveryKind, read_deployment
 from bot.deliveries.card_details import detail_blocks, duration_words, trigger_words
 from bot.deliveries.deployment_details import Details, details, tie
 from bot.deliveries.events import Deployment, DeploymentStatus, classify
+from bot.deliveries.ports import CardNote
 from bot.deliveries.sanitize import sanitize_slack_body
 from bot.qovery import DeploymentHistory
 
@@ -104,6 +105,7 @@ def render_card(
     finished_at: datetime | None = None,
     card_id: int | None = None,
     details: Details | None = None,
+    note: CardNote | None = None,
 ) -> Message:
     """The card for a deployment's latest event; the duration runs from `started_at` to `finished_at`.
     Its Redeploy and Cancel buttons need the card's id, which they carry back (`CardButton`).
@@ -133,6 +135,8 @@ def render_card(
         blocks += detail_blocks(details)
     if deployment.details:
         blocks.append(context(escape(deployment.details)))
+    if note is not None:
+        blocks.append(context(note.line))  # already escaped by its capability
 
     when = finished_at if deployment.status.terminal and finished_at else deployment.at or started_at
     facts = [slack_date(when)] if when else []
@@ -142,7 +146,7 @@ def render_card(
     if facts:
         blocks.append(context(" · ".join(facts)))
 
-    buttons = _buttons(deployment, card_id)
+    buttons = _buttons(deployment, card_id, rollback=note is not None and note.rollback)
     if buttons:
         blocks.append({"type": "actions", "block_id": "deployment_actions", "elements": buttons})
     # The notification's words are mrkdwn too: escaped, or a project named <!channel> would ping everyone.
@@ -153,7 +157,7 @@ def render_card(
     }
 
 
-def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
+def _buttons(deployment: Deployment, card_id: int | None, *, rollback: bool = False) -> list[Block]:
     buttons: list[Block] = []
     url = console_url(deployment)
     if url:
@@ -170,7 +174,7 @@ def _buttons(deployment: Deployment, card_id: int | None) -> list[Block]:
     if deployment.status in (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED):
         sure = confirm("Redeploy?", f"Qovery deploys {where} again.", "Redeploy")
         buttons.append(button("Redeploy", REDEPLOY_ACTION, value=value, style="primary", confirm=sure))
-    if deployment.status is DeploymentStatus.FAILED:
+    if deployment.status is DeploymentStatus.FAILED or rollback:
         # No dialog: the click answers with a confirmation showing each service's version before and after.
         buttons.append(button("Rollback", ROLLBACK_ACTION, value=value))
     if deployment.status is DeploymentStatus.RUNNING:

@@ -25,7 +25,16 @@ from bot.deliveries.enrichment import CardJob, Enrichment, paced
 from bot.deliveries.events import Deployment, DeploymentStatus
 from bot.deliveries.lookups import Lookups
 from bot.deliveries.mentions import Mentions
-from bot.deliveries.ports import ActionThreads, Card, Cards, Delivery, DeliveryQueue, DeliveryState, Outcomes
+from bot.deliveries.ports import (
+    ActionThreads,
+    Card,
+    Cards,
+    Delivery,
+    DeliveryQueue,
+    DeliveryState,
+    Outcomes,
+    SucceededCards,
+)
 from bot.deliveries.routing import by_outcome, left_out, scopes
 from bot.deliveries.sanitize import sanitize_slack_body
 from bot.ports import SlackFailure, SlackPoster
@@ -78,6 +87,7 @@ class Courier:
         outcomes: Outcomes | None = None,
         mentions: Mentions | None = None,
         actions: ActionThreads | None = None,
+        succeeded: SucceededCards | None = None,
     ) -> None:
         self._queue = queue
         self._cards = cards
@@ -90,6 +100,7 @@ class Courier:
         self._outcomes = outcomes  # the last outcome of each scope, for --only changes
         self._mentions = mentions  # who a failure notifies
         self._actions = actions  # the actions from Slack, whose deployments' cards go in their thread
+        self._succeeded = succeeded  # told of each success's card: its first minutes are watched
 
     async def next_due(self) -> datetime | None:
         """When a waiting delivery is next due (its channel free, its retry time come), if any waits."""
@@ -204,8 +215,11 @@ class Courier:
         if key and card_id is None:
             # The card is kept before it is posted: its buttons carry its id, never what they act on.
             card_id = await self._cards.save(Card(hook.id, key, "", deployment, started_at, finished_at), now)
+        note = card.note if card else None
         message = _rendered(
-            lambda: render_card(deployment, started_at=started_at, finished_at=finished_at, card_id=card_id)
+            lambda: render_card(
+                deployment, started_at=started_at, finished_at=finished_at, card_id=card_id, note=note
+            )
         )
         mentioned = bool(settings.mention) and deployment.status in _NOTIFIED and self._mentions is not None
         if mentioned and hook.mode is not DisplayMode.UPDATE and self._mentions is not None:
@@ -249,8 +263,10 @@ class Courier:
             )
             self._enrichment.start(job)
         if key:
-            card = Card(hook.id, key, ts, deployment, started_at, finished_at, card_id, thread)
+            card = Card(hook.id, key, ts, deployment, started_at, finished_at, card_id, thread, note)
             await self._cards.save(card, now)
+            if deployment.status is DeploymentStatus.SUCCESSFUL and self._succeeded is not None:
+                await self._succeeded.succeeded(card, hook, now)
         return Outcome(ts)
 
     async def _action_thread(

@@ -26,6 +26,7 @@ from bot.deliveries.card_details import log_reply
 from bot.deliveries.cards import render_card
 from bot.deliveries.deployment_details import Details, details, log_lines, tie
 from bot.deliveries.events import Deployment, DeploymentStatus
+from bot.deliveries.ports import Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
 from bot.qovery import QoveryApi, QoveryError
@@ -59,9 +60,11 @@ class Enrichment:
         budget_seconds: float = 25.0,
         running: int = 8,
         keep_seconds: float = 600.0,
+        cards: Cards | None = None,
     ) -> None:
         self._access = access
         self._poster = poster
+        self._cards = cards  # a card's note (its watch) is drawn again with its details
         self._budget = budget_seconds
         self._slots = asyncio.Semaphore(running)
         self._keep = keep_seconds
@@ -88,12 +91,14 @@ class Enrichment:
             return
         if found is None:
             return
+        card = await self._cards.get(job.card_id) if self._cards and job.card_id is not None else None
         message = render_card(
             job.deployment,
             started_at=job.started_at,
             finished_at=job.finished_at,
             card_id=job.card_id,
             details=found,
+            note=card.note if card else None,
         )
         try:
             await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))

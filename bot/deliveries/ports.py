@@ -3,6 +3,7 @@ the threads that actions opened."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,12 +16,14 @@ from bot.subscriptions import Hook
 __all__ = [
     "ActionThreads",
     "Card",
+    "CardNote",
     "Cards",
     "Delivery",
     "DeliveryQueue",
     "DeliveryRecord",
     "DeliveryState",
     "Outcomes",
+    "SucceededCards",
 ]
 
 
@@ -71,6 +74,26 @@ class DeliveryRecord:
 
 
 @dataclass(frozen=True)
+class CardNote:
+    """A line another capability keeps on a card (the first minutes' watch: SPEC §15), and whether the
+    card then offers a Rollback. Kept with the card, so that every later drawing of it shows it."""
+
+    line: str  # mrkdwn, already escaped
+    rollback: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps({"line": self.line, "rollback": self.rollback})
+
+    @staticmethod
+    def from_json(stored: str | None) -> CardNote | None:
+        try:
+            found = json.loads(stored or "null")
+            return CardNote(str(found["line"])[:2000], bool(found.get("rollback")))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
 class Card:
     """The message that shows one deployment in one channel."""
 
@@ -82,6 +105,7 @@ class Card:
     finished_at: datetime | None = None
     id: int | None = None
     thread_ts: str | None = None  # the thread it was posted in: an action's, that started the deployment
+    note: CardNote | None = None
 
 
 class DeliveryQueue(Protocol):
@@ -157,6 +181,8 @@ class Cards(Protocol):
         """Insert a card (id None) or update it; its id. A card not yet posted has the ts ""."""
         ...
 
+    async def set_note(self, card_id: int, note: CardNote | None) -> None: ...
+
 
 class Outcomes(Protocol):
     """The last outcome of each scope (an environment, or an environment's service) per hook, for
@@ -165,6 +191,12 @@ class Outcomes(Protocol):
     async def last(self, hook_id: str, scopes: tuple[str, ...]) -> dict[str, DeploymentStatus]: ...
 
     async def remember(self, hook_id: str, scopes: tuple[str, ...], status: DeploymentStatus) -> None: ...
+
+
+class SucceededCards(Protocol):
+    """Told of each card that shows a successful deployment, once it is posted (SPEC §15's watch)."""
+
+    async def succeeded(self, card: Card, hook: Hook, now: datetime) -> None: ...
 
 
 class ActionThreads(Protocol):

@@ -24,6 +24,7 @@ __all__ = [
     "environment_types",
     "joined",
     "mentions",
+    "minutes",
     "names_of",
     "parse_events",
     "project_names",
@@ -132,6 +133,21 @@ def choice(option: str, choices: dict[str, T]) -> Callable[[str], T]:
             raise CommandError(
                 f"`{value}` is not a value of `--{option}`.", word=value, accepted=accepted
             ) from None
+
+    return read
+
+
+def minutes(option: str, most: int) -> Callable[[str], int]:
+    """A whole number of minutes, from 0 to `most`."""
+
+    def read(value: str) -> int:
+        if not value.strip().isdigit() or int(value) > most:
+            raise CommandError(
+                f"`{value[:40]}` is not a number of minutes for `--{option}`: give 0 to {most}.",
+                word=value,
+                accepted=("0", "15", str(most)),
+            )
+        return int(value)
 
     return read
 

@@ -30,6 +30,7 @@ from bot.subscriptions.option_values import (
     environment_types,
     joined,
     mentions,
+    minutes,
     names_of,
     parse_events,
     project_names,
@@ -70,6 +71,7 @@ class WebhookOptions:
     env_names: tuple[str, ...] | None = None
     only: Only | None = None
     mention: tuple[Mention, ...] | None = None
+    watch: int | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -84,6 +86,7 @@ class HookSettings:
     env_names: tuple[str, ...] = ()  # only these environments (likewise)
     only: Only = Only.ALL
     mention: tuple[Mention, ...] = ()  # notified of a failure or a cancellation
+    watch: int = 15  # minutes the card of a success watches the alert rules of what it deployed; 0: off
 
     def merged(self, options: WebhookOptions) -> HookSettings:
         """These settings, changed by the options given."""
@@ -294,6 +297,19 @@ TABLE: tuple[Option[Any], ...] = (
             "Slack fills them in), and trigger for whoever triggered the deployment.",
         ),
         default=(),
+    ),
+    Option(
+        "watch",
+        minutes("watch", 24 * 60),
+        str,
+        "minutes a success's card watches its services' alert rules (default 15; 0: off)",
+        Field(
+            "Watch after a success",
+            "text",
+            hint="Minutes the card watches the deployed services' alert rules: 15, say; 0 turns it off.",
+            empty="Give a number of minutes, 0 to turn it off.",
+        ),
+        default=15,
     ),
 )
 

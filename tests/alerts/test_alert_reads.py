@@ -16,11 +16,9 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.alerts_schedule import AlertReader
-from adapters.core import build_core
+from adapters.core import build_core, build_reads
 from adapters.settings import Settings
 from adapters.sql.engine import migrate
-from bot.alerts.watch import AlertWatch
-from bot.deliveries import Mentions
 from tests.alerts.test_alerts import alert_posts, buttons, hook_url, message_of
 from tests.conftest import SIGNING_SECRET
 from tests.fakes.app_server import serve
@@ -47,14 +45,11 @@ async def replica(settings: Settings, clock: Clock) -> AsyncIterator[AlertReader
     """One replica's reader, on the test's clock, with the real stores and clients."""
     core = build_core(settings)
     await migrate(core.engine)
-    mentions = Mentions(core.poster, lambda *_: asyncio.sleep(0, None))
-    watch = AlertWatch(
-        core.access, core.alert_subscriptions, core.firings, core.silences, core.cards, core.poster, mentions,
-        core.jobs, clock=clock,
-    )  # fmt: skip
+    reads = build_reads(core, clock)
     try:
-        yield AlertReader(core.jobs, watch, clock)
+        yield AlertReader(core.jobs, reads.alerts, clock)
     finally:
+        await reads.enrichment.close()
         await core.close()
 
 

@@ -70,8 +70,9 @@ def subscribed(acme_app: RunningApp, qovery: FakeQovery) -> str:
 
 @pytest.fixture
 def standard(acme_app: RunningApp, qovery: FakeQovery) -> str:
-    """A STANDARD-kind webhook: Qovery sends JSON events, tied by their deployment ids."""
-    return subscribe(acme_app, qovery, "--kind standard").webhook_id
+    """A STANDARD-kind webhook: Qovery sends JSON events, tied by their deployment ids. Its cards are not
+    watched after a success (tests/watches/ has those edits), so that each test counts the courier's."""
+    return subscribe(acme_app, qovery, "--kind standard --watch 0").webhook_id
 
 
 # -- the endpoint's answers ------------------------------------------------------------------------------

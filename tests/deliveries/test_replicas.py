@@ -31,7 +31,7 @@ def test_two_replicas_post_each_delivery_once_on_the_right_card(
     for number, channel in enumerate(CHANNELS):
         reply = f"/response/sub{number}"
         command = slash_command_body(
-            "subscribe --kind standard",
+            "subscribe --kind standard --watch 0",  # the courier's posts and edits alone
             response_url=slack.response_url(f"sub{number}"),
             user_id=ADMIN,
             channel_id=channel,

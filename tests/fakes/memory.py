@@ -94,6 +94,9 @@ class MemoryCards:
             and since <= c.finished_at <= until
         ]
 
+    async def set_note(self, card_id: int, note: Any) -> None:
+        self.rows[card_id] = replace(self.rows[card_id], note=note)
+
     async def save(self, card: Any, now: datetime) -> int:
         card_id = card.id if card.id is not None else next(self._ids)
         self.rows[card_id] = replace(card, id=card_id)

@@ -38,6 +38,7 @@ VALUES: dict[str, Any] = {
         Mention("group", "S0ONCALL1", "oncall"),
         Mention("trigger"),
     ),
+    "watch": 30,
 }
 
 
@@ -96,7 +97,14 @@ def test_the_usage_lists_every_option() -> None:
 
 
 def test_the_bot_kept_settings_survive_their_column() -> None:
-    assert [option.name for option in BOT_KEPT] == ["mode", "services", "env-names", "only", "mention"]
+    assert [option.name for option in BOT_KEPT] == [
+        "mode",
+        "services",
+        "env-names",
+        "only",
+        "mention",
+        "watch",
+    ]
     settings = HookSettings().merged(WebhookOptions(mode=DisplayMode.POST, events=VALUES["events"]))
     assert settings == HookSettings(mode=DisplayMode.POST)
     everything = HookSettings().merged(WebhookOptions(**VALUES))
