@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from adapters.alerts_schedule import AlertReader
+from adapters.approvals_schedule import keep_expiring
 from adapters.core import build_core, build_reads
 from adapters.doctor_schedule import keep_checking
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
@@ -34,6 +35,8 @@ from bot.actions.environments import EnvironmentViews
 from bot.actions.login import Login
 from bot.alerts.clicks import AlertClicks
 from bot.alerts.subscribe import AlertCommands
+from bot.approvals.audit import Audit
+from bot.approvals.requests import Approvals
 from bot.commands.handlers import SlashCommands
 from bot.connection.connect import Connection
 from bot.connection.uninstall import Uninstall
@@ -62,7 +65,12 @@ def create_app(
     webhooks = WebhookCommands(config, access, hooks)
     connection = Connection(access, core.workspaces, core.qovery, core.box, settings.slash_command)
     login = Login(access, core.personal_tokens, core.qovery, settings.slash_command)
-    acting = EnvironmentActions(access, core.actions, core.cards, hooks, poster, settings.slash_command)
+    approvals = Approvals(access, core.policies, core.actions, poster, settings.slash_command)
+    acting = EnvironmentActions(
+        access, core.actions, core.cards, hooks, poster, settings.slash_command, gate=approvals
+    )
+    approvals.runs_with(acting)
+    audit = Audit(core.actions)
     reads = build_reads(core)
     enrichment, mentions, watch, watches = reads.enrichment, reads.mentions, reads.alerts, reads.watches
     reader = AlertReader(core.jobs, watch)
@@ -79,6 +87,8 @@ def create_app(
         core.doctor,
         alert_commands,
         AlertClicks(core.firings, core.silences, watch, acting),
+        approvals,
+        audit,
     )
     services = SlackServices(
         commands=commands,
@@ -88,7 +98,9 @@ def create_app(
         uninstall=Uninstall(
             access, hooks, core.workspaces, core.personal_tokens, also=[alert_commands.forget_team]
         ),
-        home=AppHome(config, access, core.workspaces, hooks, queue, core.findings),
+        home=AppHome(
+            config, access, core.workspaces, hooks, queue, core.findings, latest_actions=audit.latest_lines
+        ),
     )
     listener_work = ListenerWork()
     bolt = build_bolt_app(settings, services, core.stores, listener_work)
@@ -126,6 +138,7 @@ def create_app(
         forgetting = asyncio.create_task(keep_forgetting(core.engine), name="housekeeping")
         checking = asyncio.create_task(keep_checking(core.engine, core.jobs, core.doctor), name="doctor")
         reading = asyncio.create_task(reader.keep_reading(), name="alerts")
+        expiring = asyncio.create_task(keep_expiring(core.jobs, approvals), name="approvals")
         socket_mode = None
         if settings.slack_app_token is not None:
             # Commands and buttons come over Slack's WebSocket: no public URL needed for them.
@@ -138,7 +151,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking, reading):
+            for task in (forgetting, checking, reading, expiring):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -29,6 +29,7 @@ from adapters.sql.findings import SqlFindings
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.jobs import SqlJobs
 from adapters.sql.personal_tokens import SqlPersonalTokens
+from adapters.sql.policies import SqlPolicies
 from adapters.sql.queue import SqlDeliveryQueue
 from adapters.sql.watches import SqlWatches
 from adapters.sql.workspaces import SqlWorkspaces
@@ -75,6 +76,7 @@ class Core:
     firings: SqlFirings
     silences: SqlSilences
     watches: SqlWatches
+    policies: SqlPolicies
     access: Access
     # Multi-workspace mode: Slack's installations and OAuth states, on this database.
     stores: tuple[AsyncInstallationStore, AsyncOAuthStateStore] | None
@@ -129,6 +131,7 @@ def build_core(settings: Settings, qovery_timeout: httpx.Timeout = QOVERY_TIMEOU
         firings=SqlFirings(engine),
         silences=SqlSilences(engine),
         watches=SqlWatches(engine),
+        policies=SqlPolicies(engine),
         access=access,
         stores=stores,
         poster=poster,

@@ -31,6 +31,9 @@ class _NobodyIsAdmin:
     async def is_admin(self, user_id: str) -> bool:
         return False
 
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        return False
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -143,6 +146,11 @@ class Access:
         """Every use case that changes something calls this first: a refusal says who may."""
         if not await self.may_change(caller):
             raise UserError(await self.who_may(caller.team_id, action))
+
+    async def check_is_admin(self, caller: Caller, action: str) -> None:
+        """What only workspace admins and owners and ADMIN_USER_IDS may do (not the connector)."""
+        if not await self._is_admin(caller):
+            raise UserError(await self._only(caller.team_id, action, connector=False))
 
     async def who_may(self, team_id: str, action: str = "change webhooks or the Qovery connection") -> str:
         return await self._only(team_id, action, connector=True)

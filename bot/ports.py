@@ -85,6 +85,10 @@ class Directory(Protocol):
         """True for a workspace admin or owner."""
         ...
 
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        """True for a member of the user group (`<!subteam^S...>`)."""
+        ...
+
 
 class Sealer(Protocol):
     """Seals a secret that must travel through Slack (a modal's metadata) without being readable there."""

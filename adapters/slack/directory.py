@@ -1,4 +1,5 @@
-"""The directory of a workspace's people (`bot.ports.Directory`): who is an admin, through users.info."""
+"""The directory of a workspace's people (`bot.ports.Directory`): who is an admin, through users.info; who
+is in a user group, through usergroups.users.list."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ ROLE_CACHE_SECONDS = 60.0
 class RoleCache:
     def __init__(self) -> None:
         self._roles: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._groups: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+    def group(self, team_id: str, group_id: str) -> frozenset[str] | None:
+        found = self._groups.get((team_id, group_id))
+        if found is None or time.monotonic() - found[0] > ROLE_CACHE_SECONDS:
+            return None
+        return found[1]
+
+    def put_group(self, team_id: str, group_id: str, members: frozenset[str]) -> None:
+        if len(self._groups) > 10_000:
+            self._groups.clear()
+        self._groups[(team_id, group_id)] = (time.monotonic(), members)
 
     def get(self, team_id: str, user_id: str) -> bool | None:
         found = self._roles.get((team_id, user_id))
@@ -53,3 +66,16 @@ class SlackDirectory:
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._cache.put(self._team_id, user_id, is_admin)
         return is_admin
+
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        members = self._cache.group(self._team_id, group_id)
+        if members is None:
+            try:
+                answer = await self._client.usergroups_users_list(usergroup=group_id)
+            except SlackApiError as error:
+                # Unknown is not a member: the click is refused with who may, never acted on.
+                log.warning("usergroups.users.list failed (%s)", error.response.get("error"))
+                return False
+            members = frozenset(str(u) for u in answer.get("users") or [])
+            self._cache.put_group(self._team_id, group_id, members)
+        return user_id in members

@@ -17,8 +17,16 @@ PLACEHOLDER_URL = "https://qovery-slack.example.com"
 
 # commands: the slash command; chat:write: cards and replies; chat:write.public: cards in public
 # channels the bot was not invited to; users:read: is the caller a workspace admin or owner;
-# users:read.email: `--mention trigger`, the member whose e-mail triggered a deployment at Qovery.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "users:read.email")
+# users:read.email: `--mention trigger`, the member whose e-mail triggered a deployment at Qovery;
+# usergroups:read: is the one who clicks Approve in the policy's approver group.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+)
 
 
 def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.engine import aware
 from adapters.sql.tables import actions
 from bot.actions.plans import Action, ActionKind, ActionState, plan_from_json, plan_to_json
+from bot.clock import utcnow
 
 __all__ = ["SqlActions"]
 
@@ -49,12 +50,51 @@ class SqlActions:
     async def drop(self, action_id: int) -> bool:
         return await self._move(action_id, ActionState.PROPOSED, ActionState.DROPPED)
 
-    async def _move(self, action_id: int, old: ActionState, new: ActionState, *more: Any) -> bool:
+    async def hold(self, action_id: int, since: datetime) -> bool:
+        return await self._move(
+            action_id,
+            ActionState.PROPOSED,
+            ActionState.PENDING,
+            actions.c.created_at >= since,
+            created_at=utcnow(),  # a request expires counting from when it was made
+        )
+
+    async def requested(self, action_id: int, request_ts: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(actions).where(actions.c.id == action_id).values(request_ts=request_ts)
+            )
+
+    async def decide(
+        self, action_id: int, old: ActionState, new: ActionState, by: str | None, since: datetime | None
+    ) -> bool:
+        recent = () if since is None else (actions.c.created_at >= since,)
+        return await self._move(action_id, old, new, *recent, decided_by=by)
+
+    async def pending_before(self, before: datetime) -> list[Action]:
+        query = select(actions).where(
+            actions.c.state == ActionState.PENDING.value, actions.c.created_at < before
+        )
+        async with self._engine.connect() as connection:
+            return [_action(row) for row in await connection.execute(query.order_by(actions.c.id))]
+
+    async def audited(self, team_id: str, user_id: str | None, limit: int) -> list[Action]:
+        unconfirmed = (ActionState.PROPOSED.value, ActionState.DROPPED.value)
+        query = select(actions).where(actions.c.team_id == team_id, actions.c.state.not_in(unconfirmed))
+        if user_id is not None:
+            query = query.where(actions.c.user_id == user_id)
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(query.order_by(actions.c.id.desc()).limit(limit))
+            return [_action(row) for row in rows]
+
+    async def _move(
+        self, action_id: int, old: ActionState, new: ActionState, *more: Any, **values: Any
+    ) -> bool:
         # One UPDATE with the old state in its WHERE: of two clicks (or two replicas), one wins.
         statement = (
             update(actions)
             .where(actions.c.id == action_id, actions.c.state == old.value, *more)
-            .values(state=new.value)
+            .values(state=new.value, **values)
         )
         async with self._engine.begin() as connection:
             return bool((await connection.execute(statement)).rowcount)
@@ -117,4 +157,7 @@ def _action(row: Row[Any]) -> Action:
         created_at=aware(row.created_at),
         id=row.id,
         own_token=row.own_token,
+        request_ts=row.request_ts,
+        decided_by=row.decided_by,
+        outcome=row.outcome,
     )

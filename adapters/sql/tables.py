@@ -33,6 +33,7 @@ __all__ = [
     "metadata",
     "outcomes",
     "personal_tokens",
+    "policies",
     "slack_bots",
     "slack_installations",
     "slack_oauth_states",
@@ -174,8 +175,21 @@ actions = Table(
     Column("card_id", Integer),  # the card that took the thread: its deployment's
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("done_at", DateTime(timezone=True)),
+    Column("request_ts", String(32)),  # its request for approval in the channel (SPEC §16)
+    Column("decided_by", String(32)),  # who approved, rejected or withdrew it
     Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
     Index("ix_actions_team", "team_id", "id"),
+    Index("ix_actions_pending", "state", "created_at"),
+)
+
+# Each workspace's approval policy (SPEC §16), as bot.approvals.Policy keeps it (JSON).
+policies = Table(
+    "policies",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("policy", Text, nullable=False),
+    Column("set_by", String(32), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
 )
 
 # The doctor's open findings per workspace: the hourly check tells only of those not already here.

@@ -11,11 +11,11 @@ proposed, confirmed, run, recorded and told in the channel).
 """
 
 from bot.actions.environment_actions import ActionRequest, EnvironmentActions
-from bot.actions.environments import EnvironmentViews, read_where
+from bot.actions.environments import EnvironmentViews, Where, read_where
 from bot.actions.login import Login
 from bot.actions.plans import Action, ActionKind, ActionState
-from bot.actions.ports import Actions
-from bot.actions.views import CONFIRM_ACTION, DISMISS_ACTION
+from bot.actions.ports import Actions, Gate
+from bot.actions.views import CONFIRM_ACTION, DISMISS_ACTION, changes_blocks, where_words
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -27,6 +27,10 @@ __all__ = [
     "Actions",
     "EnvironmentActions",
     "EnvironmentViews",
+    "Gate",
     "Login",
+    "Where",
+    "changes_blocks",
     "read_where",
+    "where_words",
 ]

@@ -26,7 +26,7 @@ from bot.actions.plans import (
     one_service,
     rollback_changes,
 )
-from bot.actions.ports import Actions
+from bot.actions.ports import Actions, Gate
 from bot.actions.views import audit_message, confirmation, read_action_button, where_words
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
@@ -74,7 +74,9 @@ class EnvironmentActions:
         poster: SlackPoster,
         slash_command: str,
         clock: Callable[[], datetime] = utcnow,
+        gate: Gate | None = None,
     ) -> None:
+        self._gate = gate  # the approval policy, which may hold a confirmed action back
         self._access = access
         self._actions = actions
         self._cards = cards
@@ -118,6 +120,8 @@ class EnvironmentActions:
         action = await self._own_action(caller, value)
         since = self._clock() - timedelta(seconds=CONFIRMATION_SECONDS)
         assert action.id is not None
+        if action.state is ActionState.PROPOSED and (held := await self._held(caller, action)) is not None:
+            return held
         if not await self._actions.start(action.id, since):
             if action.state is ActionState.PROPOSED:
                 return plain(
@@ -127,6 +131,18 @@ class EnvironmentActions:
         return await self._run(caller, action) or plain(
             f"{where_words(action)}: done, and said in the channel."
         )
+
+    async def _held(self, caller: Caller, action: Action) -> Message | None:
+        """The approval policy's answer when it holds the action back (SPEC §16), else None."""
+        if self._gate is None:
+            return None
+        acting = await self._access.acting(caller)
+        return await self._gate.held(caller, action, own_token=acting.own_token)
+
+    async def run_approved(self, requester: Caller, action: Action) -> None:
+        """An approved request's stored plan, run once (it is RUNNING), as its requester: their own token
+        when they are logged in, §12's permissions checked for them now."""
+        await self._run(requester, action)
 
     async def dismiss(self, caller: Caller, value: object) -> Message:
         action = await self._own_action(caller, value)
@@ -166,8 +182,14 @@ class EnvironmentActions:
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)
-        action_id = await self._actions.add(replace(action, state=ActionState.RUNNING), self._clock())
-        return await self._run(caller, action.with_id(action_id), acting)
+        now = self._clock()
+        action = action.with_id(await self._actions.add(action, now))
+        if (held := await self._held(caller, action)) is not None:
+            return held
+        assert action.id is not None
+        if not await self._actions.start(action.id, now - timedelta(seconds=CONFIRMATION_SECONDS)):
+            return plain("This was already done or called off: nothing more was done.")
+        return await self._run(caller, action, acting)
 
     async def _from_card(
         self, caller: Caller, value: object, kind: ActionKind

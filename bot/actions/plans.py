@@ -55,6 +55,10 @@ class ActionState(StrEnum):
     DONE = "done"  # Qovery took it
     REFUSED = "refused"  # Qovery refused it, or it failed on the way
     DROPPED = "dropped"  # the user said no
+    PENDING = "pending"  # confirmed, held back by the approval policy: an approver decides
+    REJECTED = "rejected"  # an approver said no
+    WITHDRAWN = "withdrawn"  # its requester took it back
+    EXPIRED = "expired"  # nobody decided in time
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,9 @@ class Action:
     created_at: datetime | None = None
     id: int | None = None
     own_token: bool = field(default=False, compare=False)  # set once it ran: whose token Qovery saw
+    request_ts: str | None = field(default=None, compare=False)  # its request for approval, if any
+    decided_by: str | None = field(default=None, compare=False)  # who approved, rejected or withdrew it
+    outcome: str | None = field(default=None, compare=False)  # Qovery's answer, or why not
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from bot.access import Caller
 from bot.actions.plans import Action, ActionState
+from bot.blocks import Message
 
-__all__ = ["Actions"]
+__all__ = ["Actions", "Gate"]
 
 
 class Actions(Protocol):
@@ -40,9 +42,46 @@ class Actions(Protocol):
         """A proposed action the user said no to; False when it is no longer proposed."""
         ...
 
+    async def hold(self, action_id: int, since: datetime) -> bool:
+        """Proposed -> pending (held for approval), once, for an action proposed after `since`; its time
+        becomes now's, from which its request expires."""
+        ...
+
+    async def requested(self, action_id: int, request_ts: str) -> None:
+        """The message in the channel that asks for its approval."""
+        ...
+
+    async def decide(
+        self,
+        action_id: int,
+        old: ActionState,
+        new: ActionState,
+        by: str | None,
+        since: datetime | None,
+    ) -> bool:
+        """Old -> new, once (of two clicks or two replicas, one), for an action of after `since`."""
+        ...
+
+    async def pending_before(self, before: datetime) -> list[Action]:
+        """The requests still waiting that were made before `before`."""
+        ...
+
+    async def audited(self, team_id: str, user_id: str | None, limit: int) -> list[Action]:
+        """The workspace's actions that ran or were asked for (newest first): not the confirmations
+        nobody confirmed."""
+        ...
+
     async def thread_for(
         self, channel_id: str, environment_id: str, card_id: int, since: datetime
     ) -> str | None:
         """The thread of the latest action done in the channel on the environment since `since` whose
         deployment has no card yet (or has this one): taken by the card, once."""
+        ...
+
+
+class Gate(Protocol):
+    """What may hold a confirmed action back (the approval policy: SPEC §16)."""
+
+    async def held(self, caller: Caller, action: Action, *, own_token: bool) -> Message | None:
+        """The answer to the caller when the action is held back, else None: it runs now."""
         ...

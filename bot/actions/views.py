@@ -14,6 +14,7 @@ __all__ = [
     "DISMISS_ACTION",
     "action_value",
     "audit_message",
+    "changes_blocks",
     "confirmation",
     "read_action_button",
     "where_words",
@@ -60,7 +61,7 @@ def _change(change: ServiceChange) -> str:
     return f"• *{escape(cut(change.name, 60))}*: {before} → {_version(change.after)}"
 
 
-def _changes(action: Action) -> list[Block]:
+def changes_blocks(action: Action) -> list[Block]:
     lines = [_change(change) for change in action.changes[:_CHANGES_SHOWN]]
     if len(action.changes) > _CHANGES_SHOWN:
         lines.append(f"… and {len(action.changes) - _CHANGES_SHOWN} more services")
@@ -76,7 +77,7 @@ def confirmation(action: Action, *, own_token: bool) -> Message:
     whose = "your own Qovery token" if own_token else "the workspace's Qovery token"
     blocks = [
         section(title),
-        *_changes(action),
+        *changes_blocks(action),
         context(f"{facts} · Qovery will be asked with {whose}. This confirmation expires in 10 minutes."),
         {
             "type": "actions",
@@ -95,5 +96,5 @@ def audit_message(action: Action, qovery_said: str, *, own_token: bool) -> Messa
     whose = "with their own Qovery token" if own_token else "with the workspace's Qovery token"
     text = f"{emoji} <@{action.user_id}> {verb} {where_words(action)} from Slack, {whose}."
     said = escape(qovery_said.lower().replace("_", " "))
-    blocks = [section(text), *_changes(action), context(f"Qovery: {said} · action #{action.id}")]
+    blocks = [section(text), *changes_blocks(action), context(f"Qovery: {said} · action #{action.id}")]
     return {"text": cut(text, 3000), "blocks": blocks[:MAX_BLOCKS]}

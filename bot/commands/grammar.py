@@ -28,6 +28,7 @@ from bot.commands.typed import (
     SetEnabled,
     ShowDeliveries,
     ShowHistory,
+    ShowPolicy,
     ShowStatus,
     ShowWebhook,
     Unsubscribe,
@@ -35,10 +36,12 @@ from bot.commands.typed import (
 from bot.commands.words import (
     alert_options,
     at_most_one,
+    audit,
     deploy,
     exactly_one,
     no_more,
     options,
+    policy,
     webhook_id,
 )
 from bot.errors import CommandError
@@ -164,6 +167,15 @@ GRAMMAR: tuple[Subcommand, ...] = (
         _bare(AlertsList()),
     ),
     Subcommand("alerts test", "", "Qovery sends this channel's alert receiver a test", _bare(AlertsTest())),
+    Subcommand("policy show", "", "which actions wait for an approver, and who", _bare(ShowPolicy())),
+    Subcommand(
+        "policy approvals", '[ENV_TYPES] --approvers "@leads" [--actions deploy,rollback ...] | off',
+        "actions on those environments wait for an approver (admins)", lambda _, rest: policy(rest),
+    ),
+    Subcommand(
+        "audit", "[project[/environment]] [--user @x]", "the last 20 actions from Slack, and requests",
+        lambda _, rest: audit(rest),
+    ),
     Subcommand("login", "", "your own Qovery token: your actions then run as you at Qovery", _bare(Login())),
     Subcommand("logout", "", "forget your own Qovery token", _bare(Logout())),
 )  # fmt: skip

@@ -37,6 +37,7 @@ from bot.alerts import (
     AlertClicks,
     AlertCommands,
 )
+from bot.approvals import APPROVE_ACTION, REJECT_ACTION, WITHDRAW_ACTION, Approvals, Audit
 from bot.blocks import Message, plain
 from bot.commands.parser import parse
 from bot.commands.typed import (
@@ -57,8 +58,11 @@ from bot.commands.typed import (
     Login,
     Logout,
     SetEnabled,
+    SetPolicy,
+    ShowAudit,
     ShowDeliveries,
     ShowHistory,
+    ShowPolicy,
     ShowStatus,
     ShowWebhook,
     Unsubscribe,
@@ -131,6 +135,8 @@ class SlashCommands:
         doctor: DoctorUseCase,
         alerts: AlertCommands,
         alert_clicks: AlertClicks,
+        approvals: Approvals,
+        audit: Audit,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
@@ -138,6 +144,7 @@ class SlashCommands:
         self._actions = actions
         self._doctor = doctor
         self._alert_clicks = alert_clicks
+        self._approvals = approvals
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -164,6 +171,9 @@ class SlashCommands:
             AlertsUnsubscribe: lambda _, who, __: self._respond(lambda: alerts.unsubscribe(who)),
             AlertsList: lambda _, who, __: self._respond(lambda: alerts.list_rules(who)),
             AlertsTest: lambda _, who, __: self._respond(lambda: alerts.test(who)),
+            ShowPolicy: lambda _, who, __: self._respond(lambda: approvals.show(who)),
+            SetPolicy: lambda c, who, __: self._respond(lambda: approvals.set_policy(who, c.policy)),
+            ShowAudit: lambda c, who, __: self._respond(lambda: audit.recent(who, c.where, c.user_id)),
         }
 
     def buttons(self) -> dict[str, Button]:
@@ -207,6 +217,10 @@ class SlashCommands:
             SILENCE_ACTION: said(self._alert_clicks.silence),
             UNSILENCE_ACTION: said(self._alert_clicks.unsilence),
             ALERT_ROLLBACK_ACTION: said(self._alert_clicks.rollback),
+            # A request is edited for everyone; the one who clicked reads only a refusal.
+            APPROVE_ACTION: said(self._approvals.approve),
+            REJECT_ACTION: said(self._approvals.reject),
+            WITHDRAW_ACTION: said(self._approvals.withdraw),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.actions import ActionKind
 from bot.alerts import AlertFilters
+from bot.approvals import Policy
 from bot.subscriptions import WebhookOptions
 
 __all__ = [
@@ -26,8 +27,11 @@ __all__ = [
     "Login",
     "Logout",
     "SetEnabled",
+    "SetPolicy",
+    "ShowAudit",
     "ShowDeliveries",
     "ShowHistory",
+    "ShowPolicy",
     "ShowStatus",
     "ShowWebhook",
     "Unsubscribe",
@@ -151,6 +155,24 @@ class AlertsTest:
     pass
 
 
+@dataclass(frozen=True)
+class ShowPolicy:
+    pass
+
+
+@dataclass(frozen=True)
+class SetPolicy:
+    """A new approval policy (SPEC §16), or none."""
+
+    policy: Policy | None
+
+
+@dataclass(frozen=True)
+class ShowAudit:
+    where: str = ""  # project[/environment], or everything
+    user_id: str | None = None
+
+
 Command = (
     Help
     | Connect
@@ -173,4 +195,7 @@ Command = (
     | AlertsUnsubscribe
     | AlertsList
     | AlertsTest
+    | ShowPolicy
+    | SetPolicy
+    | ShowAudit
 )

@@ -9,18 +9,30 @@ from typing import Any
 
 from bot.actions import ActionKind
 from bot.alerts import ALERT_OPTIONS, AlertFilters, alert_option_named
-from bot.commands.typed import Act, Command
+from bot.approvals import GATED_BY_DEFAULT, POLICY_OPTIONS, Policy, policy_option_named
+from bot.commands.typed import Act, Command, SetPolicy, ShowAudit
 from bot.errors import CommandError
-from bot.subscriptions import OPTIONS, Option, WebhookOptions, option_named
+from bot.qovery import EnvironmentType
+from bot.subscriptions import (
+    OPTIONS,
+    Field,
+    Option,
+    WebhookOptions,
+    environment_types,
+    mentions,
+    option_named,
+)
 
 __all__ = [
     "MIN_ID_PREFIX",
     "alert_options",
     "at_most_one",
+    "audit",
     "deploy",
     "exactly_one",
     "no_more",
     "options",
+    "policy",
     "read_options",
     "webhook_id",
 ]
@@ -124,3 +136,44 @@ def read_options(
         values[option.key] = option.read(value)
         index += 1
     return values
+
+
+def policy(words: list[str]) -> Command:
+    """`policy approvals [ENV_TYPES] --approvers P [--actions A]`, or `policy approvals off`."""
+    if [w.lower() for w in words] == ["off"]:
+        return SetPolicy(None)
+    types: tuple[EnvironmentType, ...] = (EnvironmentType.PRODUCTION,)
+    if words and not words[0].startswith("--"):
+        types, words = environment_types(words[0]), words[1:]
+    values = read_options(words, policy_option_named, POLICY_OPTIONS)
+    if "approvers" not in values:
+        raise CommandError(
+            "`policy approvals` needs `--approvers`, such as `--approvers @sre-leads`.", word="--approvers"
+        )
+    return SetPolicy(Policy(types, values["approvers"], values.get("actions", GATED_BY_DEFAULT)))
+
+
+def audit(words: list[str]) -> Command:
+    """`audit [project[/environment]] [--user @x]`."""
+    where = ""
+    if words and not words[0].startswith("--"):
+        where, words = words[0], words[1:]
+    values = read_options(words, _user_option, ("--user",))
+    user = values.get("user")
+    return ShowAudit(where, user)
+
+
+def _read_user(value: str) -> str:
+    found = mentions(value)
+    if len(found) != 1 or found[0].kind != "user":
+        raise CommandError(
+            f"`{value[:60]}` is not one person: type @name and let Slack fill it in.", word=value
+        )
+    return found[0].id
+
+
+_USER = Option("user", _read_user, str, "@person", Field("User", "text"))
+
+
+def _user_option(name: str) -> Option[Any] | None:
+    return _USER if name.lower() == "--user" else None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,7 @@ class _Seen:
     subscriptions: list[tuple[Hook, Webhook | None]]
     deliveries: list[DeliveryRecord]
     findings: list[tuple[Finding, datetime]]
+    actions: list[str] = field(default_factory=list)  # the last actions from Slack, a line each
 
 
 class AppHome:
@@ -61,7 +63,9 @@ class AppHome:
         hooks: Hooks,
         queue: DeliveryQueue,
         findings: Findings,
+        latest_actions: Callable[[str], Awaitable[list[str]]] | None = None,
     ) -> None:
+        self._latest_actions = latest_actions  # the audit trail's last lines (SPEC §16)
         self._config = config
         self._access = access
         self._workspaces = workspaces
@@ -84,7 +88,8 @@ class AppHome:
         subscriptions = [(h, by_id.get(h.webhook_id or "")) for h in hooks]
         # Failures first, then the newest.
         records.sort(key=lambda r: (r.state is not DeliveryState.FAILED, -r.received_at.timestamp()))
-        return _Seen(connection, subscriptions, records, found)
+        actions = await self._latest_actions(team_id) if self._latest_actions else []
+        return _Seen(connection, subscriptions, records, found, actions)
 
     async def _connection(self, team_id: str) -> tuple[str, list[Webhook]]:
         workspace = await self._workspaces.get(team_id)
@@ -113,6 +118,12 @@ def render_home(seen: _Seen, command: str, page: int, notice: str | None) -> dic
     blocks += [section(seen.connection), {"type": "divider"}]
     blocks += _findings(seen.findings)
     blocks += [{"type": "divider"}, *_deliveries(seen.deliveries), {"type": "divider"}]
+    if seen.actions:
+        lines = "\n".join(seen.actions)
+        blocks += [
+            section(cut(f":scroll: *Last actions from Slack* (`{command} audit` for more)\n{lines}", 3000))
+        ]
+        blocks.append({"type": "divider"})
     pages = max(1, -(-len(seen.subscriptions) // PER_PAGE))
     page = min(max(page, 0), pages - 1)  # a page that no longer exists shows the nearest one
     blocks += _subscriptions(seen.subscriptions, command, page, pages)

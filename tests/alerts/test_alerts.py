@@ -499,3 +499,18 @@ def test_a_ghost_rule_still_firing_in_prometheus_is_posted_by_its_name(
     text = shown(message_of(post))
     assert "*Old memory rule*" in text
     assert "no longer in Qovery's list" in text
+
+
+def test_qovery_down_when_subscribing_is_said_in_words_and_leaves_nothing_behind(
+    acme_app: RunningApp, qovery: FakeQovery, api_rule: str
+) -> None:
+    qovery.fail("getAlertRules", status=503, times=3)
+    answer = acme_app.ask("alerts subscribe")
+    assert "Qovery" in answer["text"]
+    assert "Traceback" not in answer["text"]
+    assert qovery.calls_to("createAlertReceiver") == []
+    assert acme_app.ask("alerts unsubscribe")["text"] == "This channel receives no alerts."
+    qovery.fail("createAlertReceiver", status=500)
+    refused = acme_app.ask("alerts subscribe")
+    assert "Qovery" in refused["text"]
+    assert acme_app.ask("alerts unsubscribe")["text"] == "This channel receives no alerts."  # hook revoked

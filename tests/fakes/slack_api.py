@@ -92,6 +92,7 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=lambda: {ADMIN: {"is_admin": True}})
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
     members: dict[str, str] = field(default_factory=dict)  # e-mail -> user id, for users.lookupByEmail
+    groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> its members
     log: CallLog[SlackCall] = field(default_factory=lambda: CallLog(lambda call: call.method))
     # Every message and view whose blocks slack-sdk's Block Kit models refuse (`block_kit_problem`).
     block_violations: list[str] = field(default_factory=list)
@@ -260,6 +261,11 @@ class FakeSlack:
                 {"ok": True, "user": {"id": self.members[str(a.get("email"))]}}
                 if str(a.get("email")) in self.members
                 else {"ok": False, "error": "users_not_found"}
+            ),
+            "usergroups.users.list": lambda a: (
+                {"ok": True, "users": self.groups[str(a.get("usergroup"))]}
+                if str(a.get("usergroup")) in self.groups
+                else {"ok": False, "error": "no_such_subteam"}
             ),
             "conversations.info": lambda a: {
                 "ok": True,

@@ -45,6 +45,7 @@ def test_manifest_declares_command_interactivity_and_only_the_needed_scopes() ->
         "chat:write.public",
         "users:read",
         "users:read.email",
+        "usergroups:read",  # whether who clicks Approve is in the approvers' user group
     }
     assert command["should_escape"] is True  # @alice comes as <@U…|alice>: who --mention names, for sure
 

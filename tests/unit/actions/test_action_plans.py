@@ -121,6 +121,9 @@ class Admins:
     async def is_admin(self, user_id: str) -> bool:
         return user_id == ADMIN
 
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        return False
+
 
 @pytest.mark.parametrize(
     ("user", "production", "own_token", "allowed"),

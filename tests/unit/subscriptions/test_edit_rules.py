@@ -31,6 +31,9 @@ class Admins:
     async def is_admin(self, user_id: str) -> bool:
         return user_id in self._admins
 
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        return False
+
 
 ADMIN = Caller("T1", "U0ADMIN", "C1", "deploys", directory=Admins("U0ADMIN"))
 MEMBER = Caller("T1", "U0MEMBER", "C1", "deploys", directory=Admins("U0ADMIN"))

@@ -1,0 +1,205 @@
+"""Approvals for production actions (SPEC §16): the policy, the request in the channel, and its fate.
+
+When someone who is not an approver confirms an action the policy holds back, nothing runs: the action
+waits (PENDING) and a request is posted in the channel with Approve, Reject and Withdraw. Each button
+names the request the bot stored, and nothing else. One conditional UPDATE decides each request once,
+whatever the clicks or the replicas: on Approve the stored plan runs once, with the requester's own
+token when they are logged in (§12's permissions still apply to them); Reject, Withdraw and expiry
+after 30 minutes say so, and nothing runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.access import Access, Caller
+from bot.actions import Action, Actions, ActionState, EnvironmentActions
+from bot.approvals.policy import Policy
+from bot.approvals.ports import Policies
+from bot.approvals.views import REQUEST_SECONDS, policy_message, read_request_button, request_message
+from bot.blocks import Message, escape, plain
+from bot.clock import utcnow
+from bot.errors import UserError
+from bot.ports import SlackFailure, SlackPoster
+
+__all__ = ["Approvals"]
+
+_EXPIRED = ":hourglass: Expired: nobody decided within 30 minutes; nothing was done."
+_UNKNOWN = "This button does not belong to a request of this workspace: nothing was done."
+_DECIDED = {
+    ActionState.REJECTED: "was rejected",
+    ActionState.WITHDRAWN: "was withdrawn",
+    ActionState.EXPIRED: "expired",
+}
+
+
+class Approvals:
+    def __init__(
+        self,
+        access: Access,
+        policies: Policies,
+        actions: Actions,
+        poster: SlackPoster,
+        slash_command: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._access = access
+        self._policies = policies
+        self._actions = actions
+        self._poster = poster
+        self._command = slash_command
+        self._clock = clock
+        self._acting: EnvironmentActions | None = None  # set by the composition root: runs what is approved
+
+    def runs_with(self, acting: EnvironmentActions) -> None:
+        self._acting = acting
+
+    # -- the policy ------------------------------------------------------------------------------------
+
+    async def show(self, caller: Caller) -> Message:
+        return policy_message(await self._policies.get(caller.team_id), self._command)
+
+    async def set_policy(self, caller: Caller, policy: Policy | None) -> Message:
+        await self._access.check_is_admin(caller, "change the approval policy")
+        if policy is None:
+            await self._policies.clear(caller.team_id)
+            return plain("No approval policy now: whoever may act does so at once.")
+        await self._policies.put(caller.team_id, policy, caller.user_id, self._clock())
+        return policy_message(policy, self._command)
+
+    # -- the gate of EnvironmentActions ----------------------------------------------------------------
+
+    async def held(self, caller: Caller, action: Action, *, own_token: bool) -> Message | None:
+        """Hold a confirmed action for approval when the policy says so and the caller approves nothing;
+        the answer to the caller then, else None (it runs now)."""
+        policy = await self._policies.get(caller.team_id)
+        if policy is None or not policy.gates(action.kind, action.target.mode):
+            return None
+        if await self._approves(caller, policy):
+            return None  # an approver's own action runs at once
+        assert action.id is not None
+        since = self._clock() - timedelta(seconds=REQUEST_SECONDS)
+        if not await self._actions.hold(action.id, since):
+            return plain("This was already confirmed or called off: nothing more was done.")
+        pending = replace(action, state=ActionState.PENDING, created_at=self._clock())
+        message = request_message(pending, own_token=own_token, approvers=_notified(policy))
+        try:
+            ts = await self._poster.post(
+                action.team_id, action.channel_id, message, thread_ts=action.thread_ts
+            )
+        except SlackFailure as failure:
+            await self._actions.decide(action.id, ActionState.PENDING, ActionState.REFUSED, None, since)
+            return plain(
+                f"The request could not be posted in the channel ({escape(failure.reason)}): nothing was "
+                "done. Invite the bot there with `/invite`."
+            )
+        await self._actions.requested(action.id, ts)
+        return plain(
+            f"The policy holds this back: your request is in the channel, where "
+            f"{_approvers(policy)} may approve it within 30 minutes. Nothing was done yet."
+        )
+
+    # -- the request's buttons -------------------------------------------------------------------------
+
+    async def approve(self, caller: Caller, value: object) -> Message | None:
+        action, policy = await self._request(caller, value)
+        if action.user_id == caller.user_id:
+            raise UserError("You asked for it: another approver decides. Nothing was done.")
+        if policy is None or not await self._approves(caller, policy):
+            who = _approvers(policy) if policy else "nobody (there is no policy any more)"
+            raise UserError(f"Only {who} may approve this. Nothing was done.")
+        assert action.id is not None
+        assert self._acting is not None
+        if not await self._decide(action, ActionState.RUNNING, caller):
+            return None
+        requester = Caller(action.team_id, action.user_id, action.channel_id, directory=caller.directory)
+        await self._acting.run_approved(requester, replace(action, thread_ts=action.request_ts))
+        done = await self._actions.get(action.id)
+        said = (done.outcome or "").lower().replace("_", " ") if done else ""
+        verb = "ran" if done is not None and done.state is ActionState.DONE else "could not run"
+        decision = f":white_check_mark: Approved by <@{caller.user_id}>: it {verb}. Qovery: {escape(said)}"
+        await self._show(done or action, decision)
+        return None
+
+    async def reject(self, caller: Caller, value: object) -> Message | None:
+        action, policy = await self._request(caller, value)
+        if action.user_id != caller.user_id and (policy is None or not await self._approves(caller, policy)):
+            raise UserError(
+                "Only an approver may reject this (or its requester withdraw it). Nothing was done."
+            )
+        state = ActionState.WITHDRAWN if action.user_id == caller.user_id else ActionState.REJECTED
+        if await self._decide(action, state, caller):
+            words = "Withdrawn by" if state is ActionState.WITHDRAWN else "Rejected by"
+            await self._show(action, f":no_entry: {words} <@{caller.user_id}>: nothing was done.")
+        return None
+
+    async def withdraw(self, caller: Caller, value: object) -> Message | None:
+        action, _ = await self._request(caller, value)
+        if action.user_id != caller.user_id:
+            raise UserError(f"Only <@{action.user_id}>, who asked, may withdraw it. Nothing was done.")
+        if await self._decide(action, ActionState.WITHDRAWN, caller):
+            await self._show(
+                action, f":leftwards_arrow_with_hook: Withdrawn by <@{caller.user_id}>: nothing was done."
+            )
+        return None
+
+    async def expire(self, now: datetime) -> int:
+        """Requests nobody decided within 30 minutes: expired, and said so; how many."""
+        since = now - timedelta(seconds=REQUEST_SECONDS)
+        expired = 0
+        for action in await self._actions.pending_before(since):
+            assert action.id is not None
+            if await self._actions.decide(action.id, ActionState.PENDING, ActionState.EXPIRED, None, None):
+                expired += 1
+                await self._show(
+                    action, ":hourglass: Expired: nobody decided within 30 minutes; nothing was done."
+                )
+        return expired
+
+    async def _request(self, caller: Caller, value: object) -> tuple[Action, Policy | None]:
+        action_id = read_request_button(value)
+        action = await self._actions.get(action_id) if action_id is not None else None
+        if action is None or action.team_id != caller.team_id or action.request_ts is None:
+            raise UserError(_UNKNOWN)
+        if action.state is not ActionState.PENDING:
+            raise UserError(
+                f"This request {_DECIDED.get(action.state, 'was decided already')}: nothing more was done."
+            )
+        created = action.created_at or self._clock()
+        if created < self._clock() - timedelta(seconds=REQUEST_SECONDS):
+            raise UserError("This request expired: nothing was done. Ask again to see what it would do now.")
+        return action, await self._policies.get(caller.team_id)
+
+    async def _decide(self, action: Action, state: ActionState, caller: Caller) -> bool:
+        """Once: of two clicks or two replicas, the database lets one move the request on."""
+        assert action.id is not None
+        since = self._clock() - timedelta(seconds=REQUEST_SECONDS)
+        return await self._actions.decide(action.id, ActionState.PENDING, state, caller.user_id, since)
+
+    async def _show(self, action: Action, decision: str) -> None:
+        """The request edited to say what became of it, for everyone in the channel."""
+        if not action.request_ts:
+            return
+        message = request_message(action, own_token=action.own_token, decision=decision, open_=False)
+        with contextlib.suppress(SlackFailure):  # the decision stands; the audit trail has it
+            await self._poster.update(action.team_id, action.channel_id, action.request_ts, message)
+
+    async def _approves(self, caller: Caller, policy: Policy) -> bool:
+        for approver in policy.approvers:
+            if approver.kind == "user" and approver.id == caller.user_id:
+                return True
+            if approver.kind == "group" and await caller.directory.in_group(caller.user_id, approver.id):
+                return True
+        return False
+
+
+def _notified(policy: Policy) -> str:
+    """`<@U1> <!subteam^S1>`: what Slack notifies of the approvers."""
+    return " ".join(m.notifies() for m in policy.approvers if m.kind in ("user", "group"))
+
+
+def _approvers(policy: Policy) -> str:
+    return ", ".join(m.text() for m in policy.approvers if m.kind in ("user", "group")) or "nobody"
