@@ -5,6 +5,8 @@ confirmation; its button names only that stored action (SPEC §9), which runs on
 for the one who asked. The card's Redeploy and Cancel buttons run at once, after Slack's own dialog.
 Every action runs with the user's own Qovery token when they logged in, is recorded, and is told in the
 channel (the card's thread for a card's button); the card of the deployment it starts joins that thread.
+A confirmed action the approval policy holds back waits for its approver (`Gate`: bot.approvals).
+(Over 300 lines: proposing, confirming, holding back and running are one flow, read together.)
 """
 
 from __future__ import annotations
