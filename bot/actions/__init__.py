@@ -15,7 +15,14 @@ from bot.actions.environments import EnvironmentViews, Where, read_where
 from bot.actions.login import Login
 from bot.actions.plans import Action, ActionKind, ActionState
 from bot.actions.ports import Actions, Gate
-from bot.actions.views import CONFIRM_ACTION, DISMISS_ACTION, changes_blocks, where_words
+from bot.actions.views import (
+    CONFIRM_ACTION,
+    DISMISS_ACTION,
+    asked_words,
+    changes_blocks,
+    done_words,
+    where_words,
+)
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -30,7 +37,9 @@ __all__ = [
     "Gate",
     "Login",
     "Where",
+    "asked_words",
     "changes_blocks",
+    "done_words",
     "read_where",
     "where_words",
 ]

@@ -13,9 +13,11 @@ __all__ = [
     "CONFIRM_ACTION",
     "DISMISS_ACTION",
     "action_value",
+    "asked_words",
     "audit_message",
     "changes_blocks",
     "confirmation",
+    "done_words",
     "read_action_button",
     "where_words",
 ]
@@ -32,6 +34,16 @@ _WORDS = {
     ActionKind.STOP: (":octagonal_sign:", "Stop", "stopped"),
     ActionKind.ROLLBACK: (":rewind:", "Roll back", "rolled back"),
 }
+
+
+def asked_words(kind: ActionKind) -> str:
+    """`roll back`: what someone asks to do, as a sentence says it."""
+    return _WORDS[kind][1].lower()
+
+
+def done_words(kind: ActionKind) -> str:
+    """`rolled back`: what someone did."""
+    return _WORDS[kind][2]
 
 
 def action_value(action: Action) -> str:

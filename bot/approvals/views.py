@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.actions import Action, ActionKind, ActionState, changes_blocks, where_words
+from bot.actions import Action, ActionState, asked_words, changes_blocks, done_words, where_words
 from bot.approvals.policy import Policy
 from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section, slack_date
 
@@ -26,21 +26,6 @@ REJECT_ACTION = "request_reject"
 WITHDRAW_ACTION = "request_withdraw"
 REQUEST_SECONDS = 30 * 60
 
-_ASKS = {
-    ActionKind.DEPLOY: "deploy",
-    ActionKind.REDEPLOY: "redeploy",
-    ActionKind.STOP: "stop",
-    ActionKind.ROLLBACK: "roll back",
-    ActionKind.CANCEL: "cancel the deployment of",
-}
-_DONE = {
-    ActionKind.DEPLOY: "deployed",
-    ActionKind.REDEPLOY: "redeployed",
-    ActionKind.STOP: "stopped",
-    ActionKind.ROLLBACK: "rolled back",
-    ActionKind.CANCEL: "cancelled the deployment of",
-}
-
 
 def request_value(action: Action) -> str:
     return f"request:{action.id}"
@@ -58,7 +43,7 @@ def request_message(
     """The request in the channel: who asks to do what where, each service's change, whose token would run
     it, when it expires; its buttons while it is open, what was decided once it is not."""
     whose = "their own Qovery token" if own_token else "the workspace's Qovery token"
-    ask = f":raised_hand: <@{action.user_id}> asks to {_ASKS[action.kind]} {where_words(action)}"
+    ask = f":raised_hand: <@{action.user_id}> asks to {asked_words(action.kind)} {where_words(action)}"
     expires = ""
     if action.created_at is not None and open_:
         expires = " · expires " + slack_date(action.created_at + timedelta(seconds=REQUEST_SECONDS))
@@ -113,7 +98,8 @@ def audit_line(action: Action) -> str:
     """One action of the audit trail: when, who, what, where, versions, approver, whose token, Qovery."""
     when = slack_date(action.created_at) if action.created_at else ""
     state = _STATE_WORDS.get(action.state, escape(action.state.value))
-    did = _DONE[action.kind] if action.state is ActionState.DONE else f"asked to {_ASKS[action.kind]}"
+    done = action.state is ActionState.DONE
+    did = done_words(action.kind) if done else f"asked to {asked_words(action.kind)}"
     line = f"{when} <@{action.user_id}> {did} {where_words(action)}"
     changes = [
         f"{escape(cut(c.name, 40))} {escape(cut(c.before or '-', 12))}→{escape(cut(c.after or 'latest', 12))}"
