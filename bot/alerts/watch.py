@@ -29,7 +29,7 @@ from bot.alerts.filters import Scope
 from bot.alerts.messages import fired_reply, firing_message, resolved_reply
 from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firings, RulesReader, Silences
 from bot.alerts.rules import RuleView, firing_key, is_firing, is_quiet, is_suppressed, view_of
-from bot.blocks import section
+from bot.blocks import Message, section
 from bot.clock import utcnow
 from bot.deliveries import Cards, Mentions
 from bot.ports import Jobs, SlackFailure, SlackPoster
@@ -210,9 +210,13 @@ class AlertWatch:
             except SlackFailure as failure:
                 log.info("alerts: a mention could not be posted: %s", failure.reason)
 
-    async def _post(self, firing: Firing, organization_id: str) -> str | None:
+    async def _message(self, firing: Firing, organization_id: str) -> Message:
+        """The firing's message as it now stands, silenced here or not."""
         until = await self._silences.until(firing.hook_id, firing.rule.key, self._clock())
-        message = firing_message(firing, organization_id, silenced_until=until)
+        return firing_message(firing, organization_id, silenced_until=until)
+
+    async def _post(self, firing: Firing, organization_id: str) -> str | None:
+        message = await self._message(firing, organization_id)
         try:
             ts = await self._poster.post(firing.team_id, firing.channel_id, message)
         except SlackFailure as failure:
@@ -227,8 +231,7 @@ class AlertWatch:
         """Edit the firing's message to what it now is."""
         if not firing.message_ts:
             return
-        until = await self._silences.until(firing.hook_id, firing.rule.key, self._clock())
-        message = firing_message(firing, organization_id, silenced_until=until)
+        message = await self._message(firing, organization_id)
         try:
             await self._poster.update(firing.team_id, firing.channel_id, firing.message_ts, message)
         except SlackFailure as failure:
@@ -290,10 +293,10 @@ class AlertWatch:
         )
         mine = [c for c in cards if c.deployment.environment.id == blame.environment_id and c.ts]
         same = [c for c in mine if c.deployment.deployment_id == blame.execution_id]
-        if same or mine:
-            card = (same or sorted(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at)))[0]
-            return card.thread_ts or card.ts
-        return None
+        if not mine:
+            return None
+        card = same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))
+        return card.thread_ts or card.ts
 
 
 async def _place(api: QoveryApi, organization_id: str, environment_id: str) -> tuple[Scope, str | None]:

@@ -126,14 +126,14 @@ class Approvals:
 
     async def reject(self, caller: Caller, value: object) -> Message | None:
         action, policy = await self._request(caller, value)
-        if action.user_id != caller.user_id and (policy is None or not await self._approves(caller, policy)):
+        if action.user_id == caller.user_id:
+            return await self.withdraw(caller, value)  # the requester's own "no" is a withdrawal
+        if policy is None or not await self._approves(caller, policy):
             raise UserError(
                 "Only an approver may reject this (or its requester withdraw it). Nothing was done."
             )
-        state = ActionState.WITHDRAWN if action.user_id == caller.user_id else ActionState.REJECTED
-        if await self._decide(action, state, caller):
-            words = "Withdrawn by" if state is ActionState.WITHDRAWN else "Rejected by"
-            await self._show(action, f":no_entry: {words} <@{caller.user_id}>: nothing was done.")
+        if await self._decide(action, ActionState.REJECTED, caller):
+            await self._show(action, f":no_entry: Rejected by <@{caller.user_id}>: nothing was done.")
         return None
 
     async def withdraw(self, caller: Caller, value: object) -> Message | None:
