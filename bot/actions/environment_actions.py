@@ -134,11 +134,11 @@ class EnvironmentActions:
             f"{where_words(action)}: done, and said in the channel."
         )
 
-    async def _held(self, caller: Caller, action: Action) -> Message | None:
+    async def _held(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
         """The approval policy's answer when it holds the action back (SPEC §16), else None."""
         if self._gate is None:
             return None
-        acting = await self._access.acting(caller)
+        acting = acting or await self._access.acting(caller)
         return await self._gate.held(caller, action, own_token=acting.own_token)
 
     async def run_approved(self, requester: Caller, action: Action) -> None:
@@ -186,7 +186,7 @@ class EnvironmentActions:
         acting, action, _ = await self._from_card(caller, value, kind)
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self._held(caller, action)) is not None:
+        if (held := await self._held(caller, action, acting)) is not None:
             return held
         assert action.id is not None
         if not await self._actions.start(action.id, now - timedelta(seconds=CONFIRMATION_SECONDS)):
