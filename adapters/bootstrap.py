@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from adapters.alerts_schedule import AlertReader
 from adapters.approvals_schedule import keep_expiring
 from adapters.core import build_core, build_reads
+from adapters.digests_schedule import keep_summing_up
 from adapters.doctor_schedule import keep_checking
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
 from adapters.settings import Settings
@@ -24,6 +25,7 @@ from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listener_work import ListenerWork
 from adapters.slack.listeners import SlackServices
 from adapters.sql.engine import migrate
+from adapters.sql.held import SqlHeldDeliveries, SqlHooksWithDigest
 from adapters.sql.housekeeping import keep_forgetting
 from adapters.sql.outcomes import SqlOutcomes
 from adapters.web.app import create_web_app
@@ -44,8 +46,10 @@ from bot.deliveries.courier import Courier, Pace
 from bot.deliveries.delivery_log import DeliveryLog
 from bot.deliveries.intake import Intake
 from bot.deliveries.lookups import Lookups
+from bot.digests import Digests, QuietSummaries
 from bot.doctor.home import AppHome
 from bot.subscriptions.webhooks import WebhookCommands
+from bot.unfurls import Unfurls
 
 __all__ = ["create_app"]
 
@@ -98,6 +102,7 @@ def create_app(
         uninstall=Uninstall(
             access, hooks, core.workspaces, core.personal_tokens, also=[alert_commands.forget_team]
         ),
+        unfurls=Unfurls(access, poster),
         home=AppHome(
             config, access, core.workspaces, hooks, queue, core.findings, latest_actions=audit.latest_lines
         ),
@@ -119,8 +124,12 @@ def create_app(
         mentions=mentions,
         actions=core.actions,
         succeeded=watches,
+        default_zone=settings.default_timezone,
     )
     pool = Workers(courier, count=workers)
+    zone = settings.default_timezone
+    summaries = QuietSummaries(SqlHeldDeliveries(core.engine), hooks, enrichment.details_for, zone)
+    digests = Digests(SqlHooksWithDigest(core.engine, core.hooks), core.cards, queue, core.jobs, zone)
 
     def stored(kind: str) -> None:
         metrics.delivery_received(kind)
@@ -139,6 +148,9 @@ def create_app(
         checking = asyncio.create_task(keep_checking(core.engine, core.jobs, core.doctor), name="doctor")
         reading = asyncio.create_task(reader.keep_reading(), name="alerts")
         expiring = asyncio.create_task(keep_expiring(core.jobs, approvals), name="approvals")
+        summing = asyncio.create_task(
+            keep_summing_up(core.jobs, summaries, digests, pool.wake), name="digests"
+        )
         socket_mode = None
         if settings.slack_app_token is not None:
             # Commands and buttons come over Slack's WebSocket: no public URL needed for them.
@@ -151,7 +163,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking, reading, expiring):
+            for task in (forgetting, checking, reading, expiring, summing):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -24,7 +24,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.errors import CommandError
 from bot.qovery import is_qovery_id
+from bot.subscriptions import zone_named
 
 __all__ = ["ManifestSettings", "Settings", "SettingsError", "load_settings"]
 
@@ -81,6 +83,8 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[list[str], NoDecode, BeforeValidator(_split_ids)] = []
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # The zone of quiet hours and digests given without one (an IANA name such as Europe/Paris).
+    default_timezone: str = "UTC"
 
     @field_validator("slack_signing_secret", "slack_bot_token", "slack_client_secret", "qovery_api_token")
     @classmethod
@@ -121,6 +125,14 @@ class Settings(BaseSettings):
         if len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
         return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            return zone_named(value)
+        except CommandError:
+            raise ValueError("is not a time zone: give an IANA name such as Europe/Paris or UTC") from None
 
     @field_validator("database_url")
     @classmethod

@@ -5,7 +5,8 @@
     python bench/run.py latency   # delivery to card: 10 channels, a delivery each every 2 s; then a burst
     python bench/run.py ack       # slash-command ack latency, 50 in flight, Qovery 2 s slow; vs bare Bolt
     python bench/run.py drain     # 200 deliveries over 20 channels at Slack's 1/s/channel; vs the floor
-    python bench/run.py memory    # peak RSS while 100,000 deliveries wait (Slack down); a claim at 1k, 100k
+    python bench/run.py memory    # peak RSS while 100,000 deliveries wait (Slack down)
+    python bench/run.py claim     # a claim's time with 1,000 and 100,000 waiting; SQLite and PostgreSQL
     python bench/run.py alerts    # doorbell to message, Qovery answering in 100 ms; reads in a burst
     python bench/run.py all --repeat 3
 
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.ack import ack
 from bench.alerts import alerts
+from bench.claim import claim
 from bench.drain import drain
 from bench.ingest import ingest
 from bench.latency import latency
@@ -39,7 +41,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["ingest", "latency", "ack", "drain", "memory", "alerts", "all"])
+    parser.add_argument(
+        "what", choices=["ingest", "latency", "ack", "drain", "memory", "claim", "alerts", "all"]
+    )
     parser.add_argument(
         "--seconds", type=float, default=10.0, help="length of each throughput and latency run"
     )
@@ -58,6 +62,8 @@ def main() -> None:
             runs["drain"].append(drain(channels_count=20, per_channel=10))
         if args.what in ("memory", "all"):
             runs["memory"].append(memory(args.deliveries))
+        if args.what in ("claim", "all"):
+            runs["claim"].append(claim())
         if args.what in ("alerts", "all"):
             runs["alerts"].append(alerts())
     if args.repeat > 1:

@@ -91,10 +91,12 @@ def cut(text: str, limit: int) -> str:
     return cut_text + "…"
 
 
-def slack_date(moment: datetime) -> str:
-    """A time each reader sees in their own time zone, with a UTC fallback for old clients."""
+def slack_date(moment: datetime, link: str | None = None) -> str:
+    """A time each reader sees in their own time zone, with a UTC fallback for old clients; `link` makes
+    it a link (a link's label cannot hold a date of its own)."""
     fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    linked = f"^{link}" if link else ""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}{linked}|{fallback}>"
 
 
 def header(text: str) -> Block:

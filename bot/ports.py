@@ -77,6 +77,18 @@ class Jobs(Protocol):
         """The holder's job has nothing more to do: gone until rung again."""
         ...
 
+    async def plan(self, name: str, at: datetime) -> None:
+        """The job is next due at `at` (made if need be); its holder, if any, keeps it."""
+        ...
+
+    async def planned(self, prefix: str) -> dict[str, datetime]:
+        """When each job named `prefix...` is next due."""
+        ...
+
+    async def drop(self, names: list[str]) -> None:
+        """These jobs are no more."""
+        ...
+
 
 class Directory(Protocol):
     """Slack's view of the workspace's people."""

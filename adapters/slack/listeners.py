@@ -40,10 +40,13 @@ from bot.forms import (
 )
 from bot.subscriptions.form import WEBHOOK_FORM, read_webhook_form
 from bot.subscriptions.webhooks import WebhookCommands
+from bot.unfurls import OPEN_LINK_ACTION, SharedIn, Unfurls
 
 __all__ = ["Listeners", "SlackServices"]
 
 log = logging.getLogger(__name__)
+
+_LINKS_READ = 20  # of one link_shared event; a crafted one may list thousands
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class SlackServices:
     login: Login
     uninstall: Uninstall
     home: AppHome
+    unfurls: Unfurls
 
 
 class Listeners:
@@ -74,10 +78,12 @@ class Listeners:
             app.action(action_id)(track(self.on_button(button)))
         app.action(OPEN_ACTION)(track(self.on_open))
         app.action(LOGS_ACTION)(track(self.on_open))
+        app.action(OPEN_LINK_ACTION)(track(self.on_open))
         app.action(re.compile(f"^{PAGE_ACTION}_"))(track(self.on_home_page))
         app.event("app_home_opened")(track(self.on_home_opened))
         app.event("app_uninstalled")(track(self.on_uninstalled))
         app.event("tokens_revoked")(track(self.on_tokens_revoked))
+        app.event("link_shared")(track(self.on_link_shared))
         app.view_submission(WEBHOOK_FORM)(track(self.on_webhook_form))
         app.view_submission(CONNECT_FORM)(track(self.on_connect_form))
         app.view_submission(ORGANIZATION_FORM)(track(self.on_organization_form))
@@ -277,6 +283,22 @@ class Listeners:
         await ack()
         if (event.get("tokens") or {}).get("bot"):  # without its bot token, the app can post nothing
             await self._forget(body)
+
+    async def on_link_shared(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        links, team_id = event.get("links"), body.get("team_id")
+        channel, ts = event.get("channel"), event.get("message_ts")
+        if not isinstance(links, list) or not isinstance(team_id, str) or not isinstance(channel, str):
+            return
+        urls = [str(link["url"]) for link in links[:_LINKS_READ] if isinstance(link, dict) and "url" in link]
+        unfurl_id, source = event.get("unfurl_id"), event.get("source")
+        shared = SharedIn(
+            channel,
+            str(ts or ""),
+            unfurl_id if isinstance(unfurl_id, str) else None,
+            source if isinstance(source, str) else None,
+        )
+        await self._services.unfurls.unfurl(team_id, shared, urls)
 
     async def _forget(self, body: dict[str, Any]) -> None:
         team_id = body["team_id"]

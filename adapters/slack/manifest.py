@@ -18,7 +18,8 @@ PLACEHOLDER_URL = "https://qovery-slack.example.com"
 # commands: the slash command; chat:write: cards and replies; chat:write.public: cards in public
 # channels the bot was not invited to; users:read: is the caller a workspace admin or owner;
 # users:read.email: `--mention trigger`, the member whose e-mail triggered a deployment at Qovery;
-# usergroups:read: is the one who clicks Approve in the policy's approver group.
+# usergroups:read: is the one who clicks Approve in the policy's approver group; links:read and
+# links:write: console links pasted in Slack, unfurled.
 BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -26,6 +27,8 @@ BOT_SCOPES = (
     "users:read",
     "users:read.email",
     "usergroups:read",
+    "links:read",
+    "links:write",
 )
 
 
@@ -51,6 +54,8 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
         },
         "features": {
             "bot_user": {"display_name": "Qovery", "always_online": True},
+            # Console links pasted in Slack unfurl into their environment's state (link_shared).
+            "unfurl_domains": ["console.qovery.com"],
             # The Home tab: the connection, the subscriptions, the deliveries and the doctor's findings.
             "app_home": {
                 "home_tab_enabled": True,
@@ -75,10 +80,10 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
         },
         "settings": {
             # Told when the app is removed or its tokens revoked (the bot then forgets the workspace), and
-            # when someone opens the Home tab (the bot then draws it).
+            # when someone opens the Home tab (the bot then draws it), and when a console link is pasted.
             "event_subscriptions": {
                 "request_url": events_url,
-                "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked"],
+                "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked", "link_shared"],
             },
             "interactivity": {"is_enabled": True, "request_url": events_url},
             "org_deploy_enabled": False,

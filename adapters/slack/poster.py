@@ -1,4 +1,5 @@
-"""`bot.ports.SlackPoster` through the Slack Web API: chat.postMessage and chat.update, failures sorted.
+"""`bot.ports.SlackPoster` (and `bot.unfurls.LinkPreviews`) through the Slack Web API: chat.postMessage,
+chat.update and chat.unfurl, failures sorted.
 
 Slack's answers are sorted into what the courier needs to know: rate limited (with `Retry-After`),
 worth retrying (5xx, a lost connection, Slack's own internal errors), or permanent (the channel is
@@ -16,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import SlackFailure
+from bot.unfurls import SharedIn
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,14 @@ class WebApiPoster:
     async def update(self, team_id: str, channel_id: str, ts: str, message: dict[str, Any]) -> None:
         client = await self._client(team_id)
         await _call(lambda: client.api_call("chat.update", json={"channel": channel_id, "ts": ts, **message}))
+
+    async def unfurl(self, team_id: str, shared: SharedIn, unfurls: dict[str, Any]) -> None:
+        client = await self._client(team_id)
+        if shared.source == "composer" and shared.unfurl_id:
+            where = {"unfurl_id": shared.unfurl_id, "source": shared.source}
+        else:
+            where = {"channel": shared.channel, "ts": shared.ts}
+        await _call(lambda: client.api_call("chat.unfurl", json={**where, "unfurls": unfurls}))
 
     async def user_by_email(self, team_id: str, email: str) -> str | None:
         client = await self._client(team_id)

@@ -17,6 +17,8 @@ from bot.deliveries.ports import Card, CardNote
 
 __all__ = ["SqlCards"]
 
+_MOST_IN_A_DIGEST = 20_000  # a week of a very busy hook; bounded all the same
+
 
 class SqlCards:
     def __init__(self, engine: AsyncEngine) -> None:
@@ -43,6 +45,7 @@ class SqlCards:
             .where(
                 hooks.c.team_id == team_id,
                 hooks.c.channel_id == channel_id,
+                cards.c.message_ts != "",  # a deployment the channel was shown
                 cards.c.finished_at >= since,
                 cards.c.finished_at <= until,
             )
@@ -56,6 +59,22 @@ class SqlCards:
         value = note.to_json() if note else None
         async with self._engine.begin() as connection:
             await connection.execute(update(cards).where(cards.c.id == card_id).values(note=value))
+
+    async def set_triggered_by(self, card_id: int, who: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(cards).where(cards.c.id == card_id).values(triggered_by=who[:200])
+            )
+
+    async def finished(self, hook_id: str, since: datetime, until: datetime) -> list[Card]:
+        query = (
+            select(cards)
+            .where(cards.c.hook_id == hook_id, cards.c.finished_at >= since, cards.c.finished_at < until)
+            .order_by(cards.c.finished_at, cards.c.id)
+            .limit(_MOST_IN_A_DIGEST)
+        )
+        async with self._engine.connect() as connection:
+            return [_card(row) for row in await connection.execute(query)]
 
     async def _one(self, query: Select[Any]) -> Card | None:
         async with self._engine.connect() as connection:
@@ -94,4 +113,5 @@ def _card(row: Row[Any]) -> Card:
         id=row.id,
         thread_ts=row.thread_ts,
         note=CardNote.from_json(row.note),
+        triggered_by=row.triggered_by,
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import dialect_insert
+from adapters.sql.engine import aware, dialect_insert
 from adapters.sql.tables import jobs
 
 __all__ = ["SqlJobs"]
@@ -74,3 +74,19 @@ class SqlJobs:
     async def forget(self, name: str, holder: str) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(delete(jobs).where(jobs.c.name == name, jobs.c.holder == holder))
+
+    async def plan(self, name: str, at: datetime) -> None:
+        insert = dialect_insert(self._engine.dialect.name, jobs).values(name=name, next_run_at=at)
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                insert.on_conflict_do_update(index_elements=[jobs.c.name], set_={"next_run_at": at})
+            )
+
+    async def planned(self, prefix: str) -> dict[str, datetime]:
+        query = select(jobs.c.name, jobs.c.next_run_at).where(jobs.c.name.startswith(prefix))
+        async with self._engine.connect() as connection:
+            return {name: aware(at) or at for name, at in await connection.execute(query)}
+
+    async def drop(self, names: list[str]) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(jobs).where(jobs.c.name.in_(names)))

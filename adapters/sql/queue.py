@@ -199,6 +199,12 @@ class SqlDeliveryQueue:
             delivery_id, channel_free_at, state=state, message_ts=ts, reason=reason, posted_at=now
         )
 
+    async def held(self, delivery_id: int, reason: str, until: datetime) -> None:
+        now = datetime.now(UTC)
+        await self._finish(
+            delivery_id, now, state=DeliveryState.HELD, reason=reason[:500], next_attempt_at=until
+        )
+
     async def retry(
         self,
         delivery_id: int,

@@ -123,7 +123,9 @@ cards = Table(
     # Set when the card shows a deployment started from Slack: it is posted in that action's thread.
     Column("thread_ts", String(32)),
     Column("note", Text),  # a line another capability keeps on the card: its watch's (JSON)
+    Column("triggered_by", String(200)),  # who, as Qovery's history says: the digest's "who deployed"
     Index("ix_cards_hook_key", "hook_id", "deployment_key"),
+    Index("ix_cards_hook_finished", "hook_id", "finished_at"),
 )
 
 # Per channel: when it may get its next message (Slack's rate limit) and whether a post is under way.

@@ -126,11 +126,14 @@ def read_options(
                 f"Unexpected word `{word}`: options start with `--`.", word=word, accepted=accepted
             )
         name = name.lower()
-        if not has_value:
+        taken = [value] if has_value else []
+        # A value of several words (quiet hours and their zone) may come unquoted, up to the next option.
+        while len(taken) < option.words and index + 1 < len(words) and not words[index + 1].startswith("--"):
             index += 1
-            if index >= len(words) or words[index].startswith("--"):
-                raise CommandError(f"`{name}` needs a value.", word=name)
-            value = words[index]
+            taken.append(words[index])
+        if not taken:
+            raise CommandError(f"`{name}` needs a value.", word=name)
+        value = " ".join(taken)
         if option.key in values:
             raise CommandError(f"`{name}` is given twice.", word=name)
         values[option.key] = option.read(value)

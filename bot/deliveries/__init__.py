@@ -15,8 +15,16 @@ pace).
     ports.py                 the queue, the cards, the outcomes, the threads of actions
 """
 
+from bot.deliveries.bodies import DeliveryKind, read_deployment
 from bot.deliveries.card_details import duration_words, status_emoji, trigger_words
-from bot.deliveries.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION, CardButton, render_card
+from bot.deliveries.cards import (
+    CANCEL_ACTION,
+    REDEPLOY_ACTION,
+    ROLLBACK_ACTION,
+    CardButton,
+    console_url,
+    render_card,
+)
 from bot.deliveries.delivery_log import REPLAY_ACTION, DeliveryLog, delivery_block
 from bot.deliveries.deployment_details import Details, details, seconds_of, status_of, tie
 from bot.deliveries.enrichment import paced
@@ -33,6 +41,7 @@ __all__ = [
     "CardButton",
     "CardNote",
     "Cards",
+    "DeliveryKind",
     "DeliveryLog",
     "DeliveryQueue",
     "DeliveryRecord",
@@ -42,10 +51,12 @@ __all__ = [
     "Details",
     "Mentions",
     "Notice",
+    "console_url",
     "delivery_block",
     "details",
     "duration_words",
     "paced",
+    "read_deployment",
     "render_card",
     "seconds_of",
     "status_emoji",

@@ -35,6 +35,7 @@ _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 class DeliveryKind(StrEnum):
     STANDARD = "STANDARD"  # a JSON deployment event
     SLACK = "SLACK"  # a Slack message body
+    MESSAGE = "MESSAGE"  # a message the bot wrote (a quiet hours' summary, a digest): posted as it is
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from bot.deliveries.ports import (
 from bot.deliveries.routing import by_outcome, left_out, scopes
 from bot.deliveries.sanitize import sanitize_slack_body
 from bot.ports import SlackFailure, SlackPoster
-from bot.subscriptions import DisplayMode, Only
+from bot.subscriptions import DisplayMode, Only, QuietFailures
 
 __all__ = ["Courier", "Pace"]
 
@@ -69,8 +69,9 @@ class Pace:
 @dataclass(frozen=True)
 class Outcome:
     ts: str | None
-    state: DeliveryState = DeliveryState.POSTED  # or SKIPPED: nothing to post, on purpose
+    state: DeliveryState = DeliveryState.POSTED  # or SKIPPED: nothing to post, on purpose; or HELD
     reason: str | None = None
+    until: datetime | None = None  # HELD: when the quiet hours end
 
 
 class Courier:
@@ -88,6 +89,7 @@ class Courier:
         mentions: Mentions | None = None,
         actions: ActionThreads | None = None,
         succeeded: SucceededCards | None = None,
+        default_zone: str = "UTC",
     ) -> None:
         self._queue = queue
         self._cards = cards
@@ -101,6 +103,7 @@ class Courier:
         self._mentions = mentions  # who a failure notifies
         self._actions = actions  # the actions from Slack, whose deployments' cards go in their thread
         self._succeeded = succeeded  # told of each success's card: its first minutes are watched
+        self._zone = default_zone  # of quiet hours given without one
 
     async def next_due(self) -> datetime | None:
         """When a waiting delivery is next due (its channel free, its retry time come), if any waits."""
@@ -137,7 +140,10 @@ class Courier:
         left claimed is posted again once its lease runs out."""
         for attempt in range(1, _RECORD_ATTEMPTS + 1):
             try:
-                await self._queue.posted(delivery.id, outcome.ts, outcome.state, outcome.reason, free_at)
+                if outcome.until is not None:
+                    await self._queue.held(delivery.id, outcome.reason or "quiet hours", outcome.until)
+                else:
+                    await self._queue.posted(delivery.id, outcome.ts, outcome.state, outcome.reason, free_at)
                 return
             except Exception:
                 if attempt == _RECORD_ATTEMPTS:
@@ -167,6 +173,8 @@ class Courier:
 
     async def deliver(self, delivery: Delivery) -> Outcome:
         hook = delivery.hook
+        if delivery.kind is DeliveryKind.MESSAGE:  # the bot's own words, queued to keep the channel's pace
+            return Outcome(await self._poster.post(hook.team_id, hook.channel_id, delivery.body))
         if not delivery.verified:
             # Without the hook's secret it may come from anyone holding the URL: plain content, no card.
             return Outcome(await self._post_as_it_came(delivery))
@@ -203,18 +211,29 @@ class Courier:
             deployment = deployment.merged_with(card.deployment)
         deployment = await self._lookups.complete(hook.team_id, deployment)
         settings, at = hook.settings, deployment.at or delivery.received_at
-        reason = await self._left_out(delivery, deployment)
-        if reason is not None:
-            return Outcome(None, DeliveryState.SKIPPED, reason)
+        filtered = left_out(settings, deployment)
+        if filtered is not None:
+            return Outcome(None, DeliveryState.SKIPPED, filtered)
 
         started_at = card.started_at if card else None
         if deployment.status is DeploymentStatus.RUNNING:
             started_at = started_at or deployment.at or delivery.received_at
         finished_at = (deployment.at or delivery.received_at) if deployment.status.terminal else None
         card_id = card.id if card else None
-        if key and card_id is None:
-            # The card is kept before it is posted: its buttons carry its id, never what they act on.
-            card_id = await self._cards.save(Card(hook.id, key, "", deployment, started_at, finished_at), now)
+        unposted = card is None or not card.ts
+        if key and unposted:
+            # The card is kept before it is posted: its buttons carry its id, never what they act on. It is
+            # kept even when no message shows it (now, or ever): the digest's figures count it.
+            unsent = Card(hook.id, key, "", deployment, started_at, finished_at, card_id)
+            card_id = await self._cards.save(unsent, now)
+        reason = await self._by_outcome(delivery, deployment)
+        if reason is not None:
+            return Outcome(None, DeliveryState.SKIPPED, reason)
+        until = self._quiet_until(delivery, deployment, unposted)
+        if until is not None:
+            quiet = settings.quiet
+            ends = f"{quiet.end:%H:%M} {quiet.zone or self._zone}"
+            return Outcome(None, DeliveryState.HELD, f"quiet hours, summed up at {ends}", until)
         note = card.note if card else None
         message = _rendered(
             lambda: render_card(
@@ -279,12 +298,22 @@ class Courier:
         since = now - timedelta(seconds=_ACTION_STARTS_WITHIN_SECONDS)
         return await self._actions.thread_for(delivery.hook.channel_id, env_id, card_id, since)
 
-    async def _left_out(self, delivery: Delivery, deployment: Deployment) -> str | None:
-        """Why the hook's routing leaves this event out (SPEC §11); None to show it."""
+    def _quiet_until(self, delivery: Delivery, deployment: Deployment, unposted: bool) -> datetime | None:
+        """When the quiet hours this event came in end, if they hold it (SPEC §17): a new message in the
+        channel, of a start or a success (of a failure too, with `--quiet-failures hold`). An event of a
+        deployment whose card is already there still edits it or replies in its thread: nobody is told."""
+        hook, settings = delivery.hook, delivery.hook.settings
+        if not unposted and hook.mode is not DisplayMode.POST:
+            return None
+        if deployment.status in _NOTIFIED and settings.quiet_failures is QuietFailures.POST:
+            return None
+        return settings.quiet.until(delivery.received_at, self._zone)
+
+    async def _by_outcome(self, delivery: Delivery, deployment: Deployment) -> str | None:
+        """Why `--only` leaves this event out (SPEC §11); None to show it."""
         settings = delivery.hook.settings
-        filtered = left_out(settings, deployment)
-        if filtered is not None or settings.only is Only.ALL:
-            return filtered  # what the filters leave out is no outcome of theirs to remember
+        if settings.only is Only.ALL:
+            return None
         before: dict[str, DeploymentStatus] = {}
         if settings.only is Only.CHANGES and self._outcomes is not None:
             before = await self._outcomes.last(delivery.hook.id, scopes(settings, deployment))

@@ -17,6 +17,8 @@ _STATE_WORDS = {
     DeliveryState.SKIPPED: ":fast_forward: not posted",
     DeliveryState.RETRYING: ":repeat: retrying",
     DeliveryState.FAILED: ":x: failed",
+    DeliveryState.HELD: ":crescent_moon: held",
+    DeliveryState.SUMMED: ":scroll: summed up",
 }
 
 

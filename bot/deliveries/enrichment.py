@@ -92,6 +92,8 @@ class Enrichment:
         if found is None:
             return
         card = await self._cards.get(job.card_id) if self._cards and job.card_id is not None else None
+        if card is not None and card.id is not None and found.triggered_by and self._cards is not None:
+            await self._cards.set_triggered_by(card.id, found.triggered_by)  # the digest's "who deployed"
         message = render_card(
             job.deployment,
             started_at=job.started_at,

@@ -49,6 +49,8 @@ class DeliveryState(StrEnum):
     SKIPPED = "skipped"  # nothing to post, on purpose
     RETRYING = "retrying"  # Slack failed or asked to wait; tried again later
     FAILED = "failed"  # given up, with the reason; may be replayed
+    HELD = "held"  # quiet hours: summed up when they end (`next_attempt_at`)
+    SUMMED = "summed"  # held, then told in the quiet hours' summary
 
     @classmethod
     def waiting(cls) -> tuple[DeliveryState, ...]:
@@ -56,7 +58,7 @@ class DeliveryState(StrEnum):
 
     @classmethod
     def done(cls) -> tuple[DeliveryState, ...]:
-        return (cls.POSTED, cls.SKIPPED, cls.FAILED)
+        return (cls.POSTED, cls.SKIPPED, cls.FAILED, cls.SUMMED)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Card:
     id: int | None = None
     thread_ts: str | None = None  # the thread it was posted in: an action's, that started the deployment
     note: CardNote | None = None
+    triggered_by: str | None = None  # once Qovery's history said who (the enrichment)
 
 
 class DeliveryQueue(Protocol):
@@ -138,6 +141,10 @@ class DeliveryQueue(Protocol):
         reason: str | None,
         channel_free_at: datetime,
     ) -> None: ...
+
+    async def held(self, delivery_id: int, reason: str, until: datetime) -> None:
+        """Held for quiet hours: summed up at `until`; the channel is free at once (nothing was posted)."""
+        ...
 
     async def retry(
         self,
@@ -182,6 +189,13 @@ class Cards(Protocol):
         ...
 
     async def set_note(self, card_id: int, note: CardNote | None) -> None: ...
+
+    async def set_triggered_by(self, card_id: int, who: str) -> None: ...
+
+    async def finished(self, hook_id: str, since: datetime, until: datetime) -> list[Card]:
+        """The hook's cards whose deployment finished from `since` (included) to `until` (excluded),
+        shown in the channel or not, oldest first."""
+        ...
 
 
 class Outcomes(Protocol):

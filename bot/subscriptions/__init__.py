@@ -3,6 +3,7 @@
 show` and the settings the bot keeps all read it), then `webhooks.py` (the use cases).
 
     options.py, option_values.py   the option table; the values and how each is read
+    times.py                       quiet hours and digest schedules: times of day in a zone
     hooks.py                       the hook: the bot's end of one webhook, in one channel
     webhooks.py                    list, show, create, edit, enable, delete, unsubscribe
     webhook_views.py, form.py      what those answer, and the create/edit form
@@ -29,11 +30,13 @@ from bot.subscriptions.options import (
     Mention,
     Only,
     Option,
+    QuietFailures,
     WebhookOptions,
     option_named,
     parse_events,
 )
 from bot.subscriptions.ports import Hooks
+from bot.subscriptions.times import DigestSchedule, QuietHours, zone_named
 from bot.subscriptions.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, describe
 from bot.subscriptions.webhooks import WebhookCommands, spec_of
 
@@ -44,6 +47,7 @@ __all__ = [
     "OPTIONS",
     "TABLE",
     "UNSUBSCRIBE_ACTION",
+    "DigestSchedule",
     "DisplayMode",
     "Field",
     "Hook",
@@ -53,6 +57,8 @@ __all__ = [
     "Mention",
     "Only",
     "Option",
+    "QuietFailures",
+    "QuietHours",
     "WebhookCommands",
     "WebhookOptions",
     "choice",
@@ -67,4 +73,5 @@ __all__ = [
     "project_names",
     "spec_of",
     "webhook_form",
+    "zone_named",
 ]

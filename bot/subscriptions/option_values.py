@@ -20,6 +20,7 @@ __all__ = [
     "DisplayMode",
     "Mention",
     "Only",
+    "QuietFailures",
     "choice",
     "environment_types",
     "joined",
@@ -47,6 +48,13 @@ class Only(StrEnum):
     ALL = "all"
     FAILURES = "failures"  # failed and cancelled ones, and no card at their start
     CHANGES = "changes"  # failures, and the success that follows one ("back to normal")
+
+
+class QuietFailures(StrEnum):
+    """Whether quiet hours hold failures and cancellations too."""
+
+    POST = "post"  # posted at once, quiet hours or not
+    HOLD = "hold"  # held and summed up with the rest
 
 
 @dataclass(frozen=True)

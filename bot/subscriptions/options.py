@@ -26,6 +26,7 @@ from bot.subscriptions.option_values import (
     DisplayMode,
     Mention,
     Only,
+    QuietFailures,
     choice,
     environment_types,
     joined,
@@ -34,6 +35,14 @@ from bot.subscriptions.option_values import (
     names_of,
     parse_events,
     project_names,
+)
+from bot.subscriptions.times import (
+    NO_DIGEST,
+    NO_QUIET,
+    DigestSchedule,
+    QuietHours,
+    digest_schedule,
+    quiet_hours,
 )
 
 __all__ = [
@@ -48,6 +57,7 @@ __all__ = [
     "Mention",
     "Only",
     "Option",
+    "QuietFailures",
     "WebhookOptions",
     "option_named",
     "parse_events",
@@ -72,6 +82,9 @@ class WebhookOptions:
     only: Only | None = None
     mention: tuple[Mention, ...] | None = None
     watch: int | None = None
+    quiet: QuietHours | None = None
+    quiet_failures: QuietFailures | None = None
+    digest: DigestSchedule | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -87,6 +100,9 @@ class HookSettings:
     only: Only = Only.ALL
     mention: tuple[Mention, ...] = ()  # notified of a failure or a cancellation
     watch: int = 15  # minutes the card of a success watches the alert rules of what it deployed; 0: off
+    quiet: QuietHours = NO_QUIET  # started and successful deployments held, then summed up
+    quiet_failures: QuietFailures = QuietFailures.POST
+    digest: DigestSchedule = NO_DIGEST  # a message with the deployments' figures, daily or weekly
 
     def merged(self, options: WebhookOptions) -> HookSettings:
         """These settings, changed by the options given."""
@@ -152,6 +168,7 @@ class Option(Generic[T]):
     field: Field
     default: T | None = None  # on create, and in a new form
     qovery: str | None = None  # the Qovery webhook field it is; None: kept by the bot (HookSettings)
+    words: int = 1  # how many words its value may take on the command line, unquoted
 
     @property
     def key(self) -> str:
@@ -310,6 +327,48 @@ TABLE: tuple[Option[Any], ...] = (
             empty="Give a number of minutes, 0 to turn it off.",
         ),
         default=15,
+    ),
+    Option(
+        "quiet",
+        quiet_hours,
+        QuietHours.text,
+        '"22:00-08:00 [Zone]" or off: started and successful deployments held, summed up at the end',
+        Field(
+            "Quiet hours",
+            "text",
+            optional=True,
+            hint="Such as 22:00-08:00 Europe/Paris (without a zone: the bot's). Deployments that start or "
+            "succeed then are summed up in one message when they end. Empty: off.",
+        ),
+        default=NO_QUIET,
+        words=2,
+    ),
+    Option(
+        "quiet-failures",
+        choice("quiet-failures", {q.value: q for q in QuietFailures}),
+        lambda held: held.value,
+        "post (default: failures and cancellations posted at once in quiet hours) or hold",
+        Field(
+            "Failures in quiet hours",
+            "radio",
+            (("post", "Posted at once"), ("hold", "Held and summed up too")),
+        ),
+        default=QuietFailures.POST,
+    ),
+    Option(
+        "digest",
+        digest_schedule,
+        DigestSchedule.text,
+        '"daily@HH:MM [Zone]", "weekly@mon-HH:MM [Zone]" or off: the deployments\' figures',
+        Field(
+            "Digest",
+            "text",
+            optional=True,
+            hint="daily@09:00 or weekly@mon-09:00, then a zone if you like: counts, failures, change "
+            "failure rate, durations, time to recover, who deployed. Empty: off.",
+        ),
+        default=NO_DIGEST,
+        words=2,
     ),
 )
 

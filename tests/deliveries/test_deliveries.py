@@ -371,7 +371,7 @@ def test_server_errors_are_retried_then_posted(
     acme_app.slack.fail("chat.postMessage", status=503, times=2)
     qovery.deliver(subscribed, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
     attempts = acme_app.slack.wait_for("chat.postMessage", 3)
-    assert [a.answer.get("ok") for a in attempts[:2]] == [None, None]  # the two 503s
+    assert [a.answer.get("error") for a in attempts[:2]] == ["http_503", "http_503"]  # the two 503s
     drained(acme_app)
     assert "posted" in json.dumps(acme_app.ask("deliveries"))
 
@@ -547,7 +547,7 @@ def test_the_same_flow_on_postgresql(
         for event in ("DEPLOYMENT_STARTED", "DEPLOYMENT_STARTED", "DEPLOYMENT_SUCCESSFUL"):
             qovery.deliver(webhook_id, event, environment_id=acme.environment_id)
         failed_once, card = cards(slack, 2)
-        assert "ok" not in failed_once.answer  # the 503
+        assert failed_once.answer == {"ok": False, "error": "http_503"}  # the 503
         [update] = slack.wait_for("chat.update")
         assert update.args["ts"] == card.answer["ts"]
         drained(app)

@@ -90,12 +90,20 @@ class MemoryCards:
             c
             for c in self.rows.values()
             if self.channels.get(c.hook_id) == (team_id, channel_id)
+            and c.ts
             and c.finished_at is not None
             and since <= c.finished_at <= until
         ]
 
     async def set_note(self, card_id: int, note: Any) -> None:
         self.rows[card_id] = replace(self.rows[card_id], note=note)
+
+    async def set_triggered_by(self, card_id: int, who: str) -> None:
+        self.rows[card_id] = replace(self.rows[card_id], triggered_by=who)
+
+    async def finished(self, hook_id: str, since: datetime, until: datetime) -> Any:
+        found = [c for c in self.rows.values() if c.hook_id == hook_id and c.finished_at is not None]
+        return sorted((c for c in found if since <= c.finished_at < until), key=lambda c: c.finished_at)
 
     async def save(self, card: Any, now: datetime) -> int:
         card_id = card.id if card.id is not None else next(self._ids)

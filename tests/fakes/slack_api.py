@@ -198,26 +198,36 @@ class FakeSlack:
             return
         token = _bearer(request.headers.get("Authorization")) or args.get("token")
         call = SlackCall(method=method, args=args, token=token, path=path)
-        self.log.record(call)
+        recorded = False
+
+        def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            # A call is seen by the test with its answer: one waiting for it may read the ts at once.
+            call.answer.update(body)
+            if not recorded:
+                self.log.record(call)
+            _send(request, status, body, headers)
+
         fault = self._faults.take(method)
 
         if fault is None and self._too_soon(method, args):
             fault = Fault(status=429, retry_after=1)
         if fault is not None and fault.delay:
+            self.log.record(call)  # seen while Slack is slow; its answer comes after the delay
+            recorded = True
             time.sleep(fault.delay)
         if fault is not None and (fault.status != 200 or fault.error):
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             body: dict[str, Any] = {"ok": False, "error": fault.error or _status_error(fault.status)}
-            _send(request, fault.status, body, headers)
+            answer(fault.status, body, headers)
             return
         problem = block_kit_problem(args) if method in _WITH_BLOCKS else None
         if problem is not None:
             # As Slack does: the message is refused; the test that sent it sees the failure.
             self.block_violations.append(f"{method}: {problem}")
-            _send(request, 200, {"ok": False, "error": "invalid_blocks", "detail": problem})
+            answer(200, {"ok": False, "error": "invalid_blocks", "detail": problem})
             return
         if method == RESPONSE_URL:
-            _send(request, 200, {"ok": True})
+            answer(200, {"ok": True})
             return
         if method == "oauth.v2.access":  # authenticated with the app's client id and secret, not a token
             body = self._oauth_access(args)
@@ -229,14 +239,13 @@ class FakeSlack:
         elif token not in self.tokens:
             body = {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
         else:
-            answer = self._answers().get(method)
+            answered = self._answers().get(method)
             body = (
-                answer(args | {"_team": self.tokens[token]})
-                if answer
+                answered(args | {"_team": self.tokens[token]})
+                if answered
                 else {"ok": False, "error": "unknown_method"}
             )
-        call.answer.update(body)
-        _send(request, 200, body)
+        answer(200, body)
 
     def _answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
@@ -253,6 +262,7 @@ class FakeSlack:
             "chat.postMessage": self._post_message,
             "chat.update": lambda a: {"ok": True, "channel": a.get("channel"), "ts": a.get("ts"), "text": ""},
             "chat.postEphemeral": lambda _: {"ok": True, "message_ts": self._next_ts()},
+            "chat.unfurl": lambda _: {"ok": True},
             "views.open": lambda a: {"ok": True, "view": self._view(a)},
             "views.update": lambda a: {"ok": True, "view": self._view(a)},
             "views.publish": self._publish,

@@ -46,7 +46,11 @@ def test_manifest_declares_command_interactivity_and_only_the_needed_scopes() ->
         "users:read",
         "users:read.email",
         "usergroups:read",  # whether who clicks Approve is in the approvers' user group
+        "links:read",  # console links pasted in Slack (link_shared) ...
+        "links:write",  # ... unfurled (chat.unfurl)
     }
+    assert manifest["features"]["unfurl_domains"] == ["console.qovery.com"]
+    assert "link_shared" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert command["should_escape"] is True  # @alice comes as <@U…|alice>: who --mention names, for sure
 
 

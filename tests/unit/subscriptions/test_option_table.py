@@ -3,6 +3,7 @@ and in the stored settings alike."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
@@ -19,8 +20,10 @@ from bot.subscriptions.options import (
     HookSettings,
     Mention,
     Only,
+    QuietFailures,
     WebhookOptions,
 )
+from bot.subscriptions.times import DigestSchedule, QuietHours
 
 VALUES: dict[str, Any] = {
     "events": (WebhookEvent.DEPLOYMENT_FAILURE, WebhookEvent.DEPLOYMENT_CANCELLED),
@@ -39,6 +42,9 @@ VALUES: dict[str, Any] = {
         Mention("trigger"),
     ),
     "watch": 30,
+    "quiet": QuietHours(time(22), time(8, 30), "Europe/Paris"),
+    "quiet_failures": QuietFailures.HOLD,
+    "digest": DigestSchedule(time(9), 0, "America/New_York"),
 }
 
 
@@ -104,6 +110,9 @@ def test_the_bot_kept_settings_survive_their_column() -> None:
         "only",
         "mention",
         "watch",
+        "quiet",
+        "quiet-failures",
+        "digest",
     ]
     settings = HookSettings().merged(WebhookOptions(mode=DisplayMode.POST, events=VALUES["events"]))
     assert settings == HookSettings(mode=DisplayMode.POST)
