@@ -88,6 +88,7 @@ class Core:
 
     async def close(self) -> None:
         await self.queue.close()
+        await self.poster.close()
         await self.qovery_http.aclose()
         await self.engine.dispose()
 

@@ -83,10 +83,15 @@ def ingest(seconds: float, rate: float = 200, rounds: int = 3) -> dict[str, Any]
         f"peak RSS {found['peak_rss_mb']:.0f} MB"
     )
     if "postgresql" in rates:
-        found |= {"pg_ratio": rates["postgresql"] / rates["bare"], "pg_p99_ms": latency["postgresql"][1]}
+        found |= {
+            "pg_ratio": rates["postgresql"] / rates["bare"],
+            "pg_p50_ms": latency["postgresql"][0],
+            "pg_p99_ms": latency["postgresql"][1],
+        }
         print(
             f"ingest (PostgreSQL): {rates['postgresql']:.0f} deliveries/s: ratio {found['pg_ratio']:.2f} "
-            f"of the same bare route; at {rate:.0f}/s p99 {found['pg_p99_ms']:.1f} ms"
+            f"of the same bare route (target >= 0.5); at {rate:.0f}/s p50 {found['pg_p50_ms']:.1f} ms, "
+            f"p99 {found['pg_p99_ms']:.1f} ms (target < 10 ms)"
         )
     del found["round_ratios"]  # not a figure to take the median of across runs
     return found

@@ -7,6 +7,7 @@
     python bench/run.py drain     # 200 deliveries over 20 channels at Slack's 1/s/channel; vs the floor
     python bench/run.py memory    # peak RSS while 100,000 deliveries wait (Slack down)
     python bench/run.py claim     # a claim's time with 1,000 and 100,000 waiting; SQLite and PostgreSQL
+    python bench/run.py fanout    # a delivery to each of 1,000 channels, to the last card; vs a bare poster
     python bench/run.py alerts    # doorbell to message, Qovery answering in 100 ms; reads in a burst
     python bench/run.py all --repeat 3
 
@@ -31,6 +32,7 @@ from bench.ack import ack
 from bench.alerts import alerts
 from bench.claim import claim
 from bench.drain import drain
+from bench.fanout import fanout
 from bench.ingest import ingest
 from bench.latency import latency
 from bench.load import summary
@@ -42,7 +44,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "what", choices=["ingest", "latency", "ack", "drain", "memory", "claim", "alerts", "all"]
+        "what", choices=["ingest", "latency", "ack", "drain", "memory", "claim", "fanout", "alerts", "all"]
     )
     parser.add_argument(
         "--seconds", type=float, default=10.0, help="length of each throughput and latency run"
@@ -64,6 +66,8 @@ def main() -> None:
             runs["memory"].append(memory(args.deliveries))
         if args.what in ("claim", "all"):
             runs["claim"].append(claim())
+        if args.what in ("fanout", "all"):
+            runs["fanout"].append(fanout())
         if args.what in ("alerts", "all"):
             runs["alerts"].append(alerts())
     if args.repeat > 1:

@@ -11,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -130,7 +131,8 @@ def database(kind: str, folder: Path) -> Iterator[str | None]:
 
 
 def add_hooks(database_url: str, names: list[str]) -> list[tuple[str, str]]:
-    """Hooks straight in the database, as `/qovery subscribe` leaves them: (path, secret) each."""
+    """Hooks straight in the database, as `/qovery subscribe` and a first delivery leave them: (path,
+    secret) each."""
 
     async def add() -> list[tuple[str, str]]:
         engine = create_engine(database_url)
@@ -141,12 +143,21 @@ def add_hooks(database_url: str, names: list[str]) -> list[tuple[str, str]]:
             for channel in names:
                 hook = new_hook(TEAM_ID, channel, channel.lower(), HookSettings(), ADMIN)
                 await hooks.add(hook)
+                await hooks.secret_seen(hook)  # as after its first delivery: the steady state measured
                 made.append((f"/qovery/hooks/{hook.id}", hook.secret))
             return made
         finally:
             await engine.dispose()
 
     return asyncio.run(add())
+
+
+@contextlib.contextmanager
+def subscribed(kind: str, names: list[str]) -> Iterator[tuple[str, list[tuple[str, str]]] | None]:
+    """A new database of `kind` (in a folder of its own) with a hook for each channel of `names`: its URL
+    and the hooks; None when PostgreSQL does not answer."""
+    with tempfile.TemporaryDirectory() as folder, database(kind, Path(folder)) as url:
+        yield None if url is None else (url, add_hooks(url, names))
 
 
 def delivery(event: str = "DEPLOYMENT_STARTED", deployment: str | None = None) -> bytes:

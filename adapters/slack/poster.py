@@ -45,15 +45,26 @@ class WebApiPoster:
         self._base_url = base_url
         self._token_for = token_for
         self._timeout = timeout_seconds
+        # One connection pool for every call: without it, slack-sdk opens a session (and a connection)
+        # per call, which cost more than the call itself when many channels are told at once.
+        self._session: aiohttp.ClientSession | None = None
 
     async def _client(self, team_id: str) -> AsyncWebClient:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
         # No retry handler: the courier owns retries, so that they survive a restart and respect the pace.
         return AsyncWebClient(
             token=await self._token_for(team_id),
             base_url=self._base_url,
             timeout=int(self._timeout),
             retry_handlers=[],
+            session=self._session,
         )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
 
     async def post(
         self, team_id: str, channel_id: str, message: dict[str, Any], thread_ts: str | None = None

@@ -19,18 +19,26 @@ R = TypeVar("R")
 
 class Batcher(Generic[T, R]):
     def __init__(
-        self, run: Callable[[list[T]], Awaitable[Sequence[R | Exception]]], max_size: int = 256
+        self,
+        run: Callable[[list[T]], Awaitable[Sequence[R | Exception]]],
+        max_size: int = 256,
+        parallel: int = 1,
     ) -> None:
         self._run = run  # one result per item, in order; an exception is raised to that item's caller
         self._max_size = max_size
+        # Batches written at once: one for SQLite (one writer); several for PostgreSQL, whose commits
+        # overlap (the next batch need not wait for the last one's flush to disk).
+        self._parallel = parallel
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
-        self._draining: asyncio.Task[None] | None = None
+        self._draining: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._draining is None or self._draining.done():
-            self._draining = asyncio.create_task(self._drain())
+        # A task that has finished may not have left the set yet (its callback comes later): not counted.
+        self._draining = {task for task in self._draining if not task.done()}
+        if len(self._draining) < self._parallel:
+            self._draining.add(asyncio.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:

@@ -17,11 +17,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.batching import Batcher
 from adapters.sql.engine import dialect_insert
+from adapters.sql.postgres_appender import DirectPool, PostgresAppender
 from adapters.sql.sqlite_appender import SqliteAppender
-from adapters.sql.tables import channels, deliveries
+from adapters.sql.tables import deliveries
 from bot.deliveries.intake import DEDUP_WINDOW_SECONDS
 
-__all__ = ["DeliveryWrites", "insert_ignoring_duplicates"]
+__all__ = ["STORED_COLUMNS", "DeliveryWrites", "insert_ignoring_duplicates"]
+
+# What storing a delivery writes (SqlDeliveryQueue.add gives exactly these).
+STORED_COLUMNS = (
+    "hook_id",
+    "team_id",
+    "channel_id",
+    "kind",
+    "dedup_key",
+    "body",
+    "summary",
+    "received_at",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "verified",
+)
 
 
 def insert_ignoring_duplicates(dialect: str, table: Any) -> Any:
@@ -30,25 +47,30 @@ def insert_ignoring_duplicates(dialect: str, table: Any) -> Any:
 
 
 class DeliveryWrites:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, direct: DirectPool | None = None) -> None:
         self._engine = engine
         # Deliveries that arrive together are committed together: one transaction, one INSERT. Sixteen
         # at most: while one batch is written, the event loop reads the next requests, rather than all of
         # them waiting on one large batch with the loop idle (measured with bench/run.py ingest).
-        self._additions: Batcher[dict[str, Any], bool] = Batcher(self._add_many, max_size=16)
-        self._known_channels: set[tuple[str, str]] = set()  # those whose row this process has made sure of
-        self._appender = (
-            SqliteAppender(engine, deliveries, returning=["hook_id", "dedup_key"])
-            if SqliteAppender.fits(engine)
-            else None
+        # SQLite has one writer; PostgreSQL's commits overlap, so several batches go at once.
+        parallel = 1 if engine.dialect.name == "sqlite" else 4
+        self._additions: Batcher[dict[str, Any], bool] = Batcher(
+            self._add_many, max_size=16, parallel=parallel
         )
+        # One statement a batch, straight through the driver (an in-memory SQLite goes through the pool).
+        returning = ["hook_id", "dedup_key"]
+        self._appender: SqliteAppender | PostgresAppender | None = None
+        if SqliteAppender.fits(engine):
+            self._appender = SqliteAppender(engine, deliveries, returning)
+        elif direct is not None:
+            self._appender = PostgresAppender(direct, deliveries, STORED_COLUMNS, returning)
 
     async def add(self, row: dict[str, Any]) -> bool:
         """Store a delivery's row; False when it is a duplicate of one stored."""
         return await self._additions.submit(row)
 
     async def close(self) -> None:
-        if self._appender is not None:
+        if isinstance(self._appender, SqliteAppender):
             await self._appender.close()
 
     async def _add_many(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
@@ -90,31 +112,15 @@ class DeliveryWrites:
         return answers
 
     async def _insert_new(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        """INSERT the rows, skipping duplicates; the (hook, key) of those stored."""
-        # Every channel with deliveries has its row, where the courier looks for work.
-        new_channels = {(row["team_id"], row["channel_id"]) for row in rows} - self._known_channels
-        if self._appender is not None and not new_channels:
-            stored = {(hook_id, dedup_key) for hook_id, dedup_key in await self._appender.insert(rows)}
-        else:
-            stored = await self._insert(rows, new_channels)
-        self._known_channels.update(new_channels)
-        return stored
-
-    async def _insert(
-        self, rows: list[dict[str, Any]], new_channels: set[tuple[str, str]]
-    ) -> set[tuple[str, str]]:
+        """INSERT the rows, skipping duplicates; the (hook, key) of those stored. (Each channel's row, where
+        the courier looks for work, is made and told of its work by the deliveries' trigger.)"""
+        if self._appender is not None:
+            return {(hook_id, dedup_key) for hook_id, dedup_key in await self._appender.insert(rows)}
         statement = insert_ignoring_duplicates(self._engine.dialect.name, deliveries).returning(
             deliveries.c.hook_id, deliveries.c.dedup_key
         )
         async with self._engine.begin() as connection:
-            stored = {(row.hook_id, row.dedup_key) for row in await connection.execute(statement, rows)}
-            for team_id, channel_id in new_channels:
-                await connection.execute(
-                    insert_ignoring_duplicates(connection.dialect.name, channels).values(
-                        team_id=team_id, channel_id=channel_id
-                    )
-                )
-        return stored
+            return {(row.hook_id, row.dedup_key) for row in await connection.execute(statement, rows)}
 
 
 def _key(row: dict[str, Any]) -> tuple[str, str]:

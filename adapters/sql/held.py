@@ -10,10 +10,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.delivery_writes import insert_ignoring_duplicates
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
-from adapters.sql.tables import channels, deliveries, hooks
+from adapters.sql.tables import deliveries, hooks
 from bot.deliveries import DeliveryKind, DeliveryState
 from bot.digests import Held, Summary
 from bot.subscriptions import Hook, HookKind
@@ -72,12 +71,8 @@ class SqlHeldDeliveries:
                 if summed.rowcount != len(held):
                     raise _SummedAlready  # by another replica: this transaction is rolled back
                 if summary is not None:
+                    # (The deliveries' trigger tells its channel of it.)
                     await connection.execute(deliveries.insert().values(_queued(summary, held, now)))
-                    await connection.execute(
-                        insert_ignoring_duplicates(connection.dialect.name, channels).values(
-                            team_id=summary.hook.team_id, channel_id=summary.hook.channel_id
-                        )
-                    )
         except _SummedAlready:
             return False
         return True

@@ -14,13 +14,18 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+import asyncpg
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.delivery_writes import DeliveryWrites
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
+from adapters.sql.postgres_appender import DirectPool, database_error
+from adapters.sql.postgres_claims import CLAIM
+from adapters.sql.sqlite_appender import SqliteAppender
+from adapters.sql.sqlite_claims import SqliteClaims
 from adapters.sql.tables import channels, deliveries
 from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.ports import Delivery, DeliveryRecord, DeliveryState
@@ -29,6 +34,18 @@ from bot.subscriptions.hooks import Hook
 __all__ = ["SqlDeliveryQueue"]
 
 WAITING = DeliveryState.waiting()
+_Claimed = tuple[str, str, dict[str, Any] | None]  # the channel taken, and its delivery claimed if any
+_DIRECT_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError)
+_TRIES = 5  # channels whose `due_at` was behind, set right, before a claim gives up for now
+_CLAIMED = (
+    deliveries.c.id,
+    deliveries.c.hook_id,
+    deliveries.c.kind,
+    deliveries.c.body,
+    deliveries.c.received_at,
+    deliveries.c.attempts,
+    deliveries.c.verified,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +54,11 @@ class SqlDeliveryQueue:
     def __init__(self, engine: AsyncEngine, hooks: SqlHooks) -> None:
         self._engine = engine
         self._hooks = hooks
-        self._writes = DeliveryWrites(engine)
+        # PostgreSQL: storing a batch and a claim are one statement each, straight through asyncpg.
+        self._direct = DirectPool(engine) if DirectPool.fits(engine) else None
+        self._writes = DeliveryWrites(engine, self._direct)
+        # SQLite (a file): a claim through a connection of its own.
+        self._sqlite = SqliteClaims(engine) if SqliteAppender.fits(engine) else None
 
     async def add(
         self,
@@ -68,109 +89,86 @@ class SqlDeliveryQueue:
 
     async def close(self) -> None:
         await self._writes.close()
+        if self._direct is not None:
+            await self._direct.close()
+        if self._sqlite is not None:
+            await self._sqlite.close()
 
     async def claim(self, now: datetime, lease_seconds: float) -> Delivery | None:
         lease = now + timedelta(seconds=lease_seconds)
-        due = or_(
-            and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
-            and_(
-                deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= now
-            ),  # its claimer died
-        )
-        in_channel = and_(
-            deliveries.c.team_id == channels.c.team_id, deliveries.c.channel_id == channels.c.channel_id
-        )
-        # Channels first (few), then one delivery in each (by index): never a scan of all deliveries.
-        free_channels = (
-            select(channels.c.team_id, channels.c.channel_id)
-            .where(_free(now), exists().where(in_channel, due))
-            .order_by(channels.c.next_post_at.nulls_first())  # the one waiting longest goes first
-            .limit(20)
-            .with_for_update(skip_locked=True)
-        )
-        async with self._engine.begin() as connection:
-            for team_id, channel_id in (await connection.execute(free_channels)).all():
-                if not await self._take_channel(connection, team_id, channel_id, now, lease):
-                    continue  # another worker or replica took it first
-                # The channel's oldest due delivery, so that a deployment's events keep their order.
-                oldest = (
-                    select(deliveries.c.id)
-                    .where(deliveries.c.team_id == team_id, deliveries.c.channel_id == channel_id, due)
-                    .order_by(deliveries.c.id)
-                    .limit(1)
-                )
-                delivery_id = (await connection.execute(oldest)).scalar()
-                delivery = None
-                if delivery_id is not None:
-                    delivery = await self._take_delivery(connection, delivery_id, lease)
-                if delivery is not None:
-                    return delivery
-                await self._release(connection, team_id, channel_id)  # nothing to post there after all
+        for _ in range(_TRIES):
+            if self._direct is not None:
+                found = await self._claim_direct(now, lease)
+            elif self._sqlite is not None:
+                found = await self._sqlite.claim(now, lease)
+            else:  # an in-memory SQLite: one connection, SQLAlchemy's
+                found = await self._claim_pooled(now, lease)
+            if found is None:
+                return None  # no channel with work due is free
+            team_id, channel_id, row = found
+            if row is None:
+                # Its `due_at` was behind (a delivery it counted was replayed, held or taken): set right.
+                async with self._engine.begin() as connection:
+                    await connection.execute(_channel_done(team_id, channel_id, None))
+                continue
+            delivery = await self._delivery(row, lease)
+            if delivery is not None:
+                return delivery
         return None
 
-    async def _take_channel(
-        self, connection: AsyncConnection, team_id: str, channel_id: str, now: datetime, lease: datetime
-    ) -> bool:
-        taken = await connection.execute(
-            update(channels)
-            .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id, _free(now))
-            .values(busy_until=lease)
-        )
-        return bool(taken.rowcount)
+    async def _claim_pooled(self, now: datetime, lease: datetime) -> _Claimed | None:
+        """The claim through SQLAlchemy's pool (SQLite): one transaction, two UPDATEs."""
+        async with self._engine.begin() as connection:
+            taken = (await connection.execute(_take_channel(now, lease))).first()
+            if taken is None:
+                return None
+            oldest = _take_oldest(taken.team_id, taken.channel_id, now, lease)
+            row = (await connection.execute(oldest)).first()
+        return taken.team_id, taken.channel_id, None if row is None else dict(row._mapping)
 
-    async def _release(self, connection: AsyncConnection, team_id: str, channel_id: str) -> None:
-        await connection.execute(
-            update(channels)
-            .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id)
-            .values(busy_until=None)
-        )
-
-    async def _take_delivery(
-        self, connection: AsyncConnection, delivery_id: int, lease: datetime
-    ) -> Delivery | None:
-        """The delivery, claimed; None when it cannot be read, and then it is recorded failed with why, in
-        the same transaction, so that one bad row never fails the claim of the others."""
-        row = (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))).one()
+    async def _claim_direct(self, now: datetime, lease: datetime) -> _Claimed | None:
+        assert self._direct is not None
         try:
-            body = json.loads(row.body)
+            found = await (await self._direct.get()).fetchrow(CLAIM, now, lease)
+        except _DIRECT_FAILURES as error:
+            raise database_error("claim", error) from error
+        if found is None:
+            return None
+        row = dict(found)
+        return row["team_id"], row["channel_id"], row if row["id"] is not None else None
+
+    async def _delivery(self, row: dict[str, Any], lease: datetime) -> Delivery | None:
+        """The claimed row as a delivery; None when it cannot be read, and then it is recorded failed with
+        why, so that one bad row never fails the claim of the others."""
+        try:
+            body = json.loads(row["body"])
             if not isinstance(body, dict):
                 raise ValueError("not a JSON object")
-            hook = await self._hooks.get_in(connection, row.hook_id)
+            hook = await self._hooks.get(row["hook_id"])
         except (SQLAlchemyError, OSError):
-            raise  # the database itself: not this row's fault
+            raise  # the database itself: not this row's fault (its lease brings it back)
         except Exception as error:
             reason = f"its stored body cannot be read ({type(error).__name__})"
         else:
             if hook is not None:
-                await connection.execute(
-                    update(deliveries)
-                    .where(deliveries.c.id == delivery_id)
-                    .values(state=DeliveryState.POSTING, claimed_until=lease)
-                )
                 return Delivery(
-                    id=row.id,
+                    id=row["id"],
                     hook=hook,
-                    kind=DeliveryKind(row.kind),
+                    kind=DeliveryKind(row["kind"]),
                     body=body,
-                    received_at=aware(row.received_at) or row.received_at,
-                    attempts=row.attempts,
-                    verified=row.verified,
+                    received_at=aware(row["received_at"]) or row["received_at"],
+                    attempts=row["attempts"],
+                    verified=row["verified"],
                 )
             reason = "its hook no longer exists"
-        log.warning("delivery %s failed: %s", delivery_id, reason)
-        await connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id == delivery_id)
-            .values(
-                state=DeliveryState.FAILED,
-                reason=reason,
-                claimed_until=None,
-                attempts=deliveries.c.attempts + 1,
-            )
-        )
+        log.warning("delivery %s failed: %s", row["id"], reason)
+        failed = {"state": DeliveryState.FAILED, "reason": reason, "attempts": deliveries.c.attempts + 1}
+        await self._finish(row["id"], datetime.now(UTC), **failed)
         return None
 
     async def _finish(self, delivery_id: int, channel_free_at: datetime, **values: Any) -> None:
+        """The delivery's fate recorded, and its channel freed (at `channel_free_at`, Slack's pace) with
+        when its next delivery is due, in one transaction."""
         async with self._engine.begin() as connection:
             row = (
                 await connection.execute(
@@ -180,11 +178,7 @@ class SqlDeliveryQueue:
                     .returning(deliveries.c.team_id, deliveries.c.channel_id)
                 )
             ).one()
-            await connection.execute(
-                update(channels)
-                .where(channels.c.team_id == row.team_id, channels.c.channel_id == row.channel_id)
-                .values(busy_until=None, next_post_at=channel_free_at)
-            )
+            await connection.execute(_channel_done(row.team_id, row.channel_id, channel_free_at))
 
     async def posted(
         self,
@@ -257,34 +251,39 @@ class SqlDeliveryQueue:
             query = query.where(deliveries.c.team_id == team_id)
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            result = await connection.execute(
-                query.values(
-                    state=DeliveryState.QUEUED,
-                    attempts=0,
-                    next_attempt_at=now,
-                    reason=None,
-                    claimed_until=None,
+            replayed = (
+                await connection.execute(
+                    query.values(
+                        state=DeliveryState.QUEUED,
+                        attempts=0,
+                        next_attempt_at=now,
+                        reason=None,
+                        claimed_until=None,
+                    ).returning(deliveries.c.team_id, deliveries.c.channel_id)
                 )
-            )
-        return bool(result.rowcount)
+            ).first()
+            if replayed is not None:  # its channel has work due now
+                await connection.execute(
+                    update(channels)
+                    .where(
+                        channels.c.team_id == replayed.team_id,
+                        channels.c.channel_id == replayed.channel_id,
+                        or_(channels.c.due_at.is_(None), channels.c.due_at > now),
+                    )
+                    .values(due_at=now)
+                )
+        return replayed is not None
 
     async def next_due(self) -> datetime | None:
-        in_channel = and_(
-            deliveries.c.team_id == channels.c.team_id, deliveries.c.channel_id == channels.c.channel_id
+        # A channel's work may go when it is due, the channel past Slack's pace, and no post under way.
+        latest = func.greatest if self._engine.dialect.name == "postgresql" else func.max
+        due = channels.c.due_at
+        when = latest(
+            due, func.coalesce(channels.c.next_post_at, due), func.coalesce(channels.c.busy_until, due)
         )
-        waiting = and_(in_channel, deliveries.c.state.in_(WAITING))
-        earliest = select(func.min(deliveries.c.next_attempt_at)).where(waiting).scalar_subquery()
-        query = select(channels.c.next_post_at, channels.c.busy_until, earliest).where(
-            exists().where(waiting)
-        )
+        query = select(func.min(when)).where(due.is_not(None))
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        due = [
-            max(moment for moment in (_as_aware(a), _as_aware(b), _as_aware(c)) if moment is not None)
-            for a, b, c in rows
-            if c is not None
-        ]
-        return min(due, default=None)
+            return _as_aware((await connection.execute(query)).scalar())
 
     async def depth(self) -> int:
         query = (
@@ -301,6 +300,69 @@ def _as_aware(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return aware(value) if isinstance(value, datetime) else None
+
+
+def _take_channel(now: datetime, lease: datetime) -> Any:
+    """UPDATE the free channel whose work has been due longest to busy until `lease`; its keys. One
+    statement decides: PostgreSQL re-checks the condition after the row lock (and skips rows another
+    claim holds), SQLite has one writer."""
+    longest_due = (
+        select(channels.c.team_id, channels.c.channel_id)
+        .where(channels.c.due_at <= now, _free(now))
+        .order_by(channels.c.due_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(channels)
+        .where(tuple_(channels.c.team_id, channels.c.channel_id).in_(longest_due), _free(now))
+        .values(busy_until=lease)
+        .returning(channels.c.team_id, channels.c.channel_id)
+    )
+
+
+def _take_oldest(team_id: str, channel_id: str, now: datetime, lease: datetime) -> Any:
+    """UPDATE the channel's oldest due delivery to posting, so that a deployment's events keep their
+    order; the row. (One due since its claimer died is taken again.)"""
+    due = or_(
+        and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
+        and_(deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= now),
+    )
+    oldest = (
+        select(deliveries.c.id)
+        .where(deliveries.c.team_id == team_id, deliveries.c.channel_id == channel_id, due)
+        .order_by(deliveries.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        update(deliveries)
+        .where(deliveries.c.id == oldest)
+        .values(state=DeliveryState.POSTING, claimed_until=lease)
+        .returning(*_CLAIMED)
+    )
+
+
+def _channel_done(team_id: str, channel_id: str, free_at: datetime | None) -> Any:
+    """The channel freed (for its next post at `free_at`, when given), and when its earliest waiting
+    delivery is due, read again (one index probe)."""
+    waiting = (
+        select(func.min(deliveries.c.next_attempt_at))
+        .where(
+            deliveries.c.team_id == team_id,
+            deliveries.c.channel_id == channel_id,
+            deliveries.c.state.in_(WAITING),
+        )
+        .scalar_subquery()
+    )
+    values: dict[str, Any] = {"busy_until": None, "due_at": waiting}
+    if free_at is not None:
+        values["next_post_at"] = free_at
+    return (
+        update(channels)
+        .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id)
+        .values(values)
+    )
 
 
 def _free(now: datetime) -> ColumnElement[bool]:

@@ -136,6 +136,10 @@ channels = Table(
     Column("channel_id", String(32), primary_key=True),
     Column("next_post_at", DateTime(timezone=True)),
     Column("busy_until", DateTime(timezone=True)),
+    # When its earliest waiting delivery is due; NULL when none waits. Set by a trigger on every delivery
+    # stored (migration 0016), recomputed by the queue when a delivery's fate is recorded.
+    Column("due_at", DateTime(timezone=True)),
+    Index("ix_channels_due", "due_at"),
 )
 
 

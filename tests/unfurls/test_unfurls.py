@@ -172,6 +172,8 @@ def test_a_qovery_that_is_down_or_slow_means_no_unfurl_and_nothing_said(
     qovery.fail("getEnvironmentStatus", status=503, times=None)
     share(acme_app, [url])
     qovery.wait_for("getEnvironmentStatus")
+    time.sleep(5.5)  # the unfurl's budget (5 s), its reads retried meanwhile, has run out
+    assert acme_app.slack.calls_to("chat.unfurl") == []
     qovery.heal("getEnvironmentStatus")
     qovery.delay("listEnvironmentDeploymentHistoryV2", 3.0, times=None)  # each try past the client's 2 s
     share(acme_app, [url], ts="1700000000.000400")

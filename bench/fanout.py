@@ -1,0 +1,92 @@
+"""Fan-out: one delivery to each of 1,000 channels (a cluster upgrade redeploying 1,000 environments,
+each telling its own channel), from the first delivery sent to the last card posted, Slack's fake
+answering at once; against a bare httpx poster sending the same 1,000 cards with the courier's
+concurrency (its 4 workers). SQLite, and PostgreSQL when it answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+
+import httpx
+
+from bench.servers import bot_command, bot_env, delivery, server, subscribed
+from bot.deliveries.cards import render_delivery
+from tests.fakes.qovery_api import FakeQovery
+from tests.fakes.slack_api import FakeSlack
+
+WORKERS = 4  # the courier's (adapters/bootstrap.py)
+
+
+async def _send(base: str, hooks: list[tuple[str, str]], bodies: list[bytes], connections: int = 32) -> None:
+    """Every delivery, `connections` at a time, as Qovery would send them."""
+    queue = list(zip(hooks, bodies, strict=True))
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def sender() -> None:
+            while queue:
+                (path, secret), body = queue.pop()
+                answer = await client.post(base + path, content=body, headers={"Qovery-Secret": secret})
+                assert answer.status_code == 200, answer.status_code
+
+        await asyncio.gather(*(sender() for _ in range(connections)))
+
+
+async def _bare(api_url: str, messages: list[dict[str, Any]], channels: list[str]) -> float:
+    """Seconds a bare poster takes to send the messages, WORKERS at a time over one connection pool."""
+    queue = list(zip(channels, messages, strict=True))
+    headers = {"Authorization": "Bearer xoxb-test-token"}
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=headers) as client:
+
+        async def poster() -> None:
+            while queue:
+                channel, message = queue.pop()
+                answer = await client.post("chat.postMessage", json={"channel": channel, **message})
+                assert answer.json()["ok"], answer.text
+
+        started = time.monotonic()
+        await asyncio.gather(*(poster() for _ in range(WORKERS)))
+        return time.monotonic() - started
+
+
+def fanout(count: int = 1000) -> dict[str, Any]:
+    slack, qovery = FakeSlack().start(), FakeQovery(check_spec=False).start()
+    names = [f"C{n:08d}" for n in range(count)]
+    bodies = [delivery() for _ in names]
+    found: dict[str, Any] = {}
+    for kind in ("sqlite", "postgresql"):
+        with contextlib.ExitStack() as stack:
+            made = stack.enter_context(subscribed(kind, names))
+            if made is None:
+                continue
+            url, hooks = made
+            base, _ = stack.enter_context(server(bot_command(), bot_env(slack, qovery, url)))
+            before = len(slack.calls_to("chat.postMessage"))
+            started = time.monotonic()
+            asyncio.run(_send(base, hooks, bodies))
+            posted = slack.wait_until(
+                lambda c: c.method == "chat.postMessage" and c.answer.get("ok") is True,
+                timeout=300,
+                count=before + count,
+            )[before:]
+            found[f"{kind}_s"] = max(c.at for c in posted) - started
+    # The same cards, posted bare: what Slack's fake itself takes, at the same concurrency.
+    messages = [render_delivery(json.loads(body)) or {} for body in bodies]
+    found["bare_s"] = asyncio.run(_bare(slack.api_url, messages, names))
+    slack.stop()
+    qovery.stop()
+    for kind in ("sqlite", "postgresql"):
+        if f"{kind}_s" in found:
+            found[f"{kind}_ratio"] = found[f"{kind}_s"] / found["bare_s"]
+    lines = [
+        f"  {kind}: {found[f'{kind}_s']:.2f} s, ratio {found[f'{kind}_ratio']:.2f} (target <= 1.5)"
+        for kind in ("sqlite", "postgresql")
+        if f"{kind}_s" in found
+    ]
+    bare = f"a bare httpx poster sends the same cards, {WORKERS} at a time, in {found['bare_s']:.2f} s"
+    print(f"fanout: {count} deliveries to {count} channels, first sent to last card posted; {bare}")
+    print("\n".join(lines))
+    return found
