@@ -111,7 +111,7 @@ class SqlDeliveryQueue:
                 async with self._engine.begin() as connection:
                     await connection.execute(_channel_done(team_id, channel_id, None))
                 continue
-            delivery = await self._delivery(row, lease)
+            delivery = await self._delivery(row)
             if delivery is not None:
                 return delivery
         return None
@@ -137,7 +137,7 @@ class SqlDeliveryQueue:
         row = dict(found)
         return row["team_id"], row["channel_id"], row if row["id"] is not None else None
 
-    async def _delivery(self, row: dict[str, Any], lease: datetime) -> Delivery | None:
+    async def _delivery(self, row: dict[str, Any]) -> Delivery | None:
         """The claimed row as a delivery; None when it cannot be read, and then it is recorded failed with
         why, so that one bad row never fails the claim of the others."""
         try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.access import Access, Caller
 from bot.blocks import MAX_BLOCKS, Block, Message, context, cut, escape, section, slack_date
-from bot.deliveries import details, status_emoji, status_of, trigger_words
+from bot.deliveries import details, status_emoji, status_of, trigger_words, versions_words
 from bot.errors import UserError
 from bot.qovery import DeploymentHistory, Environment, Project, QoveryApi
 
@@ -117,13 +117,8 @@ def _history_line(deployment: DeploymentHistory) -> str:
     when = slack_date(deployment.auditing_data.created_at)
     line = f"{_emoji(deployment.status)} {when} · {trigger_words(found)}"
     line += f" · {escape(deployment.status.lower().replace('_', ' '))}"
-    versions = [
-        f"{escape(cut(s.name, 40))} `{escape(s.sha or cut(s.image or '', 60))}`"
-        for s in found.services
-        if s.sha or s.image
-    ]
-    if versions:
-        line += "\n" + ", ".join(versions[:10])
+    if versions := versions_words(found.services, 10):
+        line += "\n" + versions
     return cut(line, 3000)
 
 

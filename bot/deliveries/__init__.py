@@ -16,7 +16,7 @@ pace).
 """
 
 from bot.deliveries.bodies import DeliveryKind, read_deployment
-from bot.deliveries.card_details import duration_words, status_emoji, trigger_words
+from bot.deliveries.card_details import duration_words, status_emoji, trigger_words, versions_words
 from bot.deliveries.cards import (
     CANCEL_ACTION,
     REDEPLOY_ACTION,
@@ -24,6 +24,7 @@ from bot.deliveries.cards import (
     CardButton,
     console_url,
     render_card,
+    where_words,
 )
 from bot.deliveries.delivery_log import REPLAY_ACTION, DeliveryLog, delivery_block
 from bot.deliveries.deployment_details import Details, details, seconds_of, status_of, tie
@@ -63,4 +64,6 @@ __all__ = [
     "status_of",
     "tie",
     "trigger_words",
+    "versions_words",
+    "where_words",
 ]

@@ -6,6 +6,8 @@ and cut to Slack's limits; a commit's link is kept only when it is a plain http(
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.blocks import (
     MESSAGE_TEXT_LIMIT,
     SECTION_LIMIT,
@@ -20,7 +22,15 @@ from bot.blocks import (
 from bot.deliveries.deployment_details import Details, ServiceLine
 from bot.deliveries.events import DeploymentStatus
 
-__all__ = ["STATUS_EMOJI", "detail_blocks", "duration_words", "log_reply", "status_emoji", "trigger_words"]
+__all__ = [
+    "STATUS_EMOJI",
+    "detail_blocks",
+    "duration_words",
+    "log_reply",
+    "status_emoji",
+    "trigger_words",
+    "versions_words",
+]
 
 _SERVICES_SHOWN = 20
 _ACTIONS = {
@@ -77,6 +87,18 @@ def _version(line: ServiceLine) -> str:
             parts.append(f"by {escape(cut(line.author, 60))}")
         return " ".join(parts)
     return f"`{escape(cut(line.image, 120))}`" if line.image else ""
+
+
+def versions_words(lines: Sequence[ServiceLine], most: int) -> str:
+    """`api `3f2a9c1`, worker `acme/worker:1.4``: what each service runs, `most` at most, then how many
+    more; escaped. Empty when the history names no version."""
+    shown = [
+        f"{escape(cut(line.name, 40))} `{escape(line.sha or cut(line.image or '', 60))}`"
+        for line in lines
+        if line.sha or line.image
+    ]
+    more = len(shown) - most
+    return ", ".join(shown[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 def _service_line(line: ServiceLine) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "render_card",
     "render_delivery",
     "unknown_event_words",
+    "where_words",
 ]
 
 REDEPLOY_ACTION = "deployment_redeploy"
@@ -89,7 +90,8 @@ def console_url(deployment: Deployment) -> str | None:
     return None
 
 
-def _where(deployment: Deployment) -> str:
+def where_words(deployment: Deployment) -> str:
+    """`billing / production`, as far as the names are known (not escaped)."""
     names = [deployment.project.name, deployment.environment.name]
     return " / ".join(n for n in names if n) or "an environment"
 
@@ -112,7 +114,7 @@ def render_card(
     `details` (Qovery's deployment history) adds who triggered it, each service's version, and why it
     failed."""
     emoji, words, colour = _LOOKS[deployment.status]
-    where = _where(deployment)
+    where = where_words(deployment)
     headline = f"{emoji} *{words}*: {escape(where)}"
     if details is not None:
         headline += f"\n{trigger_words(details)}"
@@ -169,7 +171,7 @@ def _buttons(deployment: Deployment, card_id: int | None, *, rollback: bool = Fa
         return buttons
     value = CardButton(card_id, deployment.environment.id).dump()
     # The confirmation names the environment by name and by id: exactly what will be acted on.
-    names = cut(escape(_where(deployment)), _NAMES_IN_A_CONFIRMATION)
+    names = cut(escape(where_words(deployment)), _NAMES_IN_A_CONFIRMATION)
     where = f"{names} (environment `{deployment.environment.id}`)"
     if deployment.status in (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED):
         sure = confirm("Redeploy?", f"Qovery deploys {where} again.", "Redeploy")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks import MAX_BLOCKS, Block, Message, context, cut, escape, section, slack_date
-from bot.deliveries import Card, console_url, duration_words
+from bot.deliveries import Card, console_url, duration_words, where_words
 from bot.digests.figures import Figures, by_environment, figures_of
 
 __all__ = ["digest_message"]
@@ -56,8 +56,7 @@ def _failure_link(card: Card) -> str:
 
 
 def _environment_block(latest: Card, figures: Figures) -> Block:
-    names = [latest.deployment.project.name, latest.deployment.environment.name]
-    where = " / ".join(n for n in names if n) or "An environment"
+    where = where_words(latest.deployment)
     lines = [f"*{escape(cut(where, 150))}*: {_figures_words(figures)}"]
     if figures.failures:
         links = [_failure_link(card) for card in figures.failures[-_FAILURES_LINKED:]]

@@ -17,6 +17,8 @@ from bot.deliveries import (
     read_deployment,
     status_emoji,
     trigger_words,
+    versions_words,
+    where_words,
 )
 from bot.digests.ports import Held
 
@@ -50,28 +52,12 @@ def held_deployments(held: list[Held]) -> list[HeldDeployment]:
     return list(found.values())
 
 
-def _where(deployment: Deployment) -> str:
-    names = [deployment.project.name, deployment.environment.name]
-    return " / ".join(n for n in names if n) or "An environment"
-
-
-def _versions(details: Details) -> str:
-    """`api `3f2a9c1`, worker `acme/worker:1.4``: what each service runs now."""
-    shown = [
-        f"{escape(cut(line.name, 40))} `{escape(cut(line.sha or line.image or '', 60))}`"
-        for line in details.services[:4]
-        if line.sha or line.image
-    ]
-    more = len(details.services) - 4
-    return ", ".join(shown) + (f" and {more} more" if more > 0 and shown else "")
-
-
 def _line(held: HeldDeployment, details: Details | None) -> str:
     deployment = held.deployment
     parts = [f"{status_emoji(deployment.status)} {deployment.status.value}"]
     if details is not None:
         parts.append(trigger_words(details))
-        if versions := _versions(details):
+        if versions := versions_words(details.services, 4):
             parts.append(versions)
     parts.append(slack_date(held.at))
     url = console_url(deployment)
@@ -86,7 +72,7 @@ def summary_message(
     """`quiet_words` say which quiet hours (`22:00-08:00 Europe/Paris`); `details` are by `key`."""
     environments: dict[str, list[HeldDeployment]] = {}
     for one in held:
-        where = one.deployment.environment.id or _where(one.deployment)
+        where = one.deployment.environment.id or where_words(one.deployment)
         environments.setdefault(where, []).append(one)
     count = len(held)
     title = f":crescent_moon: *While it was quiet* ({escape(quiet_words)}): {count} deployment"
@@ -94,7 +80,7 @@ def summary_message(
     blocks: list[Block] = [section(title)]
     for group in list(environments.values())[:_ENVIRONMENTS_SHOWN]:
         first = group[-1].deployment
-        heading = f"*{escape(cut(_where(first), 150))}*"
+        heading = f"*{escape(cut(where_words(first), 150))}*"
         if first.environment_type:
             heading += f" ({escape(first.environment_type.lower())})"
         lines = [_line(one, details.get(one.key)) for one in group[-_LINES_PER_ENVIRONMENT:]]

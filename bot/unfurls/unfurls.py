@@ -16,7 +16,7 @@ import logging
 
 from bot.access import Access
 from bot.blocks import Block, Message, button, context, cut, escape, section, slack_date
-from bot.deliveries import details, status_emoji, status_of, trigger_words
+from bot.deliveries import details, status_emoji, status_of, trigger_words, versions_words
 from bot.ports import SlackFailure
 from bot.qovery import QoveryApi
 from bot.unfurls.links import ConsoleLink, read_link
@@ -97,13 +97,9 @@ class Unfurls:
             line = f"Last deployment: {status_emoji(status_of(last.status))} {outcome}"
             line += f" · {slack_date(last.auditing_data.created_at)}"
             line += f" · {trigger_words(found)}"
-            versions = [
-                f"{escape(cut(s.name, 40))} `{escape(s.sha or cut(s.image or '', 60))}`"
-                for s in found.services
-                if (s.sha or s.image) and (service is None or s.name == service)
-            ]
-            if versions:
-                line += "\n" + ", ".join(versions[:_VERSIONS_SHOWN])
+            shown = [s for s in found.services if service is None or s.name == service]
+            if versions := versions_words(shown, _VERSIONS_SHOWN):
+                line += "\n" + versions
             blocks.append(section(line))
         else:
             blocks.append(context("Qovery has no deployment of it yet."))
