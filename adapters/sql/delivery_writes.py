@@ -20,11 +20,14 @@ from adapters.sql.engine import dialect_insert
 from adapters.sql.postgres_appender import DirectPool, PostgresAppender
 from adapters.sql.sqlite_appender import SqliteAppender
 from adapters.sql.tables import deliveries
+from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.intake import DEDUP_WINDOW_SECONDS
+from bot.deliveries.ports import DeliveryState
+from bot.subscriptions.hooks import Hook
 
-__all__ = ["STORED_COLUMNS", "DeliveryWrites", "insert_ignoring_duplicates"]
+__all__ = ["STORED_COLUMNS", "DeliveryWrites", "insert_ignoring_duplicates", "new_delivery"]
 
-# What storing a delivery writes (SqlDeliveryQueue.add gives exactly these).
+# What storing a delivery writes (`new_delivery` gives exactly these).
 STORED_COLUMNS = (
     "hook_id",
     "team_id",
@@ -44,6 +47,26 @@ STORED_COLUMNS = (
 def insert_ignoring_duplicates(dialect: str, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING, which each database spells through its own dialect."""
     return dialect_insert(dialect, table).on_conflict_do_nothing()
+
+
+def new_delivery(
+    hook: Hook, kind: DeliveryKind, body: str, dedup_key: str, summary: str, now: datetime, *, verified: bool
+) -> dict[str, Any]:
+    """The row of a delivery stored, waiting to be posted at once: exactly STORED_COLUMNS."""
+    return {
+        "hook_id": hook.id,
+        "team_id": hook.team_id,
+        "channel_id": hook.channel_id,
+        "kind": kind,
+        "dedup_key": dedup_key,
+        "body": body,
+        "summary": summary,
+        "received_at": now,
+        "state": DeliveryState.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "verified": verified,
+    }
 
 
 class DeliveryWrites:

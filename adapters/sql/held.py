@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.delivery_writes import new_delivery
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.tables import deliveries, hooks
@@ -82,22 +84,13 @@ class _SummedAlready(Exception):
     pass
 
 
-def _queued(summary: Summary, held: list[int], now: datetime) -> dict[str, object]:
-    hook = summary.hook
-    return {
-        "hook_id": hook.id,
-        "team_id": hook.team_id,
-        "channel_id": hook.channel_id,
-        "kind": DeliveryKind.MESSAGE,
-        "dedup_key": f"summary:{min(held)}",  # held deliveries are summed up once: so is their summary
-        "body": json.dumps(summary.message),
-        "summary": summary.words[:200],
-        "received_at": now,
-        "state": DeliveryState.QUEUED,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "verified": True,
-    }
+def _queued(summary: Summary, held: list[int], now: datetime) -> dict[str, Any]:
+    # Held deliveries are summed up once: so is their summary, keyed by the first of them.
+    body = json.dumps(summary.message)
+    words = summary.words[:200]
+    return new_delivery(
+        summary.hook, DeliveryKind.MESSAGE, body, f"summary:{min(held)}", words, now, verified=True
+    )
 
 
 class SqlHooksWithDigest:

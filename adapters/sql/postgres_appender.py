@@ -19,7 +19,7 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["DirectPool", "PostgresAppender", "database_error"]
+__all__ = ["DIRECT_FAILURES", "DirectPool", "PostgresAppender", "database_error"]
 
 # Each column's array type, for unnest: the table's own columns (nothing here comes from a request).
 _ARRAY_TYPES = {"INTEGER": "int[]", "BOOLEAN": "bool[]", "TEXT": "text[]", "DATETIME": "timestamptz[]"}
@@ -64,7 +64,8 @@ def database_error(statement: str, error: Exception) -> Exception:
     return OperationalError(statement, None, error)
 
 
-_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError)
+# What asyncpg raises when the database or a row refuses: turned into SQLAlchemy's by `database_error`.
+DIRECT_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError)
 
 
 class PostgresAppender:
@@ -86,7 +87,7 @@ class PostgresAppender:
         try:
             pool = await self._pool.get()
             return [tuple(found) for found in await pool.fetch(self._sql, *arrays)]
-        except _FAILURES as error:
+        except DIRECT_FAILURES as error:
             raise database_error(self._sql, error) from error
 
 

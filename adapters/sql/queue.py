@@ -14,15 +14,14 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.delivery_writes import DeliveryWrites
+from adapters.sql.delivery_writes import DeliveryWrites, new_delivery
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
-from adapters.sql.postgres_appender import DirectPool, database_error
+from adapters.sql.postgres_appender import DIRECT_FAILURES, DirectPool, database_error
 from adapters.sql.postgres_claims import CLAIM
 from adapters.sql.sqlite_appender import SqliteAppender
 from adapters.sql.sqlite_claims import SqliteClaims
@@ -35,7 +34,6 @@ __all__ = ["SqlDeliveryQueue"]
 
 WAITING = DeliveryState.waiting()
 _Claimed = tuple[str, str, dict[str, Any] | None]  # the channel taken, and its delivery claimed if any
-_DIRECT_FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError)
 _TRIES = 5  # channels whose `due_at` was behind, set right, before a claim gives up for now
 _CLAIMED = (
     deliveries.c.id,
@@ -71,20 +69,7 @@ class SqlDeliveryQueue:
         *,
         verified: bool,
     ) -> bool:
-        values = {
-            "hook_id": hook.id,
-            "team_id": hook.team_id,
-            "channel_id": hook.channel_id,
-            "kind": kind,
-            "dedup_key": dedup_key,
-            "body": body,
-            "summary": summary,
-            "received_at": now,
-            "state": DeliveryState.QUEUED,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "verified": verified,
-        }
+        values = new_delivery(hook, kind, body, dedup_key, summary, now, verified=verified)
         return await self._writes.add(values)
 
     async def close(self) -> None:
@@ -130,7 +115,7 @@ class SqlDeliveryQueue:
         assert self._direct is not None
         try:
             found = await (await self._direct.get()).fetchrow(CLAIM, now, lease)
-        except _DIRECT_FAILURES as error:
+        except DIRECT_FAILURES as error:
             raise database_error("claim", error) from error
         if found is None:
             return None

@@ -23,6 +23,7 @@ from bot.deliveries.cards import (
     ROLLBACK_ACTION,
     CardButton,
     console_url,
+    deployments_url,
     render_card,
     where_words,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Notice",
     "console_url",
     "delivery_block",
+    "deployments_url",
     "details",
     "duration_words",
     "paced",

@@ -42,6 +42,7 @@ __all__ = [
     "ROLLBACK_ACTION",
     "CardButton",
     "console_url",
+    "deployments_url",
     "duration_words",
     "render_card",
     "render_delivery",
@@ -88,6 +89,12 @@ def console_url(deployment: Deployment) -> str | None:
     if org and project and env:
         return f"{CONSOLE}/organization/{org}/project/{project}/environment/{env}/overview"
     return None
+
+
+def deployments_url(deployment: Deployment) -> str | None:
+    """The environment's deployments page in Qovery's console (where a failure's logs are)."""
+    url = console_url(deployment)
+    return url.removesuffix("/overview") + "/deployments" if url else None
 
 
 def where_words(deployment: Deployment) -> str:
@@ -165,8 +172,7 @@ def _buttons(deployment: Deployment, card_id: int | None, *, rollback: bool = Fa
     if url:
         buttons.append(button("Open in Qovery", OPEN_ACTION, url=url))
         if deployment.status is DeploymentStatus.FAILED:
-            logs = url.removesuffix("/overview") + "/deployments"
-            buttons.append(button("View logs", LOGS_ACTION, url=logs))
+            buttons.append(button("View logs", LOGS_ACTION, url=deployments_url(deployment)))
     if not deployment.environment.id or card_id is None:
         return buttons
     value = CardButton(card_id, deployment.environment.id).dump()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.blocks import MAX_BLOCKS, Block, Message, context, cut, escape, section, slack_date
-from bot.deliveries import Card, console_url, duration_words, where_words
+from bot.deliveries import Card, deployments_url, duration_words, where_words
 from bot.digests.figures import Figures, by_environment, figures_of
 
 __all__ = ["digest_message"]
@@ -50,8 +50,7 @@ def _who_words(figures: Figures) -> str:
 
 def _failure_link(card: Card) -> str:
     """When it failed, linked to the environment's deployments in Qovery."""
-    url = console_url(card.deployment)
-    link = f"{url.removesuffix('/overview')}/deployments" if url else None
+    link = deployments_url(card.deployment)
     return slack_date(card.finished_at, link) if card.finished_at else "a failure"
 
 

@@ -13,7 +13,7 @@ from bot.blocks import MAX_BLOCKS, Block, Message, context, cut, escape, section
 from bot.deliveries import (
     Deployment,
     Details,
-    console_url,
+    deployments_url,
     read_deployment,
     status_emoji,
     trigger_words,
@@ -60,9 +60,8 @@ def _line(held: HeldDeployment, details: Details | None) -> str:
         if versions := versions_words(details.services, 4):
             parts.append(versions)
     parts.append(slack_date(held.at))
-    url = console_url(deployment)
-    if url is not None:
-        parts.append(f"<{url.removesuffix('/overview')}/deployments|in Qovery>")
+    if url := deployments_url(deployment):
+        parts.append(f"<{url}|in Qovery>")
     return " · ".join(parts)
 
 
