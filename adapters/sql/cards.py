@@ -4,34 +4,61 @@ channel."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
 from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
 from bot.deliveries.ports import Card, CardNote
 
-__all__ = ["SqlCards"]
+__all__ = ["SqlCards", "card_row"]
 
 _MOST_IN_A_DIGEST = 20_000  # a week of a very busy hook; bounded all the same
 
 
+_SAVED = (
+    "hook_id",
+    "deployment_key",
+    "message_ts",
+    "status",
+    "deployment",
+    "started_at",
+    "finished_at",
+    "updated_at",
+    "thread_ts",
+    "note",
+)
+_LATEST = (
+    select(cards)
+    .where(cards.c.hook_id == bindparam("hook"), cards.c.deployment_key == bindparam("key"))
+    .order_by(cards.c.id.desc())
+    .limit(1)
+)
+_INSERT = cards.insert().values({name: bindparam(name) for name in _SAVED}).returning(cards.c.id)
+_UPDATE = update(cards).where(cards.c.id == bindparam("card")).values({n: bindparam(n) for n in _SAVED})
+
+
 class SqlCards:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, direct: DirectPool | None = None) -> None:
         self._engine = engine
+        # PostgreSQL: the courier's reads and writes of a card, one statement each through asyncpg.
+        self._direct = direct
+        if direct is not None:
+            self._latest, self._insert, self._update = map(direct.statement, (_LATEST, _INSERT, _UPDATE))
 
     async def latest(self, hook_id: str, key: str) -> Card | None:
-        query = (
-            select(cards)
-            .where(cards.c.hook_id == hook_id, cards.c.deployment_key == key)
-            .order_by(cards.c.id.desc())
-            .limit(1)
-        )
-        return await self._one(query)
+        if self._direct is not None:
+            found = await self._direct.run(self._latest, hook=hook_id, key=key)
+            return _card(found[0]) if found else None
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_LATEST, {"hook": hook_id, "key": key})).first()
+        return None if row is None else _card(row._mapping)
 
     async def get(self, card_id: int) -> Card | None:
         return await self._one(select(cards).where(cards.c.id == card_id))
@@ -53,7 +80,7 @@ class SqlCards:
             .limit(50)
         )
         async with self._engine.connect() as connection:
-            return [_card(row) for row in await connection.execute(query)]
+            return [_card(row._mapping) for row in await connection.execute(query)]
 
     async def set_note(self, card_id: int, note: CardNote | None) -> None:
         value = note.to_json() if note else None
@@ -74,44 +101,53 @@ class SqlCards:
             .limit(_MOST_IN_A_DIGEST)
         )
         async with self._engine.connect() as connection:
-            return [_card(row) for row in await connection.execute(query)]
+            return [_card(row._mapping) for row in await connection.execute(query)]
 
     async def _one(self, query: Select[Any]) -> Card | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
-        return None if row is None else _card(row)
+        return None if row is None else _card(row._mapping)
 
     async def save(self, card: Card, now: datetime) -> int:
-        values = {
-            "hook_id": card.hook_id,
-            "deployment_key": card.key,
-            "message_ts": card.ts,
-            "status": card.deployment.status.value,
-            "deployment": json.dumps(deployment_to_json(card.deployment)),
-            "started_at": card.started_at,
-            "finished_at": card.finished_at,
-            "updated_at": now,
-            "thread_ts": card.thread_ts,
-            "note": card.note.to_json() if card.note else None,
-        }
+        values = card_row(card, now)
+        if self._direct is not None:
+            if card.id is None:
+                return int((await self._direct.run(self._insert, **values))[0]["id"])
+            await self._direct.run(self._update, card=card.id, **values)
+            return card.id
         async with self._engine.begin() as connection:
             if card.id is None:
-                inserted = await connection.execute(cards.insert().values(values).returning(cards.c.id))
-                return int(inserted.scalar_one())
-            await connection.execute(update(cards).where(cards.c.id == card.id).values(values))
+                return int((await connection.execute(_INSERT, values)).scalar_one())
+            await connection.execute(_UPDATE, {"card": card.id, **values})
         return card.id
 
 
-def _card(row: Row[Any]) -> Card:
+def card_row(card: Card, now: datetime) -> dict[str, Any]:
+    """What a card's row holds (its id aside), saved at `now`."""
+    return {
+        "hook_id": card.hook_id,
+        "deployment_key": card.key,
+        "message_ts": card.ts,
+        "status": card.deployment.status.value,
+        "deployment": json.dumps(deployment_to_json(card.deployment)),
+        "started_at": card.started_at,
+        "finished_at": card.finished_at,
+        "updated_at": now,
+        "thread_ts": card.thread_ts,
+        "note": card.note.to_json() if card.note else None,
+    }
+
+
+def _card(row: Mapping[Any, Any]) -> Card:
     return Card(
-        hook_id=row.hook_id,
-        key=row.deployment_key,
-        ts=row.message_ts,
-        deployment=deployment_from_json(json.loads(row.deployment)),
-        started_at=aware(row.started_at),
-        finished_at=aware(row.finished_at),
-        id=row.id,
-        thread_ts=row.thread_ts,
-        note=CardNote.from_json(row.note),
-        triggered_by=row.triggered_by,
+        hook_id=row["hook_id"],
+        key=row["deployment_key"],
+        ts=row["message_ts"],
+        deployment=deployment_from_json(json.loads(row["deployment"])),
+        started_at=aware(row["started_at"]),
+        finished_at=aware(row["finished_at"]),
+        id=row["id"],
+        thread_ts=row["thread_ts"],
+        note=CardNote.from_json(row["note"]),
+        triggered_by=row["triggered_by"],
     )

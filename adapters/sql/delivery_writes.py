@@ -16,8 +16,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.batching import Batcher
+from adapters.sql.direct import DirectPool
 from adapters.sql.engine import dialect_insert
-from adapters.sql.postgres_appender import DirectPool, PostgresAppender
+from adapters.sql.postgres_appender import PostgresAppender
 from adapters.sql.sqlite_appender import SqliteAppender
 from adapters.sql.tables import deliveries
 from bot.deliveries.bodies import DeliveryKind

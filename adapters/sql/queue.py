@@ -18,16 +18,17 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.cards import card_row
 from adapters.sql.delivery_writes import DeliveryWrites, new_delivery
+from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
-from adapters.sql.postgres_appender import DIRECT_FAILURES, DirectPool, database_error
-from adapters.sql.postgres_claims import CLAIM
+from adapters.sql.postgres_queue import CLAIM, POSTED, POSTED_CARD
 from adapters.sql.sqlite_appender import SqliteAppender
 from adapters.sql.sqlite_claims import SqliteClaims
-from adapters.sql.tables import channels, deliveries
+from adapters.sql.tables import cards, channels, deliveries
 from bot.deliveries.bodies import DeliveryKind
-from bot.deliveries.ports import Delivery, DeliveryRecord, DeliveryState
+from bot.deliveries.ports import Card, Delivery, DeliveryRecord, DeliveryState
 from bot.subscriptions.hooks import Hook
 
 __all__ = ["SqlDeliveryQueue"]
@@ -52,8 +53,8 @@ class SqlDeliveryQueue:
     def __init__(self, engine: AsyncEngine, hooks: SqlHooks) -> None:
         self._engine = engine
         self._hooks = hooks
-        # PostgreSQL: storing a batch and a claim are one statement each, straight through asyncpg.
-        self._direct = DirectPool(engine) if DirectPool.fits(engine) else None
+        # PostgreSQL: storing a batch, a claim and a post recorded are one statement each, through asyncpg.
+        self.direct = self._direct = DirectPool(engine) if DirectPool.fits(engine) else None
         self._writes = DeliveryWrites(engine, self._direct)
         # SQLite (a file): a claim through a connection of its own.
         self._sqlite = SqliteClaims(engine) if SqliteAppender.fits(engine) else None
@@ -113,13 +114,10 @@ class SqlDeliveryQueue:
 
     async def _claim_direct(self, now: datetime, lease: datetime) -> _Claimed | None:
         assert self._direct is not None
-        try:
-            found = await (await self._direct.get()).fetchrow(CLAIM, now, lease)
-        except DIRECT_FAILURES as error:
-            raise database_error("claim", error) from error
-        if found is None:
+        found = await self._direct.fetch(CLAIM, now, lease)
+        if not found:
             return None
-        row = dict(found)
+        row = dict(found[0])
         return row["team_id"], row["channel_id"], row if row["id"] is not None else None
 
     async def _delivery(self, row: dict[str, Any]) -> Delivery | None:
@@ -147,14 +145,22 @@ class SqlDeliveryQueue:
                 )
             reason = "its hook no longer exists"
         log.warning("delivery %s failed: %s", row["id"], reason)
-        failed = {"state": DeliveryState.FAILED, "reason": reason, "attempts": deliveries.c.attempts + 1}
-        await self._finish(row["id"], datetime.now(UTC), **failed)
+        await self._finish(row["id"], datetime.now(UTC), _failed(reason))
         return None
 
-    async def _finish(self, delivery_id: int, channel_free_at: datetime, **values: Any) -> None:
-        """The delivery's fate recorded, and its channel freed (at `channel_free_at`, Slack's pace) with
-        when its next delivery is due, in one transaction."""
+    async def _finish(
+        self,
+        delivery_id: int,
+        channel_free_at: datetime,
+        values: dict[str, Any],
+        card: dict[str, Any] | None = None,
+    ) -> None:
+        """The delivery's fate recorded (with its `card`'s row, when given), and its channel freed (at
+        `channel_free_at`, Slack's pace) with when its next delivery is due, in one transaction."""
         async with self._engine.begin() as connection:
+            if card is not None:
+                shown = {name: value for name, value in card.items() if name != "id"}
+                await connection.execute(update(cards).where(cards.c.id == card["id"]).values(shown))
             row = (
                 await connection.execute(
                     update(deliveries)
@@ -172,17 +178,24 @@ class SqlDeliveryQueue:
         state: DeliveryState,
         reason: str | None,
         channel_free_at: datetime,
+        now: datetime,
+        card: Card | None = None,
     ) -> None:
-        now = datetime.now(UTC)
-        await self._finish(
-            delivery_id, channel_free_at, state=state, message_ts=ts, reason=reason, posted_at=now
-        )
+        row = card_row(card, now) | {"id": card.id} if card is not None else None
+        if self._direct is not None:  # the hot path of every post: one statement
+            shown = [row[name] if row else None for name in POSTED_CARD]
+            card_id = row["id"] if row else None
+            await self._direct.fetch(
+                POSTED, delivery_id, state, ts, reason, now, channel_free_at, card_id, *shown
+            )
+            return
+        posted = {"state": state, "message_ts": ts, "reason": reason, "posted_at": now}
+        await self._finish(delivery_id, channel_free_at, posted, row)
 
     async def held(self, delivery_id: int, reason: str, until: datetime) -> None:
         now = datetime.now(UTC)
-        await self._finish(
-            delivery_id, now, state=DeliveryState.HELD, reason=reason[:500], next_attempt_at=until
-        )
+        held = {"state": DeliveryState.HELD, "reason": reason[:500], "next_attempt_at": until}
+        await self._finish(delivery_id, now, held)
 
     async def retry(
         self,
@@ -194,23 +207,16 @@ class SqlDeliveryQueue:
         count_attempt: bool,
     ) -> None:
         attempts = deliveries.c.attempts + (1 if count_attempt else 0)
-        await self._finish(
-            delivery_id,
-            channel_free_at,
-            state=DeliveryState.RETRYING,
-            reason=reason[:500],
-            attempts=attempts,
-            next_attempt_at=not_before,
-        )
+        again = {
+            "state": DeliveryState.RETRYING,
+            "reason": reason[:500],
+            "attempts": attempts,
+            "next_attempt_at": not_before,
+        }
+        await self._finish(delivery_id, channel_free_at, again)
 
     async def failed(self, delivery_id: int, reason: str, channel_free_at: datetime) -> None:
-        await self._finish(
-            delivery_id,
-            channel_free_at,
-            state=DeliveryState.FAILED,
-            reason=reason[:500],
-            attempts=deliveries.c.attempts + 1,
-        )
+        await self._finish(delivery_id, channel_free_at, _failed(reason))
 
     async def recent(self, team_id: str, channel_id: str | None, limit: int) -> list[DeliveryRecord]:
         query = select(deliveries).where(deliveries.c.team_id == team_id)
@@ -278,6 +284,10 @@ class SqlDeliveryQueue:
         )
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
+
+
+def _failed(reason: str) -> dict[str, Any]:
+    return {"state": DeliveryState.FAILED, "reason": reason[:500], "attempts": deliveries.c.attempts + 1}
 
 
 def _as_aware(value: Any) -> datetime | None:

@@ -72,6 +72,7 @@ class Outcome:
     state: DeliveryState = DeliveryState.POSTED  # or SKIPPED: nothing to post, on purpose; or HELD
     reason: str | None = None
     until: datetime | None = None  # HELD: when the quiet hours end
+    card: Card | None = None  # the card that shows it, saved as the post is recorded
 
 
 class Courier:
@@ -136,14 +137,22 @@ class Courier:
         return True
 
     async def _record_posted(self, delivery: Delivery, outcome: Outcome, free_at: datetime) -> None:
-        """Slack has the message: record it, through a short database outage if need be, since a delivery
-        left claimed is posted again once its lease runs out."""
+        """Slack has the message: record it, and its card's, through a short database outage if need be,
+        since a delivery left claimed is posted again once its lease runs out."""
         for attempt in range(1, _RECORD_ATTEMPTS + 1):
             try:
                 if outcome.until is not None:
                     await self._queue.held(delivery.id, outcome.reason or "quiet hours", outcome.until)
                 else:
-                    await self._queue.posted(delivery.id, outcome.ts, outcome.state, outcome.reason, free_at)
+                    await self._queue.posted(
+                        delivery.id,
+                        outcome.ts,
+                        outcome.state,
+                        outcome.reason,
+                        free_at,
+                        self._clock(),
+                        outcome.card,
+                    )
                 return
             except Exception:
                 if attempt == _RECORD_ATTEMPTS:
@@ -281,12 +290,12 @@ class Courier:
                 at,
             )
             self._enrichment.start(job)
-        if key:
-            card = Card(hook.id, key, ts, deployment, started_at, finished_at, card_id, thread, note)
-            await self._cards.save(card, now)
-            if deployment.status is DeploymentStatus.SUCCESSFUL and self._succeeded is not None:
-                await self._succeeded.succeeded(card, hook, now)
-        return Outcome(ts)
+        if not key:
+            return Outcome(ts)
+        card = Card(hook.id, key, ts, deployment, started_at, finished_at, card_id, thread, note)
+        if deployment.status is DeploymentStatus.SUCCESSFUL and self._succeeded is not None:
+            await self._succeeded.succeeded(card, hook, now)
+        return Outcome(ts, card=card)
 
     async def _action_thread(
         self, delivery: Delivery, deployment: Deployment, card_id: int | None, now: datetime

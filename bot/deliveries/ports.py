@@ -140,7 +140,12 @@ class DeliveryQueue(Protocol):
         state: DeliveryState,
         reason: str | None,
         channel_free_at: datetime,
-    ) -> None: ...
+        now: datetime,
+        card: Card | None = None,
+    ) -> None:
+        """Posted (`ts`) or skipped on purpose; `card`, the card that shows it, saved with its message in
+        the same transaction: once Slack has the message the bot knows it, or neither is recorded."""
+        ...
 
     async def held(self, delivery_id: int, reason: str, until: datetime) -> None:
         """Held for quiet hours: summed up at `until`; the channel is free at once (nothing was posted)."""

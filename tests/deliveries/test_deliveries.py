@@ -12,14 +12,20 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.exc import OperationalError
 
 from adapters.settings import Settings
+from adapters.sql.cards import SqlCards
+from adapters.sql.queue import SqlDeliveryQueue
 from bot.deliveries.courier import Pace
+from bot.deliveries.ports import Card
 from tests.conftest import QUICK_RETRIES
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
@@ -199,6 +205,52 @@ def test_started_then_successful_is_one_post_and_one_update_with_the_duration(
     assert re.search(r"successful after \d+ s", shown(update))  # the duration, from STARTED to the end
     drained(acme_app)
     assert len(acme_app.slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_card_is_recorded_with_its_post_through_a_database_hiccup(
+    slack: FakeSlack,
+    qovery: FakeQovery,
+    acme: Acme,
+    settings: Settings,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slack took the card, then the database failed at the first write after it: the courier records
+    the post and the card's message together once the database answers, so the deployment's next event
+    edits that card (a card saved apart, failing, had the delivery retried: a second card posted)."""
+    record_post, save_card = SqlDeliveryQueue.posted, SqlCards.save
+    refused: list[str] = []
+
+    def hiccup(statement: str) -> None:
+        if not refused:
+            refused.append(statement)
+            raise OperationalError(statement, None, ConnectionResetError("the database went away"))
+
+    async def posted(queue: SqlDeliveryQueue, *args: Any, **kwargs: Any) -> None:
+        hiccup("UPDATE deliveries")
+        await record_post(queue, *args, **kwargs)
+
+    async def save(cards: SqlCards, card: Card, now: datetime) -> int:
+        if card.ts:  # the card's message, once posted
+            hiccup("UPDATE cards")
+        return await save_card(cards, card, now)
+
+    monkeypatch.setattr(SqlDeliveryQueue, "posted", posted)
+    monkeypatch.setattr(SqlCards, "save", save)
+    configured = settings.model_copy(
+        update={"qovery_api_token": SecretStr(acme.token), "database_url": database_url}
+    )
+    with serve(configured, slack, pace=QUICK_RETRIES) as app:
+        qovery.redirects[configured.public_url] = app.url
+        webhook_id = subscribe(app, qovery).webhook_id
+        qovery.deliver(webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id)
+        [started] = cards(slack, 1)
+        qovery.deliver(webhook_id, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id)
+        [update] = slack.wait_for("chat.update")
+        assert refused  # the first record did fail
+        assert update.args["ts"] == started.answer["ts"]
+        drained(app)
+        assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 def test_thread_mode_replies_in_the_cards_thread(

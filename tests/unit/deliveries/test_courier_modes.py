@@ -56,7 +56,10 @@ def run(mode: DisplayMode, *bodies: dict[str, Any], **fields: Any) -> list[tuple
     async def scenario() -> None:
         for number, body in enumerate(bodies, 1):
             values: dict[str, Any] = {"kind": DeliveryKind.STANDARD, "verified": True} | fields
-            await postman.deliver(Delivery(number, hook, body=body, received_at=NOW, attempts=0, **values))
+            delivery = Delivery(number, hook, body=body, received_at=NOW, attempts=0, **values)
+            outcome = await postman.deliver(delivery)
+            if outcome.card is not None:  # the queue records the card's message with the post
+                await cards.save(outcome.card, NOW)
 
     asyncio.run(scenario())
     return [(m.method, m.thread_ts, m.message["text"]) for m in slack.messages]

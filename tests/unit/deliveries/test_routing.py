@@ -46,9 +46,10 @@ class World:
         self.slack, self.outcomes = MemorySlack(members=members or {}), MemoryOutcomes()
         access = Access(BotConfig("https://b.example"), MemoryWorkspaces(), lambda _: cast(QoveryApi, None))
         mentions = Mentions(self.slack, self.details)
+        self.cards = MemoryCards()
         self.courier = Courier(
             cast(Any, None),
-            cast(Cards, MemoryCards()),
+            cast(Cards, self.cards),
             self.slack,
             Lookups(access),
             outcomes=self.outcomes,
@@ -65,6 +66,8 @@ class World:
     def deliver(self, event: str, number: int, **options: Any) -> tuple[DeliveryState, str | None]:
         delivery = Delivery(number, self.hook, DeliveryKind.STANDARD, body(event, number, **options), NOW, 0)
         outcome = asyncio.run(self.courier.deliver(delivery))
+        if outcome.card is not None:  # the queue records the card's message with the post
+            asyncio.run(self.cards.save(outcome.card, NOW))
         return outcome.state, outcome.reason
 
 

@@ -1,0 +1,63 @@
+"""The courier's claim, and a post recorded, on PostgreSQL: one statement each, straight through asyncpg
+(adapters/sql/direct.py).
+
+Through SQLAlchemy a claim is a checkout, BEGIN, two UPDATEs and COMMIT, each a pass through SQLAlchemy's
+machinery: about 5 ms of the one event loop, while the database's own work is a tenth of a millisecond
+(bench/run.py claim). Here it is one prepared statement in autocommit: the free channel
+whose work has been due longest is taken (busy until the lease; `FOR UPDATE SKIP LOCKED` lets another
+replica's claim pass it by, and the UPDATE's condition is checked again on the locked row), and its oldest
+due delivery set to posting. One statement is one transaction: a claim is all or nothing.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CLAIM", "POSTED", "POSTED_CARD"]
+
+# $1: now; $2: the lease's end. A channel is free past Slack's pace and with no post under way.
+CLAIM = """
+WITH channel AS (
+    UPDATE channels SET busy_until = $2
+    WHERE (team_id, channel_id) = (
+        SELECT team_id, channel_id FROM channels
+        WHERE due_at <= $1
+        AND (next_post_at IS NULL OR next_post_at <= $1) AND (busy_until IS NULL OR busy_until <= $1)
+        ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED
+    ) AND (next_post_at IS NULL OR next_post_at <= $1) AND (busy_until IS NULL OR busy_until <= $1)
+    RETURNING team_id, channel_id
+), oldest AS (
+    SELECT d.id FROM deliveries d JOIN channel c ON d.team_id = c.team_id AND d.channel_id = c.channel_id
+    WHERE ((d.state IN ('queued', 'retrying') AND d.next_attempt_at <= $1)
+        OR (d.state = 'posting' AND d.claimed_until <= $1))
+    ORDER BY d.id LIMIT 1
+), claimed AS (
+    UPDATE deliveries SET state = 'posting', claimed_until = $2 FROM oldest WHERE deliveries.id = oldest.id
+    RETURNING deliveries.id, deliveries.hook_id, deliveries.kind, deliveries.body, deliveries.received_at,
+        deliveries.attempts, deliveries.verified
+)
+SELECT channel.team_id, channel.channel_id, claimed.* FROM channel LEFT JOIN claimed ON true
+"""
+
+# A delivery posted (or skipped on purpose), the card that shows it saved with its message, and its channel
+# freed for its next post at Slack's pace, with when its earliest waiting delivery is due: one transaction.
+# $1: the delivery; $2: its state; $3: the message's ts; $4: why (skipped); $5: now; $6: when the channel
+# may post again; $7: the card's id (NULL: no card), then its row (adapters/sql/cards.py, `card_row`).
+# The sibling read of `due_at` sees the delivery as it was (posting): not waiting either way.
+POSTED = """
+WITH card AS (
+    UPDATE cards SET message_ts = $8, status = $9, deployment = $10, started_at = $11, finished_at = $12,
+        updated_at = $5, thread_ts = $13, note = $14
+    WHERE id = $7
+), finished AS (
+    UPDATE deliveries SET claimed_until = NULL, state = $2, message_ts = $3, reason = $4, posted_at = $5
+    WHERE id = $1
+    RETURNING team_id, channel_id
+)
+UPDATE channels SET busy_until = NULL, next_post_at = $6, due_at = (
+    SELECT min(d.next_attempt_at) FROM deliveries d
+    WHERE d.team_id = channels.team_id AND d.channel_id = channels.channel_id
+    AND d.state IN ('queued', 'retrying')
+)
+FROM finished WHERE channels.team_id = finished.team_id AND channels.channel_id = finished.channel_id
+"""
+# The card's columns POSTED sets, in the order of its parameters $8 to $14.
+POSTED_CARD = ("message_ts", "status", "deployment", "started_at", "finished_at", "thread_ts", "note")
