@@ -61,7 +61,9 @@ def create_app(
     *,
     qovery_timeout: httpx.Timeout = QOVERY_TIMEOUT,
     pace: Pace | None = None,
-    workers: int = 4,
+    # Posts at once across channels: a worker mostly waits on Slack (100 ms or more a post), so that four
+    # sent a burst to 1,000 channels at 40 a second, sixteen at 160 (bench/run.py fanout).
+    workers: int = 16,
 ) -> ASGIApp:
     core = build_core(settings, qovery_timeout)
     config, access, hooks, queue, poster = core.config, core.access, core.hooks, core.queue, core.poster

@@ -69,7 +69,7 @@ def server(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subproce
 
 def bot_command() -> list[str]:
     found = shutil.which("qovery-slack", path=str(Path(sys.executable).parent))
-    assert found, "install the project first: pip install -e '.[test]'"
+    assert found, "install the project first: the README's test command"
     return [found, "serve"]
 
 

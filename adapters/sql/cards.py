@@ -45,10 +45,10 @@ _UPDATE = update(cards).where(cards.c.id == bindparam("card")).values({n: bindpa
 
 
 class SqlCards:
-    def __init__(self, engine: AsyncEngine, direct: DirectPool | None = None) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         # PostgreSQL: the courier's reads and writes of a card, one statement each through asyncpg.
-        self._direct = direct
+        self._direct = direct = DirectPool.of(engine)
         if direct is not None:
             self._latest, self._insert, self._update = map(direct.statement, (_LATEST, _INSERT, _UPDATE))
 

@@ -71,8 +71,9 @@ def new_delivery(
 
 
 class DeliveryWrites:
-    def __init__(self, engine: AsyncEngine, direct: DirectPool | None = None) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        direct = DirectPool.of(engine)
         # Deliveries that arrive together are committed together: one transaction, one INSERT. Sixteen
         # at most: while one batch is written, the event loop reads the next requests, rather than all of
         # them waiting on one large batch with the loop idle (measured with bench/run.py ingest).

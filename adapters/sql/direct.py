@@ -11,6 +11,7 @@ that callers tell the database's outage (OperationalError) from a row it refuses
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -22,13 +23,15 @@ from sqlalchemy.sql.expression import ClauseElement
 
 __all__ = ["DIRECT_FAILURES", "DirectPool", "DirectStatement", "database_error"]
 
-# As many as the deliveries' batches written at once (adapters/sql/delivery_writes.py) and the courier's
-# workers (adapters/bootstrap.py), so that neither waits for the other.
+# Twice the deliveries' batches written at once (adapters/sql/delivery_writes.py): the courier's workers
+# (adapters/bootstrap.py) mostly wait on Slack, and each statement holds a connection for a millisecond.
+# With SQLAlchemy's pool (20 at most), 28 a replica, within PostgreSQL's 100 for three replicas.
 _CONNECTIONS = 8
 
 
 class DirectPool:
-    """The asyncpg connections of the bot's database; opened at the first use."""
+    """The asyncpg connections of the bot's database; opened at the first use. One per engine
+    (`DirectPool.of`), shared by the stores that use it; the delivery queue closes it."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         _, options = engine.dialect.create_connect_args(engine.url)
@@ -39,8 +42,13 @@ class DirectPool:
         self._closed = False
 
     @staticmethod
-    def fits(engine: AsyncEngine) -> bool:
-        return engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
+    def of(engine: AsyncEngine) -> DirectPool | None:
+        """The engine's direct connections: None but on PostgreSQL through asyncpg."""
+        if engine.dialect.name != "postgresql" or engine.dialect.driver != "asyncpg":
+            return None
+        if engine not in _POOLS:
+            _POOLS[engine] = DirectPool(engine)
+        return _POOLS[engine]
 
     def statement(self, statement: ClauseElement) -> DirectStatement:
         return DirectStatement(statement, self._dialect)
@@ -84,6 +92,9 @@ class DirectStatement:
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
         return [values[name] if name in values else self._built[name] for name in self._names]
+
+
+_POOLS: weakref.WeakKeyDictionary[AsyncEngine, DirectPool] = weakref.WeakKeyDictionary()
 
 
 async def _unchanged(_: asyncpg.Connection) -> None:

@@ -4,14 +4,17 @@ hooks found by deliveries are remembered a few seconds, since every delivery loo
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import String, any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.crypto import SecretBox
 from adapters.sql.batching import Batcher
+from adapters.sql.direct import DirectPool
 from adapters.sql.tables import hooks
 from bot.clock import utcnow
 from bot.subscriptions.hooks import Hook, HookKind
@@ -22,6 +25,8 @@ __all__ = ["SqlHooks"]
 # How long a hook found by a delivery is remembered, and how many are at most.
 _HOOK_MEMORY_SECONDS = 10.0
 _HOOKS_REMEMBERED = 10_000
+_MANY = select(hooks).where(hooks.c.id.in_(bindparam("ids", expanding=True)))
+_ANY = select(hooks).where(hooks.c.id == any_(bindparam("ids", type_=ARRAY(String))))  # PostgreSQL's
 
 
 class SqlHooks:
@@ -36,6 +41,9 @@ class SqlHooks:
         # made here forgets it at once; one made by another replica is seen within _HOOK_MEMORY_SECONDS.
         self._recent: dict[str, tuple[Hook, float]] = {}
         self._changes = 0  # a lookup that a change overtook is not remembered
+        # PostgreSQL: the lookups of a burst of deliveries, one statement each through asyncpg.
+        self._direct = DirectPool.of(engine)
+        self._many = None if self._direct is None else self._direct.statement(_ANY)
 
     async def add(self, hook: Hook) -> None:
         async with self._engine.begin() as connection:
@@ -72,15 +80,19 @@ class SqlHooks:
         self._recent.pop(hook_id, None)
 
     async def _get_many(self, hook_ids: list[str]) -> list[Hook | None]:
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(select(hooks).where(hooks.c.id.in_(set(hook_ids))))
-            found = {row.id: self._hook(row) for row in rows}
+        ids = list(set(hook_ids))
+        if self._direct is not None and self._many is not None:
+            rows: list[Mapping[Any, Any]] = await self._direct.run(self._many, ids=ids)
+        else:
+            async with self._engine.connect() as connection:
+                rows = [row._mapping for row in await connection.execute(_MANY, {"ids": ids})]
+        found = {row["id"]: self._hook(row) for row in rows}
         return [found.get(hook_id) for hook_id in hook_ids]
 
     async def get_in(self, connection: AsyncConnection, hook_id: str) -> Hook | None:
         """The hook, read in a transaction the caller holds (SQLite's engine has one connection)."""
         row = (await connection.execute(select(hooks).where(hooks.c.id == hook_id))).first()
-        return None if row is None else self._hook(row)
+        return None if row is None else self._hook(row._mapping)
 
     async def of_team(self, team_id: str) -> list[Hook]:
         query = (
@@ -93,7 +105,7 @@ class SqlHooks:
             .order_by(hooks.c.created_at)
         )
         async with self._engine.connect() as connection:
-            return [self._hook(row) for row in await connection.execute(query)]
+            return [self._hook(row._mapping) for row in await connection.execute(query)]
 
     async def set_settings(self, hook_id: str, settings: HookSettings) -> None:
         async with self._engine.begin() as connection:
@@ -121,20 +133,21 @@ class SqlHooks:
         self._forget(hook_id)
         return bool(revoked)
 
-    def _hook(self, row: Row[Any]) -> Hook:
+    def _hook(self, row: Mapping[Any, Any]) -> Hook:
+        kind = row["kind"]
         return Hook(
-            id=row.id,
-            team_id=row.team_id,
-            channel_id=row.channel_id,
-            channel_name=row.channel_name,
-            secret=self._box.open(row.secret, _secret_context(row.id)),
-            settings=HookSettings.from_json(row.settings),
-            webhook_id=row.webhook_id,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
-            secret_seen=row.secret_seen_at is not None,
-            kind=HookKind(row.kind) if row.kind in list(HookKind) else HookKind.DELIVERIES,
+            id=row["id"],
+            team_id=row["team_id"],
+            channel_id=row["channel_id"],
+            channel_name=row["channel_name"],
+            secret=self._box.open(row["secret"], _secret_context(row["id"])),
+            settings=HookSettings.from_json(row["settings"]),
+            webhook_id=row["webhook_id"],
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            revoked_at=row["revoked_at"],
+            secret_seen=row["secret_seen_at"] is not None,
+            kind=HookKind(kind) if kind in list(HookKind) else HookKind.DELIVERIES,
         )
 
 

@@ -54,8 +54,8 @@ class SqlDeliveryQueue:
         self._engine = engine
         self._hooks = hooks
         # PostgreSQL: storing a batch, a claim and a post recorded are one statement each, through asyncpg.
-        self.direct = self._direct = DirectPool(engine) if DirectPool.fits(engine) else None
-        self._writes = DeliveryWrites(engine, self._direct)
+        self._direct = DirectPool.of(engine)
+        self._writes = DeliveryWrites(engine)
         # SQLite (a file): a claim through a connection of its own.
         self._sqlite = SqliteClaims(engine) if SqliteAppender.fits(engine) else None
 

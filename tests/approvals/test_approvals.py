@@ -65,8 +65,11 @@ def ask_rollback(app: RunningApp, user_id: str = ADMIN) -> SlackCall:
 
 def press(app: RunningApp, request: SlackCall, name: str, user_id: str) -> dict[str, Any] | None:
     button = request_buttons(request)[name]
+    earlier = {id(call) for call in app.slack.calls}  # an edit made before the press is not its answer
     reply = app.press(button["action_id"], button["value"], user_id=user_id, message_ts=request.answer["ts"])
-    found = app.slack.wait_until(lambda c: c.path == f"/response/{reply}" or c.method == "chat.update", 10)
+    found = app.slack.wait_until(
+        lambda c: id(c) not in earlier and (c.path == f"/response/{reply}" or c.method == "chat.update"), 10
+    )
     said = [c for c in found if c.path == f"/response/{reply}"]
     return said[0].args if said else None
 

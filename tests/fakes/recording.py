@@ -23,6 +23,12 @@ class CallLog(Generic[C]):
             self._calls.append(call)
             self._changed.notify_all()
 
+    def changed(self, change: Callable[[], object]) -> None:
+        """Change a call already recorded (its answer, once a delay is over), and wake those waiting."""
+        with self._changed:
+            change()
+            self._changed.notify_all()
+
     def all(self) -> list[C]:
         with self._changed:
             return list(self._calls)

@@ -202,8 +202,10 @@ class FakeSlack:
 
         def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             # A call is seen by the test with its answer: one waiting for it may read the ts at once.
-            call.answer.update(body)
-            if not recorded:
+            if recorded:  # seen before its answer (a delay): those waiting on the answer are woken
+                self.log.changed(lambda: call.answer.update(body))
+            else:
+                call.answer.update(body)
                 self.log.record(call)
             _send(request, status, body, headers)
 
