@@ -1,16 +1,23 @@
 # The bot, slim and unprivileged: `docker build -t qovery-slack .` then run it with the variables of
-# the README (PostgreSQL's DATABASE_URL to run several replicas).
-FROM python:3.11-slim AS build
+# the README (PostgreSQL's DATABASE_URL to run several replicas). Every package it installs is one of
+# requirements/run.txt, checked against the lock's hashes; the base image is an exact release.
+FROM python:3.11.13-slim-bookworm AS build
 WORKDIR /src
+COPY requirements/run.txt requirements/run.txt
+# The lock carries the build backend too: the wheel is built with it, not with whatever is newest.
+RUN pip install --no-cache-dir --require-hashes -r requirements/run.txt
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels .
 
-FROM python:3.11-slim
+FROM python:3.11.13-slim-bookworm
 RUN useradd --create-home --uid 10001 bot
+COPY requirements/run.txt /tmp/run.txt
+RUN pip install --no-cache-dir --require-hashes -r /tmp/run.txt && rm /tmp/run.txt
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# The bot's own wheel alone: its dependencies are the lock's, installed above.
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 USER bot
 WORKDIR /home/bot
 # The embedded SQLite database lives in a volume; set DATABASE_URL to PostgreSQL to run several replicas.
