@@ -11,8 +11,9 @@ that callers tell the database's outage (OperationalError) from a row it refuses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
 import asyncpg
@@ -69,6 +70,15 @@ class DirectPool:
             return list(await (await self.get()).fetch(sql, *args))
         except DIRECT_FAILURES as error:
             raise database_error(sql, error) from error
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection in a transaction, for statements that must follow one another."""
+        try:
+            async with (await self.get()).acquire() as connection, connection.transaction():
+                yield connection
+        except DIRECT_FAILURES as error:
+            raise database_error("a transaction", error) from error
 
     async def run(self, statement: DirectStatement, **values: Any) -> list[asyncpg.Record]:
         return await self.fetch(statement.sql, *statement.args(values))

@@ -11,7 +11,7 @@ due delivery set to posting. One statement is one transaction: a claim is all or
 
 from __future__ import annotations
 
-__all__ = ["CLAIM", "POSTED", "POSTED_CARD"]
+__all__ = ["CHANNEL_DONE", "CLAIM", "POSTED", "POSTED_CARD"]
 
 # $1: now; $2: the lease's end. A channel is free past Slack's pace and with no post under way.
 CLAIM = """
@@ -37,27 +37,35 @@ WITH channel AS (
 SELECT channel.team_id, channel.channel_id, claimed.* FROM channel LEFT JOIN claimed ON true
 """
 
-# A delivery posted (or skipped on purpose), the card that shows it saved with its message, and its channel
-# freed for its next post at Slack's pace, with when its earliest waiting delivery is due: one transaction.
-# $1: the delivery; $2: its state; $3: the message's ts; $4: why (skipped); $5: now; $6: when the channel
-# may post again; $7: the card's id (NULL: no card), then its row (adapters/sql/cards.py, `card_row`).
-# The sibling read of `due_at` sees the delivery as it was (posting): not waiting either way.
+# A delivery posted (or skipped on purpose) and the card that shows it saved with its message; its
+# channel's row locked, for CHANNEL_DONE next in the same transaction. $1: the delivery; $2: its state;
+# $3: the message's ts; $4: why (skipped); $5: now; $6: the card's id (NULL: no card), then its row
+# (adapters/sql/cards.py, `card_row`).
 POSTED = """
 WITH card AS (
-    UPDATE cards SET message_ts = $8, status = $9, deployment = $10, started_at = $11, finished_at = $12,
-        updated_at = $5, thread_ts = $13, note = $14
-    WHERE id = $7
+    UPDATE cards SET message_ts = $7, status = $8, deployment = $9, started_at = $10, finished_at = $11,
+        updated_at = $5, thread_ts = $12, note = $13
+    WHERE id = $6
 ), finished AS (
     UPDATE deliveries SET claimed_until = NULL, state = $2, message_ts = $3, reason = $4, posted_at = $5
     WHERE id = $1
     RETURNING team_id, channel_id
 )
-UPDATE channels SET busy_until = NULL, next_post_at = $6, due_at = (
-    SELECT min(d.next_attempt_at) FROM deliveries d
-    WHERE d.team_id = channels.team_id AND d.channel_id = channels.channel_id
-    AND d.state IN ('queued', 'retrying')
-)
-FROM finished WHERE channels.team_id = finished.team_id AND channels.channel_id = finished.channel_id
+SELECT channels.team_id, channels.channel_id FROM channels JOIN finished
+    ON channels.team_id = finished.team_id AND channels.channel_id = finished.channel_id
+FOR UPDATE OF channels
 """
-# The card's columns POSTED sets, in the order of its parameters $8 to $14.
+# The channel freed for its next post at Slack's pace ($3), and when its earliest waiting delivery is due,
+# read in a statement of its own once the channel's row is locked: a delivery stored meanwhile (its
+# trigger locks the same row) has committed by then, and is seen. Read in the same statement as the
+# lock, it would not be (the statement's snapshot is older), and its channel would be left with no
+# `due_at`: the delivery stranded until another came.
+CHANNEL_DONE = """
+UPDATE channels SET busy_until = NULL, next_post_at = $3, due_at = (
+    SELECT min(d.next_attempt_at) FROM deliveries d
+    WHERE d.team_id = $1 AND d.channel_id = $2 AND d.state IN ('queued', 'retrying')
+)
+WHERE team_id = $1 AND channel_id = $2
+"""
+# The card's columns POSTED sets, in the order of its parameters $7 to $13.
 POSTED_CARD = ("message_ts", "status", "deployment", "started_at", "finished_at", "thread_ts", "note")

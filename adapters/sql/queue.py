@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.cards import card_row
 from adapters.sql.delivery_writes import DeliveryWrites, new_delivery
 from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
-from adapters.sql.postgres_queue import CLAIM, POSTED, POSTED_CARD
+from adapters.sql.postgres_queue import CHANNEL_DONE, CLAIM, POSTED, POSTED_CARD
 from adapters.sql.sqlite_appender import SqliteAppender
 from adapters.sql.sqlite_claims import SqliteClaims
 from adapters.sql.tables import cards, channels, deliveries
@@ -95,7 +95,7 @@ class SqlDeliveryQueue:
             if row is None:
                 # Its `due_at` was behind (a delivery it counted was replayed, held or taken): set right.
                 async with self._engine.begin() as connection:
-                    await connection.execute(_channel_done(team_id, channel_id, None))
+                    await _channel_done(connection, team_id, channel_id, None)
                 continue
             delivery = await self._delivery(row)
             if delivery is not None:
@@ -169,7 +169,7 @@ class SqlDeliveryQueue:
                     .returning(deliveries.c.team_id, deliveries.c.channel_id)
                 )
             ).one()
-            await connection.execute(_channel_done(row.team_id, row.channel_id, channel_free_at))
+            await _channel_done(connection, row.team_id, row.channel_id, channel_free_at)
 
     async def posted(
         self,
@@ -182,12 +182,13 @@ class SqlDeliveryQueue:
         card: Card | None = None,
     ) -> None:
         row = card_row(card, now) | {"id": card.id} if card is not None else None
-        if self._direct is not None:  # the hot path of every post: one statement
+        if self._direct is not None:  # the hot path of every post: two statements
             shown = [row[name] if row else None for name in POSTED_CARD]
             card_id = row["id"] if row else None
-            await self._direct.fetch(
-                POSTED, delivery_id, state, ts, reason, now, channel_free_at, card_id, *shown
-            )
+            async with self._direct.transaction() as connection:
+                taken = await connection.fetch(POSTED, delivery_id, state, ts, reason, now, card_id, *shown)
+                for team_id, channel_id in taken:
+                    await connection.execute(CHANNEL_DONE, team_id, channel_id, channel_free_at)
             return
         posted = {"state": state, "message_ts": ts, "reason": reason, "posted_at": now}
         await self._finish(delivery_id, channel_free_at, posted, row)
@@ -338,9 +339,19 @@ def _take_oldest(team_id: str, channel_id: str, now: datetime, lease: datetime) 
     )
 
 
-def _channel_done(team_id: str, channel_id: str, free_at: datetime | None) -> Any:
+async def _channel_done(
+    connection: AsyncConnection, team_id: str, channel_id: str, free_at: datetime | None
+) -> None:
     """The channel freed (for its next post at `free_at`, when given), and when its earliest waiting
-    delivery is due, read again (one index probe)."""
+    delivery is due, read again (one index probe) once its row is locked: a delivery stored meanwhile has
+    committed by then (its trigger locks the row too) and is seen (adapters/sql/postgres_queue.py,
+    CHANNEL_DONE). SQLite has one writer: its lock is the transaction's."""
+    key = (channels.c.team_id == team_id, channels.c.channel_id == channel_id)
+    await connection.execute(select(channels.c.team_id).where(*key).with_for_update())
+    await connection.execute(_channel_update(team_id, channel_id, free_at))
+
+
+def _channel_update(team_id: str, channel_id: str, free_at: datetime | None) -> Any:
     waiting = (
         select(func.min(deliveries.c.next_attempt_at))
         .where(
