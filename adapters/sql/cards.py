@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
+from adapters.sql.sqlite_thread import in_transaction
 from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
 from bot.deliveries.ports import Card, CardNote
@@ -47,7 +48,8 @@ _UPDATE = update(cards).where(cards.c.id == bindparam("card")).values({n: bindpa
 class SqlCards:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        # PostgreSQL: the courier's reads and writes of a card, one statement each through asyncpg.
+        # The courier's reads and writes of a card: on PostgreSQL one statement each through asyncpg, on
+        # a SQLite file one hop each to its thread (adapters/sql/sqlite_thread.py).
         self._direct = direct = DirectPool.of(engine)
         if direct is not None:
             self._latest, self._insert, self._update = map(direct.statement, (_LATEST, _INSERT, _UPDATE))
@@ -56,8 +58,9 @@ class SqlCards:
         if self._direct is not None:
             found = await self._direct.run(self._latest, hook=hook_id, key=key)
             return _card(found[0]) if found else None
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(_LATEST, {"hook": hook_id, "key": key})).first()
+        row = await in_transaction(
+            self._engine, lambda c: c.execute(_LATEST, {"hook": hook_id, "key": key}).first(), writes=False
+        )
         return None if row is None else _card(row._mapping)
 
     async def get(self, card_id: int) -> Card | None:
@@ -115,10 +118,9 @@ class SqlCards:
                 return int((await self._direct.run(self._insert, **values))[0]["id"])
             await self._direct.run(self._update, card=card.id, **values)
             return card.id
-        async with self._engine.begin() as connection:
-            if card.id is None:
-                return int((await connection.execute(_INSERT, values)).scalar_one())
-            await connection.execute(_UPDATE, {"card": card.id, **values})
+        if card.id is None:
+            return int(await in_transaction(self._engine, lambda c: c.execute(_INSERT, values).scalar_one()))
+        await in_transaction(self._engine, lambda c: c.execute(_UPDATE, {"card": card.id, **values}))
         return card.id
 
 

@@ -7,6 +7,10 @@ machinery: about 5 ms of the one event loop, while the database's own work is a 
 whose work has been due longest is taken (busy until the lease; `FOR UPDATE SKIP LOCKED` lets another
 replica's claim pass it by, and the UPDATE's condition is checked again on the locked row), and its oldest
 due delivery set to posting. One statement is one transaction: a claim is all or nothing.
+
+The oldest is looked for among the channel's unfinished deliveries (ix_deliveries_unfinished, the
+channel given as values, not a join): through a join with the channel PostgreSQL walked the primary key
+across every channel's history, 85 ms a claim behind 200,000 posted rows.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ WITH channel AS (
     ) AND (next_post_at IS NULL OR next_post_at <= $1) AND (busy_until IS NULL OR busy_until <= $1)
     RETURNING team_id, channel_id
 ), oldest AS (
-    SELECT d.id FROM deliveries d JOIN channel c ON d.team_id = c.team_id AND d.channel_id = c.channel_id
-    WHERE ((d.state IN ('queued', 'retrying') AND d.next_attempt_at <= $1)
+    SELECT d.id FROM deliveries d
+    WHERE d.team_id = (SELECT team_id FROM channel) AND d.channel_id = (SELECT channel_id FROM channel)
+    AND d.state IN ('queued', 'retrying', 'posting')
+    AND ((d.state IN ('queued', 'retrying') AND d.next_attempt_at <= $1)
         OR (d.state = 'posting' AND d.claimed_until <= $1))
     ORDER BY d.id LIMIT 1
 ), claimed AS (
@@ -59,11 +65,16 @@ FOR UPDATE OF channels
 # read in a statement of its own once the channel's row is locked: a delivery stored meanwhile (its
 # trigger locks the same row) has committed by then, and is seen. Read in the same statement as the
 # lock, it would not be (the statement's snapshot is older), and its channel would be left with no
-# `due_at`: the delivery stranded until another came.
+# `due_at`: the delivery stranded until another came. The earliest is the earlier of the earliest queued
+# and the earliest retrying, one probe of ix_deliveries_waiting each: a min over `state IN (...)` reads
+# every waiting row of the channel (14 ms with 70,000 waiting), its row locked meanwhile, and deliveries
+# stored to it wait as long (LEAST ignores a NULL).
 CHANNEL_DONE = """
-UPDATE channels SET busy_until = NULL, next_post_at = $3, due_at = (
-    SELECT min(d.next_attempt_at) FROM deliveries d
-    WHERE d.team_id = $1 AND d.channel_id = $2 AND d.state IN ('queued', 'retrying')
+UPDATE channels SET busy_until = NULL, next_post_at = $3, due_at = LEAST(
+    (SELECT min(d.next_attempt_at) FROM deliveries d
+        WHERE d.team_id = $1 AND d.channel_id = $2 AND d.state = 'queued'),
+    (SELECT min(d.next_attempt_at) FROM deliveries d
+        WHERE d.team_id = $1 AND d.channel_id = $2 AND d.state = 'retrying')
 )
 WHERE team_id = $1 AND channel_id = $2
 """

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.cards import card_row
 from adapters.sql.delivery_writes import DeliveryWrites, new_delivery
@@ -24,9 +26,8 @@ from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.postgres_queue import CHANNEL_DONE, CLAIM, POSTED, POSTED_CARD
-from adapters.sql.sqlite_appender import SqliteAppender
-from adapters.sql.sqlite_claims import SqliteClaims
-from adapters.sql.tables import cards, channels, deliveries
+from adapters.sql.sqlite_thread import SqliteThread, in_transaction
+from adapters.sql.tables import UNFINISHED, cards, channels, deliveries
 from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.ports import Card, Delivery, DeliveryRecord, DeliveryState
 from bot.subscriptions.hooks import Hook
@@ -56,8 +57,8 @@ class SqlDeliveryQueue:
         # PostgreSQL: storing a batch, a claim and a post recorded are one statement each, through asyncpg.
         self._direct = DirectPool.of(engine)
         self._writes = DeliveryWrites(engine)
-        # SQLite (a file): a claim through a connection of its own.
-        self._sqlite = SqliteClaims(engine) if SqliteAppender.fits(engine) else None
+        # SQLite (a file): a claim, and a post recorded, one hop each to a thread of their own.
+        self._sqlite = SqliteThread.of(engine)
 
     async def add(
         self,
@@ -85,32 +86,20 @@ class SqlDeliveryQueue:
         for _ in range(_TRIES):
             if self._direct is not None:
                 found = await self._claim_direct(now, lease)
-            elif self._sqlite is not None:
-                found = await self._sqlite.claim(now, lease)
-            else:  # an in-memory SQLite: one connection, SQLAlchemy's
-                found = await self._claim_pooled(now, lease)
+            else:
+                found = await in_transaction(self._engine, lambda c: _claim(c, now, lease))
             if found is None:
                 return None  # no channel with work due is free
             team_id, channel_id, row = found
             if row is None:
                 # Its `due_at` was behind (a delivery it counted was replayed, held or taken): set right.
-                async with self._engine.begin() as connection:
-                    await _channel_done(connection, team_id, channel_id, None)
+                behind = partial(_channel_done, team_id=team_id, channel_id=channel_id)
+                await in_transaction(self._engine, behind)
                 continue
             delivery = await self._delivery(row)
             if delivery is not None:
                 return delivery
         return None
-
-    async def _claim_pooled(self, now: datetime, lease: datetime) -> _Claimed | None:
-        """The claim through SQLAlchemy's pool (SQLite): one transaction, two UPDATEs."""
-        async with self._engine.begin() as connection:
-            taken = (await connection.execute(_take_channel(now, lease))).first()
-            if taken is None:
-                return None
-            oldest = _take_oldest(taken.team_id, taken.channel_id, now, lease)
-            row = (await connection.execute(oldest)).first()
-        return taken.team_id, taken.channel_id, None if row is None else dict(row._mapping)
 
     async def _claim_direct(self, now: datetime, lease: datetime) -> _Claimed | None:
         assert self._direct is not None
@@ -157,19 +146,20 @@ class SqlDeliveryQueue:
     ) -> None:
         """The delivery's fate recorded (with its `card`'s row, when given), and its channel freed (at
         `channel_free_at`, Slack's pace) with when its next delivery is due, in one transaction."""
-        async with self._engine.begin() as connection:
+
+        def finish(connection: Connection) -> None:
             if card is not None:
                 shown = {name: value for name, value in card.items() if name != "id"}
-                await connection.execute(update(cards).where(cards.c.id == card["id"]).values(shown))
-            row = (
-                await connection.execute(
-                    update(deliveries)
-                    .where(deliveries.c.id == delivery_id)
-                    .values(claimed_until=None, **values)
-                    .returning(deliveries.c.team_id, deliveries.c.channel_id)
-                )
+                connection.execute(update(cards).where(cards.c.id == card["id"]).values(shown))
+            row = connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id)
+                .values(claimed_until=None, **values)
+                .returning(deliveries.c.team_id, deliveries.c.channel_id)
             ).one()
-            await _channel_done(connection, row.team_id, row.channel_id, channel_free_at)
+            _channel_done(connection, row.team_id, row.channel_id, channel_free_at)
+
+        await in_transaction(self._engine, finish)
 
     async def posted(
         self,
@@ -298,6 +288,15 @@ def _as_aware(value: Any) -> datetime | None:
     return aware(value) if isinstance(value, datetime) else None
 
 
+def _claim(connection: Connection, now: datetime, lease: datetime) -> _Claimed | None:
+    """The claim through SQLAlchemy (SQLite): one transaction, two UPDATEs."""
+    taken = connection.execute(_take_channel(now, lease)).first()
+    if taken is None:
+        return None
+    row = connection.execute(_take_oldest(taken.team_id, taken.channel_id, now, lease)).first()
+    return taken.team_id, taken.channel_id, None if row is None else dict(row._mapping)
+
+
 def _take_channel(now: datetime, lease: datetime) -> Any:
     """UPDATE the free channel whose work has been due longest to busy until `lease`; its keys. One
     statement decides: PostgreSQL re-checks the condition after the row lock (and skips rows another
@@ -319,14 +318,16 @@ def _take_channel(now: datetime, lease: datetime) -> Any:
 
 def _take_oldest(team_id: str, channel_id: str, now: datetime, lease: datetime) -> Any:
     """UPDATE the channel's oldest due delivery to posting, so that a deployment's events keep their
-    order; the row. (One due since its claimer died is taken again.)"""
+    order; the row. (One due since its claimer died is taken again.) Found among the channel's
+    unfinished deliveries (ix_deliveries_unfinished, whose condition SQLite wants word for word), not
+    through its history."""
     due = or_(
         and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
         and_(deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= now),
     )
     oldest = (
         select(deliveries.c.id)
-        .where(deliveries.c.team_id == team_id, deliveries.c.channel_id == channel_id, due)
+        .where(deliveries.c.team_id == team_id, deliveries.c.channel_id == channel_id, text(UNFINISHED), due)
         .order_by(deliveries.c.id)
         .limit(1)
         .scalar_subquery()
@@ -339,29 +340,20 @@ def _take_oldest(team_id: str, channel_id: str, now: datetime, lease: datetime) 
     )
 
 
-async def _channel_done(
-    connection: AsyncConnection, team_id: str, channel_id: str, free_at: datetime | None
+def _channel_done(
+    connection: Connection, team_id: str, channel_id: str, free_at: datetime | None = None
 ) -> None:
     """The channel freed (for its next post at `free_at`, when given), and when its earliest waiting
     delivery is due, read again (one index probe) once its row is locked: a delivery stored meanwhile has
     committed by then (its trigger locks the row too) and is seen (adapters/sql/postgres_queue.py,
     CHANNEL_DONE). SQLite has one writer: its lock is the transaction's."""
     key = (channels.c.team_id == team_id, channels.c.channel_id == channel_id)
-    await connection.execute(select(channels.c.team_id).where(*key).with_for_update())
-    await connection.execute(_channel_update(team_id, channel_id, free_at))
+    connection.execute(select(channels.c.team_id).where(*key).with_for_update())
+    connection.execute(_channel_update(team_id, channel_id, free_at, connection.dialect.name))
 
 
-def _channel_update(team_id: str, channel_id: str, free_at: datetime | None) -> Any:
-    waiting = (
-        select(func.min(deliveries.c.next_attempt_at))
-        .where(
-            deliveries.c.team_id == team_id,
-            deliveries.c.channel_id == channel_id,
-            deliveries.c.state.in_(WAITING),
-        )
-        .scalar_subquery()
-    )
-    values: dict[str, Any] = {"busy_until": None, "due_at": waiting}
+def _channel_update(team_id: str, channel_id: str, free_at: datetime | None, dialect: str) -> Any:
+    values: dict[str, Any] = {"busy_until": None, "due_at": _earliest_waiting(team_id, channel_id, dialect)}
     if free_at is not None:
         values["next_post_at"] = free_at
     return (
@@ -369,6 +361,26 @@ def _channel_update(team_id: str, channel_id: str, free_at: datetime | None) -> 
         .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id)
         .values(values)
     )
+
+
+def _earliest_waiting(team_id: str, channel_id: str, dialect: str) -> ColumnElement[Any]:
+    """When the channel's earliest waiting delivery is due: the earlier of the earliest queued and the
+    earliest retrying, one probe of ix_deliveries_waiting each (a min over `state IN (...)` reads every
+    waiting row of the channel, its row locked meanwhile: see adapters/sql/postgres_queue.py)."""
+    queued, retrying = (
+        select(func.min(deliveries.c.next_attempt_at))
+        .where(
+            deliveries.c.team_id == team_id,
+            deliveries.c.channel_id == channel_id,
+            deliveries.c.state == state,
+        )
+        .scalar_subquery()
+        for state in WAITING
+    )
+    if dialect == "postgresql":
+        return func.least(queued, retrying)  # NULLs ignored
+    # SQLite's min(a, b) is NULL when either is.
+    return func.min(func.coalesce(queued, retrying), func.coalesce(retrying, queued))
 
 
 def _free(now: datetime) -> ColumnElement[bool]:

@@ -17,10 +17,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 __all__ = [
     "SLACK_SECRET_COLUMNS",
+    "UNFINISHED",
     "actions",
     "alert_firings",
     "alert_silences",
@@ -41,6 +43,9 @@ __all__ = [
     "watches",
     "workspaces",
 ]
+
+# The states of a delivery not done with: waiting, or being posted.
+UNFINISHED = "state IN ('queued', 'retrying', 'posting')"
 
 metadata = MetaData()
 
@@ -105,6 +110,15 @@ deliveries = Table(
     Index("ix_deliveries_due", "state", "next_attempt_at"),
     Index("ix_deliveries_channel", "team_id", "channel_id", "id"),
     Index("ix_deliveries_waiting", "team_id", "channel_id", "state", "next_attempt_at"),
+    # A claim's oldest unfinished delivery of a channel, past its history (migration 0017).
+    Index(
+        "ix_deliveries_unfinished",
+        "team_id",
+        "channel_id",
+        "id",
+        postgresql_where=text(UNFINISHED),
+        sqlite_where=text(UNFINISHED),
+    ),
 )
 
 # The message that shows a deployment in a hook's channel, so later events update it.
