@@ -18,7 +18,7 @@ from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
 from bot.deliveries.ports import Card, CardNote
 
-__all__ = ["SqlCards", "card_row"]
+__all__ = ["UPDATE_CARD", "SqlCards", "card_row"]
 
 _MOST_IN_A_DIGEST = 20_000  # a week of a very busy hook; bounded all the same
 
@@ -42,7 +42,7 @@ _LATEST = (
     .limit(1)
 )
 _INSERT = cards.insert().values({name: bindparam(name) for name in _SAVED}).returning(cards.c.id)
-_UPDATE = update(cards).where(cards.c.id == bindparam("card")).values({n: bindparam(n) for n in _SAVED})
+UPDATE_CARD = update(cards).where(cards.c.id == bindparam("card")).values({n: bindparam(n) for n in _SAVED})
 
 
 class SqlCards:
@@ -52,7 +52,7 @@ class SqlCards:
         # a SQLite file one hop each to its thread (adapters/sql/sqlite_thread.py).
         self._direct = direct = DirectPool.of(engine)
         if direct is not None:
-            self._latest, self._insert, self._update = map(direct.statement, (_LATEST, _INSERT, _UPDATE))
+            self._latest, self._insert, self._update = map(direct.statement, (_LATEST, _INSERT, UPDATE_CARD))
 
     async def latest(self, hook_id: str, key: str) -> Card | None:
         if self._direct is not None:
@@ -120,7 +120,7 @@ class SqlCards:
             return card.id
         if card.id is None:
             return int(await in_transaction(self._engine, lambda c: c.execute(_INSERT, values).scalar_one()))
-        await in_transaction(self._engine, lambda c: c.execute(_UPDATE, {"card": card.id, **values}))
+        await in_transaction(self._engine, lambda c: c.execute(UPDATE_CARD, {"card": card.id, **values}))
         return card.id
 
 

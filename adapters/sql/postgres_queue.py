@@ -15,7 +15,7 @@ across every channel's history, 85 ms a claim behind 200,000 posted rows.
 
 from __future__ import annotations
 
-__all__ = ["CHANNEL_DONE", "CLAIM", "POSTED", "POSTED_CARD"]
+__all__ = ["CLAIM", "POSTED_CARD", "RECORD_POST"]
 
 # $1: now; $2: the lease's end. A channel is free past Slack's pace and with no post under way.
 CLAIM = """
@@ -43,40 +43,11 @@ WITH channel AS (
 SELECT channel.team_id, channel.channel_id, claimed.* FROM channel LEFT JOIN claimed ON true
 """
 
-# A delivery posted (or skipped on purpose) and the card that shows it saved with its message; its
-# channel's row locked, for CHANNEL_DONE next in the same transaction. $1: the delivery; $2: its state;
-# $3: the message's ts; $4: why (skipped); $5: now; $6: the card's id (NULL: no card), then its row
-# (adapters/sql/cards.py, `card_row`).
-POSTED = """
-WITH card AS (
-    UPDATE cards SET message_ts = $7, status = $8, deployment = $9, started_at = $10, finished_at = $11,
-        updated_at = $5, thread_ts = $12, note = $13
-    WHERE id = $6
-), finished AS (
-    UPDATE deliveries SET claimed_until = NULL, state = $2, message_ts = $3, reason = $4, posted_at = $5
-    WHERE id = $1
-    RETURNING team_id, channel_id
-)
-SELECT channels.team_id, channels.channel_id FROM channels JOIN finished
-    ON channels.team_id = finished.team_id AND channels.channel_id = finished.channel_id
-FOR UPDATE OF channels
-"""
-# The channel freed for its next post at Slack's pace ($3), and when its earliest waiting delivery is due,
-# read in a statement of its own once the channel's row is locked: a delivery stored meanwhile (its
-# trigger locks the same row) has committed by then, and is seen. Read in the same statement as the
-# lock, it would not be (the statement's snapshot is older), and its channel would be left with no
-# `due_at`: the delivery stranded until another came. The earliest is the earlier of the earliest queued
-# and the earliest retrying, one probe of ix_deliveries_waiting each: a min over `state IN (...)` reads
-# every waiting row of the channel (14 ms with 70,000 waiting), its row locked meanwhile, and deliveries
-# stored to it wait as long (LEAST ignores a NULL).
-CHANNEL_DONE = """
-UPDATE channels SET busy_until = NULL, next_post_at = $3, due_at = LEAST(
-    (SELECT min(d.next_attempt_at) FROM deliveries d
-        WHERE d.team_id = $1 AND d.channel_id = $2 AND d.state = 'queued'),
-    (SELECT min(d.next_attempt_at) FROM deliveries d
-        WHERE d.team_id = $1 AND d.channel_id = $2 AND d.state = 'retrying')
-)
-WHERE team_id = $1 AND channel_id = $2
-"""
-# The card's columns POSTED sets, in the order of its parameters $7 to $13.
+# A delivery posted (or skipped on purpose), the card that shows it saved with its message, and its
+# channel freed with its next due time: one call of the function of migration 0018 (v0018_record_post.py,
+# which says how the due time stays exact). $1: the delivery; $2: its state; $3: the message's ts; $4:
+# why (skipped); $5: now; $6: the channel's next post at Slack's pace; $7: the card's id (NULL: no card),
+# then its row (adapters/sql/cards.py, `card_row`).
+RECORD_POST = "SELECT record_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+# The card's columns RECORD_POST sets, in the order of its parameters $8 to $14.
 POSTED_CARD = ("message_ts", "status", "deployment", "started_at", "finished_at", "thread_ts", "note")

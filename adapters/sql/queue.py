@@ -9,25 +9,26 @@ are read with `FOR UPDATE SKIP LOCKED` where the database has it, so replicas do
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, tuple_, update
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.cards import card_row
+from adapters.sql.cards import UPDATE_CARD, card_row
 from adapters.sql.delivery_writes import DeliveryWrites, new_delivery
 from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
-from adapters.sql.postgres_queue import CHANNEL_DONE, CLAIM, POSTED, POSTED_CARD
+from adapters.sql.postgres_queue import CLAIM, POSTED_CARD, RECORD_POST
 from adapters.sql.sqlite_thread import SqliteThread, in_transaction
-from adapters.sql.tables import UNFINISHED, cards, channels, deliveries
+from adapters.sql.tables import UNFINISHED, channels, deliveries
 from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.ports import Card, Delivery, DeliveryRecord, DeliveryState
 from bot.subscriptions.hooks import Hook
@@ -87,7 +88,7 @@ class SqlDeliveryQueue:
             if self._direct is not None:
                 found = await self._claim_direct(now, lease)
             else:
-                found = await in_transaction(self._engine, lambda c: _claim(c, now, lease))
+                found = await in_transaction(self._engine, partial(_claim, now=now, lease=lease))
             if found is None:
                 return None  # no channel with work due is free
             team_id, channel_id, row = found
@@ -134,29 +135,24 @@ class SqlDeliveryQueue:
                 )
             reason = "its hook no longer exists"
         log.warning("delivery %s failed: %s", row["id"], reason)
-        await self._finish(row["id"], datetime.now(UTC), _failed(reason))
+        await self._finish(_finished(row["id"], _failed(reason)), {}, datetime.now(UTC))
         return None
 
     async def _finish(
         self,
-        delivery_id: int,
-        channel_free_at: datetime,
+        finished: Any,
         values: dict[str, Any],
+        channel_free_at: datetime,
         card: dict[str, Any] | None = None,
     ) -> None:
-        """The delivery's fate recorded (with its `card`'s row, when given), and its channel freed (at
-        `channel_free_at`, Slack's pace) with when its next delivery is due, in one transaction."""
+        """The delivery's fate recorded (the UPDATE `finished`, with `values`; and its card's row, when
+        given), and its channel freed (at `channel_free_at`, Slack's pace) with when its next delivery is
+        due, in one transaction."""
 
         def finish(connection: Connection) -> None:
             if card is not None:
-                shown = {name: value for name, value in card.items() if name != "id"}
-                connection.execute(update(cards).where(cards.c.id == card["id"]).values(shown))
-            row = connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id == delivery_id)
-                .values(claimed_until=None, **values)
-                .returning(deliveries.c.team_id, deliveries.c.channel_id)
-            ).one()
+                connection.execute(UPDATE_CARD, card)
+            row = connection.execute(finished, values).one()
             _channel_done(connection, row.team_id, row.channel_id, channel_free_at)
 
         await in_transaction(self._engine, finish)
@@ -171,22 +167,21 @@ class SqlDeliveryQueue:
         now: datetime,
         card: Card | None = None,
     ) -> None:
-        row = card_row(card, now) | {"id": card.id} if card is not None else None
-        if self._direct is not None:  # the hot path of every post: two statements
+        row = card_row(card, now) if card is not None else None
+        if self._direct is not None:  # the hot path of every post: one call
             shown = [row[name] if row else None for name in POSTED_CARD]
-            card_id = row["id"] if row else None
-            async with self._direct.transaction() as connection:
-                taken = await connection.fetch(POSTED, delivery_id, state, ts, reason, now, card_id, *shown)
-                for team_id, channel_id in taken:
-                    await connection.execute(CHANNEL_DONE, team_id, channel_id, channel_free_at)
+            card_id = card.id if card else None
+            fate = (delivery_id, state, ts, reason, now, channel_free_at, card_id)
+            await self._direct.fetch(RECORD_POST, *fate, *shown)
             return
-        posted = {"state": state, "message_ts": ts, "reason": reason, "posted_at": now}
-        await self._finish(delivery_id, channel_free_at, posted, row)
+        posted = {"delivery": delivery_id, "new_state": state, "ts": ts, "why": reason, "at": now}
+        saved = None if card is None or row is None else row | {"card": card.id}
+        await self._finish(_POSTED, posted, channel_free_at, saved)
 
     async def held(self, delivery_id: int, reason: str, until: datetime) -> None:
         now = datetime.now(UTC)
         held = {"state": DeliveryState.HELD, "reason": reason[:500], "next_attempt_at": until}
-        await self._finish(delivery_id, now, held)
+        await self._finish(_finished(delivery_id, held), {}, now)
 
     async def retry(
         self,
@@ -204,10 +199,10 @@ class SqlDeliveryQueue:
             "attempts": attempts,
             "next_attempt_at": not_before,
         }
-        await self._finish(delivery_id, channel_free_at, again)
+        await self._finish(_finished(delivery_id, again), {}, channel_free_at)
 
     async def failed(self, delivery_id: int, reason: str, channel_free_at: datetime) -> None:
-        await self._finish(delivery_id, channel_free_at, _failed(reason))
+        await self._finish(_finished(delivery_id, _failed(reason)), {}, channel_free_at)
 
     async def recent(self, team_id: str, channel_id: str | None, limit: int) -> list[DeliveryRecord]:
         query = select(deliveries).where(deliveries.c.team_id == team_id)
@@ -290,53 +285,22 @@ def _as_aware(value: Any) -> datetime | None:
 
 def _claim(connection: Connection, now: datetime, lease: datetime) -> _Claimed | None:
     """The claim through SQLAlchemy (SQLite): one transaction, two UPDATEs."""
-    taken = connection.execute(_take_channel(now, lease)).first()
+    times = {"now": now, "lease": lease}
+    taken = connection.execute(_TAKE_CHANNEL, times).first()
     if taken is None:
         return None
-    row = connection.execute(_take_oldest(taken.team_id, taken.channel_id, now, lease)).first()
+    where = {"team": taken.team_id, "channel": taken.channel_id}
+    row = connection.execute(_TAKE_OLDEST, times | where).first()
     return taken.team_id, taken.channel_id, None if row is None else dict(row._mapping)
 
 
-def _take_channel(now: datetime, lease: datetime) -> Any:
-    """UPDATE the free channel whose work has been due longest to busy until `lease`; its keys. One
-    statement decides: PostgreSQL re-checks the condition after the row lock (and skips rows another
-    claim holds), SQLite has one writer."""
-    longest_due = (
-        select(channels.c.team_id, channels.c.channel_id)
-        .where(channels.c.due_at <= now, _free(now))
-        .order_by(channels.c.due_at)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return (
-        update(channels)
-        .where(tuple_(channels.c.team_id, channels.c.channel_id).in_(longest_due), _free(now))
-        .values(busy_until=lease)
-        .returning(channels.c.team_id, channels.c.channel_id)
-    )
-
-
-def _take_oldest(team_id: str, channel_id: str, now: datetime, lease: datetime) -> Any:
-    """UPDATE the channel's oldest due delivery to posting, so that a deployment's events keep their
-    order; the row. (One due since its claimer died is taken again.) Found among the channel's
-    unfinished deliveries (ix_deliveries_unfinished, whose condition SQLite wants word for word), not
-    through its history."""
-    due = or_(
-        and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= now),
-        and_(deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= now),
-    )
-    oldest = (
-        select(deliveries.c.id)
-        .where(deliveries.c.team_id == team_id, deliveries.c.channel_id == channel_id, text(UNFINISHED), due)
-        .order_by(deliveries.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+def _finished(delivery_id: int, values: dict[str, Any]) -> Any:
+    """The UPDATE of a delivery whose fate is `values` (held, retried, failed)."""
     return (
         update(deliveries)
-        .where(deliveries.c.id == oldest)
-        .values(state=DeliveryState.POSTING, claimed_until=lease)
-        .returning(*_CLAIMED)
+        .where(deliveries.c.id == delivery_id)
+        .values(claimed_until=None, **values)
+        .returning(deliveries.c.team_id, deliveries.c.channel_id)
     )
 
 
@@ -345,33 +309,107 @@ def _channel_done(
 ) -> None:
     """The channel freed (for its next post at `free_at`, when given), and when its earliest waiting
     delivery is due, read again (one index probe) once its row is locked: a delivery stored meanwhile has
-    committed by then (its trigger locks the row too) and is seen (adapters/sql/postgres_queue.py,
-    CHANNEL_DONE). SQLite has one writer: its lock is the transaction's."""
-    key = (channels.c.team_id == team_id, channels.c.channel_id == channel_id)
-    connection.execute(select(channels.c.team_id).where(*key).with_for_update())
-    connection.execute(_channel_update(team_id, channel_id, free_at, connection.dialect.name))
+    committed by then (its trigger locks the row too) and is seen (as in migration 0018's `record_post`).
+    SQLite has one writer: its lock is the transaction's."""
+    where = {"team": team_id, "channel": channel_id}
+    connection.execute(_LOCK_CHANNEL, where)
+    freed = {} if free_at is None else {"free_at": free_at}
+    connection.execute(channel_update(connection.dialect.name, freed=bool(freed)), where | freed)
 
 
-def _channel_update(team_id: str, channel_id: str, free_at: datetime | None, dialect: str) -> Any:
-    values: dict[str, Any] = {"busy_until": None, "due_at": _earliest_waiting(team_id, channel_id, dialect)}
-    if free_at is not None:
-        values["next_post_at"] = free_at
+# The statements of the claim and of a post recorded (SQLite), built once: SQLAlchemy keeps the compiled
+# statement of each, where one built anew per call is keyed and looked up again every time.
+_NOW: BindParameter[datetime] = bindparam("now")
+_LEASE: BindParameter[datetime] = bindparam("lease")
+_TEAM: BindParameter[str] = bindparam("team")
+_CHANNEL: BindParameter[str] = bindparam("channel")
+# A channel past Slack's pace and with no post under way.
+_FREE = and_(
+    or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= _NOW),
+    or_(channels.c.busy_until.is_(None), channels.c.busy_until <= _NOW),
+)
+# UPDATE the free channel whose work has been due longest to busy until the lease; its keys. One
+# statement decides: PostgreSQL re-checks the condition after the row lock (and skips rows another claim
+# holds), SQLite has one writer.
+_TAKE_CHANNEL = (
+    update(channels)
+    .where(
+        tuple_(channels.c.team_id, channels.c.channel_id).in_(
+            select(channels.c.team_id, channels.c.channel_id)
+            .where(channels.c.due_at <= _NOW, _FREE)
+            .order_by(channels.c.due_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ),
+        _FREE,
+    )
+    .values(busy_until=_LEASE)
+    .returning(channels.c.team_id, channels.c.channel_id)
+)
+# UPDATE the channel's oldest due delivery to posting, so that a deployment's events keep their order;
+# the row. (One due since its claimer died is taken again.) Found among the channel's unfinished
+# deliveries (ix_deliveries_unfinished, whose condition SQLite wants word for word), not its history.
+_TAKE_OLDEST = (
+    update(deliveries)
+    .where(
+        deliveries.c.id
+        == select(deliveries.c.id)
+        .where(
+            deliveries.c.team_id == _TEAM,
+            deliveries.c.channel_id == _CHANNEL,
+            text(UNFINISHED),
+            or_(
+                and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= _NOW),
+                and_(deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= _NOW),
+            ),
+        )
+        .order_by(deliveries.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    .values(state=DeliveryState.POSTING, claimed_until=_LEASE)
+    .returning(*_CLAIMED)
+)
+_POSTED = (
+    update(deliveries)
+    .where(deliveries.c.id == bindparam("delivery"))
+    .values(
+        claimed_until=None,
+        state=bindparam("new_state"),
+        message_ts=bindparam("ts"),
+        reason=bindparam("why"),
+        posted_at=bindparam("at"),
+    )
+    .returning(deliveries.c.team_id, deliveries.c.channel_id)
+)
+_LOCK_CHANNEL = (
+    select(channels.c.team_id)
+    .where(channels.c.team_id == _TEAM, channels.c.channel_id == _CHANNEL)
+    .with_for_update()
+)
+
+
+@functools.cache
+def channel_update(dialect: str, *, freed: bool) -> Any:
+    """The channel's row set free (for its next post at `free_at` when `freed`), with when its earliest
+    waiting delivery is due."""
+    values: dict[str, Any] = {"busy_until": None, "due_at": _earliest_waiting(dialect)}
+    if freed:
+        values["next_post_at"] = bindparam("free_at")
     return (
-        update(channels)
-        .where(channels.c.team_id == team_id, channels.c.channel_id == channel_id)
-        .values(values)
+        update(channels).where(channels.c.team_id == _TEAM, channels.c.channel_id == _CHANNEL).values(values)
     )
 
 
-def _earliest_waiting(team_id: str, channel_id: str, dialect: str) -> ColumnElement[Any]:
+def _earliest_waiting(dialect: str) -> ColumnElement[Any]:
     """When the channel's earliest waiting delivery is due: the earlier of the earliest queued and the
     earliest retrying, one probe of ix_deliveries_waiting each (a min over `state IN (...)` reads every
-    waiting row of the channel, its row locked meanwhile: see adapters/sql/postgres_queue.py)."""
+    waiting row of the channel, its row locked meanwhile: migration 0018)."""
     queued, retrying = (
         select(func.min(deliveries.c.next_attempt_at))
         .where(
-            deliveries.c.team_id == team_id,
-            deliveries.c.channel_id == channel_id,
+            deliveries.c.team_id == _TEAM,
+            deliveries.c.channel_id == _CHANNEL,
             deliveries.c.state == state,
         )
         .scalar_subquery()
@@ -381,14 +419,6 @@ def _earliest_waiting(team_id: str, channel_id: str, dialect: str) -> ColumnElem
         return func.least(queued, retrying)  # NULLs ignored
     # SQLite's min(a, b) is NULL when either is.
     return func.min(func.coalesce(queued, retrying), func.coalesce(retrying, queued))
-
-
-def _free(now: datetime) -> ColumnElement[bool]:
-    """A channel past Slack's pace and with no post under way."""
-    return and_(
-        or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= now),
-        or_(channels.c.busy_until.is_(None), channels.c.busy_until <= now),
-    )
 
 
 def _record(row: Any) -> DeliveryRecord:

@@ -18,7 +18,7 @@ from adapters.crypto import SecretBox
 from adapters.sql import queue as sql_queue
 from adapters.sql.engine import create_engine, migrate
 from adapters.sql.hooks import SqlHooks
-from adapters.sql.postgres_queue import CHANNEL_DONE, CLAIM
+from adapters.sql.postgres_queue import CLAIM, POSTED_CARD, RECORD_POST
 from adapters.sql.tables import deliveries
 from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.ports import DeliveryState
@@ -72,8 +72,8 @@ async def _channels(url: str, **history: tuple[int, int]) -> None:
         await engine.dispose()
 
 
-def _sqlite_steps(url: str, statement: Any) -> int:
-    """The steps of SQLite's engine that running `statement` took (rolled back)."""
+def _sqlite_steps(url: str, statement: Any, values: dict[str, Any]) -> int:
+    """The steps of SQLite's engine that running `statement` with `values` took (rolled back)."""
     engine = sqlalchemy.create_engine(url.replace("sqlite+aiosqlite", "sqlite"))
     steps = 0
 
@@ -87,7 +87,7 @@ def _sqlite_steps(url: str, statement: Any) -> int:
             raw = connection.connection.dbapi_connection
             assert raw is not None
             raw.set_progress_handler(step, 1)
-            connection.execute(statement)
+            connection.execute(statement, values)
             raw.set_progress_handler(None, 1)
             connection.rollback()
     finally:
@@ -116,16 +116,42 @@ async def _postgres_rows_read(url: str, statement: str, *args: object) -> int:
 
 
 def _work(url: str, channel: str) -> tuple[int, int]:
-    """The work of a claim in the channel, and of the channel's next due time."""
+    """The work of a claim in the channel, and of its post recorded (the channel's next due time)."""
     lease = T + timedelta(seconds=60)
     if url.startswith("sqlite"):
-        claim = _sqlite_steps(url, sql_queue._take_oldest(TEAM, channel, T, lease))
-        due = _sqlite_steps(url, sql_queue._channel_update(TEAM, channel, T, "sqlite"))
+        where = {"team": TEAM, "channel": channel}
+        claim = _sqlite_steps(url, sql_queue._TAKE_OLDEST, where | {"now": T, "lease": lease})
+        due = _sqlite_steps(url, sql_queue.channel_update("sqlite", freed=True), where | {"free_at": T})
         return claim, due
     asyncio.run(_only_due(url, channel))
     claim = asyncio.run(_postgres_rows_read(url, _typed(CLAIM), T, lease))
-    due = asyncio.run(_postgres_rows_read(url, CHANNEL_DONE, TEAM, channel, T))
-    return claim, due
+    return claim, asyncio.run(_postgres_record_reads(url, lease))
+
+
+async def _postgres_record_reads(url: str, lease: datetime) -> int:
+    """The rows of `deliveries` that PostgreSQL read recording a post (the claim and the record are
+    rolled back): its own count of the transaction's reads, the function's statements included."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        claimed = await connection.fetchrow(CLAIM, T, lease)
+        assert claimed is not None
+        assert claimed["id"] is not None
+        before = await connection.fetchval(_READS)
+        fate = (claimed["id"], "posted", "1.0", None, T, T, None)
+        await connection.fetch(RECORD_POST, *fate, *[None] * len(POSTED_CARD))
+        return int(await connection.fetchval(_READS)) - int(before)
+    finally:
+        await transaction.rollback()
+        await connection.close()
+
+
+# Rows read in this transaction so far: by sequential scans, and fetched through indexes.
+_READS = (
+    "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
+    " WHERE relname = 'deliveries'"
+)
 
 
 async def _only_due(url: str, channel: str) -> None:
