@@ -8,13 +8,12 @@ gone or archived, the bot is not in it, the token was revoked, the message was r
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import SlackFailure
 from bot.unfurls import SharedIn
@@ -42,24 +41,12 @@ TokenFor = Callable[[str], Awaitable[str]]
 
 class WebApiPoster:
     def __init__(self, base_url: str, token_for: TokenFor, timeout_seconds: float = 15.0) -> None:
-        self._base_url = base_url
+        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._token_for = token_for
         self._timeout = timeout_seconds
-        # One connection pool for every call: without it, slack-sdk opens a session (and a connection)
-        # per call, which cost more than the call itself when many channels are told at once.
+        # One connection pool for every call: a session (and a connection) per call cost more than the
+        # call itself when many channels are told at once.
         self._session: aiohttp.ClientSession | None = None
-
-    async def _client(self, team_id: str) -> AsyncWebClient:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-        # No retry handler: the courier owns retries, so that they survive a restart and respect the pace.
-        return AsyncWebClient(
-            token=await self._token_for(team_id),
-            base_url=self._base_url,
-            timeout=int(self._timeout),
-            retry_handlers=[],
-            session=self._session,
-        )
 
     async def close(self) -> None:
         if self._session is not None:
@@ -69,50 +56,78 @@ class WebApiPoster:
     async def post(
         self, team_id: str, channel_id: str, message: dict[str, Any], thread_ts: str | None = None
     ) -> str:
-        client = await self._client(team_id)
         body = {"channel": channel_id, **message} | ({"thread_ts": thread_ts} if thread_ts else {})
-        response = await _call(lambda: client.api_call("chat.postMessage", json=body))
-        return str(response["ts"])
+        answer = await self._call(team_id, "chat.postMessage", body)
+        return str(answer["ts"])
 
     async def update(self, team_id: str, channel_id: str, ts: str, message: dict[str, Any]) -> None:
-        client = await self._client(team_id)
-        await _call(lambda: client.api_call("chat.update", json={"channel": channel_id, "ts": ts, **message}))
+        await self._call(team_id, "chat.update", {"channel": channel_id, "ts": ts, **message})
 
     async def unfurl(self, team_id: str, shared: SharedIn, unfurls: dict[str, Any]) -> None:
-        client = await self._client(team_id)
         if shared.source == "composer" and shared.unfurl_id:
             where = {"unfurl_id": shared.unfurl_id, "source": shared.source}
         else:
             where = {"channel": shared.channel, "ts": shared.ts}
-        await _call(lambda: client.api_call("chat.unfurl", json={**where, "unfurls": unfurls}))
+        await self._call(team_id, "chat.unfurl", {**where, "unfurls": unfurls})
 
     async def user_by_email(self, team_id: str, email: str) -> str | None:
-        client = await self._client(team_id)
-        try:
-            answer = await client.api_call("users.lookupByEmail", params={"email": email})
-        except SlackApiError as error:
-            if error.response.get("error") != "users_not_found":
-                log.warning("users.lookupByEmail failed: %s", error.response.get("error"))
-            return None
+        # A method Slack takes form-encoded, not JSON: the address in the query.
+        status, answer, _ = await self._request(team_id, "users.lookupByEmail", query={"email": email})
         user = answer.get("user") or {}
-        return str(user["id"]) if user.get("id") else None
+        if status == 200 and answer.get("ok") is True and user.get("id"):
+            return str(user["id"])
+        if answer.get("error") != "users_not_found":
+            log.warning("users.lookupByEmail failed: %s", answer.get("error") or f"HTTP {status}")
+        return None
+
+    async def _call(self, team_id: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A Web API method called with a JSON body; its answer when Slack says ok, else the failure
+        sorted."""
+        status, answer, retry_after = await self._request(team_id, method, body=body)
+        if status == 200 and answer.get("ok") is True:
+            return answer
+        raise _sorted(status, answer.get("error"), retry_after)
+
+    async def _request(
+        self,
+        team_id: str,
+        method: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any], str | None]:
+        """Slack's HTTP status, its JSON answer and its Retry-After. Straight through aiohttp: slack-sdk's
+        client (one made per call, its request and answer machinery) cost as much of the event loop as
+        the call itself when 1,000 channels are told at once (bench/run.py fanout). No retries here: the
+        courier owns them, so that they survive a restart and respect the pace."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+        headers = {"Authorization": f"Bearer {await self._token_for(team_id)}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json;charset=utf-8"
+        data = None if body is None else json.dumps(body)
+        try:
+            async with self._session.post(
+                self._base_url + method, data=data, params=query, headers=headers
+            ) as response:
+                return response.status, await _json(response), response.headers.get("Retry-After")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SlackFailure(f"Slack could not be reached ({type(error).__name__})") from None
 
 
-async def _call(send: Callable[[], Awaitable[Any]]) -> Any:
+async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """The answer's JSON object; empty when there is none (a proxy's error page, a truncated body)."""
     try:
-        return await send()
-    except SlackApiError as error:
-        raise _sorted(error) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise SlackFailure(f"Slack could not be reached ({type(error).__name__})") from None
+        answer = await response.json(content_type=None)
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
-def _sorted(error: SlackApiError) -> SlackFailure:
-    status = error.response.status_code
-    code = str(error.response.get("error") or f"HTTP {status}")
+def _sorted(status: int, error: object, retry_after: str | None) -> SlackFailure:
+    code = str(error or f"HTTP {status}")
     if status == 429:
-        retry_after = error.response.headers.get("Retry-After") or error.response.headers.get("retry-after")
-        return SlackFailure("rate limited by Slack", retry_after=float(retry_after or 1))
+        return SlackFailure("rate limited by Slack", retry_after=_seconds(retry_after))
     if status >= 500:
         return SlackFailure(f"Slack answered HTTP {status}")
     if code in TRANSIENT_ERRORS:
@@ -120,3 +135,11 @@ def _sorted(error: SlackApiError) -> SlackFailure:
     if code in PERMANENT_ERRORS:
         return SlackFailure(code, permanent=True)
     return SlackFailure(f"Slack refused the message: {code}", permanent=True)
+
+
+def _seconds(retry_after: str | None) -> float:
+    """Slack's Retry-After (seconds); a second when it is missing or not a number."""
+    try:
+        return max(0.0, float(retry_after or 1))
+    except ValueError:
+        return 1.0
