@@ -106,6 +106,11 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Like Slack's: connections kept alive between calls (every answer has its length), and an
+            # answer's body sent without waiting for the client to acknowledge its headers.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_POST(self) -> None:
                 fake._handle(self)
 
@@ -116,7 +121,7 @@ class FakeSlack:
                 pass
 
         STARTED.append(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
@@ -413,6 +418,11 @@ def _bearer(header: str | None) -> str | None:
 
 def _status_error(status: int) -> str:
     return "ratelimited" if status == 429 else f"http_{status}"
+
+
+class _Server(ThreadingHTTPServer):
+    # Room for a burst of new connections (a bench's 16 posters at once); Python's default is 5.
+    request_queue_size = 128
 
 
 def _send(
