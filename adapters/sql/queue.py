@@ -4,19 +4,19 @@ adapters/sql/delivery_writes.py; here they are claimed, one channel at a time, a
 Claims are safe across replicas: a channel is taken by a conditional UPDATE that only one transaction
 can win (PostgreSQL re-checks the condition after the row lock; SQLite has one writer), and candidates
 are read with `FOR UPDATE SKIP LOCKED` where the database has it, so replicas do not queue on each other.
-(A little over 300 lines: the claim, the recording of outcomes and the listings are one port's.)
+(Nearly 300 lines: the claim, the recording of outcomes and the listings are one port's; the statements
+through SQLAlchemy are in queue_statements.py, PostgreSQL's own in postgres_queue.py.)
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, or_, select, text, tuple_, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,26 +27,16 @@ from adapters.sql.direct import DirectPool
 from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.postgres_queue import CLAIM, POSTED_CARD, RECORD_POST
+from adapters.sql.queue_statements import POSTED, WAITING, Claimed, channel_done, claim_in, finished
 from adapters.sql.sqlite_thread import SqliteThread, in_transaction
-from adapters.sql.tables import UNFINISHED, channels, deliveries
+from adapters.sql.tables import channels, deliveries
 from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.ports import Card, Delivery, DeliveryRecord, DeliveryState
 from bot.subscriptions.hooks import Hook
 
 __all__ = ["SqlDeliveryQueue"]
 
-WAITING = DeliveryState.waiting()
-_Claimed = tuple[str, str, dict[str, Any] | None]  # the channel taken, and its delivery claimed if any
 _TRIES = 5  # channels whose `due_at` was behind, set right, before a claim gives up for now
-_CLAIMED = (
-    deliveries.c.id,
-    deliveries.c.hook_id,
-    deliveries.c.kind,
-    deliveries.c.body,
-    deliveries.c.received_at,
-    deliveries.c.attempts,
-    deliveries.c.verified,
-)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +48,8 @@ class SqlDeliveryQueue:
         # PostgreSQL: storing a batch, a claim and a post recorded are one statement each, through asyncpg.
         self._direct = DirectPool.of(engine)
         self._writes = DeliveryWrites(engine)
-        # SQLite (a file): a claim, and a post recorded, one hop each to a thread of their own.
+        # SQLite (a file): the claims and the records run on a thread of their own (in_transaction), which
+        # the queue closes.
         self._sqlite = SqliteThread.of(engine)
 
     async def add(
@@ -88,13 +79,13 @@ class SqlDeliveryQueue:
             if self._direct is not None:
                 found = await self._claim_direct(now, lease)
             else:
-                found = await in_transaction(self._engine, partial(_claim, now=now, lease=lease))
+                found = await in_transaction(self._engine, partial(claim_in, now=now, lease=lease))
             if found is None:
                 return None  # no channel with work due is free
             team_id, channel_id, row = found
             if row is None:
                 # Its `due_at` was behind (a delivery it counted was replayed, held or taken): set right.
-                behind = partial(_channel_done, team_id=team_id, channel_id=channel_id)
+                behind = partial(channel_done, team_id=team_id, channel_id=channel_id)
                 await in_transaction(self._engine, behind)
                 continue
             delivery = await self._delivery(row)
@@ -102,7 +93,7 @@ class SqlDeliveryQueue:
                 return delivery
         return None
 
-    async def _claim_direct(self, now: datetime, lease: datetime) -> _Claimed | None:
+    async def _claim_direct(self, now: datetime, lease: datetime) -> Claimed | None:
         assert self._direct is not None
         found = await self._direct.fetch(CLAIM, now, lease)
         if not found:
@@ -135,7 +126,7 @@ class SqlDeliveryQueue:
                 )
             reason = "its hook no longer exists"
         log.warning("delivery %s failed: %s", row["id"], reason)
-        await self._finish(_finished(row["id"], _failed(reason)), {}, datetime.now(UTC))
+        await self._finish(finished(row["id"], _failed(reason)), {}, datetime.now(UTC))
         return None
 
     async def _finish(
@@ -153,7 +144,7 @@ class SqlDeliveryQueue:
             if card is not None:
                 connection.execute(UPDATE_CARD, card)
             row = connection.execute(finished, values).one()
-            _channel_done(connection, row.team_id, row.channel_id, channel_free_at)
+            channel_done(connection, row.team_id, row.channel_id, channel_free_at)
 
         await in_transaction(self._engine, finish)
 
@@ -176,12 +167,12 @@ class SqlDeliveryQueue:
             return
         posted = {"delivery": delivery_id, "new_state": state, "ts": ts, "why": reason, "at": now}
         saved = None if card is None or row is None else row | {"card": card.id}
-        await self._finish(_POSTED, posted, channel_free_at, saved)
+        await self._finish(POSTED, posted, channel_free_at, saved)
 
     async def held(self, delivery_id: int, reason: str, until: datetime) -> None:
         now = datetime.now(UTC)
         held = {"state": DeliveryState.HELD, "reason": reason[:500], "next_attempt_at": until}
-        await self._finish(_finished(delivery_id, held), {}, now)
+        await self._finish(finished(delivery_id, held), {}, now)
 
     async def retry(
         self,
@@ -199,10 +190,10 @@ class SqlDeliveryQueue:
             "attempts": attempts,
             "next_attempt_at": not_before,
         }
-        await self._finish(_finished(delivery_id, again), {}, channel_free_at)
+        await self._finish(finished(delivery_id, again), {}, channel_free_at)
 
     async def failed(self, delivery_id: int, reason: str, channel_free_at: datetime) -> None:
-        await self._finish(_finished(delivery_id, _failed(reason)), {}, channel_free_at)
+        await self._finish(finished(delivery_id, _failed(reason)), {}, channel_free_at)
 
     async def recent(self, team_id: str, channel_id: str | None, limit: int) -> list[DeliveryRecord]:
         query = select(deliveries).where(deliveries.c.team_id == team_id)
@@ -281,144 +272,6 @@ def _as_aware(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return aware(value) if isinstance(value, datetime) else None
-
-
-def _claim(connection: Connection, now: datetime, lease: datetime) -> _Claimed | None:
-    """The claim through SQLAlchemy (SQLite): one transaction, two UPDATEs."""
-    times = {"now": now, "lease": lease}
-    taken = connection.execute(_TAKE_CHANNEL, times).first()
-    if taken is None:
-        return None
-    where = {"team": taken.team_id, "channel": taken.channel_id}
-    row = connection.execute(_TAKE_OLDEST, times | where).first()
-    return taken.team_id, taken.channel_id, None if row is None else dict(row._mapping)
-
-
-def _finished(delivery_id: int, values: dict[str, Any]) -> Any:
-    """The UPDATE of a delivery whose fate is `values` (held, retried, failed)."""
-    return (
-        update(deliveries)
-        .where(deliveries.c.id == delivery_id)
-        .values(claimed_until=None, **values)
-        .returning(deliveries.c.team_id, deliveries.c.channel_id)
-    )
-
-
-def _channel_done(
-    connection: Connection, team_id: str, channel_id: str, free_at: datetime | None = None
-) -> None:
-    """The channel freed (for its next post at `free_at`, when given), and when its earliest waiting
-    delivery is due, read again (one index probe) once its row is locked: a delivery stored meanwhile has
-    committed by then (its trigger locks the row too) and is seen (as in migration 0018's `record_post`).
-    SQLite has one writer: its lock is the transaction's."""
-    where = {"team": team_id, "channel": channel_id}
-    connection.execute(_LOCK_CHANNEL, where)
-    freed = {} if free_at is None else {"free_at": free_at}
-    connection.execute(channel_update(connection.dialect.name, freed=bool(freed)), where | freed)
-
-
-# The statements of the claim and of a post recorded (SQLite), built once: SQLAlchemy keeps the compiled
-# statement of each, where one built anew per call is keyed and looked up again every time.
-_NOW: BindParameter[datetime] = bindparam("now")
-_LEASE: BindParameter[datetime] = bindparam("lease")
-_TEAM: BindParameter[str] = bindparam("team")
-_CHANNEL: BindParameter[str] = bindparam("channel")
-# A channel past Slack's pace and with no post under way.
-_FREE = and_(
-    or_(channels.c.next_post_at.is_(None), channels.c.next_post_at <= _NOW),
-    or_(channels.c.busy_until.is_(None), channels.c.busy_until <= _NOW),
-)
-# UPDATE the free channel whose work has been due longest to busy until the lease; its keys. One
-# statement decides: PostgreSQL re-checks the condition after the row lock (and skips rows another claim
-# holds), SQLite has one writer.
-_TAKE_CHANNEL = (
-    update(channels)
-    .where(
-        tuple_(channels.c.team_id, channels.c.channel_id).in_(
-            select(channels.c.team_id, channels.c.channel_id)
-            .where(channels.c.due_at <= _NOW, _FREE)
-            .order_by(channels.c.due_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ),
-        _FREE,
-    )
-    .values(busy_until=_LEASE)
-    .returning(channels.c.team_id, channels.c.channel_id)
-)
-# UPDATE the channel's oldest due delivery to posting, so that a deployment's events keep their order;
-# the row. (One due since its claimer died is taken again.) Found among the channel's unfinished
-# deliveries (ix_deliveries_unfinished, whose condition SQLite wants word for word), not its history.
-_TAKE_OLDEST = (
-    update(deliveries)
-    .where(
-        deliveries.c.id
-        == select(deliveries.c.id)
-        .where(
-            deliveries.c.team_id == _TEAM,
-            deliveries.c.channel_id == _CHANNEL,
-            text(UNFINISHED),
-            or_(
-                and_(deliveries.c.state.in_(WAITING), deliveries.c.next_attempt_at <= _NOW),
-                and_(deliveries.c.state == DeliveryState.POSTING, deliveries.c.claimed_until <= _NOW),
-            ),
-        )
-        .order_by(deliveries.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    .values(state=DeliveryState.POSTING, claimed_until=_LEASE)
-    .returning(*_CLAIMED)
-)
-_POSTED = (
-    update(deliveries)
-    .where(deliveries.c.id == bindparam("delivery"))
-    .values(
-        claimed_until=None,
-        state=bindparam("new_state"),
-        message_ts=bindparam("ts"),
-        reason=bindparam("why"),
-        posted_at=bindparam("at"),
-    )
-    .returning(deliveries.c.team_id, deliveries.c.channel_id)
-)
-_LOCK_CHANNEL = (
-    select(channels.c.team_id)
-    .where(channels.c.team_id == _TEAM, channels.c.channel_id == _CHANNEL)
-    .with_for_update()
-)
-
-
-@functools.cache
-def channel_update(dialect: str, *, freed: bool) -> Any:
-    """The channel's row set free (for its next post at `free_at` when `freed`), with when its earliest
-    waiting delivery is due."""
-    values: dict[str, Any] = {"busy_until": None, "due_at": _earliest_waiting(dialect)}
-    if freed:
-        values["next_post_at"] = bindparam("free_at")
-    return (
-        update(channels).where(channels.c.team_id == _TEAM, channels.c.channel_id == _CHANNEL).values(values)
-    )
-
-
-def _earliest_waiting(dialect: str) -> ColumnElement[Any]:
-    """When the channel's earliest waiting delivery is due: the earlier of the earliest queued and the
-    earliest retrying, one probe of ix_deliveries_waiting each (a min over `state IN (...)` reads every
-    waiting row of the channel, its row locked meanwhile: migration 0018)."""
-    queued, retrying = (
-        select(func.min(deliveries.c.next_attempt_at))
-        .where(
-            deliveries.c.team_id == _TEAM,
-            deliveries.c.channel_id == _CHANNEL,
-            deliveries.c.state == state,
-        )
-        .scalar_subquery()
-        for state in WAITING
-    )
-    if dialect == "postgresql":
-        return func.least(queued, retrying)  # NULLs ignored
-    # SQLite's min(a, b) is NULL when either is.
-    return func.min(func.coalesce(queued, retrying), func.coalesce(retrying, queued))
 
 
 def _record(row: Any) -> DeliveryRecord:

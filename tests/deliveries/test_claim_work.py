@@ -16,6 +16,7 @@ from sqlalchemy import insert, text
 
 from adapters.crypto import SecretBox
 from adapters.sql import queue as sql_queue
+from adapters.sql import queue_statements as statements
 from adapters.sql.engine import create_engine, migrate
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.postgres_queue import CLAIM, POSTED_CARD, RECORD_POST
@@ -120,8 +121,8 @@ def _work(url: str, channel: str) -> tuple[int, int]:
     lease = T + timedelta(seconds=60)
     if url.startswith("sqlite"):
         where = {"team": TEAM, "channel": channel}
-        claim = _sqlite_steps(url, sql_queue._TAKE_OLDEST, where | {"now": T, "lease": lease})
-        due = _sqlite_steps(url, sql_queue.channel_update("sqlite", freed=True), where | {"free_at": T})
+        claim = _sqlite_steps(url, statements.TAKE_OLDEST, where | {"now": T, "lease": lease})
+        due = _sqlite_steps(url, statements.channel_update("sqlite", freed=True), where | {"free_at": T})
         return claim, due
     asyncio.run(_only_due(url, channel))
     claim = asyncio.run(_postgres_rows_read(url, _typed(CLAIM), T, lease))
