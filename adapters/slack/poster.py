@@ -33,8 +33,8 @@ PERMANENT_ERRORS = {
     "missing_scope",
     "restricted_action",
 }
-_UNREADABLE = "Slack's answer could not be read: the message may have been posted"
 TRANSIENT_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+_UNREADABLE = "Slack's answer could not be read: the message may have been posted"
 
 # The bot token of a workspace: one fixed token, or the installation's in multi-workspace mode.
 TokenFor = Callable[[str], Awaitable[str]]
@@ -129,9 +129,7 @@ def _sorted(status: int, error: object, retry_after: str | None) -> SlackFailure
     if status == 200 and not error:
         # Slack took the call but its answer is unreadable: the message may be there. Trying again could
         # post it twice; recorded failed, with why, for `replay`.
-        return SlackFailure(
-            "Slack's answer could not be read: the message may have been posted", permanent=True
-        )
+        return SlackFailure(_UNREADABLE, permanent=True)
     code = str(error or f"HTTP {status}")
     if status == 429:
         return SlackFailure("rate limited by Slack", retry_after=_seconds(retry_after))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 __all__ = [
     "MIGRATIONS",
     "SQLITE_PRAGMAS",
+    "apply_sqlite_pragmas",
     "aware",
     "create_engine",
     "current_revision",
@@ -58,7 +59,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     # in order, where writers racing for SQLite's lock can starve past any busy timeout. (Deliveries are
     # stored through one more, in short single statements: see adapters/sql/sqlite_appender.py.)
     engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=True)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", apply_sqlite_pragmas)
     return engine
 
 
@@ -73,7 +74,7 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)

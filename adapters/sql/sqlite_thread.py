@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import SQLITE_PRAGMAS
+from adapters.sql.engine import apply_sqlite_pragmas
 from adapters.sql.sqlite_appender import SqliteAppender
 
 __all__ = ["SqliteThread", "in_transaction"]
@@ -88,14 +88,11 @@ class SqliteThread:
             return done
 
 
-def _prepared(dbapi_connection: Any, _record: Any) -> None:
+def _prepared(dbapi_connection: Any, record: Any) -> None:
     """The bot's pragmas; and transactions begun by `SqliteThread` itself (BEGIN IMMEDIATE when it
     writes), not by the driver, which would begin them deferred at the first write."""
     dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+    apply_sqlite_pragmas(dbapi_connection, record)
 
 
 _THREADS: weakref.WeakKeyDictionary[AsyncEngine, SqliteThread] = weakref.WeakKeyDictionary()
