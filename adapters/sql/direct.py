@@ -4,18 +4,16 @@ the bot runs for every delivery (storing a batch, a claim, a card's reads and wr
 Through SQLAlchemy each of them is a checkout, BEGIN, the statement and COMMIT: three round trips and as
 many passes through SQLAlchemy's execution machinery, which under load cost more of the one event loop
 than the database's own work (bench/run.py fanout, claim, ingest). Here each is one prepared statement in
-autocommit (one statement is its own transaction): one round trip; statements that must see each other's
-effects (a post recorded, then its channel's next due time) share a `transaction()`. Errors come out as
-SQLAlchemy's, so that callers tell the database's outage (OperationalError) from a row it refuses
-(DataError).
+autocommit (one statement is its own transaction): one round trip (a post recorded is one call of a
+function whose statements follow one another: migration 0018). Errors come out as SQLAlchemy's, so that
+callers tell the database's outage (OperationalError) from a row it refuses (DataError).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 import asyncpg
@@ -73,15 +71,6 @@ class DirectPool:
         except DIRECT_FAILURES as error:
             raise database_error(sql, error) from error
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        """A connection in a transaction, for statements that must follow one another."""
-        try:
-            async with (await self.get()).acquire() as connection, connection.transaction():
-                yield connection
-        except DIRECT_FAILURES as error:
-            raise database_error("a transaction", error) from error
-
     async def run(self, statement: DirectStatement, **values: Any) -> list[asyncpg.Record]:
         return await self.fetch(statement.sql, *statement.args(values))
 
@@ -110,10 +99,9 @@ _POOLS: weakref.WeakKeyDictionary[AsyncEngine, DirectPool] = weakref.WeakKeyDict
 
 
 async def _unchanged(_: asyncpg.Connection) -> None:
-    """A connection handed back needs no reset: the bot's statements run in autocommit or in a
-    `transaction()` that ends before the connection goes back, and never change the session (no SET,
-    LISTEN, advisory lock or temporary table), so asyncpg's RESET ALL round trip on every release would
-    be wasted."""
+    """A connection handed back needs no reset: the bot's statements run in autocommit and never change
+    the session (no SET, LISTEN, advisory lock or temporary table), so asyncpg's RESET ALL round trip on
+    every release would be wasted."""
 
 
 def database_error(statement: str, error: Exception) -> Exception:
