@@ -8,7 +8,6 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -19,6 +18,8 @@ from sqlalchemy import (
     false,
     text,
 )
+
+from adapters.sql.utc import UtcDateTime
 
 __all__ = [
     "SLACK_SECRET_COLUMNS",
@@ -57,8 +58,8 @@ workspaces = Table(
     Column("qovery_token", String(1024)),
     Column("qovery_organization_id", String(64)),
     Column("connected_by", String(32)),
-    Column("connected_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("connected_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # One row per webhook target the bot hands to Qovery: `{PUBLIC_URL}/qovery/hooks/{id}` -> one channel.
@@ -75,10 +76,10 @@ hooks = Table(
     # setting needs no migration.
     Column("settings", Text, nullable=False, server_default="{}"),
     Column("created_by", String(32)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
     # When a delivery first came with the right secret: from then on, one without it is refused.
-    Column("secret_seen_at", DateTime(timezone=True)),
+    Column("secret_seen_at", UtcDateTime()),
     # `deliveries` (a webhook's) or `alerts` (an alert receiver's doorbell: bot.subscriptions.HookKind).
     Column("kind", String(16), nullable=False, server_default="deliveries"),
 )
@@ -96,13 +97,13 @@ deliveries = Table(
     Column("dedup_key", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("summary", String(200), nullable=False, server_default=""),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("claimed_until", DateTime(timezone=True)),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("claimed_until", UtcDateTime()),
     Column("reason", String(500)),
-    Column("posted_at", DateTime(timezone=True)),
+    Column("posted_at", UtcDateTime()),
     Column("message_ts", String(32)),
     # Whether it carried the hook's secret: one that did not is posted as plain content only.
     Column("verified", Boolean, nullable=False, server_default=false()),
@@ -131,9 +132,9 @@ cards = Table(
     Column("message_ts", String(32), nullable=False),
     Column("status", String(16), nullable=False),
     Column("deployment", Text, nullable=False),
-    Column("started_at", DateTime(timezone=True)),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime()),
+    Column("finished_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
     # Set when the card shows a deployment started from Slack: it is posted in that action's thread.
     Column("thread_ts", String(32)),
     Column("note", Text),  # a line another capability keeps on the card: its watch's (JSON)
@@ -148,11 +149,11 @@ channels = Table(
     metadata,
     Column("team_id", String(32), primary_key=True),
     Column("channel_id", String(32), primary_key=True),
-    Column("next_post_at", DateTime(timezone=True)),
-    Column("busy_until", DateTime(timezone=True)),
+    Column("next_post_at", UtcDateTime()),
+    Column("busy_until", UtcDateTime()),
     # When its earliest waiting delivery is due; NULL when none waits. Set by a trigger on every delivery
     # stored (migration 0016), recomputed by the queue when a delivery's fate is recorded.
-    Column("due_at", DateTime(timezone=True)),
+    Column("due_at", UtcDateTime()),
     Index("ix_channels_due", "due_at"),
 )
 
@@ -164,7 +165,7 @@ outcomes = Table(
     Column("hook_id", String(64), primary_key=True),
     Column("scope", String(300), primary_key=True),
     Column("status", String(16), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # Users' own Qovery tokens (`/qovery login`), sealed like the workspace's.
@@ -174,7 +175,7 @@ personal_tokens = Table(
     Column("team_id", String(32), primary_key=True),
     Column("user_id", String(32), primary_key=True),
     Column("qovery_token", String(1024), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # Every action asked from Slack: the audit trail, the record a confirmation's button names, and the
@@ -194,8 +195,8 @@ actions = Table(
     Column("outcome", String(500)),
     Column("thread_ts", String(32)),
     Column("card_id", Integer),  # the card that took the thread: its deployment's
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("done_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("done_at", UtcDateTime()),
     Column("request_ts", String(32)),  # its request for approval in the channel (SPEC §16)
     Column("decided_by", String(32)),  # who approved, rejected or withdrew it
     Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
@@ -210,7 +211,7 @@ policies = Table(
     Column("team_id", String(32), primary_key=True),
     Column("policy", Text, nullable=False),
     Column("set_by", String(32), nullable=False),
-    Column("set_at", DateTime(timezone=True), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
 )
 
 # The doctor's open findings per workspace: the hourly check tells only of those not already here.
@@ -224,8 +225,8 @@ findings = Table(
     Column("words", Text, nullable=False),
     Column("channel_id", String(32)),
     Column("hook_id", String(64)),
-    Column("first_seen", DateTime(timezone=True), nullable=False),
-    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
 )
 
 # Work that one replica at a time does (the doctor's hourly check), and when it is next due.
@@ -233,12 +234,12 @@ jobs = Table(
     "jobs",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("next_run_at", DateTime(timezone=True), nullable=False),
+    Column("next_run_at", UtcDateTime(), nullable=False),
     Column("holder", String(64)),
-    Column("held_until", DateTime(timezone=True)),
+    Column("held_until", UtcDateTime()),
     # When its holder last took it, and when it was last rung (an alert's doorbell brings it forward).
-    Column("started_at", DateTime(timezone=True)),
-    Column("rung_at", DateTime(timezone=True)),
+    Column("started_at", UtcDateTime()),
+    Column("rung_at", UtcDateTime()),
 )
 
 # Each channel's alert subscription (SPEC §14): its hook, Qovery's receiver, its filters (JSON).
@@ -251,9 +252,9 @@ alert_subscriptions = Table(
     Column("receiver_id", String(64)),  # None: Qovery refused the receiver; the bot's reads alone
     Column("filters", Text, nullable=False),
     Column("created_by", String(32)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("test_requested_by", String(32)),
-    Column("test_requested_at", DateTime(timezone=True)),
+    Column("test_requested_at", UtcDateTime()),
 )
 
 # Every firing of a rule in a channel, and its message: one per hook, rule and start, whichever
@@ -266,15 +267,15 @@ alert_firings = Table(
     Column("team_id", String(32), nullable=False),
     Column("channel_id", String(32), nullable=False),
     Column("rule_key", String(100), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
     Column("rule", Text, nullable=False),  # what the message shows of the rule (JSON)
     Column("blame", Text),  # the deployment it followed (JSON)
     Column("message_ts", String(32)),
     Column("suppressed", Boolean, nullable=False, server_default=false()),
     Column("acknowledged_by", String(32)),
-    Column("acknowledged_at", DateTime(timezone=True)),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("resolved_at", DateTime(timezone=True)),
+    Column("acknowledged_at", UtcDateTime()),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime()),
     Column("told_resolved", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("hook_id", "rule_key", "starts_at", name="uq_alert_firings_once"),
     Index("ix_alert_firings_team", "team_id", "told_resolved"),
@@ -287,7 +288,7 @@ alert_silences = Table(
     metadata,
     Column("hook_id", String(64), primary_key=True),
     Column("rule_key", String(100), primary_key=True),
-    Column("until", DateTime(timezone=True), nullable=False),
+    Column("until", UtcDateTime(), nullable=False),
     Column("by_user", String(32), nullable=False),
 )
 
@@ -302,8 +303,8 @@ watches = Table(
     Column("team_id", String(32), nullable=False),
     Column("environment_id", String(64), nullable=False),
     Column("services", Text, nullable=False),  # the deployed services' names (JSON)
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("until", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("until", UtcDateTime(), nullable=False),
     Column("state", String(16), nullable=False),
     Column("rules", Integer),
     Index("ix_watches_team_state", "team_id", "state"),

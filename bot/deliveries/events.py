@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.qovery import QOVERY_ID_PATTERN, WebhookEvent, is_qovery_id
+from bot.qovery import QOVERY_ID_PATTERN, WebhookEvent, is_qovery_id, utc_time
 
 __all__ = [
     "Deployment",
@@ -153,14 +153,8 @@ def _deployment_id(value: object) -> str | None:
 
 
 def _when(value: object) -> datetime | None:
-    """A time from outside; one without a zone is UTC, like everything Qovery sends."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """A time from outside, read as every time from Qovery is (aware UTC, or None)."""
+    return utc_time(value) if isinstance(value, str) else None
 
 
 def _event_status(event_type: str) -> DeploymentStatus | None:

@@ -48,6 +48,7 @@ from bot.qovery._models import (
     is_qovery_id,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
+from bot.qovery._time import UtcTime, utc_time
 
 __all__ = [
     "QOVERY_ID_PATTERN",
@@ -82,10 +83,12 @@ __all__ = [
     "Service",
     "ServiceLink",
     "ServiceVersion",
+    "UtcTime",
     "Webhook",
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "utc_time",
 ]

@@ -8,11 +8,12 @@ rule back whole, as it was read, with only its receivers changed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.qovery._time import UtcTime
 
 __all__ = [
     "AlertCondition",
@@ -107,7 +108,7 @@ class AlertRule(_Part):
     presentation: AlertPresentation | None = None
     target: AlertTarget | None = None
     alert_receiver_ids: list[str] = []
-    starts_at: datetime | None = None
+    starts_at: UtcTime | None = None
     raw: dict[str, Any] = {}
 
     @property

@@ -5,9 +5,9 @@ optional, since Qovery's answers are not always what its description says."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict
+
+from bot.qovery._time import UtcTime
 
 __all__ = [
     "DeploymentHistory",
@@ -67,8 +67,8 @@ class HistoryStage(_Part):
 
 
 class HistoryAuditing(_Part):
-    created_at: datetime
-    updated_at: datetime | None = None
+    created_at: UtcTime
+    updated_at: UtcTime | None = None
     triggered_by: str = ""
     origin: str | None = None
 
@@ -104,7 +104,7 @@ class EnvironmentLog(_Part):
     """One line of an environment's deployment log."""
 
     type: str
-    timestamp: datetime
+    timestamp: UtcTime
     details: dict[str, object] = {}
     error: LogError | None = None
     message: LogMessage | None = None

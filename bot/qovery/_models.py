@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from bot.qovery._time import UtcTime
 
 __all__ = [
     "QOVERY_ID_PATTERN",
@@ -93,8 +94,8 @@ class Webhook(_Resource):
     """OrganizationWebhookResponse: the secret itself never comes back, only whether one is set."""
 
     id: str
-    created_at: datetime
-    updated_at: datetime | None = None
+    created_at: UtcTime
+    updated_at: UtcTime | None = None
     kind: WebhookKind | str
     target_url: str = ""
     target_secret_set: bool = False
@@ -109,7 +110,7 @@ class WebhookDelivery(_Resource):
     """One entry of a webhook's delivery log (WebhookEventResponse)."""
 
     id: str
-    created_at: datetime
+    created_at: UtcTime
     kind: WebhookKind | str
     matched_event: WebhookEvent | str
     target_url_used: str
@@ -121,7 +122,7 @@ class WebhookDelivery(_Resource):
 class Organization(_Resource):
     id: str
     name: str
-    created_at: datetime | None = None
+    created_at: UtcTime | None = None
 
 
 class Project(_Resource):
@@ -146,7 +147,7 @@ class EnvironmentStatus(_Resource):
     state: str  # StateEnum: DEPLOYING, DEPLOYED, DEPLOYMENT_ERROR, CANCELED ...
     last_deployment_state: str = ""
     last_deployment_id: str | None = None
-    last_deployment_date: datetime | None = None
+    last_deployment_date: UtcTime | None = None
     total_deployment_duration_in_seconds: int | None = None
 
 
