@@ -41,6 +41,7 @@ from bot.qovery import (
     WebhookDelivery,
     WebhookSpec,
     is_qovery_id,
+    read_each,
 )
 
 __all__ = ["QoveryClient", "new_http_client"]
@@ -145,7 +146,7 @@ class QoveryClient:
         body = await self._call("GET", path, params={"version": execution_id})
         if not isinstance(body, list):  # this one answers a bare list
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        return [_parse(EnvironmentLog, line) for line in body]
+        return read_each(EnvironmentLog, body)
 
     async def list_environment_links(self, environment_id: str) -> list[ServiceLink]:
         return await self._list(ServiceLink, f"/environment/{_id(environment_id)}/link")
@@ -189,12 +190,7 @@ class QoveryClient:
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        rules = [AlertRule.read(item) for item in results]
-        if None in rules:  # one rule the bot cannot read does not hide the others
-            log.warning(
-                "left out %d alert rules Qovery answered in a shape the bot cannot read", rules.count(None)
-            )
-        return [rule for rule in rules if rule is not None]
+        return read_each(AlertRule, results, AlertRule.read)
 
     async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:
         if rule.id is None:
@@ -231,7 +227,7 @@ class QoveryClient:
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        return [_parse(model, item) for item in results]
+        return read_each(model, results)  # one item the bot cannot read does not hide the others
 
     async def _one(self, model: type[M], method: str, path: str, json: Any = None) -> M:
         return _parse(model, await self._call(method, path, json))

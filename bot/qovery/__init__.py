@@ -46,6 +46,7 @@ from bot.qovery._models import (
     WebhookKind,
     WebhookSpec,
     is_qovery_id,
+    read_each,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
 from bot.qovery._time import UtcTime, utc_time
@@ -90,5 +91,6 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_each",
     "utc_time",
 ]

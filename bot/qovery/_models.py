@@ -7,12 +7,14 @@ exactly the fields of `OrganizationWebhookCreateRequest` and nothing else.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.qovery._time import UtcTime
 
@@ -31,7 +33,12 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_each",
 ]
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
 
 # Every Qovery id is a UUID; nothing else is ever put in a Qovery URL or taken as an id from outside.
 QOVERY_ID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -40,6 +47,24 @@ _QOVERY_ID = re.compile(QOVERY_ID_PATTERN)
 
 def is_qovery_id(value: object) -> bool:
     return isinstance(value, str) and _QOVERY_ID.fullmatch(value) is not None
+
+
+def read_each(model: type[M], items: list[Any], read: Callable[[Any], M | None] | None = None) -> list[M]:
+    """Each item of a list Qovery answered, read on its own as `model` (or by `read`, which answers None
+    for an item it cannot read): one that does not validate (a bad time, a field of the wrong type) is
+    left out, and the rest are read. Only how many were left out is logged: their values may be anything."""
+    found: list[M] = []
+    for item in items:
+        try:
+            one = read(item) if read is not None else model.model_validate(item)
+        except ValidationError:
+            one = None
+        if one is not None:
+            found.append(one)
+    if len(found) < len(items):
+        left_out, name = len(items) - len(found), model.__name__
+        log.info("left out %d of %d %s items the bot cannot read", left_out, len(items), name)
+    return found
 
 
 class WebhookKind(StrEnum):
