@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import aware, dialect_insert
+from adapters.sql.engine import dialect_insert
 from adapters.sql.tables import findings
 from bot.doctor.diagnosis import Finding, FindingKind
 
@@ -45,7 +45,7 @@ class SqlFindings:
         return [
             (
                 Finding(FindingKind(row.kind), row.subject, row.words, row.channel_id, row.hook_id),
-                aware(row.first_seen) or row.first_seen,
+                row.first_seen,
             )
             for row in rows
         ]
