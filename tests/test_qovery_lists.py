@@ -119,3 +119,17 @@ def test_every_list_reads_past_an_item_it_cannot_read(qovery: FakeQovery, acme: 
     assert len(found["logs"]) == 1
     assert [link.url for link in found["links"]] == ["https://api.example.com"]
     assert ("Latency", INSTANT) in [(r.name, r.starts_at) for r in found["rules"]]
+
+
+def test_one_service_of_a_deployment_that_cannot_be_read_leaves_the_rest_of_it(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    entry = deployment(acme.environment_id)
+    deploy_stage = entry["stages"][1]
+    names = [service["identifier"]["name"] for service in deploy_stage["services"]]
+    deploy_stage["services"][0] |= {"status": 500, "identifier": {"name": ["not", "a", "name"]}}
+    entry["stages"].append({"name": 7, "status": None})
+    qovery.history[acme.environment_id] = [entry]
+    [found] = call(qovery, acme.token, lambda api: api.list_deployment_history(acme.environment_id))
+    assert [stage.name for stage in found.stages] == ["build", "deploy"]
+    assert [service.identifier.name for service in found.stages[1].services] == names[1:]
