@@ -47,20 +47,42 @@ def _copies(item: dict[str, Any], key: str, values: list[Any]) -> list[dict[str,
 
 
 @pytest.mark.parametrize("unreadable", UNREADABLE)
-def test_one_webhook_with_an_unreadable_time_leaves_the_others_listed(
+def test_one_webhook_with_an_unreadable_time_or_id_leaves_the_others_listed(
     qovery: FakeQovery, acme: Acme, unreadable: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = qovery.add_webhook(acme.organization_id, description="first")
-    qovery.add_webhook(acme.organization_id, description="broken")
+    timeless = qovery.add_webhook(acme.organization_id, description="timeless")
+    nameless = qovery.add_webhook(acme.organization_id, description="nameless")
     last = qovery.add_webhook(acme.organization_id, description="last")
-    broken = next(w for w in qovery.webhooks.values() if w["description"] == "broken")
-    broken["created_at"] = unreadable
+    qovery.webhooks[timeless]["created_at"] = unreadable
+    qovery.webhooks[nameless]["id"] = ["not", "an", "id"]
     caplog.set_level(logging.INFO)
     found = call(qovery, acme.token, lambda api: api.list_webhooks(acme.organization_id))
-    assert [w.id for w in found] == [first, last]
+    # A webhook whose time cannot be read is still the bot's to recognise (never taken as gone);
+    # one without an id the bot can read is no webhook it can tell.
+    assert [(w.id, w.description) for w in found] == [
+        (first, "first"),
+        (timeless, "timeless"),
+        (last, "last"),
+    ]
+    assert found[1].created_at is None
     # Said in the log, without the value (it may be anything).
-    assert "left out 1 of 3 Webhook items" in caplog.text
-    assert str(unreadable) not in caplog.text or unreadable is None
+    assert "left out 1 of 4 Webhook items" in caplog.text
+    assert unreadable is None or str(unreadable) not in caplog.text
+
+
+@pytest.mark.parametrize("unreadable", UNREADABLE)
+def test_one_delivery_with_an_unreadable_time_leaves_the_others_in_the_log(
+    qovery: FakeQovery, acme: Acme, unreadable: Any
+) -> None:
+    webhook_id = qovery.add_webhook(acme.organization_id)
+    good = {"id": "d", "created_at": WRITTEN[1], "kind": "STANDARD", "matched_event": "DEPLOYMENT_STARTED",
+            "target_url_used": "https://x.example.com", "target_response_status_code": 200}  # fmt: skip
+    qovery.webhook_events[webhook_id] = [good, {**good, "id": "bad", "created_at": unreadable}, good]
+    found = call(
+        qovery, acme.token, lambda api: api.list_webhook_deliveries(acme.organization_id, webhook_id)
+    )
+    assert [d.created_at for d in found] == [INSTANT, INSTANT]
 
 
 def test_times_with_an_offset_or_no_zone_are_the_same_instant_in_utc(qovery: FakeQovery, acme: Acme) -> None:
@@ -69,7 +91,9 @@ def test_times_with_an_offset_or_no_zone_are_the_same_instant_in_utc(qovery: Fak
     for copy in _copies(template, "created_at", WRITTEN):
         qovery.webhooks[copy["id"]] = copy
     found = call(qovery, acme.token, lambda api: api.list_webhooks(acme.organization_id))
-    assert [(w.created_at, w.created_at.utcoffset()) for w in found] == [(INSTANT, UTC.utcoffset(None))] * 3
+    assert [(w.created_at, w.created_at and w.created_at.utcoffset()) for w in found] == [
+        (INSTANT, UTC.utcoffset(None))
+    ] * 3
 
 
 def test_every_list_reads_past_an_item_it_cannot_read(qovery: FakeQovery, acme: Acme) -> None:

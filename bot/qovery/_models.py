@@ -51,20 +51,29 @@ def is_qovery_id(value: object) -> bool:
 
 def read_each(model: type[M], items: list[Any], read: Callable[[Any], M | None] | None = None) -> list[M]:
     """Each item of a list Qovery answered, read on its own as `model` (or by `read`, which answers None
-    for an item it cannot read): one that does not validate (a bad time, a field of the wrong type) is
-    left out, and the rest are read. Only how many were left out is logged: their values may be anything."""
-    found: list[M] = []
-    for item in items:
-        try:
-            one = read(item) if read is not None else model.model_validate(item)
-        except ValidationError:
-            one = None
-        if one is not None:
-            found.append(one)
+    for an item it cannot read): one whose required fields do not validate (a bad time, a field of the
+    wrong type) is left out, one whose optional fields do not is read without them, and the rest are
+    read. Only how many were left out is logged: their values may be anything."""
+    reads = (read(item) if read is not None else _read_one(model, item) for item in items)
+    found = [one for one in reads if one is not None]
     if len(found) < len(items):
         left_out, name = len(items) - len(found), model.__name__
         log.info("left out %d of %d %s items the bot cannot read", left_out, len(items), name)
     return found
+
+
+def _read_one(model: type[M], item: Any) -> M | None:
+    try:
+        return model.model_validate(item)
+    except ValidationError as error:
+        failing = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+        fields = model.model_fields
+        if not isinstance(item, dict) or any(n not in fields or fields[n].is_required() for n in failing):
+            return None
+    try:  # what Qovery did say is kept; what it said unreadably is not known
+        return model.model_validate({key: value for key, value in item.items() if key not in failing})
+    except ValidationError:
+        return None
 
 
 class WebhookKind(StrEnum):
@@ -119,7 +128,8 @@ class Webhook(_Resource):
     """OrganizationWebhookResponse: the secret itself never comes back, only whether one is set."""
 
     id: str
-    created_at: UtcTime
+    # Not needed to tell whose webhook it is: one with a time the bot cannot read is still found.
+    created_at: UtcTime | None = None
     updated_at: UtcTime | None = None
     kind: WebhookKind | str
     target_url: str = ""
