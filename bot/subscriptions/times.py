@@ -116,11 +116,17 @@ class QuietHours:
         else:  # 22:00-08:00: tonight's quiet ends tomorrow, this morning's ends today
             inside = clock >= self.start or clock < self.end
             end_day = today + timedelta(days=1) if clock >= self.start else today
-        if not inside:
-            return None
-        # The end still to come: on the night the clock falls back, the end's second showing may be.
-        ends = _instants(end_day, self.end, zone)
-        return next((end for end in ends if end > now), ends[-1])
+        if inside:
+            # The end still to come: on the night the clock falls back, the end's second showing may be.
+            ends = _instants(end_day, self.end, zone)
+            return next((end for end in ends if end > now), ends[-1])
+        # Begun, and the clock fell back to before the start since: still quiet until the end.
+        for day in (today - timedelta(days=1), today):
+            begun = _at(day, self.start, zone)
+            end = _at(day if self.start < self.end else day + timedelta(days=1), self.end, zone)
+            if begun <= now < end:
+                return end
+        return None
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,15 @@ def test_quiet_hours_after_their_first_end_in_the_repeated_hour_are_over_until_i
     assert quiet.until(utc(2026, 11, 1, 6, 45), "UTC") is None  # 01:45 EST: over again
 
 
+def test_quiet_hours_begun_in_the_repeated_hour_last_while_the_clock_shows_it_again() -> None:
+    quiet = quiet_hours("01:30-08:00 America/New_York")
+    assert quiet.until(utc(2026, 11, 1, 5, 29), "UTC") is None  # 01:29 EDT: not yet
+    assert quiet.until(utc(2026, 11, 1, 5, 30), "UTC") == utc(2026, 11, 1, 13, 0)  # 01:30 EDT: quiet
+    # 01:10 EST: the clock is back before 01:30, but the quiet hours began and have not ended.
+    assert quiet.until(utc(2026, 11, 1, 6, 10), "UTC") == utc(2026, 11, 1, 13, 0)
+    assert quiet.until(utc(2026, 11, 1, 13, 0), "UTC") is None  # 08:00 EST: over
+
+
 def test_quiet_hours_ending_in_the_skipped_hour_end_when_the_clock_jumps_past() -> None:
     # 29 March 2026 in Paris: 02:00 CET (01:00 UTC) becomes 03:00 CEST; 02:30 is never shown.
     quiet = quiet_hours("22:00-02:30 Europe/Paris")
