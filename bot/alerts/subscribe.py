@@ -102,7 +102,7 @@ class AlertCommands:
             if rule.managed and filters.keeps(view.scope, rule.severity):
                 kept.append((rule, view))
         attached: list[RuleView] = []
-        gone: list[str] = []
+        gone: list[AlertRule] = []
         if receiver is not None:
             # Kept at once, so that an unsubscribe (or the app removed) from now on finds it.
             if not await self._subscriptions.attach(hook.id, receiver.id):
@@ -112,7 +112,7 @@ class AlertCommands:
                 assert rule.id is not None  # a managed rule
                 try:
                     if not await attach_receiver(api, receiver.id, rule.id):
-                        gone.append(rule.name)
+                        gone.append(rule)
                         continue
                 except QoveryError as error:
                     with contextlib.suppress(QoveryError):  # every rule as it was before, where it can be
@@ -124,7 +124,8 @@ class AlertCommands:
             if await self._subscriptions.get(hook.id) is None:  # unsubscribed while the rules were edited
                 return await self._called_off(api, receiver.id, edited, hook.id)
         await self._jobs.ring(job_name(caller.team_id), self._clock())  # a first read soon
-        return subscribed(filters, [v for r, v in kept if r.name not in gone], attached, refused, gone)
+        still = [view for rule, view in kept if all(rule is not other for other in gone)]
+        return subscribed(filters, still, attached, refused, [rule.name for rule in gone])
 
     def _already(self, existing: AlertSubscription | None) -> UserError:
         what = f" ({escape(existing.filters.words())})" if existing is not None else ""
