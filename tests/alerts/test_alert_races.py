@@ -155,3 +155,19 @@ def test_removing_the_app_takes_every_channels_receiver_off_every_rule(
     assert qovery.alert_rules[api_rule]["alert_receiver_ids"] == [pagerduty]
     assert eventually(lambda: subscriptions_of(acme_app_on, CHANNEL) == 0)
     assert subscriptions_of(acme_app_on, OTHER_CHANNEL) == 0
+
+
+def test_an_unsubscribe_while_subscribing_wins_and_leaves_nothing_at_qovery(
+    acme_app_on: RunningApp, qovery: FakeQovery, api_rule: str, pagerduty: str
+) -> None:
+    qovery.delay("createAlertReceiver", 1.0, times=1)  # within the bot's 2 s
+    with ThreadPoolExecutor(1) as pool:
+        subscribing = pool.submit(acme_app_on.ask, "alerts subscribe")
+        qovery.wait_for("createAlertReceiver")  # the channel is taken; its receiver is being made
+        assert "no longer receives alerts" in acme_app_on.ask("alerts unsubscribe")["text"]
+        answer = subscribing.result()["text"]
+    assert "unsubscribed from alerts while it was being subscribed" in answer
+    assert eventually(lambda: bot_receivers(qovery) == [])
+    assert qovery.alert_rules[api_rule]["alert_receiver_ids"] == [pagerduty]
+    assert subscriptions_of(acme_app_on, CHANNEL) == 0
+    assert acme_app_on.ask("alerts unsubscribe")["text"] == "This channel receives no alerts."
