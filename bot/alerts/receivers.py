@@ -26,7 +26,6 @@ class Detached:
 
     kept_by: list[str] = field(default_factory=list)  # rules with no other receiver: it stays on them
     gone: list[str] = field(default_factory=list)  # rules Qovery no longer keeps
-    deleted: bool = False  # the receiver itself, once no rule keeps it
 
 
 def carrying(rules: Sequence[AlertRule], receiver_id: str) -> list[AlertRule]:
@@ -72,5 +71,4 @@ async def detach_receiver(api: QoveryApi, receiver_id: str, listed: Sequence[Ale
     if not detached.kept_by:
         with contextlib.suppress(QoveryNotFound):  # gone already
             await api.delete_alert_receiver(receiver_id)
-        detached.deleted = True
     return detached
