@@ -196,6 +196,12 @@ class QoveryClient:
             )
         return [rule for rule in rules if rule is not None]
 
+    async def get_alert_rule(self, rule_id: str) -> AlertRule:
+        rule = AlertRule.read(await self._call("GET", f"/alert-rules/{_id(rule_id)}"))
+        if rule is None:
+            raise QoveryUnavailable(200, "the answer did not look like an AlertRule")
+        return rule
+
     async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:
         if rule.id is None:
             raise QoveryNotFound(None, "a rule Qovery no longer keeps cannot be edited")
