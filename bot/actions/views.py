@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
-from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section
+from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, read_row_id, section
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -52,8 +52,7 @@ def action_value(action: Action) -> str:
 
 def read_action_button(value: object) -> int | None:
     """The action a confirmation's button names, or None for anything else."""
-    match = re.fullmatch(r"action:(\d{1,18})", value) if isinstance(value, str) else None
-    return int(match.group(1)) if match else None
+    return read_row_id(value, "action:")
 
 
 def where_words(action: Action) -> str:
