@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.engine import aware
 from adapters.sql.tables import actions
 from bot.actions.plans import Action, ActionKind, ActionState, plan_from_json, plan_to_json
-from bot.clock import utcnow
 
 __all__ = ["SqlActions"]
 
@@ -50,13 +49,13 @@ class SqlActions:
     async def drop(self, action_id: int) -> bool:
         return await self._move(action_id, ActionState.PROPOSED, ActionState.DROPPED)
 
-    async def hold(self, action_id: int, since: datetime) -> bool:
+    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
         return await self._move(
             action_id,
             ActionState.PROPOSED,
             ActionState.PENDING,
             actions.c.created_at >= since,
-            created_at=utcnow(),  # a request expires counting from when it was made
+            created_at=now,  # a request expires counting from when it was made
         )
 
     async def requested(self, action_id: int, request_ts: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.access import Access, Acting, Caller
 from bot.actions.environments import find_environment, read_where
@@ -24,12 +24,19 @@ from bot.actions.plans import (
     ActionState,
     ServiceChange,
     Target,
+    confirmed_since,
     every_service,
     one_service,
     rollback_changes,
 )
 from bot.actions.ports import Actions, Gate
-from bot.actions.views import audit_message, confirmation, read_action_button, where_words
+from bot.actions.views import (
+    audit_message,
+    confirmation,
+    confirmation_gone,
+    read_action_button,
+    where_words,
+)
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
 from bot.deliveries import Card, CardButton, Cards, tie
@@ -47,7 +54,6 @@ from bot.subscriptions import Hooks
 
 __all__ = ["ActionRequest", "EnvironmentActions"]
 
-CONFIRMATION_SECONDS = 600
 _UNKNOWN_CARD = (
     "This button does not belong to a deployment card of this workspace (or the card is over 30 days "
     "old): nothing was done."
@@ -120,16 +126,14 @@ class EnvironmentActions:
 
     async def confirm(self, caller: Caller, value: object) -> Message:
         action = await self._own_action(caller, value)
-        since = self._clock() - timedelta(seconds=CONFIRMATION_SECONDS)
+        now = self._clock()
         assert action.id is not None
-        if action.state is ActionState.PROPOSED and (held := await self._held(caller, action)) is not None:
+        if action.state is not ActionState.PROPOSED or action.confirmation_expired(now):
+            return plain(confirmation_gone(action, now))  # neither run nor asked for
+        if (held := await self._held(caller, action)) is not None:
             return held
-        if not await self._actions.start(action.id, since):
-            if action.state is ActionState.PROPOSED:
-                return plain(
-                    "This confirmation has expired: nothing was done. Ask again to see what it would do now."
-                )
-            return plain("This was already confirmed or called off: nothing more was done.")
+        if not await self._actions.start(action.id, confirmed_since(now)):
+            return plain(confirmation_gone(action, now))
         return await self._run(caller, action) or plain(
             f"{where_words(action)}: done, and said in the channel."
         )
@@ -189,7 +193,7 @@ class EnvironmentActions:
         if (held := await self._held(caller, action, acting)) is not None:
             return held
         assert action.id is not None
-        if not await self._actions.start(action.id, now - timedelta(seconds=CONFIRMATION_SECONDS)):
+        if not await self._actions.start(action.id, confirmed_since(now)):
             return plain("This was already done or called off: nothing more was done.")
         return await self._run(caller, action, acting)
 

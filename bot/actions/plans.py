@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,11 +19,13 @@ from bot.errors import UserError
 from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceVersion
 
 __all__ = [
+    "CONFIRMATION_SECONDS",
     "Action",
     "ActionKind",
     "ActionState",
     "ServiceChange",
     "Target",
+    "confirmed_since",
     "current_versions",
     "every_service",
     "one_service",
@@ -59,6 +61,9 @@ class ActionState(StrEnum):
     REJECTED = "rejected"  # an approver said no
     WITHDRAWN = "withdrawn"  # its requester took it back
     EXPIRED = "expired"  # nobody decided in time
+
+
+CONFIRMATION_SECONDS = 600  # a confirmation is good for 10 minutes, for a request for approval too
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,16 @@ class Action:
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)
+
+    def confirmation_expired(self, now: datetime) -> bool:
+        """A confirmation not pressed within its 10 minutes: it no longer runs nor asks for approval."""
+        created = self.created_at or now
+        return self.state is ActionState.PROPOSED and created < confirmed_since(now)
+
+
+def confirmed_since(now: datetime) -> datetime:
+    """The oldest a confirmation may be and still act."""
+    return now - timedelta(seconds=CONFIRMATION_SECONDS)
 
 
 def plan_to_json(action: Action) -> str:

@@ -42,9 +42,9 @@ class Actions(Protocol):
         """A proposed action the user said no to; False when it is no longer proposed."""
         ...
 
-    async def hold(self, action_id: int, since: datetime) -> bool:
-        """Proposed -> pending (held for approval), once, for an action proposed after `since`; its time
-        becomes now's, from which its request expires."""
+    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
+        """Proposed -> pending (held for approval), once, for an action proposed after `since` (its
+        confirmation still good); its time becomes `now`, from which its request expires."""
         ...
 
     async def requested(self, action_id: int, request_ts: str) -> None:

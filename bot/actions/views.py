@@ -5,6 +5,7 @@ who did what. Everything Qovery named is escaped; the buttons carry only the act
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
 from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, read_row_id, section
@@ -17,6 +18,7 @@ __all__ = [
     "audit_message",
     "changes_blocks",
     "confirmation",
+    "confirmation_gone",
     "done_words",
     "read_action_button",
     "where_words",
@@ -53,6 +55,13 @@ def action_value(action: Action) -> str:
 def read_action_button(value: object) -> int | None:
     """The action a confirmation's button names, or None for anything else."""
     return read_row_id(value, "action:")
+
+
+def confirmation_gone(action: Action, now: datetime) -> str:
+    """Why pressing a confirmation did nothing: it expired, or it was already pressed or called off."""
+    if action.confirmation_expired(now):
+        return "This confirmation has expired: nothing was done. Ask again to see what it would do now."
+    return "This was already confirmed or called off: nothing more was done."
 
 
 def where_words(action: Action) -> str:
