@@ -7,6 +7,7 @@ Blocks are plain dicts, ready for `chat.postMessage`. Every text from outside go
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = [
     "read_row_id",
     "safe_url",
     "section",
+    "sections",
     "slack_date",
 ]
 
@@ -122,6 +124,18 @@ def header(text: str) -> Block:
 
 def section(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(mrkdwn, SECTION_LIMIT)}}
+
+
+def sections(lines: Iterable[str]) -> list[Block]:
+    """Lines of mrkdwn in as few sections as hold them whole (a line is cut only when it alone is over a
+    section's limit): a long list is split, never cut."""
+    texts: list[str] = []
+    for line in (cut(line, SECTION_LIMIT) for line in lines):
+        if texts and len(texts[-1]) + 1 + len(line) <= SECTION_LIMIT:
+            texts[-1] += "\n" + line
+        else:
+            texts.append(line)
+    return [section(text) for text in texts]
 
 
 def context(mrkdwn: str) -> Block:

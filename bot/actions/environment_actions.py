@@ -34,6 +34,7 @@ from bot.actions.views import (
     audit_message,
     confirmation,
     confirmation_gone,
+    plan_fits,
     read_action_button,
     where_words,
 )
@@ -121,6 +122,12 @@ class EnvironmentActions:
         return every_service(services, history)
 
     async def _proposed(self, action: Action, acting: Acting) -> Message:
+        if not plan_fits(action):
+            raise UserError(
+                f"This would change {len(action.changes)} services, more than one Slack message can "
+                "show in full: nothing was proposed. Deploy them a few at a time with `--service`, or "
+                "from Qovery's console."
+            )
         action_id = await self._actions.add(action, self._clock())
         return confirmation(action.with_id(action_id), own_token=acting.own_token)
 

@@ -114,6 +114,8 @@ def audit_line(action: Action) -> str:
         f"{escape(cut(c.name, 40))} {escape(cut(c.before or '-', 12))}→{escape(cut(c.after or 'latest', 12))}"
         for c in action.changes[:6]
     ]
+    if len(action.changes) > len(changes):
+        changes.append(f"and {len(action.changes) - len(changes)} more")
     facts = [state] if state else []
     if changes:
         facts.append(", ".join(changes))
