@@ -77,6 +77,18 @@ class SqlActions:
         async with self._engine.connect() as connection:
             return [_action(row) for row in await connection.execute(query.order_by(actions.c.id))]
 
+    async def running_before(self, before: datetime) -> list[Action]:
+        query = select(actions).where(
+            actions.c.state == ActionState.RUNNING.value, actions.c.created_at < before
+        )
+        async with self._engine.connect() as connection:
+            return [_action(row) for row in await connection.execute(query.order_by(actions.c.id))]
+
+    async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:
+        return await self._move(
+            action_id, ActionState.RUNNING, ActionState.UNKNOWN, outcome=outcome[:500], done_at=now
+        )
+
     async def audited(self, team_id: str, user_id: str | None, limit: int) -> list[Action]:
         unconfirmed = (ActionState.PROPOSED.value, ActionState.DROPPED.value)
         query = select(actions).where(actions.c.team_id == team_id, actions.c.state.not_in(unconfirmed))

@@ -101,7 +101,7 @@ class EnvironmentActions:
         try:
             where = read_where(request.where)
             project, env = await find_environment(acting.api, acting.organization_id, where)
-            target = Target(env.id, env.name, project.name, str(env.mode), acting.organization_id)
+            target = Target(env.id, env.name, project.name, str(env.mode), acting.organization_id, project.id)
             await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
             changes = await self._changes(acting, request, target)
         except QoveryError as error:
@@ -236,7 +236,14 @@ class EnvironmentActions:
     ) -> Target:
         """The environment as Qovery says it is now (its type decides who may), checked for the caller."""
         env = await acting.api.get_environment(environment_id)
-        target = Target(env.id, env.name, project or env.project.id, str(env.mode), acting.organization_id)
+        target = Target(
+            env.id,
+            env.name,
+            project or env.project.id,
+            str(env.mode),
+            acting.organization_id,
+            env.project.id,
+        )
         await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
         return target
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.deliveries import DeploymentStatus, status_of
+from bot.deliveries import CONSOLE, DeploymentStatus, status_of
 from bot.errors import UserError
 from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceVersion
 
@@ -61,6 +61,7 @@ class ActionState(StrEnum):
     REJECTED = "rejected"  # an approver said no
     WITHDRAWN = "withdrawn"  # its requester took it back
     EXPIRED = "expired"  # nobody decided in time
+    UNKNOWN = "unknown"  # the bot stopped while Qovery was asked: whether it ran is not known
 
 
 CONFIRMATION_SECONDS = 600  # a confirmation is good for 10 minutes, for a request for approval too
@@ -75,6 +76,14 @@ class Target:
     project: str
     mode: str  # PRODUCTION, STAGING ...
     organization_id: str
+    project_id: str | None = None  # None in plans stored before it was kept
+
+    def console_url(self) -> str:
+        """The environment's page in Qovery's console (the organization's, without its project)."""
+        organization = f"{CONSOLE}/organization/{self.organization_id}"
+        if self.project_id is None:
+            return organization
+        return f"{organization}/project/{self.project_id}/environment/{self.environment_id}/overview"
 
     @property
     def production(self) -> bool:

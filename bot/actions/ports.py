@@ -66,6 +66,15 @@ class Actions(Protocol):
         """The requests still waiting that were made before `before`."""
         ...
 
+    async def running_before(self, before: datetime) -> list[Action]:
+        """The actions still running that were made before `before`."""
+        ...
+
+    async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:
+        """Running -> unknown, once: the bot stopped before Qovery's answer was recorded. (Should the
+        answer come after all, `finish` records it.)"""
+        ...
+
     async def audited(self, team_id: str, user_id: str | None, limit: int) -> list[Action]:
         """The workspace's actions that ran or were asked for (newest first): not the confirmations
         nobody confirmed."""

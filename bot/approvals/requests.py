@@ -26,6 +26,7 @@ from bot.actions import (
 )
 from bot.approvals.policy import Policy
 from bot.approvals.ports import Policies
+from bot.approvals.recovery import recover_lost
 from bot.approvals.views import REQUEST_SECONDS, policy_message, read_request_button, request_message
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
@@ -166,6 +167,10 @@ class Approvals:
                     action, ":hourglass: Expired: nobody decided within 30 minutes; nothing was done."
                 )
         return expired
+
+    async def recover(self, now: datetime) -> int:
+        """Actions a stopped bot left running: said to be of unknown outcome, never run again; how many."""
+        return await recover_lost(self._actions, self._poster, now)
 
     async def _request(self, caller: Caller, value: object) -> tuple[Action, Policy | None]:
         action_id = read_request_button(value)

@@ -100,6 +100,7 @@ _STATE_WORDS = {
     ActionState.EXPIRED: ":hourglass: expired",
     ActionState.PENDING: ":raised_hand: waiting for approval",
     ActionState.RUNNING: ":hourglass_flowing_sand: running",
+    ActionState.UNKNOWN: ":grey_question: outcome unknown",
 }
 
 
@@ -121,7 +122,7 @@ def audit_line(action: Action) -> str:
         facts.append(", ".join(changes))
     if action.decided_by:
         verb = "withdrawn by" if action.state is ActionState.WITHDRAWN else "decided by"
-        if action.state in (ActionState.DONE, ActionState.REFUSED, ActionState.RUNNING):
+        if action.state in (ActionState.DONE, ActionState.REFUSED, ActionState.RUNNING, ActionState.UNKNOWN):
             verb = "approved by"
         facts.append(f"{verb} <@{action.decided_by}>")
     if action.state in (ActionState.DONE, ActionState.REFUSED):
