@@ -5,6 +5,7 @@ PostgreSQL an id past INTEGER's range raised in the driver, and the click was ne
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -21,11 +22,15 @@ from bot.alerts.messages import (
 from bot.approvals import APPROVE_ACTION, REJECT_ACTION, WITHDRAW_ACTION
 from bot.deliveries.cards import CANCEL_ACTION, REDEPLOY_ACTION, ROLLBACK_ACTION
 from bot.deliveries.delivery_log import REPLAY_ACTION
+from bot.doctor.doctor import REPAIR_ACTION
+from bot.doctor.home import PAGE_ACTION
+from bot.subscriptions.webhook_views import DELETE_ACTION
 from tests.actions.test_actions import buttons
 from tests.conftest import make_settings
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import ADMIN, TEAM_ID, FakeSlack
+from tests.slack.test_workspaces import event
 
 # Past BIGINT, past INTEGER, signed, zero, non-ASCII digits (Python's `int` reads them), 2,000 digits.
 FORGED = ("99999999999999999999", "2147483648", "-1", "0", "+1", " 1", "1 ", "\u0661", "\u0663", "9" * 2000)
@@ -68,7 +73,20 @@ def test_a_forged_id_out_of_any_column_is_refused_in_words_on_every_button(
         for row in FORGED:
             answer = acme_app.click(action_id, value(row, acme.environment_id))
             assert words in answer["text"], (action_id, row[:30], answer["text"])
+    for row in FORGED:  # the buttons that name something else than a row: a webhook, a finding, a page
+        assert "names no webhook: nothing was deleted" in acme_app.click(DELETE_ACTION, row)["text"]
+        assert "no longer finds this" in acme_app.click(REPAIR_ACTION, f"finding:{row}")["text"]
+    event(acme_app, TEAM_ID, {"type": "app_home_opened", "user": ADMIN, "tab": "home"})
+    [home] = acme_app.slack.wait_for("views.publish")
+    for row in FORGED:
+        page = acme_app.press_in_home(f"{PAGE_ACTION}_next", f"page:{row}", home.view())
+        assert "Subscriptions" in json.dumps(page)  # the first page, drawn again
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no traceback
-    acted = ("redeployEnvironment", "cancelEnvironmentDeployment", "deployAllServices")
+    acted = (
+        "redeployEnvironment",
+        "cancelEnvironmentDeployment",
+        "deployAllServices",
+        "deleteOrganizationWebhook",
+    )
     assert not [call for name in acted for call in qovery.calls_to(name)]  # nothing acted on
     assert "done" in acme_app.click(CONFIRM_ACTION, "action:1")["text"]  # the real one still works
