@@ -330,6 +330,7 @@ class EnvironmentActions:
             case ActionKind.DEPLOY if any(change.after for change in action.changes):
                 return await api.deploy_services(env_id, [change.version() for change in action.changes])
             case ActionKind.DEPLOY:
+                await self._same_services(acting, action)
                 return await api.deploy_environment(env_id)
             case ActionKind.ROLLBACK:
                 return await api.deploy_services(env_id, [change.version() for change in action.changes])
@@ -339,6 +340,16 @@ class EnvironmentActions:
                 return await api.cancel_deployment(env_id)
             case ActionKind.STOP:
                 return await api.stop_environment(env_id)
+
+    async def _same_services(self, acting: Acting, action: Action) -> None:
+        """A deploy of every service runs only on the services it showed: one added or removed since
+        would be deployed, or not, without the one who confirmed or approved it having seen so."""
+        now = every_service(await acting.api.list_services(action.target.environment_id), [])
+        if {c.service_id for c in now} != {c.service_id for c in action.changes}:
+            raise UserError(
+                "The environment's services changed since this was shown: nothing was done. Ask again "
+                "to see what it would deploy now."
+            )
 
     def _refused(self, error: QoveryError, acting: Acting | None) -> str:
         if acting is not None and acting.own_token:
