@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.engine import aware
 from adapters.sql.tables import actions
 from bot.actions.plans import Action, ActionKind, ActionState, plan_from_json, plan_to_json
-from bot.clock import utcnow
 
 __all__ = ["SqlActions"]
 
@@ -50,13 +49,13 @@ class SqlActions:
     async def drop(self, action_id: int) -> bool:
         return await self._move(action_id, ActionState.PROPOSED, ActionState.DROPPED)
 
-    async def hold(self, action_id: int, since: datetime) -> bool:
+    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
         return await self._move(
             action_id,
             ActionState.PROPOSED,
             ActionState.PENDING,
             actions.c.created_at >= since,
-            created_at=utcnow(),  # a request expires counting from when it was made
+            created_at=now,  # a request expires counting from when it was made
         )
 
     async def requested(self, action_id: int, request_ts: str) -> None:
@@ -77,6 +76,18 @@ class SqlActions:
         )
         async with self._engine.connect() as connection:
             return [_action(row) for row in await connection.execute(query.order_by(actions.c.id))]
+
+    async def running_before(self, before: datetime) -> list[Action]:
+        query = select(actions).where(
+            actions.c.state == ActionState.RUNNING.value, actions.c.created_at < before
+        )
+        async with self._engine.connect() as connection:
+            return [_action(row) for row in await connection.execute(query.order_by(actions.c.id))]
+
+    async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:
+        return await self._move(
+            action_id, ActionState.RUNNING, ActionState.UNKNOWN, outcome=outcome[:500], done_at=now
+        )
 
     async def audited(self, team_id: str, user_id: str | None, limit: int) -> list[Action]:
         unconfirmed = (ActionState.PROPOSED.value, ActionState.DROPPED.value)

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.deliveries import DeploymentStatus, status_of
+from bot.deliveries import CONSOLE, DeploymentStatus, status_of
 from bot.errors import UserError
 from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceVersion
 
 __all__ = [
+    "CONFIRMATION_SECONDS",
     "Action",
     "ActionKind",
     "ActionState",
     "ServiceChange",
     "Target",
+    "confirmed_since",
     "current_versions",
     "every_service",
     "one_service",
@@ -59,6 +61,10 @@ class ActionState(StrEnum):
     REJECTED = "rejected"  # an approver said no
     WITHDRAWN = "withdrawn"  # its requester took it back
     EXPIRED = "expired"  # nobody decided in time
+    UNKNOWN = "unknown"  # the bot stopped while Qovery was asked: whether it ran is not known
+
+
+CONFIRMATION_SECONDS = 600  # a confirmation is good for 10 minutes, for a request for approval too
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,14 @@ class Target:
     project: str
     mode: str  # PRODUCTION, STAGING ...
     organization_id: str
+    project_id: str | None = None  # None in plans stored before it was kept
+
+    def console_url(self) -> str:
+        """The environment's page in Qovery's console (the organization's, without its project)."""
+        organization = f"{CONSOLE}/organization/{self.organization_id}"
+        if self.project_id is None:
+            return organization
+        return f"{organization}/project/{self.project_id}/environment/{self.environment_id}/overview"
 
     @property
     def production(self) -> bool:
@@ -113,6 +127,16 @@ class Action:
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)
+
+    def confirmation_expired(self, now: datetime) -> bool:
+        """A confirmation not pressed within its 10 minutes: it no longer runs nor asks for approval."""
+        created = self.created_at or now
+        return self.state is ActionState.PROPOSED and created < confirmed_since(now)
+
+
+def confirmed_since(now: datetime) -> datetime:
+    """The oldest a confirmation may be and still act."""
+    return now - timedelta(seconds=CONFIRMATION_SECONDS)
 
 
 def plan_to_json(action: Action) -> str:

@@ -19,6 +19,7 @@ from bot.deliveries.bodies import DeliveryKind, read_deployment
 from bot.deliveries.card_details import duration_words, status_emoji, trigger_words, versions_words
 from bot.deliveries.cards import (
     CANCEL_ACTION,
+    CONSOLE,
     REDEPLOY_ACTION,
     ROLLBACK_ACTION,
     CardButton,
@@ -36,6 +37,7 @@ from bot.deliveries.ports import Card, CardNote, Cards, DeliveryQueue, DeliveryR
 
 __all__ = [
     "CANCEL_ACTION",
+    "CONSOLE",
     "REDEPLOY_ACTION",
     "REPLAY_ACTION",
     "ROLLBACK_ACTION",

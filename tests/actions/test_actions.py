@@ -139,6 +139,20 @@ def test_deploy_confirms_then_deploys_and_says_who_in_the_channel_with_the_card_
     assert "thread_ts" not in later.args
 
 
+def test_a_deploy_of_every_service_runs_only_on_the_services_it_showed(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
+) -> None:
+    confirmation = acme_app.ask("deploy billing/production")
+    qovery.add_service(acme.environment_id, "billing-export", "CONTAINER")  # added since it was shown
+    done = confirm(acme_app, confirmation)
+    assert "The environment's services changed since this was shown: nothing was done" in done["text"]
+    assert qovery.calls_to("deployEnvironment") == []
+    again = acme_app.ask("deploy billing/production")
+    assert "*billing-export*" in shown(again)
+    assert "done, and said in the channel" in confirm(acme_app, again)["text"]
+    assert len(qovery.calls_to("deployEnvironment")) == 1
+
+
 def test_deploy_one_service_at_a_commit_or_a_tag(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
 ) -> None:
