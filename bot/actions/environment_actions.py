@@ -310,11 +310,11 @@ class EnvironmentActions:
         api, env_id = acting.api, action.target.environment_id
         match action.kind:
             case ActionKind.DEPLOY if any(change.after for change in action.changes):
-                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.DEPLOY:
                 return await api.deploy_environment(env_id)
             case ActionKind.ROLLBACK:
-                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.REDEPLOY:
                 return await api.redeploy_environment(env_id)
             case ActionKind.CANCEL:

@@ -8,6 +8,7 @@ import re
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
 from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section
+from bot.deliveries import NOT_VERSIONED, service_words
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -69,8 +70,12 @@ def _version(version: str | None) -> str:
 
 
 def _change(change: ServiceChange) -> str:
+    service = service_words(change.name, change.service_type, bold=True)
+    if not change.deployed:
+        why = escape(change.left or NOT_VERSIONED)
+        return f"• left as it is: {service}: {why}"
     before = _version(change.before) if change.before else "not deployed yet"
-    return f"• *{escape(cut(change.name, 60))}*: {before} → {_version(change.after)}"
+    return f"• {service}: {before} → {_version(change.after)}"
 
 
 def changes_blocks(action: Action) -> list[Block]:
