@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
-from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section
+from bot.blocks import MAX_BLOCKS, SECTION_LIMIT, Block, Message, button, context, cut, escape, section
 from bot.deliveries import NOT_VERSIONED, service_words
 
 __all__ = [
@@ -79,9 +79,17 @@ def _change(change: ServiceChange) -> str:
 
 
 def changes_blocks(action: Action) -> list[Block]:
-    lines = [_change(change) for change in action.changes[:_CHANGES_SHOWN]]
-    if len(action.changes) > _CHANGES_SHOWN:
-        lines.append(f"… and {len(action.changes) - _CHANGES_SHOWN} more services")
+    """One line a service, as many as Slack's section takes whole, then how many are not shown."""
+    lines: list[str] = []
+    room = SECTION_LIMIT - 40  # for the line that says how many more
+    for change in action.changes[:_CHANGES_SHOWN]:
+        line = _change(change)
+        room -= len(line) + 1
+        if room < 0:
+            break
+        lines.append(line)
+    if len(lines) < len(action.changes):
+        lines.append(f"… and {len(action.changes) - len(lines)} more services")
     return [section("\n".join(lines))] if lines else []
 
 

@@ -9,7 +9,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.access import Access, BotConfig, Caller
-from bot.actions.plans import ServiceChange, current_versions, every_service, one_service, rollback_changes
+from bot.actions.plans import (
+    CANNOT_PIN,
+    Action,
+    ActionKind,
+    ServiceChange,
+    Target,
+    current_versions,
+    every_service,
+    one_service,
+    rollback_changes,
+)
+from bot.actions.views import confirmation
+from bot.blocks import SECTION_LIMIT
 from bot.errors import UserError
 from bot.ports import Workspace
 from bot.qovery import DeploymentHistory, Service, ServiceType, type_words
@@ -169,6 +181,27 @@ def test_a_service_kind_is_read_tolerantly(sent: object, kind: str, words: str) 
     service = Service.model_validate({"id": IDS["api"], "name": "x", "service_type": sent})
     assert service.service_type == kind
     assert type_words(service.service_type) == words
+
+
+def test_a_confirmation_of_hundreds_of_hostile_services_stays_whole_within_slacks_limits() -> None:
+    hostile = [
+        ServiceChange(f"0a000000-0000-4000-8000-{n:012d}", "<!channel>" + "x" * 10_000, kind, left=CANNOT_PIN)
+        for n, kind in enumerate(["<!here>" * 20, "HELM", "QUANTUM_THING"] * 100)
+    ]
+    pinned = ServiceChange(IDS["api"], "<@U0ADMIN>", "APPLICATION", before="a" * 40, after="b" * 40)
+    target = Target(ENV, "production", "billing", "PRODUCTION", "0e000000-0000-4000-8000-0000000000a1")
+    action = Action("T0", "U0", "C0", ActionKind.ROLLBACK, target, (pinned, *hostile), id=1)
+    message = confirmation(action, own_token=False)
+    [listed] = [
+        b["text"]["text"] for b in message["blocks"] if "left as it is" in b.get("text", {}).get("text", "")
+    ]
+    assert len(listed) <= SECTION_LIMIT
+    shown = listed.count("\n")  # every line whole, then how many are not shown
+    assert listed.endswith(f"… and {301 - shown} more services")
+    for mention in ("<!channel>", "<!here>", "<@U0ADMIN>"):
+        assert mention not in listed
+    assert "&lt;!here&gt;" in listed
+    assert [v.service_id for v in action.versions()] == [IDS["api"]]  # only what Qovery can take
 
 
 ADMIN, CONNECTOR, MEMBER, LISTED = "U0ADMIN", "U0CONNECT", "U0MEMBER", "U0LISTED"
