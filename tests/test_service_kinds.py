@@ -130,6 +130,18 @@ def test_a_rollback_pins_what_qovery_takes_and_says_what_it_leaves_as_it_is(
     assert "left as it is: *chart* (Helm chart)" in shown(audit.args)
 
 
+def test_a_deploy_of_the_environment_names_every_service_it_deploys(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
+) -> None:
+    text = shown(acme_app.ask("deploy billing/production"))
+    assert "*api* (application): `ccccccc` → its latest version" in text
+    for name in ("chart", "infra", "db", "argo", "agent", "quantum"):
+        assert f"*{name}* ({KIND_WORDS[name]}): deployed as set in Qovery" in text
+    confirm(acme_app, acme_app.ask("deploy billing/production"))
+    assert len(qovery.calls_to("deployEnvironment")) == 1  # the whole environment, as Qovery has it set
+    assert qovery.calls_to("deployAllServices") == []
+
+
 def test_a_deploy_of_one_service_the_bot_cannot_pin_is_answered_and_nothing_is_asked(
     acme_app: RunningApp, qovery: FakeQovery, ids: dict[str, str]
 ) -> None:

@@ -95,8 +95,13 @@ class ServiceChange:
     left: str | None = None
 
     @property
+    def pinnable(self) -> bool:
+        return _pinnable(self.service_type)
+
+    @property
     def deployed(self) -> bool:
-        return self.left is None and _pinnable(self.service_type)
+        """Whether deployAllServices is asked to deploy it at `after`."""
+        return self.left is None and self.pinnable
 
     def version(self) -> ServiceVersion:
         commit = self.after if self.after and _is_commit(self.after) else None
@@ -266,10 +271,10 @@ def one_service(
 
 
 def every_service(services: list[Service], history: list[DeploymentHistory]) -> tuple[ServiceChange, ...]:
-    """`deploy` with no service: each versioned service to its latest version."""
+    """`deploy` with no service (deployEnvironment): every service, a versioned one to its latest
+    version, any other kind as it is set in Qovery."""
     before = current_versions(history)
     return tuple(
         ServiceChange(s.id, s.name, s.service_type, before=before.get(s.id))
         for s in sorted(services, key=lambda s: s.name)
-        if _pinnable(s.service_type)
     )

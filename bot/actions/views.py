@@ -8,7 +8,7 @@ import re
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
 from bot.blocks import MAX_BLOCKS, SECTION_LIMIT, Block, Message, button, context, cut, escape, section
-from bot.deliveries import NOT_VERSIONED, service_words
+from bot.deliveries import service_words
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -71,9 +71,10 @@ def _version(version: str | None) -> str:
 
 def _change(change: ServiceChange) -> str:
     service = service_words(change.name, change.service_type, bold=True)
-    if not change.deployed:
-        why = escape(change.left or NOT_VERSIONED)
-        return f"• left as it is: {service}: {why}"
+    if change.left is not None:
+        return f"• left as it is: {service}: {escape(change.left)}"
+    if not change.pinnable:  # deployed with the environment, at what Qovery has set for it
+        return f"• {service}: deployed as set in Qovery"
     before = _version(change.before) if change.before else "not deployed yet"
     return f"• {service}: {before} → {_version(change.after)}"
 

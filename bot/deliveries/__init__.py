@@ -17,7 +17,6 @@ pace).
 
 from bot.deliveries.bodies import DeliveryKind, read_deployment
 from bot.deliveries.card_details import (
-    NOT_VERSIONED,
     duration_words,
     service_words,
     status_emoji,
@@ -43,7 +42,6 @@ from bot.deliveries.ports import Card, CardNote, Cards, DeliveryQueue, DeliveryR
 
 __all__ = [
     "CANCEL_ACTION",
-    "NOT_VERSIONED",
     "REDEPLOY_ACTION",
     "REPLAY_ACTION",
     "ROLLBACK_ACTION",

@@ -24,7 +24,6 @@ from bot.deliveries.events import DeploymentStatus
 from bot.qovery import type_words
 
 __all__ = [
-    "NOT_VERSIONED",
     "STATUS_EMOJI",
     "detail_blocks",
     "duration_words",

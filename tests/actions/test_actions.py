@@ -108,7 +108,7 @@ def test_deploy_confirms_then_deploys_and_says_who_in_the_channel_with_the_card_
     assert f"environment `{acme.environment_id}`" in text
     assert "*api* (application): `bbbbbbb` → its latest version" in text
     assert "*worker* (container): `1.4.2` → its latest version" in text
-    assert "*db*" not in text  # a database has no version to deploy
+    assert "*db* (database): deployed as set in Qovery" in text
     assert qovery.calls_to("deployEnvironment") == []  # nothing before the confirmation
 
     done = confirm(acme_app, confirmation)

@@ -121,6 +121,7 @@ def test_deploy_plans_show_each_services_version_now() -> None:
     assert current_versions(found) == {IDS["api"]: "0" * 40, IDS["worker"]: "1.0"}
     assert [(c.name, c.before, c.after) for c in every_service(SERVICES, found)] == [
         ("api", "0" * 40, None),
+        ("db", None, None),  # deployed with the environment, as it is set in Qovery
         ("worker", "1.0", None),
     ]
     assert one_service(SERVICES, found, "WORKER", None, "2.0") == ServiceChange(
