@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
-from bot.blocks import MAX_BLOCKS, SECTION_LIMIT, Block, Message, button, context, cut, escape, section
+from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section, whole_lines
 from bot.deliveries import service_words
 
 __all__ = [
@@ -80,18 +80,8 @@ def _change(change: ServiceChange) -> str:
 
 
 def changes_blocks(action: Action) -> list[Block]:
-    """One line a service, as many as Slack's section takes whole, then how many are not shown."""
-    lines: list[str] = []
-    room = SECTION_LIMIT - 40  # for the line that says how many more
-    for change in action.changes[:_CHANGES_SHOWN]:
-        line = _change(change)
-        room -= len(line) + 1
-        if room < 0:
-            break
-        lines.append(line)
-    if len(lines) < len(action.changes):
-        lines.append(f"… and {len(action.changes) - len(lines)} more services")
-    return [section("\n".join(lines))] if lines else []
+    lines = [_change(change) for change in action.changes[:_CHANGES_SHOWN]]
+    return [section(whole_lines(lines, len(action.changes), "services"))] if lines else []
 
 
 def confirmation(action: Action, *, own_token: bool) -> Message:

@@ -18,6 +18,7 @@ from bot.blocks import (
     escape,
     safe_url,
     section,
+    whole_lines,
 )
 from bot.deliveries.deployment_details import Details, ServiceLine
 from bot.deliveries.events import DeploymentStatus
@@ -138,9 +139,7 @@ def detail_blocks(details: Details) -> list[Block]:
     blocks: list[Block] = []
     if details.services:
         lines = [_service_line(line) for line in details.services[:_SERVICES_SHOWN]]
-        if len(details.services) > _SERVICES_SHOWN:
-            lines.append(f"… and {len(details.services) - _SERVICES_SHOWN} more")
-        blocks.append(section("\n".join(lines)))
+        blocks.append(section(whole_lines(lines, len(details.services))))
     if details.failed_stage or details.failed_services:
         where = f"stage *{escape(details.failed_stage)}*" if details.failed_stage else "a stage"
         failed = ", ".join(f"*{escape(name)}*" for name in details.failed_services[:10])
