@@ -3,7 +3,8 @@ service's version before and after. Pure: computed from what Qovery said, stored
 confirmed, and carried out exactly as it was shown.
 
 `rollback_changes` reads the deployment history: every service at its version in the latest successful
-deployment before the one in question.
+deployment before the one in question. Only applications, containers and jobs can be pinned
+(deployAllServices); every other kind is left as it is, and the plan says so for each.
 """
 
 from __future__ import annotations
