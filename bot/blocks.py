@@ -7,7 +7,7 @@ Blocks are plain dicts, ready for `chat.postMessage`. Every text from outside go
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +48,7 @@ __all__ = [
     "section",
     "sections",
     "slack_date",
+    "whole_lines",
 ]
 
 Block = dict[str, Any]
@@ -136,6 +137,22 @@ def sections(lines: Iterable[str]) -> list[Block]:
         else:
             texts.append(line)
     return [section(text) for text in texts]
+
+
+def whole_lines(lines: Sequence[str], total: int | None = None, noun: str = "") -> str:
+    """As many of `lines` as one section holds whole, one a line, then `… and N more {noun}`: a cut never
+    falls mid-line nor loses the count. `total` counts what `lines` are the first of, when they are."""
+    kept: list[str] = []
+    room = SECTION_LIMIT - 40  # for the line that says how many more
+    for line in lines:
+        room -= len(line) + 1
+        if room < 0:
+            break
+        kept.append(line)
+    more = (len(lines) if total is None else total) - len(kept)
+    if more > 0:
+        kept.append(f"… and {more} more" + (f" {noun}" if noun else ""))
+    return "\n".join(kept)
 
 
 def context(mrkdwn: str) -> Block:

@@ -124,7 +124,7 @@ class EnvironmentActions:
     async def _proposed(self, action: Action, acting: Acting) -> Message:
         if not plan_fits(action):
             raise UserError(
-                f"This would change {len(action.changes)} services, more than one Slack message can "
+                f"This would name {len(action.changes)} services, more than one Slack message can "
                 "show in full: nothing was proposed. Deploy them a few at a time with `--service`, or "
                 "from Qovery's console."
             )
@@ -328,12 +328,12 @@ class EnvironmentActions:
         api, env_id = acting.api, action.target.environment_id
         match action.kind:
             case ActionKind.DEPLOY if any(change.after for change in action.changes):
-                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.DEPLOY:
                 await self._same_services(acting, action)
                 return await api.deploy_environment(env_id)
             case ActionKind.ROLLBACK:
-                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.REDEPLOY:
                 return await api.redeploy_environment(env_id)
             case ActionKind.CANCEL:

@@ -20,6 +20,7 @@ from bot.blocks import (
     section,
     sections,
 )
+from bot.deliveries import service_words
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -91,8 +92,13 @@ def _version(version: str | None) -> str:
 
 
 def _change(change: ServiceChange) -> str:
+    service = service_words(change.name, change.service_type, bold=True)
+    if change.left is not None:
+        return f"• left as it is: {service}: {escape(change.left)}"
+    if not change.pinnable:  # deployed with the environment, at what Qovery has set for it
+        return f"• {service}: deployed as set in Qovery"
     before = _version(change.before) if change.before else "not deployed yet"
-    return f"• *{cut(escape(change.name), 100)}*: {before} → {_version(change.after)}"
+    return f"• {service}: {before} → {_version(change.after)}"
 
 
 def changes_blocks(action: Action) -> list[Block]:

@@ -113,6 +113,8 @@ def audit_line(action: Action) -> str:
     line = f"{when} <@{action.user_id}> {did} {where_words(action)}"
     changes = [
         f"{escape(cut(c.name, 40))} {escape(cut(c.before or '-', 12))}→{escape(cut(c.after or 'latest', 12))}"
+        if c.left is None
+        else f"{escape(cut(c.name, 40))} left as it is"
         for c in action.changes[:6]
     ]
     if len(action.changes) > len(changes):

@@ -16,7 +16,13 @@ pace).
 """
 
 from bot.deliveries.bodies import DeliveryKind, read_deployment
-from bot.deliveries.card_details import duration_words, status_emoji, trigger_words, versions_words
+from bot.deliveries.card_details import (
+    duration_words,
+    service_words,
+    status_emoji,
+    trigger_words,
+    versions_words,
+)
 from bot.deliveries.cards import (
     CANCEL_ACTION,
     CONSOLE,
@@ -64,6 +70,7 @@ __all__ = [
     "read_deployment",
     "render_card",
     "seconds_of",
+    "service_words",
     "status_emoji",
     "status_of",
     "tie",

@@ -48,6 +48,7 @@ from bot.qovery._models import (
     is_qovery_id,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
+from bot.qovery._service_types import ServiceType, type_words
 from bot.qovery._time import UtcTime, utc_time
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "Reference",
     "Service",
     "ServiceLink",
+    "ServiceType",
     "ServiceVersion",
     "UtcTime",
     "Webhook",
@@ -90,5 +92,6 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "type_words",
     "utc_time",
 ]

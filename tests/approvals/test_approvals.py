@@ -134,7 +134,7 @@ def test_a_gated_action_waits_then_runs_once_on_approve_with_the_requesters_own_
     request = ask_rollback(gated, MEMBER)  # a member with their own token: §12 lets them act
     text = shown(request.args)
     assert f"<@{MEMBER}> asks to roll back *billing / production*" in text
-    assert "*api*: `ccccccc` → `bbbbbbb`" in text
+    assert "*api* (application): `ccccccc` → `bbbbbbb`" in text
     assert "their own Qovery token" in text
     assert f"<!subteam^{GROUP}>" in text  # the approvers are told
     assert set(request_buttons(request)) == {"Approve", "Reject", "Withdraw"}

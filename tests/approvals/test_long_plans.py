@@ -81,6 +81,7 @@ def test_a_plan_too_long_for_one_message_is_refused_and_nothing_is_proposed(
 ) -> None:
     long_environment(qovery, acme, 1000)
     refused = acme_app.ask("rollback billing/production")
-    assert "would change 1000 services, more than one Slack message can show in full" in refused["text"]
+    # the 1,000 to roll back and the seed's two services the bot leaves as they are
+    assert "would name 1002 services, more than one Slack message can show in full" in refused["text"]
     assert "Confirm" not in shown(refused)
     assert qovery.calls_to("deployAllServices") == []
