@@ -36,6 +36,7 @@ from bot.qovery import (
     QoveryUnavailable,
     Service,
     ServiceLink,
+    ServiceType,
     ServiceVersion,
     Webhook,
     WebhookDelivery,
@@ -160,16 +161,19 @@ class QoveryClient:
         body: dict[str, list[dict[str, str]]] = {"applications": [], "containers": [], "jobs": []}
         for version in versions:
             service_id = _id(version.service_id)
-            if version.service_type == "APPLICATION":
-                body["applications"].append(
-                    {"application_id": service_id, "git_commit_id": version.commit or ""}
-                )
-            elif version.service_type == "CONTAINER":
-                body["containers"].append({"id": service_id, "image_tag": version.tag or ""})
-            elif version.commit:
-                body["jobs"].append({"id": service_id, "git_commit_id": version.commit})
-            else:
-                body["jobs"].append({"id": service_id, "image_tag": version.tag or ""})
+            match version.service_type:
+                case ServiceType.APPLICATION:
+                    body["applications"].append(
+                        {"application_id": service_id, "git_commit_id": version.commit or ""}
+                    )
+                case ServiceType.CONTAINER:
+                    body["containers"].append({"id": service_id, "image_tag": version.tag or ""})
+                case ServiceType.JOB if version.commit:
+                    body["jobs"].append({"id": service_id, "git_commit_id": version.commit})
+                case ServiceType.JOB:
+                    body["jobs"].append({"id": service_id, "image_tag": version.tag or ""})
+                case _:  # no kind is ever put in another's field: refused before Qovery is asked
+                    raise QoveryInvalidRequest(None, f"the bot cannot pin a {version.service_type}'s version")
         path = f"/environment/{_id(environment_id)}/service/deploy"
         return await self._one(EnvironmentStatus, "POST", path, json={k: v for k, v in body.items() if v})
 
@@ -191,6 +195,12 @@ class QoveryClient:
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
         return read_each(AlertRule, results, AlertRule.read)
+
+    async def get_alert_rule(self, rule_id: str) -> AlertRule:
+        rule = AlertRule.read(await self._call("GET", f"/alert-rules/{_id(rule_id)}"))
+        if rule is None:
+            raise QoveryUnavailable(200, "the answer did not look like an AlertRule")
+        return rule
 
     async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:
         if rule.id is None:

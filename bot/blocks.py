@@ -7,6 +7,7 @@ Blocks are plain dicts, ready for `chat.postMessage`. Every text from outside go
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "MESSAGE_TEXT_LIMIT",
     "MODAL_TITLE_LIMIT",
     "PLACEHOLDER_LIMIT",
+    "ROW_ID_MAX",
     "SECTION_LIMIT",
     "URL_LIMIT",
     "Block",
@@ -41,9 +43,12 @@ __all__ = [
     "option",
     "plain",
     "plain_text",
+    "read_row_id",
     "safe_url",
     "section",
+    "sections",
     "slack_date",
+    "whole_lines",
 ]
 
 Block = dict[str, Any]
@@ -68,6 +73,9 @@ ATTACHMENT_TEXT_LIMIT = 3000  # an attachment's fallback, pretext, title or text
 ATTACHMENT_LINE_LIMIT = 300  # an attachment's footer, author or field title
 URL_LIMIT = 3000
 MESSAGE_TEXT_LIMIT = 40000  # a message's top-level text; Slack cuts longer ones itself
+# The largest id of a row the bot names in a button (cards, firings, actions, deliveries): the tables'
+# INTEGER ids. A click naming a larger one names nothing (and never reaches the database's driver).
+ROW_ID_MAX = 2**31 - 1
 _CONTEXT_LIMIT = 3000  # per context element
 _CONFIRM_TEXT_LIMIT = 300
 _CONFIRM_TITLE_LIMIT = 100
@@ -99,12 +107,52 @@ def slack_date(moment: datetime, link: str | None = None) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}{linked}|{fallback}>"
 
 
+def read_row_id(value: object, prefix: str = "") -> int | None:
+    """The bot's own row a button's value names (`action:12` read with the prefix `action:`), or None for
+    anything else: ASCII digits only (`int` would take `٣` or `+1`), 0 < id <= ROW_ID_MAX."""
+    if not isinstance(value, str) or not value.startswith(prefix):
+        return None
+    digits = value[len(prefix) :]
+    if not 0 < len(digits) <= len(str(ROW_ID_MAX)) or not (digits.isascii() and digits.isdigit()):
+        return None
+    found = int(digits)
+    return found if 0 < found <= ROW_ID_MAX else None
+
+
 def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": cut(text, HEADER_LIMIT), "emoji": True}}
 
 
 def section(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(mrkdwn, SECTION_LIMIT)}}
+
+
+def sections(lines: Iterable[str]) -> list[Block]:
+    """Lines of mrkdwn in as few sections as hold them whole (a line is cut only when it alone is over a
+    section's limit): a long list is split, never cut."""
+    texts: list[str] = []
+    for line in (cut(line, SECTION_LIMIT) for line in lines):
+        if texts and len(texts[-1]) + 1 + len(line) <= SECTION_LIMIT:
+            texts[-1] += "\n" + line
+        else:
+            texts.append(line)
+    return [section(text) for text in texts]
+
+
+def whole_lines(lines: Sequence[str], total: int | None = None, noun: str = "") -> str:
+    """As many of `lines` as one section holds whole, one a line, then `… and N more {noun}`: a cut never
+    falls mid-line nor loses the count. `total` counts what `lines` are the first of, when they are."""
+    kept: list[str] = []
+    room = SECTION_LIMIT - 40  # for the line that says how many more
+    for line in lines:
+        room -= len(line) + 1
+        if room < 0:
+            break
+        kept.append(line)
+    more = (len(lines) if total is None else total) - len(kept)
+    if more > 0:
+        kept.append(f"… and {more} more" + (f" {noun}" if noun else ""))
+    return "\n".join(kept)
 
 
 def context(mrkdwn: str) -> Block:

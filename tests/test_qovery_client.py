@@ -23,12 +23,15 @@ from bot.qovery import (
     QoveryTimeout,
     QoveryUnauthorized,
     QoveryUnavailable,
+    ServiceType,
+    ServiceVersion,
     Webhook,
     WebhookEvent,
     WebhookKind,
     WebhookSpec,
 )
 from tests.fakes.qovery_api import Acme, FakeQovery
+from tests.fakes.qovery_services import EVERY_KIND
 from tests.fakes.slack_api import FakeSlack
 from tests.helpers import free_port
 
@@ -148,6 +151,33 @@ def test_lookups(qovery: FakeQovery, acme: Acme) -> None:
     assert status.state == "DEPLOYED"
     services = call(qovery, acme.token, lambda api: api.list_services(acme.environment_id))
     assert [(s.name, s.service_type) for s in services] == [("api", "APPLICATION"), ("db", "DATABASE")]
+
+
+def test_services_of_every_kind_are_read_and_only_pinnable_ones_are_ever_sent_at_a_version(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    for name, kind in EVERY_KIND.items():
+        if name not in ("api", "db", "quantum"):
+            qovery.add_service(acme.environment_id, name, kind)
+    services = call(qovery, acme.token, lambda api: api.list_services(acme.environment_id))
+    assert {s.name: s.service_type for s in services} == {
+        name: ServiceType(kind) for name, kind in EVERY_KIND.items() if name != "quantum"
+    }
+    by_name = {s.name: s.id for s in services}
+    pinned = [
+        ServiceVersion(by_name["nightly"], ServiceType.JOB, commit="a" * 40),
+        ServiceVersion(by_name["worker"], ServiceType.CONTAINER, tag="1.5.0"),
+    ]
+    call(qovery, acme.token, lambda api: api.deploy_services(acme.environment_id, pinned))
+    [sent] = qovery.calls_to("deployAllServices")
+    assert sent.body == {
+        "containers": [{"id": by_name["worker"], "image_tag": "1.5.0"}],
+        "jobs": [{"id": by_name["nightly"], "git_commit_id": "a" * 40}],
+    }
+    chart = [ServiceVersion(by_name["chart"], ServiceType.HELM, commit="a" * 40)]
+    with pytest.raises(QoveryInvalidRequest, match="cannot pin a HELM"):
+        call(qovery, acme.token, lambda api: api.deploy_services(acme.environment_id, chart))
+    assert len(qovery.calls_to("deployAllServices")) == 1  # a Helm chart is never sent as a job
 
 
 def test_redeploy_and_cancel(qovery: FakeQovery, acme: Acme) -> None:

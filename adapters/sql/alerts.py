@@ -25,19 +25,40 @@ class SqlAlertSubscriptions:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def add(self, subscription: AlertSubscription, now: datetime) -> None:
+    async def add(self, subscription: AlertSubscription, now: datetime) -> bool:
+        row = alert_subscriptions.c
+        revoked = select(hooks.c.id).where(hooks.c.revoked_at.is_not(None))
+        values = {
+            "hook_id": subscription.hook_id,
+            "team_id": subscription.team_id,
+            "channel_id": subscription.channel_id,
+            "receiver_id": subscription.receiver_id,
+            "filters": subscription.filters.to_json(),
+            "created_by": subscription.created_by,
+            "created_at": now,
+        }
+        insert = dialect_insert(self._engine.dialect.name, alert_subscriptions).values(values)
+        # Of two subscribes at once, the unique constraint lets one in; the other adds nothing.
+        statement = insert.on_conflict_do_nothing(index_elements=[row.team_id, row.channel_id])
         async with self._engine.begin() as connection:
+            # A row left by a hook revoked before its row went (a stop between the two) holds no channel.
             await connection.execute(
-                alert_subscriptions.insert().values(
-                    hook_id=subscription.hook_id,
-                    team_id=subscription.team_id,
-                    channel_id=subscription.channel_id,
-                    receiver_id=subscription.receiver_id,
-                    filters=subscription.filters.to_json(),
-                    created_by=subscription.created_by,
-                    created_at=now,
+                delete(alert_subscriptions).where(
+                    row.team_id == subscription.team_id,
+                    row.channel_id == subscription.channel_id,
+                    row.hook_id.in_(revoked),
                 )
             )
+            return bool((await connection.execute(statement.returning(row.hook_id))).first())
+
+    async def attach(self, hook_id: str, receiver_id: str) -> bool:
+        statement = (
+            update(alert_subscriptions)
+            .where(alert_subscriptions.c.hook_id == hook_id)
+            .values(receiver_id=receiver_id)
+        )
+        async with self._engine.begin() as connection:
+            return bool((await connection.execute(statement)).rowcount)
 
     async def of_team(self, team_id: str) -> list[AlertSubscription]:
         return await self._where(alert_subscriptions.c.team_id == team_id)
@@ -62,11 +83,12 @@ class SqlAlertSubscriptions:
         async with self._engine.connect() as connection:
             return [_subscription(row) for row in await connection.execute(query)]
 
-    async def remove(self, hook_id: str) -> None:
+    async def remove(self, hook_id: str) -> bool:
         async with self._engine.begin() as connection:
-            await connection.execute(
+            removed = await connection.execute(
                 delete(alert_subscriptions).where(alert_subscriptions.c.hook_id == hook_id)
             )
+            return bool(removed.rowcount)
 
     async def request_test(self, hook_id: str, user_id: str, now: datetime) -> None:
         async with self._engine.begin() as connection:

@@ -255,6 +255,8 @@ alert_subscriptions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("test_requested_by", String(32)),
     Column("test_requested_at", UtcDateTime()),
+    # One per channel: of two `alerts subscribe` at once, the database lets one in.
+    UniqueConstraint("team_id", "channel_id", name="uq_alert_subscriptions_channel"),
 )
 
 # Every firing of a rule in a channel, and its message: one per hook, rule and start, whichever

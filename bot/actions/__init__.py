@@ -13,18 +13,20 @@ proposed, confirmed, run, recorded and told in the channel).
 from bot.actions.environment_actions import ActionRequest, EnvironmentActions
 from bot.actions.environments import EnvironmentViews, Where, read_where
 from bot.actions.login import Login
-from bot.actions.plans import Action, ActionKind, ActionState
+from bot.actions.plans import CONFIRMATION_SECONDS, Action, ActionKind, ActionState, confirmed_since
 from bot.actions.ports import Actions, Gate
 from bot.actions.views import (
     CONFIRM_ACTION,
     DISMISS_ACTION,
     asked_words,
     changes_blocks,
+    confirmation_gone,
     done_words,
     where_words,
 )
 
 __all__ = [
+    "CONFIRMATION_SECONDS",
     "CONFIRM_ACTION",
     "DISMISS_ACTION",
     "Action",
@@ -39,6 +41,8 @@ __all__ = [
     "Where",
     "asked_words",
     "changes_blocks",
+    "confirmation_gone",
+    "confirmed_since",
     "done_words",
     "read_where",
     "where_words",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.access import Access, Acting, Caller
 from bot.actions.environments import find_environment, read_where
@@ -24,12 +24,20 @@ from bot.actions.plans import (
     ActionState,
     ServiceChange,
     Target,
+    confirmed_since,
     every_service,
     one_service,
     rollback_changes,
 )
 from bot.actions.ports import Actions, Gate
-from bot.actions.views import audit_message, confirmation, read_action_button, where_words
+from bot.actions.views import (
+    audit_message,
+    confirmation,
+    confirmation_gone,
+    plan_fits,
+    read_action_button,
+    where_words,
+)
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
 from bot.deliveries import Card, CardButton, Cards, tie
@@ -47,7 +55,6 @@ from bot.subscriptions import Hooks
 
 __all__ = ["ActionRequest", "EnvironmentActions"]
 
-CONFIRMATION_SECONDS = 600
 _UNKNOWN_CARD = (
     "This button does not belong to a deployment card of this workspace (or the card is over 30 days "
     "old): nothing was done."
@@ -94,7 +101,7 @@ class EnvironmentActions:
         try:
             where = read_where(request.where)
             project, env = await find_environment(acting.api, acting.organization_id, where)
-            target = Target(env.id, env.name, project.name, str(env.mode), acting.organization_id)
+            target = Target(env.id, env.name, project.name, str(env.mode), acting.organization_id, project.id)
             await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
             changes = await self._changes(acting, request, target)
         except QoveryError as error:
@@ -115,21 +122,25 @@ class EnvironmentActions:
         return every_service(services, history)
 
     async def _proposed(self, action: Action, acting: Acting) -> Message:
+        if not plan_fits(action):
+            raise UserError(
+                f"This would name {len(action.changes)} services, more than one Slack message can "
+                "show in full: nothing was proposed. Deploy them a few at a time with `--service`, or "
+                "from Qovery's console."
+            )
         action_id = await self._actions.add(action, self._clock())
         return confirmation(action.with_id(action_id), own_token=acting.own_token)
 
     async def confirm(self, caller: Caller, value: object) -> Message:
         action = await self._own_action(caller, value)
-        since = self._clock() - timedelta(seconds=CONFIRMATION_SECONDS)
+        now = self._clock()
         assert action.id is not None
-        if action.state is ActionState.PROPOSED and (held := await self._held(caller, action)) is not None:
+        if action.state is not ActionState.PROPOSED or action.confirmation_expired(now):
+            return plain(confirmation_gone(action, now))  # neither run nor asked for
+        if (held := await self._held(caller, action)) is not None:
             return held
-        if not await self._actions.start(action.id, since):
-            if action.state is ActionState.PROPOSED:
-                return plain(
-                    "This confirmation has expired: nothing was done. Ask again to see what it would do now."
-                )
-            return plain("This was already confirmed or called off: nothing more was done.")
+        if not await self._actions.start(action.id, confirmed_since(now)):
+            return plain(confirmation_gone(action, now))
         return await self._run(caller, action) or plain(
             f"{where_words(action)}: done, and said in the channel."
         )
@@ -189,7 +200,7 @@ class EnvironmentActions:
         if (held := await self._held(caller, action, acting)) is not None:
             return held
         assert action.id is not None
-        if not await self._actions.start(action.id, now - timedelta(seconds=CONFIRMATION_SECONDS)):
+        if not await self._actions.start(action.id, confirmed_since(now)):
             return plain("This was already done or called off: nothing more was done.")
         return await self._run(caller, action, acting)
 
@@ -225,7 +236,14 @@ class EnvironmentActions:
     ) -> Target:
         """The environment as Qovery says it is now (its type decides who may), checked for the caller."""
         env = await acting.api.get_environment(environment_id)
-        target = Target(env.id, env.name, project or env.project.id, str(env.mode), acting.organization_id)
+        target = Target(
+            env.id,
+            env.name,
+            project or env.project.id,
+            str(env.mode),
+            acting.organization_id,
+            env.project.id,
+        )
         await self._access.check_may_act(caller, production=target.production, own_token=acting.own_token)
         return target
 
@@ -310,17 +328,28 @@ class EnvironmentActions:
         api, env_id = acting.api, action.target.environment_id
         match action.kind:
             case ActionKind.DEPLOY if any(change.after for change in action.changes):
-                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.DEPLOY:
+                await self._same_services(acting, action)
                 return await api.deploy_environment(env_id)
             case ActionKind.ROLLBACK:
-                return await api.deploy_services(env_id, [change.version() for change in action.changes])
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.REDEPLOY:
                 return await api.redeploy_environment(env_id)
             case ActionKind.CANCEL:
                 return await api.cancel_deployment(env_id)
             case ActionKind.STOP:
                 return await api.stop_environment(env_id)
+
+    async def _same_services(self, acting: Acting, action: Action) -> None:
+        """A deploy of every service runs only on the services it showed: one added or removed since
+        would be deployed, or not, without the one who confirmed or approved it having seen so."""
+        now = every_service(await acting.api.list_services(action.target.environment_id), [])
+        if {c.service_id for c in now} != {c.service_id for c in action.changes}:
+            raise UserError(
+                "The environment's services changed since this was shown: nothing was done. Ask again "
+                "to see what it would deploy now."
+            )
 
     def _refused(self, error: QoveryError, acting: Acting | None) -> str:
         if acting is not None and acting.own_token:

@@ -21,6 +21,7 @@ __all__ = ["EnvironmentViews", "Where", "find_environment", "read_where"]
 
 _ENVIRONMENTS_SHOWN = 20
 _DEPLOYMENTS_SHOWN = 10
+_SERVICES_SHOWN = 10  # of one deployment, then how many more
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,10 @@ class EnvironmentViews:
         if history:
             last = history[0]
             line += f"\nLast: {_emoji(last.status)} {slack_date(last.auditing_data.created_at)}"
-            line += f" · {trigger_words(details(last))}"
+            found = details(last)
+            line += f" · {trigger_words(found)}"
+            if versions := versions_words(found.services, _SERVICES_SHOWN):
+                line += "\n" + versions
         return cut(line, 3000)
 
     async def history(self, caller: Caller, where: Where) -> Message:
@@ -117,7 +121,7 @@ def _history_line(deployment: DeploymentHistory) -> str:
     when = slack_date(deployment.auditing_data.created_at)
     line = f"{_emoji(deployment.status)} {when} · {trigger_words(found)}"
     line += f" · {escape(deployment.status.lower().replace('_', ' '))}"
-    if versions := versions_words(found.services, 10):
+    if versions := versions_words(found.services, _SERVICES_SHOWN):
         line += "\n" + versions
     return cut(line, 3000)
 

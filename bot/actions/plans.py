@@ -3,27 +3,30 @@ service's version before and after. Pure: computed from what Qovery said, stored
 confirmed, and carried out exactly as it was shown.
 
 `rollback_changes` reads the deployment history: every service at its version in the latest successful
-deployment before the one in question.
+deployment before the one in question. Only applications, containers and jobs can be pinned
+(deployAllServices); every other kind is left as it is, and the plan says so for each.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.deliveries import DeploymentStatus, status_of
+from bot.deliveries import CONSOLE, DeploymentStatus, status_of
 from bot.errors import UserError
-from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceVersion
+from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceType, ServiceVersion, type_words
 
 __all__ = [
+    "CONFIRMATION_SECONDS",
     "Action",
     "ActionKind",
     "ActionState",
     "ServiceChange",
     "Target",
+    "confirmed_since",
     "current_versions",
     "every_service",
     "one_service",
@@ -32,8 +35,14 @@ __all__ = [
     "rollback_changes",
 ]
 
-# The services whose version a deployment can set (deployAllServices); databases have none.
-_VERSIONED = ("APPLICATION", "CONTAINER", "JOB")
+# Why a rollback leaves a service as it is, as the confirmation says it.
+CANNOT_PIN = "the bot cannot pin its version"
+NOT_IN_THAT_DEPLOYMENT = "it has no version in that deployment"
+
+
+def _pinnable(kind: str) -> bool:
+    """Whether deployAllServices can take this kind of service at a version (ServiceType.pinnable)."""
+    return kind in ServiceType.__members__ and ServiceType(kind).pinnable
 
 
 class ActionKind(StrEnum):
@@ -59,6 +68,10 @@ class ActionState(StrEnum):
     REJECTED = "rejected"  # an approver said no
     WITHDRAWN = "withdrawn"  # its requester took it back
     EXPIRED = "expired"  # nobody decided in time
+    UNKNOWN = "unknown"  # the bot stopped while Qovery was asked: whether it ran is not known
+
+
+CONFIRMATION_SECONDS = 600  # a confirmation is good for 10 minutes, for a request for approval too
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,14 @@ class Target:
     project: str
     mode: str  # PRODUCTION, STAGING ...
     organization_id: str
+    project_id: str | None = None  # None in plans stored before it was kept
+
+    def console_url(self) -> str:
+        """The environment's page in Qovery's console (the organization's, without its project)."""
+        organization = f"{CONSOLE}/organization/{self.organization_id}"
+        if self.project_id is None:
+            return organization
+        return f"{organization}/project/{self.project_id}/environment/{self.environment_id}/overview"
 
     @property
     def production(self) -> bool:
@@ -78,18 +99,29 @@ class Target:
 
 @dataclass(frozen=True)
 class ServiceChange:
-    """One service deployed at a version: `after` None means its latest (deployEnvironment)."""
+    """One service deployed at a version: `after` None means its latest (deployEnvironment). `left` says
+    why a plan leaves it as it is (a kind the bot cannot pin): shown, never sent to Qovery."""
 
     service_id: str
     name: str
     service_type: str
     before: str | None = None
     after: str | None = None
+    left: str | None = None
+
+    @property
+    def pinnable(self) -> bool:
+        return _pinnable(self.service_type)
+
+    @property
+    def deployed(self) -> bool:
+        """Whether deployAllServices is asked to deploy it at `after`."""
+        return self.left is None and self.pinnable
 
     def version(self) -> ServiceVersion:
         commit = self.after if self.after and _is_commit(self.after) else None
         tag = None if commit else self.after
-        return ServiceVersion(self.service_id, self.service_type, commit=commit, tag=tag)
+        return ServiceVersion(self.service_id, ServiceType(self.service_type), commit=commit, tag=tag)
 
 
 @dataclass(frozen=True)
@@ -113,6 +145,20 @@ class Action:
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)
+
+    def versions(self) -> list[ServiceVersion]:
+        """What deployAllServices is asked: each service the plan deploys, never one it leaves as it is."""
+        return [change.version() for change in self.changes if change.deployed]
+
+    def confirmation_expired(self, now: datetime) -> bool:
+        """A confirmation not pressed within its 10 minutes: it no longer runs nor asks for approval."""
+        created = self.created_at or now
+        return self.state is ActionState.PROPOSED and created < confirmed_since(now)
+
+
+def confirmed_since(now: datetime) -> datetime:
+    """The oldest a confirmation may be and still act."""
+    return now - timedelta(seconds=CONFIRMATION_SECONDS)
 
 
 def plan_to_json(action: Action) -> str:
@@ -145,7 +191,7 @@ def _versions(entry: DeploymentHistory) -> dict[str, tuple[HistoryService, str]]
         for service in stage.services:
             version = _version(service)
             service_id = service.identifier.service_id
-            if version and service_id and (service.identifier.service_type or "").upper() in _VERSIONED:
+            if version and service_id and _pinnable(service.identifier.service_type or ""):
                 found[service_id] = (service, version)
     return found
 
@@ -162,8 +208,13 @@ def rollback_changes(
     history: list[DeploymentHistory], services: list[Service], in_question: str | None = None
 ) -> tuple[DeploymentHistory, tuple[ServiceChange, ...]]:
     """The latest successful deployment before the one in question (its execution id, or the latest),
-    and each of its services that still exists at the version it had then. A UserError when there is
-    none to go back to."""
+    and each of its services that still exists at the version it had then; then every other service of
+    the environment, left as it is and said why. A UserError when there is none to go back to."""
+    if not any(_pinnable(service.service_type) for service in services):
+        raise UserError(
+            "The bot can pin the versions of applications, containers and jobs only, and this environment "
+            "has none: nothing was rolled back."
+        )
     if not history:
         raise UserError("Qovery has no deployment of this environment yet: there is nothing to roll back.")
     index = 0
@@ -192,7 +243,7 @@ def rollback_changes(
         ServiceChange(
             service_id,
             existing[service_id].name,
-            (old.identifier.service_type or "").upper(),
+            existing[service_id].service_type,
             before=now[service_id][1] if service_id in now else None,
             after=version,
         )
@@ -203,7 +254,21 @@ def rollback_changes(
     )
     if not changes:
         raise UserError("The services of the last good deployment no longer exist: nothing was rolled back.")
-    return good, changes
+    return good, changes + _left(services, {change.service_id for change in changes})
+
+
+def _left(services: list[Service], deployed: set[str]) -> tuple[ServiceChange, ...]:
+    """The environment's other services, each left as it is, with why."""
+    return tuple(
+        ServiceChange(
+            s.id,
+            s.name,
+            s.service_type,
+            left=NOT_IN_THAT_DEPLOYMENT if _pinnable(s.service_type) else CANNOT_PIN,
+        )
+        for s in sorted(services, key=lambda s: s.name)
+        if s.id not in deployed
+    )
 
 
 def one_service(
@@ -216,9 +281,14 @@ def one_service(
         several = "Several services are" if found else "No service is"
         raise UserError(f"{several} named `{name[:80]}`. The services: {listed}.")
     service = found[0]
-    kind = service.service_type.upper()
+    kind = service.service_type
+    if not _pinnable(kind):
+        raise UserError(
+            f"`{service.name}` is a {type_words(kind) or 'service of no known kind'}: {CANNOT_PIN}. "
+            "Deploy the whole environment, or set its version in Qovery's console."
+        )
     if commit is not None and kind not in ("APPLICATION", "JOB"):
-        raise UserError(f"`{service.name}` is a {kind.lower()}: give it an image tag with `--tag`.")
+        raise UserError(f"`{service.name}` is a {type_words(kind)}: give it an image tag with `--tag`.")
     if tag is not None and kind not in ("CONTAINER", "JOB"):
         raise UserError(f"`{service.name}` is built from a repository: give it a commit with `--commit`.")
     before = current_versions(history).get(service.id)
@@ -226,10 +296,10 @@ def one_service(
 
 
 def every_service(services: list[Service], history: list[DeploymentHistory]) -> tuple[ServiceChange, ...]:
-    """`deploy` with no service: each versioned service to its latest version."""
+    """`deploy` with no service (deployEnvironment): every service, a versioned one to its latest
+    version, any other kind as it is set in Qovery."""
     before = current_versions(history)
     return tuple(
-        ServiceChange(s.id, s.name, s.service_type.upper(), before=before.get(s.id))
+        ServiceChange(s.id, s.name, s.service_type, before=before.get(s.id))
         for s in sorted(services, key=lambda s: s.name)
-        if s.service_type.upper() in _VERSIONED
     )

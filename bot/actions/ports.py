@@ -42,9 +42,9 @@ class Actions(Protocol):
         """A proposed action the user said no to; False when it is no longer proposed."""
         ...
 
-    async def hold(self, action_id: int, since: datetime) -> bool:
-        """Proposed -> pending (held for approval), once, for an action proposed after `since`; its time
-        becomes now's, from which its request expires."""
+    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
+        """Proposed -> pending (held for approval), once, for an action proposed after `since` (its
+        confirmation still good); its time becomes `now`, from which its request expires."""
         ...
 
     async def requested(self, action_id: int, request_ts: str) -> None:
@@ -64,6 +64,15 @@ class Actions(Protocol):
 
     async def pending_before(self, before: datetime) -> list[Action]:
         """The requests still waiting that were made before `before`."""
+        ...
+
+    async def running_before(self, before: datetime) -> list[Action]:
+        """The actions still running that were made before `before`."""
+        ...
+
+    async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:
+        """Running -> unknown, once: the bot stopped before Qovery's answer was recorded. (Should the
+        answer come after all, `finish` records it.)"""
         ...
 
     async def audited(self, team_id: str, user_id: str | None, limit: int) -> list[Action]:

@@ -5,9 +5,22 @@ who did what. Everything Qovery named is escaped; the buttons carry only the act
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot.actions.plans import Action, ActionKind, ServiceChange
-from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section
+from bot.blocks import (
+    MAX_BLOCKS,
+    Block,
+    Message,
+    button,
+    context,
+    cut,
+    escape,
+    read_row_id,
+    section,
+    sections,
+)
+from bot.deliveries import service_words
 
 __all__ = [
     "CONFIRM_ACTION",
@@ -17,14 +30,18 @@ __all__ = [
     "audit_message",
     "changes_blocks",
     "confirmation",
+    "confirmation_gone",
     "done_words",
+    "plan_fits",
     "read_action_button",
     "where_words",
 ]
 
 CONFIRM_ACTION = "action_confirm"
 DISMISS_ACTION = "action_dismiss"
-_CHANGES_SHOWN = 30
+# The sections a plan may take: a request's other blocks are six at most (ask, facts, approvers,
+# decision, buttons, and one to spare), so a plan that fits a confirmation fits its request too.
+PLAN_SECTIONS = MAX_BLOCKS - 6
 
 # Per kind: the emoji, the question, the verb of the channel's message.
 _WORDS = {
@@ -52,8 +69,14 @@ def action_value(action: Action) -> str:
 
 def read_action_button(value: object) -> int | None:
     """The action a confirmation's button names, or None for anything else."""
-    match = re.fullmatch(r"action:(\d{1,18})", value) if isinstance(value, str) else None
-    return int(match.group(1)) if match else None
+    return read_row_id(value, "action:")
+
+
+def confirmation_gone(action: Action, now: datetime) -> str:
+    """Why pressing a confirmation did nothing: it expired, or it was already pressed or called off."""
+    if action.confirmation_expired(now):
+        return "This confirmation has expired: nothing was done. Ask again to see what it would do now."
+    return "This was already confirmed or called off: nothing more was done."
 
 
 def where_words(action: Action) -> str:
@@ -64,20 +87,33 @@ def where_words(action: Action) -> str:
 def _version(version: str | None) -> str:
     if version is None:
         return "its latest version"
-    shown = version[:7] if re.fullmatch(r"[0-9a-f]{40}", version) else cut(version, 80)
-    return f"`{escape(shown)}`"
+    shown = version[:7] if re.fullmatch(r"[0-9a-f]{40}", version) else version
+    return f"`{cut(escape(shown), 80)}`"  # cut once escaped: a line's length is bounded whatever it holds
 
 
 def _change(change: ServiceChange) -> str:
+    service = service_words(change.name, change.service_type, bold=True)
+    if change.left is not None:
+        return f"• left as it is: {service}: {escape(change.left)}"
+    if not change.pinnable:  # deployed with the environment, at what Qovery has set for it
+        return f"• {service}: deployed as set in Qovery"
     before = _version(change.before) if change.before else "not deployed yet"
-    return f"• *{escape(cut(change.name, 60))}*: {before} → {_version(change.after)}"
+    return f"• {service}: {before} → {_version(change.after)}"
 
 
 def changes_blocks(action: Action) -> list[Block]:
-    lines = [_change(change) for change in action.changes[:_CHANGES_SHOWN]]
-    if len(action.changes) > _CHANGES_SHOWN:
-        lines.append(f"… and {len(action.changes) - _CHANGES_SHOWN} more services")
-    return [section("\n".join(lines))] if lines else []
+    """Every service's change, over as many sections as it takes. A plan longer than that is never
+    proposed (`plan_fits`): an approver approves only a plan they saw whole."""
+    found = sections(_change(change) for change in action.changes)
+    if len(found) > PLAN_SECTIONS:  # not proposed so; said rather than dropped, should one be stored
+        shown = sum(b["text"]["text"].count("\n") + 1 for b in found[: PLAN_SECTIONS - 1])
+        found = [*found[: PLAN_SECTIONS - 1], section(f"… and {len(action.changes) - shown} more services")]
+    return found
+
+
+def plan_fits(action: Action) -> bool:
+    """Whether each service's change can be shown, in the confirmation, the request and the channel."""
+    return len(sections(_change(change) for change in action.changes)) <= PLAN_SECTIONS
 
 
 def confirmation(action: Action, *, own_token: bool) -> Message:

@@ -8,6 +8,8 @@ then `subscribe.py` (`/qovery alerts ...`).
     messages.py   the firing's message and the replies in its thread (Block Kit, pure)
     watch.py      the reads: every minute, and soon after a doorbell; one replica at a time
     subscribe.py  subscribe, unsubscribe, list, test
+    receivers.py  a channel's receiver put on and taken off the rules, each re-read before its edit
+    answers.py    what those commands answer
     clicks.py     Acknowledge, Silence 1 h, Unsilence, Rollback
     ports.py      the subscriptions, firings and silences kept
 """

@@ -5,7 +5,6 @@ bot's own firing id, never content.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from bot.blocks import (
     context,
     cut,
     escape,
+    read_row_id,
     safe_url,
     section,
     slack_date,
@@ -59,8 +59,8 @@ class FiringButton:
 
     @staticmethod
     def load(value: object) -> FiringButton | None:
-        match = re.fullmatch(r"firing:(\d{1,18})", value) if isinstance(value, str) else None
-        return FiringButton(int(match.group(1))) if match else None
+        firing_id = read_row_id(value, "firing:")
+        return FiringButton(firing_id) if firing_id is not None else None
 
 
 def duration_words(seconds: float) -> str:

@@ -55,7 +55,14 @@ class Firing:
 
 
 class AlertSubscriptions(Protocol):
-    async def add(self, subscription: AlertSubscription, now: datetime) -> None: ...
+    async def add(self, subscription: AlertSubscription, now: datetime) -> bool:
+        """Keep the channel's subscription (its hook added already); False when the channel has one
+        (another subscribe took it first: the database decides)."""
+        ...
+
+    async def attach(self, hook_id: str, receiver_id: str) -> bool:
+        """Its receiver at Qovery, once made; False when the subscription is gone meanwhile."""
+        ...
 
     async def of_team(self, team_id: str) -> list[AlertSubscription]:
         """The workspace's subscriptions whose hook is not revoked."""
@@ -65,8 +72,8 @@ class AlertSubscriptions(Protocol):
 
     async def get(self, hook_id: str) -> AlertSubscription | None: ...
 
-    async def remove(self, hook_id: str) -> None:
-        """Forget the subscription (its hook is revoked by the caller)."""
+    async def remove(self, hook_id: str) -> bool:
+        """Forget the subscription (its hook is revoked by the caller); False when it was gone."""
         ...
 
     async def request_test(self, hook_id: str, user_id: str, now: datetime) -> None: ...

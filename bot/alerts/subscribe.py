@@ -1,31 +1,33 @@
 """`/qovery alerts subscribe|unsubscribe|list|test` (SPEC §14): a channel's alert receiver at Qovery,
 attached to the rules its filters keep, and taken off them again.
 
-Qovery's rules are edited only by sending each back whole, as it was read, with the bot's receiver
-added or taken off: whatever else a rule has (other receivers, its condition) stays as it was. A rule
-must keep one receiver at Qovery, so `unsubscribe` leaves the bot's on a rule that has no other (and
-says so); the hook is revoked, so nothing is posted from it.
+Qovery's rules are edited only by sending each back whole, read again right before, with the bot's
+receiver added or taken off (receivers.py): whatever else a rule has (other receivers, its condition,
+an edit made meanwhile) stays as it is. A rule must keep one receiver at Qovery, so `unsubscribe` leaves
+the bot's on a rule that has no other (and says so); the hook is revoked, so nothing is posted from it.
+The channel is taken in the database before anything is made at Qovery, so that of two subscribes at
+once one makes a receiver and the other is told the channel already receives alerts.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.access import Access, BotConfig, Caller
+from bot.alerts.answers import LISTED, lines_message, rule_line, state_words, subscribed, unsubscribed
 from bot.alerts.filters import AlertFilters
-from bot.alerts.messages import where_words
 from bot.alerts.ports import AlertSubscription, AlertSubscriptions
+from bot.alerts.receivers import Detached, attach_receiver, carrying, detach_receiver
 from bot.alerts.rules import RuleView
 from bot.alerts.watch import AlertWatch, job_name
-from bot.blocks import MAX_BLOCKS, SECTION_LIMIT, Block, Message, context, escape, plain, section
+from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
 from bot.errors import UserError
 from bot.ports import Jobs
 from bot.qovery import (
     AlertRule,
-    AlertRuleState,
     QoveryApi,
     QoveryError,
     QoveryForbidden,
@@ -35,17 +37,6 @@ from bot.qovery import (
 from bot.subscriptions import HookKind, Hooks, HookSettings, new_hook
 
 __all__ = ["AlertCommands"]
-
-_STATE_WORDS: dict[str, str] = {
-    AlertRuleState.OK: ":large_green_circle: ok",
-    AlertRuleState.TRIGGERED: ":rotating_light: firing",
-    AlertRuleState.PENDING_NOTIFICATION: ":rotating_light: firing",
-    AlertRuleState.NOTIFIED: ":rotating_light: firing",
-    AlertRuleState.SUPPRESSED: ":zzz: silenced at Qovery",
-    AlertRuleState.UNDEPLOYED: ":white_circle: not deployed",
-    AlertRuleState.UNROUTED: ":warning: firing, no receiver",
-}
-_LISTED = 60  # rules listed at most: beyond, a line says how many more
 
 
 class AlertCommands:
@@ -71,10 +62,7 @@ class AlertCommands:
         await self._access.check_may_change(caller, "subscribe channels to alerts")
         existing = await self._subscriptions.of_channel(caller.team_id, caller.channel_id)
         if existing is not None:
-            raise UserError(
-                f"This channel already receives alerts ({escape(existing.filters.words())}): "
-                f"`{self._config.slash_command} alerts unsubscribe` first to change what it receives."
-            )
+            raise self._already(existing)
         api, organization_id = await self._access.qovery(caller.team_id)
         rules = await self._rules(api, organization_id)
         hook = new_hook(
@@ -86,6 +74,14 @@ class AlertCommands:
             HookKind.ALERTS,
         )
         await self._hooks.add(hook)  # before Qovery is told its URL, so that the URL answers at once
+        subscription = AlertSubscription(
+            hook.id, caller.team_id, caller.channel_id, filters, None, caller.user_id
+        )
+        # The channel taken in the database before anything is made at Qovery: of two subscribes at
+        # once, the loser makes nothing there.
+        if not await self._subscriptions.add(subscription, self._clock()):
+            await self._hooks.revoke(hook.id)
+            raise self._already(await self._subscriptions.of_channel(caller.team_id, caller.channel_id))
         channel = f"#{caller.channel_name}" if caller.channel_name else caller.channel_id
         refused: str | None = None
         try:
@@ -98,7 +94,7 @@ class AlertCommands:
         except QoveryInvalidRequest as error:
             receiver, refused = None, error.detail or "it was refused"  # a URL that is not Slack's
         except QoveryError as error:
-            await self._hooks.revoke(hook.id)
+            await self._drop(hook.id)
             raise self._words_for(error) from None
         kept: list[tuple[AlertRule, RuleView]] = []
         for rule in rules:
@@ -106,50 +102,55 @@ class AlertCommands:
             if rule.managed and filters.keeps(view.scope, rule.severity):
                 kept.append((rule, view))
         attached: list[RuleView] = []
-        edited: list[AlertRule] = []  # as Qovery answered each edit: what an undo sends back
+        gone: list[AlertRule] = []
         if receiver is not None:
+            # Kept at once, so that an unsubscribe (or the app removed) from now on finds it.
+            if not await self._subscriptions.attach(hook.id, receiver.id):
+                return await self._called_off(api, receiver.id, [], hook.id)
+            edited: list[AlertRule] = []
             for rule, view in kept:
-                if receiver.id in rule.alert_receiver_ids:
-                    continue
+                assert rule.id is not None  # a managed rule
                 try:
-                    edited.append(await api.edit_alert_rule(rule, [*rule.alert_receiver_ids, receiver.id]))
+                    if not await attach_receiver(api, receiver.id, rule.id):
+                        gone.append(rule)
+                        continue
                 except QoveryError as error:
-                    await self._undo(api, receiver.id, edited)  # every rule as it was before
-                    await self._hooks.revoke(hook.id)
+                    with contextlib.suppress(QoveryError):  # every rule as it was before, where it can be
+                        await detach_receiver(api, receiver.id, edited)
+                    await self._drop(hook.id)
                     raise self._words_for(error) from None
+                edited.append(rule)
                 attached.append(view)
-        subscription = AlertSubscription(
-            hook.id,
-            caller.team_id,
-            caller.channel_id,
-            filters,
-            receiver.id if receiver else None,
-            caller.user_id,
-        )
-        await self._subscriptions.add(subscription, self._clock())
+            if await self._subscriptions.get(hook.id) is None:  # unsubscribed while the rules were edited
+                return await self._called_off(api, receiver.id, edited, hook.id)
         await self._jobs.ring(job_name(caller.team_id), self._clock())  # a first read soon
-        return self._subscribed(filters, [v for _, v in kept], attached, refused)
+        still = [view for rule, view in kept if all(rule is not other for other in gone)]
+        return subscribed(filters, still, attached, refused, [rule.name for rule in gone])
 
-    def _subscribed(
-        self, filters: AlertFilters, kept: list[RuleView], attached: list[RuleView], refused: str | None
-    ) -> Message:
-        lines = [f":white_check_mark: This channel now receives Qovery's alerts: {escape(filters.words())}."]
-        if refused is not None:
-            lines.append(
-                "Qovery refused a receiver that does not post to Slack itself (Qovery says: "
-                f"{escape(refused)}): the bot reads Qovery's alerts every minute instead, so they arrive "
-                "here within a minute."
-            )
-        if kept:
-            verb = "Its receiver is on" if refused is None else "Rules watched"
-            lines.append(f"{verb} {len(kept)} alert rule{'s' if len(kept) != 1 else ''}:")
-            lines += [f"• {_rule_line(v)}" for v in (attached or kept)[:_LISTED]]
-        else:
-            lines.append("No alert rule of the organization matches yet.")
-        lines.append(
-            "Rules added later are read every minute too. One message per firing, edited when it is resolved."
+    def _already(self, existing: AlertSubscription | None) -> UserError:
+        what = f" ({escape(existing.filters.words())})" if existing is not None else ""
+        return UserError(
+            f"This channel already receives alerts{what}: "
+            f"`{self._config.slash_command} alerts unsubscribe` first to change what it receives."
         )
-        return _message(lines)
+
+    async def _drop(self, hook_id: str) -> None:
+        """A subscribe that could not be made: its hook revoked, the channel free again."""
+        await self._hooks.revoke(hook_id)
+        await self._subscriptions.remove(hook_id)
+
+    async def _called_off(
+        self, api: QoveryApi, receiver_id: str, edited: list[AlertRule], hook_id: str
+    ) -> Message:
+        """The channel was unsubscribed (or the app removed) while it was being subscribed: what this
+        subscribe made at Qovery is taken away again."""
+        with contextlib.suppress(QoveryError):
+            await detach_receiver(api, receiver_id, edited)
+        await self._drop(hook_id)
+        return plain(
+            "This channel was unsubscribed from alerts while it was being subscribed: it receives none. "
+            f"`{self._config.slash_command} alerts subscribe` again to receive them."
+        )
 
     async def unsubscribe(self, caller: Caller) -> Message:
         subscription = await self._subscriptions.of_channel(caller.team_id, caller.channel_id)
@@ -157,27 +158,24 @@ class AlertCommands:
             return plain("This channel receives no alerts.")
         await self._access.check_may_change(caller, "unsubscribe channels from alerts")
         api, organization_id = await self._access.qovery(caller.team_id)
-        kept_by: list[str] = []
+        detached = Detached()
         if subscription.receiver_id is not None:
             rules = await self._rules(api, organization_id)
             try:
-                kept_by = await self._undo(api, subscription.receiver_id, rules)
+                detached = await detach_receiver(
+                    api, subscription.receiver_id, carrying(rules, subscription.receiver_id)
+                )
             except QoveryError as error:
                 raise self._words_for(error) from None
         await self._hooks.revoke(subscription.hook_id)
         await self._subscriptions.remove(subscription.hook_id)
-        lines = [":white_check_mark: This channel no longer receives alerts; every rule is as it was."]
-        if kept_by:
-            lines = [
-                ":white_check_mark: This channel no longer receives alerts. A rule must keep one receiver at "
-                "Qovery, so the bot's stays on the rules that have no other (it posts nothing now): "
-                + ", ".join(f"*{escape(name)}*" for name in kept_by[:_LISTED])
-            ]
-        return _message(lines)
+        again = await self._subscriptions.of_channel(caller.team_id, caller.channel_id)
+        return unsubscribed(detached, again, self._config.slash_command)
 
     async def forget_team(self, team_id: str) -> None:
         """The app is removed from the workspace: every channel's receiver taken off the rules (and
-        deleted where no rule needs it), every alert hook revoked."""
+        deleted where no rule needs it), every alert hook revoked. Each channel on its own, each rule
+        re-read before it is edited, so that one channel's edit does not bring another's receiver back."""
         subscriptions = await self._subscriptions.of_team(team_id)
         if not subscriptions:
             return
@@ -186,26 +184,11 @@ class AlertCommands:
         for subscription in subscriptions:
             if subscription.receiver_id is not None:
                 with contextlib.suppress(QoveryError):
-                    await self._undo(api, subscription.receiver_id, rules)
+                    await detach_receiver(
+                        api, subscription.receiver_id, carrying(rules, subscription.receiver_id)
+                    )
             await self._hooks.revoke(subscription.hook_id)
             await self._subscriptions.remove(subscription.hook_id)
-
-    async def _undo(self, api: QoveryApi, receiver_id: str, rules: Sequence[AlertRule]) -> list[str]:
-        """The receiver taken off every rule that has another, and deleted when no rule keeps it; the
-        names of the rules that keep it."""
-        kept_by: list[str] = []
-        for rule in rules:
-            if receiver_id not in rule.alert_receiver_ids:
-                continue
-            others = [r for r in rule.alert_receiver_ids if r != receiver_id]
-            if others:
-                await api.edit_alert_rule(rule, others)
-            else:
-                kept_by.append(rule.name)
-        if not kept_by:
-            with contextlib.suppress(QoveryNotFound):  # gone already
-                await api.delete_alert_receiver(receiver_id)
-        return kept_by
 
     async def list_rules(self, caller: Caller) -> Message:
         api, organization_id = await self._access.qovery(caller.team_id)
@@ -214,21 +197,17 @@ class AlertCommands:
         if not rules:
             return plain("The organization has no alert rules yet: create them in the Qovery console.")
         lines = [f"*The organization's {len(rules)} alert rules*"]
-        for rule in rules[:_LISTED]:
+        for rule in rules[:LISTED]:
             view = await self._watch.view(caller.team_id, api, organization_id, rule)
             channels = [
                 f"<#{s.channel_id}>" for s in subscriptions if s.filters.keeps(view.scope, rule.severity)
             ]
-            state = (
-                _STATE_WORDS.get(AlertRuleState(rule.state), escape(str(rule.state)))
-                if rule.state in list(AlertRuleState)
-                else escape(str(rule.state)[:30])
-            )
+            state = state_words(rule)
             told = ", ".join(channels) if channels else "no channel"
-            lines.append(f"• {_rule_line(view)}: {state} · {told}")
-        if len(rules) > _LISTED:
-            lines.append(f"… and {len(rules) - _LISTED} more.")
-        return _message(lines)
+            lines.append(f"• {rule_line(view)}: {state} · {told}")
+        if len(rules) > LISTED:
+            lines.append(f"… and {len(rules) - LISTED} more.")
+        return lines_message(lines)
 
     async def test(self, caller: Caller) -> Message:
         subscription = await self._subscriptions.of_channel(caller.team_id, caller.channel_id)
@@ -272,24 +251,3 @@ class AlertCommands:
                 f"Admin or DevOps role (`{self._config.slash_command} connect`).{said}"
             )
         return UserError(error.sentence(self._config.slash_command))
-
-
-def _rule_line(view: RuleView) -> str:
-    severity = f" ({escape(view.severity)})" if view.severity else ""
-    return f"*{escape(view.name)}*{severity} on {escape(where_words(view))}"
-
-
-def _message(lines: list[str]) -> Message:
-    """Lines in as few sections as fit Slack's limits."""
-    blocks: list[Block] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > SECTION_LIMIT:
-            blocks.append(section(current))
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        blocks.append(section(current))
-    if len(blocks) > MAX_BLOCKS:
-        blocks = [*blocks[: MAX_BLOCKS - 1], context("The rest is cut to fit one message.")]
-    return {"response_type": "ephemeral", "text": lines[0][:SECTION_LIMIT], "blocks": blocks}

@@ -16,9 +16,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.access import Access, Caller
-from bot.actions import Action, Actions, ActionState, EnvironmentActions
+from bot.actions import (
+    Action,
+    Actions,
+    ActionState,
+    EnvironmentActions,
+    confirmation_gone,
+    confirmed_since,
+)
 from bot.approvals.policy import Policy
 from bot.approvals.ports import Policies
+from bot.approvals.recovery import recover_lost
 from bot.approvals.views import REQUEST_SECONDS, policy_message, read_request_button, request_message
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
@@ -81,17 +89,18 @@ class Approvals:
         if await self._approves(caller, policy):
             return None  # an approver's own action runs at once
         assert action.id is not None
-        since = self._clock() - timedelta(seconds=REQUEST_SECONDS)
-        if not await self._actions.hold(action.id, since):
-            return plain("This was already confirmed or called off: nothing more was done.")
-        pending = replace(action, state=ActionState.PENDING, created_at=self._clock())
+        now = self._clock()
+        # A confirmation good for its 10 minutes becomes a request; past them it becomes nothing.
+        if not await self._actions.hold(action.id, confirmed_since(now), now):
+            return plain(confirmation_gone(action, now))
+        pending = replace(action, state=ActionState.PENDING, created_at=now)
         message = request_message(pending, own_token=own_token, approvers=_notified(policy))
         try:
             ts = await self._poster.post(
                 action.team_id, action.channel_id, message, thread_ts=action.thread_ts
             )
         except SlackFailure as failure:
-            await self._actions.decide(action.id, ActionState.PENDING, ActionState.REFUSED, None, since)
+            await self._actions.decide(action.id, ActionState.PENDING, ActionState.REFUSED, None, None)
             return plain(
                 f"The request could not be posted in the channel ({escape(failure.reason)}): nothing was "
                 "done. Invite the bot there with `/invite`."
@@ -158,6 +167,10 @@ class Approvals:
                     action, ":hourglass: Expired: nobody decided within 30 minutes; nothing was done."
                 )
         return expired
+
+    async def recover(self, now: datetime) -> int:
+        """Actions a stopped bot left running: said to be of unknown outcome, never run again; how many."""
+        return await recover_lost(self._actions, self._poster, now)
 
     async def _request(self, caller: Caller, value: object) -> tuple[Action, Policy | None]:
         action_id = read_request_button(value)

@@ -3,12 +3,22 @@ Approve, Reject and Withdraw, as it is decided; `/qovery policy show`; `/qovery 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from bot.actions import Action, ActionState, asked_words, changes_blocks, done_words, where_words
 from bot.approvals.policy import Policy
-from bot.blocks import MAX_BLOCKS, Block, Message, button, context, cut, escape, section, slack_date
+from bot.blocks import (
+    MAX_BLOCKS,
+    Block,
+    Message,
+    button,
+    context,
+    cut,
+    escape,
+    read_row_id,
+    section,
+    slack_date,
+)
 
 __all__ = [
     "APPROVE_ACTION",
@@ -33,8 +43,7 @@ def request_value(action: Action) -> str:
 
 def read_request_button(value: object) -> int | None:
     """The request a button names, or None for anything else."""
-    match = re.fullmatch(r"request:(\d{1,18})", value) if isinstance(value, str) else None
-    return int(match.group(1)) if match else None
+    return read_row_id(value, "request:")
 
 
 def request_message(
@@ -91,6 +100,7 @@ _STATE_WORDS = {
     ActionState.EXPIRED: ":hourglass: expired",
     ActionState.PENDING: ":raised_hand: waiting for approval",
     ActionState.RUNNING: ":hourglass_flowing_sand: running",
+    ActionState.UNKNOWN: ":grey_question: outcome unknown",
 }
 
 
@@ -103,14 +113,18 @@ def audit_line(action: Action) -> str:
     line = f"{when} <@{action.user_id}> {did} {where_words(action)}"
     changes = [
         f"{escape(cut(c.name, 40))} {escape(cut(c.before or '-', 12))}→{escape(cut(c.after or 'latest', 12))}"
+        if c.left is None
+        else f"{escape(cut(c.name, 40))} left as it is"
         for c in action.changes[:6]
     ]
+    if len(action.changes) > len(changes):
+        changes.append(f"and {len(action.changes) - len(changes)} more")
     facts = [state] if state else []
     if changes:
         facts.append(", ".join(changes))
     if action.decided_by:
         verb = "withdrawn by" if action.state is ActionState.WITHDRAWN else "decided by"
-        if action.state in (ActionState.DONE, ActionState.REFUSED, ActionState.RUNNING):
+        if action.state in (ActionState.DONE, ActionState.REFUSED, ActionState.RUNNING, ActionState.UNKNOWN):
             verb = "approved by"
         facts.append(f"{verb} <@{action.decided_by}>")
     if action.state in (ActionState.DONE, ActionState.REFUSED):

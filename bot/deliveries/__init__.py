@@ -16,9 +16,16 @@ pace).
 """
 
 from bot.deliveries.bodies import DeliveryKind, read_deployment
-from bot.deliveries.card_details import duration_words, status_emoji, trigger_words, versions_words
+from bot.deliveries.card_details import (
+    duration_words,
+    service_words,
+    status_emoji,
+    trigger_words,
+    versions_words,
+)
 from bot.deliveries.cards import (
     CANCEL_ACTION,
+    CONSOLE,
     REDEPLOY_ACTION,
     ROLLBACK_ACTION,
     CardButton,
@@ -36,6 +43,7 @@ from bot.deliveries.ports import Card, CardNote, Cards, DeliveryQueue, DeliveryR
 
 __all__ = [
     "CANCEL_ACTION",
+    "CONSOLE",
     "REDEPLOY_ACTION",
     "REPLAY_ACTION",
     "ROLLBACK_ACTION",
@@ -62,6 +70,7 @@ __all__ = [
     "read_deployment",
     "render_card",
     "seconds_of",
+    "service_words",
     "status_emoji",
     "status_of",
     "tie",

@@ -18,21 +18,26 @@ from bot.blocks import (
     escape,
     safe_url,
     section,
+    whole_lines,
 )
 from bot.deliveries.deployment_details import Details, ServiceLine
 from bot.deliveries.events import DeploymentStatus
+from bot.qovery import type_words
 
 __all__ = [
     "STATUS_EMOJI",
     "detail_blocks",
     "duration_words",
     "log_reply",
+    "service_words",
     "status_emoji",
     "trigger_words",
     "versions_words",
 ]
 
 _SERVICES_SHOWN = 20
+# What is said of a service whose version the history does not give (a database, an Argo CD application).
+NOT_VERSIONED = "version not known to the bot"
 _ACTIONS = {
     "DEPLOY": "Deployment", "RESTART": "Restart", "STOP": "Stop", "DELETE": "Deletion",
     "DEPLOY_DRY_RUN": "Dry run", "UNINSTALL": "Uninstall", "DELETE_RESOURCES_ONLY": "Deletion of resources",
@@ -76,6 +81,15 @@ def trigger_words(details: Details) -> str:
     return escape(words)
 
 
+def service_words(name: str, kind: str | None, longest: int = 60, *, bold: bool = False) -> str:
+    """`api (application)`, `chart (Helm chart)`, `x (FOO_BAR)` for a kind the bot does not know: escaped,
+    the name cut to `longest`."""
+    shown = escape(cut(name, longest))
+    words = f"*{shown}*" if bold else shown
+    kind_words = type_words(kind)
+    return f"{words} ({escape(kind_words)})" if kind_words else words
+
+
 def _version(line: ServiceLine) -> str:
     if line.sha:
         url = safe_url(line.commit_url)
@@ -90,22 +104,31 @@ def _version(line: ServiceLine) -> str:
 
 
 def versions_words(lines: Sequence[ServiceLine], most: int) -> str:
-    """`api `3f2a9c1`, worker `acme/worker:1.4``: what each service runs, `most` at most, then how many
-    more; escaped. Empty when the history names no version."""
-    shown = [
-        f"{escape(cut(line.name, 40))} `{escape(line.sha or cut(line.image or '', 60))}`"
+    """`api (application) `3f2a9c1`, worker (container) `acme/worker:1.4` · version not known to the bot:
+    db (database)`: what each service runs, `most` services at most, then how many more; escaped. Empty
+    when the history names no service."""
+    known = [
+        f"{service_words(line.name, line.service_type, 40)} `{escape(line.sha or cut(line.image or '', 60))}`"
         for line in lines
         if line.sha or line.image
+    ][:most]
+    unknown = [
+        service_words(line.name, line.service_type, 40) for line in lines if not (line.sha or line.image)
     ]
-    more = len(shown) - most
-    return ", ".join(shown[:most]) + (f" and {more} more" if more > 0 else "")
+    unknown = unknown[: most - len(known)]
+    words = ", ".join(known)
+    if unknown:
+        words += (" · " if words else "") + f"{NOT_VERSIONED}: " + ", ".join(unknown)
+    more = len(lines) - len(known) - len(unknown)
+    return words + (f" and {more} more" if more > 0 else "")
 
 
 def _service_line(line: ServiceLine) -> str:
     emoji = status_emoji(line.status)
-    parts = [f"{emoji} *{escape(cut(line.name, 80))}*"]
-    if version := _version(line):
-        parts.append(version)
+    parts = [
+        f"{emoji} {service_words(line.name, line.service_type, 80, bold=True)}",
+        _version(line) or NOT_VERSIONED,
+    ]
     if line.seconds is not None:
         parts.append(duration_words(line.seconds))
     return " · ".join(parts)
@@ -116,9 +139,7 @@ def detail_blocks(details: Details) -> list[Block]:
     blocks: list[Block] = []
     if details.services:
         lines = [_service_line(line) for line in details.services[:_SERVICES_SHOWN]]
-        if len(details.services) > _SERVICES_SHOWN:
-            lines.append(f"… and {len(details.services) - _SERVICES_SHOWN} more")
-        blocks.append(section("\n".join(lines)))
+        blocks.append(section(whole_lines(lines, len(details.services))))
     if details.failed_stage or details.failed_services:
         where = f"stage *{escape(details.failed_stage)}*" if details.failed_stage else "a stage"
         failed = ", ".join(f"*{escape(name)}*" for name in details.failed_services[:10])

@@ -23,6 +23,7 @@ from bot.blocks import (
     context,
     cut,
     escape,
+    read_row_id,
     section,
     slack_date,
 )
@@ -80,8 +81,11 @@ class CardButton:
     @staticmethod
     def load(value: object) -> CardButton | None:
         """The reference a click carries, or None for anything else (a forged or an older value)."""
-        match = re.fullmatch(r"card:(\d{1,18}):([0-9a-f-]{36})", value) if isinstance(value, str) else None
-        return CardButton(int(match.group(1)), match.group(2)) if match else None
+        card, _, environment_id = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+        card_id = read_row_id(card, "card:")
+        if card_id is None or not re.fullmatch(r"[0-9a-f-]{36}", environment_id):
+            return None
+        return CardButton(card_id, environment_id)
 
 
 def console_url(deployment: Deployment) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.access import Access, Caller
-from bot.blocks import Block, Message, button, context, escape, plain, section, slack_date
+from bot.blocks import Block, Message, button, context, escape, plain, read_row_id, section, slack_date
 from bot.deliveries.ports import DeliveryQueue, DeliveryRecord, DeliveryState
 
 __all__ = ["REPLAY_ACTION", "DeliveryLog", "delivery_block"]
@@ -39,12 +39,8 @@ class DeliveryLog:
     async def replay(self, caller: Caller, value: object) -> Message:
         """Replay the failed delivery a button names, if it is one of this workspace's."""
         await self._access.check_may_change(caller)
-        delivery_id = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
-        if (
-            delivery_id is not None
-            and delivery_id < 2**63
-            and await self._queue.replay(delivery_id, caller.team_id)
-        ):
+        delivery_id = read_row_id(value)
+        if delivery_id is not None and await self._queue.replay(delivery_id, caller.team_id):
             return plain(":repeat: Queued again: it is posted in a moment.")
         return plain("That delivery is not waiting for a replay any more.")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.deliveries.events import Deployment, DeploymentStatus
-from bot.qovery import DeploymentHistory, EnvironmentLog, HistoryService
+from bot.qovery import DeploymentHistory, EnvironmentLog, HistoryService, ServiceType
 
 __all__ = ["Details", "ServiceLine", "details", "log_lines", "seconds_of", "tie"]
 
@@ -53,11 +53,12 @@ class ServiceLine:
     name: str
     status: DeploymentStatus | None
     service_id: str | None = None
+    service_type: ServiceType | str = ""  # "" when Qovery gave none
     sha: str | None = None  # an application's commit
     commit_url: str | None = None
     message: str | None = None  # the commit message's first line
     author: str | None = None
-    image: str | None = None  # a container's or job's image:tag
+    image: str | None = None  # a container's or job's image:tag, a Helm chart's name and version
     seconds: float | None = None
 
 
@@ -127,11 +128,12 @@ def _line(service: HistoryService) -> ServiceLine:
         name=service.identifier.name,
         status=status_of(service.status),
         service_id=service.identifier.service_id,
+        service_type=service.identifier.service_type or "",
         sha=commit.git_commit_id[:7] if commit and commit.git_commit_id else None,
         commit_url=commit.commit_page_url if commit else None,
         message=(commit.message.strip().splitlines() or [""])[0] if commit and commit.message else None,
         author=commit.author_name or None if commit else None,
-        image=None if commit else image,
+        image=None if commit else image or (details.chart if details else None),
         seconds=seconds_of(service.total_duration),
     )
 

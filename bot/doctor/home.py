@@ -39,7 +39,7 @@ _DELIVERIES_SHOWN = 10
 def read_page(value: object) -> int:
     """The page a Previous/Next button (or the view's metadata) names; the first for anything else."""
     text = value if isinstance(value, str) else ""
-    match = re.fullmatch(r"page:(\d{1,6})", text) or re.search(r'"page":\s*(\d{1,6})', text)
+    match = re.fullmatch(r"page:([0-9]{1,6})", text) or re.search(r'"page":\s*([0-9]{1,6})', text)
     return int(match.group(1)) if match else 0
 
 

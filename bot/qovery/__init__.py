@@ -49,6 +49,7 @@ from bot.qovery._models import (
     read_each,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
+from bot.qovery._service_types import ServiceType, type_words
 from bot.qovery._time import UtcTime, utc_time
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "Reference",
     "Service",
     "ServiceLink",
+    "ServiceType",
     "ServiceVersion",
     "UtcTime",
     "Webhook",
@@ -92,5 +94,6 @@ __all__ = [
     "WebhookSpec",
     "is_qovery_id",
     "read_each",
+    "type_words",
     "utc_time",
 ]

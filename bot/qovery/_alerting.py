@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.qovery._service_types import AnyServiceType
 from bot.qovery._time import UtcTime
 
 __all__ = [
@@ -77,7 +78,7 @@ class AlertTargetService(_Part):
 
     id: str
     name: str = ""
-    service_type: str = ""
+    service_type: AnyServiceType = ""
     project_id: str | None = None
     project_name: str = ""
     environment_id: str | None = None

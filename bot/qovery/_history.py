@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from bot.qovery._models import read_each
+from bot.qovery._service_types import AnyServiceType
 from bot.qovery._time import UtcTime
 
 __all__ = [
@@ -42,17 +43,27 @@ class HistoryCommit(_Part):
 
 
 class HistoryServiceDetails(_Part):
-    """An application's commit, or a container's or job's image and tag."""
+    """An application's commit, a container's or job's image and tag, a Helm chart's name and version."""
 
     commit: HistoryCommit | None = None
     image_name: str | None = None
     tag: str | None = None
+    repository: object = None  # a Helm chart's {chart_name, chart_version}; read by `chart`
+
+    @property
+    def chart(self) -> str | None:
+        """`acme-chart 1.2.0`: a Helm chart's name and version, when the history gives both as words."""
+        found = self.repository if isinstance(self.repository, dict) else {}
+        name, version = found.get("chart_name"), found.get("chart_version")
+        if isinstance(name, str) and isinstance(version, str) and name.strip() and version.strip():
+            return f"{name.strip()} {version.strip()}"
+        return None
 
 
 class HistoryServiceIdentifier(_Part):
     name: str
     service_id: str | None = None
-    service_type: str | None = None
+    service_type: AnyServiceType | None = None
 
 
 class StatusDetails(_Part):

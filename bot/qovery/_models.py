@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.qovery._service_types import AnyServiceType, ServiceType
 from bot.qovery._time import UtcTime
 
 __all__ = [
@@ -189,17 +190,18 @@ class EnvironmentStatus(_Resource):
 @dataclass(frozen=True)
 class ServiceVersion:
     """One service to deploy at one version (deployAllServices): an application's commit, or a
-    container's image tag; a job takes either."""
+    container's image tag; a job takes either. Only a kind that is `pinnable`."""
 
     service_id: str
-    service_type: str  # APPLICATION, CONTAINER, JOB
+    service_type: ServiceType
     commit: str | None = None
     tag: str | None = None
 
 
 class Service(_Resource):
-    """Any service of an environment: application, container, database, job, helm ..."""
+    """Any service of an environment: application, container, database, job, Helm chart ... or a kind
+    Qovery adds later."""
 
     id: str
     name: str
-    service_type: str
+    service_type: AnyServiceType

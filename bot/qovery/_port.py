@@ -81,6 +81,11 @@ class QoveryApi(Protocol):
         """getAlertRules: every rule of the organization with its state; rules it cannot read left out."""
         ...
 
+    async def get_alert_rule(self, rule_id: str) -> AlertRule:
+        """getAlertRule: the rule as Qovery keeps it now (QoveryNotFound when it is gone), read right
+        before an edit so that the edit sends back what Qovery has, not an older copy."""
+        ...
+
     async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:
         """editAlertRule: the rule sent back whole, as it was read, with only its receivers changed."""
         ...

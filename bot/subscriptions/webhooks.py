@@ -25,6 +25,7 @@ from bot.qovery import (
     Webhook,
     WebhookKind,
     WebhookSpec,
+    is_qovery_id,
 )
 from bot.subscriptions.hooks import Hook, new_hook
 from bot.subscriptions.options import ALL_EVENTS, BOT_KEPT, HookSettings, WebhookOptions
@@ -176,6 +177,8 @@ class WebhookCommands:
 
     async def delete(self, caller: Caller, webhook_id: str) -> Message:
         await self._access.check_may_change(caller)
+        if not is_qovery_id(webhook_id):  # a forged button's value: it names no webhook at all
+            raise UserError("This button names no webhook: nothing was deleted.")
         api, organization = await self._access.qovery(caller.team_id)
         own = await self._own_hooks(caller.team_id)
         hook = own.get(webhook_id)

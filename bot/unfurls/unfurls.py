@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 OPEN_LINK_ACTION = "unfurl_open"
 _MOST_LINKS = 5  # of one message; Slack shows a few previews at most
-_VERSIONS_SHOWN = 6
+_VERSIONS_SHOWN = 10
 
 
 class Unfurls:

@@ -106,9 +106,9 @@ def test_deploy_confirms_then_deploys_and_says_who_in_the_channel_with_the_card_
     text = shown(confirmation)
     assert "Deploy *billing / production*?" in text
     assert f"environment `{acme.environment_id}`" in text
-    assert "*api*: `bbbbbbb` → its latest version" in text
-    assert "*worker*: `1.4.2` → its latest version" in text
-    assert "*db*" not in text  # a database has no version to deploy
+    assert "*api* (application): `bbbbbbb` → its latest version" in text
+    assert "*worker* (container): `1.4.2` → its latest version" in text
+    assert "*db* (database): deployed as set in Qovery" in text
     assert qovery.calls_to("deployEnvironment") == []  # nothing before the confirmation
 
     done = confirm(acme_app, confirmation)
@@ -139,19 +139,33 @@ def test_deploy_confirms_then_deploys_and_says_who_in_the_channel_with_the_card_
     assert "thread_ts" not in later.args
 
 
+def test_a_deploy_of_every_service_runs_only_on_the_services_it_showed(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
+) -> None:
+    confirmation = acme_app.ask("deploy billing/production")
+    qovery.add_service(acme.environment_id, "billing-export", "CONTAINER")  # added since it was shown
+    done = confirm(acme_app, confirmation)
+    assert "The environment's services changed since this was shown: nothing was done" in done["text"]
+    assert qovery.calls_to("deployEnvironment") == []
+    again = acme_app.ask("deploy billing/production")
+    assert "*billing-export*" in shown(again)
+    assert "done, and said in the channel" in confirm(acme_app, again)["text"]
+    assert len(qovery.calls_to("deployEnvironment")) == 1
+
+
 def test_deploy_one_service_at_a_commit_or_a_tag(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
 ) -> None:
     history(qovery, acme, ids, ("DEPLOYED", SHA_GOOD, "1.4.2"))
     confirmation = acme_app.ask(f"deploy billing/production --service API --commit {SHA_OLD.upper()}")
-    assert "*api*: `bbbbbbb` → `aaaaaaa`" in shown(confirmation)
+    assert "*api* (application): `bbbbbbb` → `aaaaaaa`" in shown(confirmation)
     confirm(acme_app, confirmation)
     [call] = qovery.calls_to("deployAllServices")
     assert call.body == {"applications": [{"application_id": ids["api"], "git_commit_id": SHA_OLD}]}
 
     qovery.statuses[acme.environment_id]["state"] = "DEPLOYED"
     confirmation = acme_app.ask("deploy billing/production --service worker --tag=1.5.0-rc.1")
-    assert "*worker*: `1.4.2` → `1.5.0-rc.1`" in shown(confirmation)
+    assert "*worker* (container): `1.4.2` → `1.5.0-rc.1`" in shown(confirmation)
     confirm(acme_app, confirmation)
     [_, call] = qovery.wait_for("deployAllServices", 2)
     assert call.body == {"containers": [{"id": ids["worker"], "image_tag": "1.5.0-rc.1"}]}
@@ -161,7 +175,7 @@ def test_deploy_one_service_at_a_commit_or_a_tag(
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("deploy billing/production --service db --commit " + SHA_OLD, "give it an image tag"),
+        ("deploy billing/production --service db --commit " + SHA_OLD, "the bot cannot pin its version"),
         ("deploy billing/production --service worker --commit " + SHA_OLD, "give it an image tag"),
         ("deploy billing/production --service api --tag 1.2", "give it a commit with `--commit`"),
         ("deploy billing/production --service web --tag 1.2", "No service is named `web`"),
@@ -219,8 +233,8 @@ def test_rollback_deploys_each_service_at_its_version_in_the_last_good_deploymen
     confirmation = acme_app.ask("rollback billing/production")
     text = shown(confirmation)
     assert "Roll back *billing / production*?" in text
-    assert "*api*: `ccccccc` → `bbbbbbb`" in text
-    assert "*worker*: `2.0.0` → `1.4.2`" in text
+    assert "*api* (application): `ccccccc` → `bbbbbbb`" in text
+    assert "*worker* (container): `2.0.0` → `1.4.2`" in text
     confirm(acme_app, confirmation)
     [call] = qovery.calls_to("deployAllServices")
     assert call.body == {
@@ -272,7 +286,7 @@ def test_a_failure_cards_rollback_goes_back_from_that_cards_deployment(
     card_recorded(acme_app, card.answer["ts"])
     name = acme_app.press(rollback["action_id"], rollback["value"], message_ts=card.answer["ts"])
     confirmation = acme_app.reply(name)
-    assert "*api*: `ccccccc` → `bbbbbbb`" in shown(confirmation)
+    assert "*api* (application): `ccccccc` → `bbbbbbb`" in shown(confirmation)
     sent = acme_app.slack.calls_to("response_url")
     assert not any(c.args.get("replace_original") for c in sent)  # the card stays as it was
     confirm(acme_app, confirmation)

@@ -43,7 +43,8 @@ def test_history_shows_the_last_deployments_with_who_and_versions(
     answer = shown(acme_app.ask("history billing/production"))
     assert answer.count(":white_check_mark:") == 3
     assert "Deployment by bob@acme.com from the console" in answer
-    assert "api `3f2a9c1`, worker `ghcr.io/acme/worker:1.4.2`" in answer
+    versions = "api (application) `3f2a9c1`, worker (container) `ghcr.io/acme/worker:1.4.2`"
+    assert f"{versions} · version not known to the bot: db (database)" in answer
     assert "<!channel>" not in answer  # Qovery's words, escaped
     assert "&lt;!channel&gt;" in answer
 

@@ -332,7 +332,7 @@ def test_an_alert_names_the_deployment_it_followed_links_its_card_and_offers_its
     confirmation = acme_app.click(rollback["action_id"], rollback["value"], message_ts=post.answer["ts"])
     said = shown(confirmation)
     assert "Roll back *billing / production*?" in said
-    assert "*api*: `3f2a9c1` → `bbbbbbb`" in said
+    assert "*api* (application): `3f2a9c1` → `bbbbbbb`" in said
     assert qovery.calls_to("deployAllServices") == []  # nothing before the confirmation
 
 

@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from adapters.approvals_schedule import expire_if_due
 from adapters.core import build_core
 from adapters.sql.engine import migrate
+from adapters.sql.tables import actions
 from bot.approvals.requests import Approvals
-from tests.actions.test_actions import SHA_GOOD, SHA_NOW, SHA_OLD, confirm, history, shown
+from tests.actions.test_actions import SHA_GOOD, SHA_NOW, SHA_OLD, confirm, history, shown, sql
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, MEMBER, SlackCall
@@ -132,7 +134,7 @@ def test_a_gated_action_waits_then_runs_once_on_approve_with_the_requesters_own_
     request = ask_rollback(gated, MEMBER)  # a member with their own token: §12 lets them act
     text = shown(request.args)
     assert f"<@{MEMBER}> asks to roll back *billing / production*" in text
-    assert "*api*: `ccccccc` → `bbbbbbb`" in text
+    assert "*api* (application): `ccccccc` → `bbbbbbb`" in text
     assert "their own Qovery token" in text
     assert f"<!subteam^{GROUP}>" in text  # the approvers are told
     assert set(request_buttons(request)) == {"Approve", "Reject", "Withdraw"}
@@ -245,6 +247,23 @@ def test_a_request_expires_after_thirty_minutes_on_one_replica_and_says_so(
     late = press(gated, request, "Approve", LEAD)
     assert late is not None
     assert "expired" in late["text"]
+    assert qovery.calls_to("deployAllServices") == []
+
+
+def test_a_confirmation_past_its_ten_minutes_asks_nobody_and_a_request_past_its_thirty_runs_nothing(
+    gated: RunningApp, qovery: FakeQovery
+) -> None:
+    stale = gated.ask("rollback billing/production")
+    sql(gated, update(actions).values(created_at=datetime.now(UTC) - timedelta(minutes=11)))
+    assert "This confirmation has expired" in confirm(gated, stale)["text"]
+    assert sql(gated, select(actions.c.state)) == "proposed"  # no request was made of it
+    request = ask_rollback(gated)  # a fresh one becomes a request, and waits past its 30 minutes
+    sql(gated, update(actions).where(actions.c.state == "pending").values(
+        created_at=datetime.now(UTC) - timedelta(minutes=31)))  # fmt: skip
+    late = press(gated, request, "Approve", LEAD)
+    assert late is not None
+    assert "expired" in late["text"]
+    assert len(requests(gated)) == 1
     assert qovery.calls_to("deployAllServices") == []
 
 

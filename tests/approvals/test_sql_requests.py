@@ -23,7 +23,7 @@ def test_ten_decisions_at_once_move_a_request_once(database_url: str) -> None:
             now = datetime.now(UTC)
             action_id = await actions.add(Action("T1", "U1", "C1", ActionKind.ROLLBACK, TARGET), now)
             held = await asyncio.gather(
-                *(actions.hold(action_id, now - timedelta(minutes=10)) for _ in range(5))
+                *(actions.hold(action_id, now - timedelta(minutes=10), now) for _ in range(5))
             )
             since = now - timedelta(minutes=30)
             states = (ActionState.RUNNING, ActionState.REJECTED, ActionState.EXPIRED)
@@ -37,7 +37,7 @@ def test_ten_decisions_at_once_move_a_request_once(database_url: str) -> None:
             stale = await actions.add(
                 Action("T1", "U1", "C1", ActionKind.STOP, TARGET), now - timedelta(hours=1)
             )
-            late = await actions.hold(stale, now - timedelta(minutes=10))  # its confirmation expired
+            late = await actions.hold(stale, now - timedelta(minutes=10), now)  # its confirmation expired
             waiting = [a.id or 0 for a in await actions.pending_before(now + timedelta(minutes=31))]
             return list(held), [*decided, late], found.state if found else None, waiting
         finally:

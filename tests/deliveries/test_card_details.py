@@ -178,6 +178,37 @@ def test_commit_messages_authors_and_log_lines_never_mention_nor_break_the_card(
         assert len(element.get("url", "")) <= URL_LIMIT
 
 
+def test_a_kind_of_service_qovery_adds_tomorrow_is_shown_by_its_name_escaped_and_cut() -> None:
+    kinds = {"<!channel>": "<!here>" + "Q" * 10_000, "chart": "HELM", "mystery": "QUANTUM_THING"}
+    entry_of_every_kind = entry("DEPLOYED", others=kinds)
+    message = card("DEPLOYED", others=kinds)
+    shown = json.dumps(message, ensure_ascii=False)
+    for mention in ("<!channel>", "<!here>"):
+        assert mention not in shown
+    assert "*&lt;!channel&gt;* (&lt;!here&gt;" + "Q" * 33 + ") · version not known to the bot" in shown
+    assert "*chart* (Helm chart) · `acme-chart 1.2.0`" in shown
+    assert "*mystery* (QUANTUM_THING) · version not known to the bot" in shown
+    assert all(len(b.get("text", {}).get("text", "")) <= SECTION_LIMIT for b in _blocks(message))
+    assert len(details(entry_of_every_kind).services) == 6  # none dropped
+
+
+def test_a_card_of_hundreds_of_services_keeps_each_line_whole_and_counts_the_rest() -> None:
+    kinds = {f"{n}-<!channel>" + "x" * 10_000: "<@U0ADMIN>" * 50 for n in range(300)}
+    [listed] = [
+        b["text"]["text"] for b in _blocks(card("DEPLOYED", others=kinds)) if "U0ADMIN" in json.dumps(b)
+    ]
+    assert len(listed) <= SECTION_LIMIT
+    *lines, more = listed.split("\n")
+    assert more == f"… and {303 - len(lines)} more"  # api, worker and db, then the 300
+    assert all(line.endswith("· version not known to the bot · 30 s") for line in lines[3:])
+    assert "<!channel>" not in listed
+    assert "<@U0ADMIN>" not in listed
+
+
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for a in message.get("attachments", [message]) for b in a.get("blocks", [])]
+
+
 @pytest.mark.parametrize(
     ("line", "hidden"),
     [

@@ -96,8 +96,8 @@ def test_quiet_hours_hold_starts_and_successes_then_one_summary_sums_them_up_onc
     assert "billing / production" in said
     assert ":white_check_mark: successful" in said  # its last event, not its start
     assert "Deployment by alice@acme.com from the console" in said  # who, from Qovery's history
-    assert "api `3f2a9c1`" in said
-    assert "worker `ghcr.io/acme/worker:1.4.2`" in said
+    assert "api (application) `3f2a9c1`" in said
+    assert "worker (container) `ghcr.io/acme/worker:1.4.2`" in said
     assert f"environment/{env}/deployments|in Qovery>" in said
     assert "<!date^" in said  # when, in each reader's own time zone
     drained(acme_app)

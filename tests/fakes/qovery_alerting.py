@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = ["ALERTING_ROLES", "ALERTING_ROUTES", "QoveryAlerting"]
 ALERTING_ROLES = {"OWNER", "ADMIN", "DEVOPS"}  # the roles that may edit rules and receivers
 ALERTING_ROUTES = [
     Rule("/organization/<org>/alert-rules", methods=["GET"], endpoint="getAlertRules"),
+    Rule("/alert-rules/<rule>", methods=["GET"], endpoint="getAlertRule"),
     Rule("/alert-rules/<rule>", methods=["PUT"], endpoint="editAlertRule"),
     Rule("/alert-receivers", methods=["POST"], endpoint="createAlertReceiver"),
     Rule("/alert-receivers/<receiver>", methods=["DELETE"], endpoint="deleteAlertReceiver"),
@@ -53,6 +55,9 @@ class QoveryAlerting:
     receiver_needs_slack_host: bool = False
     # What each ring of a receiver answered: (receiver id, HTTP status).
     rings: list[tuple[str, int]] = field(default_factory=list)
+    # Done once each, right after the next getAlertRules is answered: someone at Qovery editing a rule
+    # while the bot holds the list it read.
+    meanwhile: list[Callable[[], None]] = field(default_factory=list)
     _alert_lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- the world ------------------------------------------------------------------------------------
@@ -149,7 +154,16 @@ class QoveryAlerting:
         if org in self.alerting_disabled:
             raise self._refusal(404, "Alerting is not enabled on any cluster of this organization")
         rules = [r for r in self.alert_rules.values() if r["organization_id"] == org]
-        return _json(200, {"results": [*rules, *self.ghost_rules.get(org, [])]})
+        answer = _json(200, {"results": [*rules, *self.ghost_rules.get(org, [])]})
+        while self.meanwhile:
+            self.meanwhile.pop(0)()
+        return answer
+
+    def _op_getAlertRule(self, grant: Any, _: Any, rule: str) -> Response:
+        found = self.alert_rules.get(rule)
+        if found is None or found["organization_id"] not in grant.organizations:
+            raise self._refusal(404, f"Alert rule {rule} not found")
+        return _json(200, found)
 
     def _op_editAlertRule(self, grant: Any, body: Any, rule: str) -> Response:
         found = self.alert_rules.get(rule)

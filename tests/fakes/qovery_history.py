@@ -12,6 +12,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fakes.qovery_services import history_details
+
 __all__ = ["deployment", "log"]
 
 ALICE = "alice@acme.com"
@@ -85,10 +87,12 @@ def deployment(
     failing: str | None = None,
     service_ids: dict[str, str] | None = None,
     updated_at: datetime | None = None,
+    others: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One deployment of the environment: build, then deploy of api (application), worker (container)
-    and db (database); `failing` names the service whose deployment fails; `service_ids` gives the
-    services the ids they have at the fake (by name)."""
+    and db (database), and of `others` (name -> kind: a Helm chart, a Terraform service ...) with the
+    details Qovery gives of their kind; `failing` names the service whose deployment fails;
+    `service_ids` gives the services the ids they have at the fake (by name)."""
     ids = service_ids or {}
     created = created_at or datetime.now(UTC) - timedelta(minutes=5)
     ok = "DEPLOYED" if status != "DEPLOYING" else "DEPLOYING"
@@ -115,6 +119,12 @@ def deployment(
             ids.get("worker"),
         ),
         _service("db", "DATABASE", state("db"), {}, 12, ids.get("db")),
+    ]
+    services += [
+        _service(
+            name, kind, state(name), history_details(kind, _commit(sha, message, author)), 30, ids.get(name)
+        )
+        for name, kind in (others or {}).items()
     ]
     built = services[0] | {"status": "DEPLOYED" if status != "DEPLOYING" else "DEPLOYING"}
     return {

@@ -91,11 +91,11 @@ def test_each_console_page_of_an_environment_unfurls_into_its_state(
     assert "*billing / production* (production) · deployed" in said
     assert "Last deployment: :white_check_mark: deployed" in said
     assert "Deployment by alice@acme.com from the console" in said
-    assert "api `3f2a9c1`" in said
+    assert "api (application) `3f2a9c1`" in said
     assert f'"url": "{url}"' in said  # Open in Qovery
     if "{api}" in path:
         assert "Service *api*" in said
-        assert "worker `" not in said  # the service's own version only
+        assert "worker (container)" not in said  # the service's own version only
 
 
 def test_the_older_platform_form_unfurls_too(acme_app: RunningApp, deployed: Acme) -> None:

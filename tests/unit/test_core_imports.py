@@ -34,7 +34,11 @@ def test_no_module_of_the_core_imports_an_edge(module: Path) -> None:
 def test_loading_the_whole_core_loads_no_edge() -> None:
     modules = sorted(_name(p) for p in BOT.rglob("*.py") if p.stem != "__main__")
     code = f"import sys; import {', '.join(modules)}; print(sorted({{m.split('.')[0] for m in sys.modules}}))"
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # From the checkout's root: the tests run in a temporary directory, where `bot` may be another copy's.
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=BOT.parent
+    )
+    loaded = run.stdout
     assert [edge for edge in EDGES if f"'{edge}'" in loaded] == []
 
 

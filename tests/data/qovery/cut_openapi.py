@@ -42,6 +42,7 @@ OPERATIONS = [
     ("/environment/{environmentId}/logs", "get"),
     ("/environment/{environmentId}/link", "get"),
     ("/organization/{organizationId}/alert-rules", "get"),
+    ("/alert-rules/{alertRuleId}", "get"),
     ("/alert-rules/{alertRuleId}", "put"),
     ("/alert-receivers", "post"),
     ("/alert-receivers/{alertReceiverId}", "delete"),
