@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bot.qovery import (
     AlertReceiver,
@@ -43,6 +43,7 @@ from bot.qovery import (
     WebhookSpec,
     is_qovery_id,
     read_each,
+    read_one,
 )
 
 __all__ = ["QoveryClient", "new_http_client"]
@@ -309,7 +310,7 @@ def _detail(response: httpx.Response) -> str | None:
 
 
 def _parse(model: type[M], data: Any) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        raise QoveryUnavailable(200, f"the answer did not look like a {model.__name__}") from None
+    found = read_one(model, data)  # read as each item of a list is
+    if found is None:
+        raise QoveryUnavailable(200, f"the answer did not look like a {model.__name__}")
+    return found

@@ -157,3 +157,14 @@ def test_one_service_of_a_deployment_that_cannot_be_read_leaves_the_rest_of_it(
     [found] = call(qovery, acme.token, lambda api: api.list_deployment_history(acme.environment_id))
     assert [stage.name for stage in found.stages] == ["build", "deploy"]
     assert [service.identifier.name for service in found.stages[1].services] == names[1:]
+
+
+def test_an_environment_status_with_an_unreadable_time_is_read_without_it(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    qovery.statuses[acme.environment_id]["last_deployment_date"] = "the other day"
+    status = call(qovery, acme.token, lambda api: api.get_environment_status(acme.environment_id))
+    assert (status.state, status.last_deployment_date) == ("DEPLOYED", None)
+    qovery.statuses[acme.environment_id]["last_deployment_date"] = WRITTEN[1]
+    status = call(qovery, acme.token, lambda api: api.get_environment_status(acme.environment_id))
+    assert status.last_deployment_date == INSTANT

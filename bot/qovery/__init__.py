@@ -47,6 +47,7 @@ from bot.qovery._models import (
     WebhookSpec,
     is_qovery_id,
     read_each,
+    read_one,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
 from bot.qovery._service_types import ServiceType, type_words
@@ -94,6 +95,7 @@ __all__ = [
     "WebhookSpec",
     "is_qovery_id",
     "read_each",
+    "read_one",
     "type_words",
     "utc_time",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "WebhookSpec",
     "is_qovery_id",
     "read_each",
+    "read_one",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def read_each(model: type[M], items: list[Any], read: Callable[[Any], M | None] 
     for an item it cannot read): one whose required fields do not validate (a bad time, a field of the
     wrong type) is left out, one whose optional fields do not is read without them, and the rest are
     read. Only how many were left out is logged: their values may be anything."""
-    reads = (read(item) if read is not None else _read_one(model, item) for item in items)
+    reads = (read(item) if read is not None else read_one(model, item) for item in items)
     found = [one for one in reads if one is not None]
     if len(found) < len(items):
         left_out, name = len(items) - len(found), model.__name__
@@ -63,7 +64,9 @@ def read_each(model: type[M], items: list[Any], read: Callable[[Any], M | None] 
     return found
 
 
-def _read_one(model: type[M], item: Any) -> M | None:
+def read_one(model: type[M], item: Any) -> M | None:
+    """One resource Qovery answered, as `model`: without the optional fields it wrote unreadably; None
+    when a required one cannot be read."""
     try:
         return model.model_validate(item)
     except ValidationError as error:
