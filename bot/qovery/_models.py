@@ -3,8 +3,9 @@
 Responses tolerate what they do not know: extra fields are kept, and an enum value Qovery adds later
 is kept as a plain string rather than failing the whole answer. Every answer is read through
 `read_one` (and a list through `read_each`, item by item): an optional field written unreadably is left
-unknown, an item whose required fields cannot be read is left out of its list, never failing the rest. The request body, `WebhookSpec`, has
-exactly the fields of `OrganizationWebhookCreateRequest` and nothing else.
+unknown, an item whose required fields cannot be read is left out of its list, never failing the rest.
+The request body, `WebhookSpec`, has exactly the fields of `OrganizationWebhookCreateRequest` and
+nothing else.
 """
 
 from __future__ import annotations
