@@ -168,3 +168,12 @@ def test_an_environment_status_with_an_unreadable_time_is_read_without_it(
     qovery.statuses[acme.environment_id]["last_deployment_date"] = WRITTEN[1]
     status = call(qovery, acme.token, lambda api: api.get_environment_status(acme.environment_id))
     assert status.last_deployment_date == INSTANT
+
+
+def test_a_webhook_whose_switch_cannot_be_read_is_not_taken_as_off(qovery: FakeQovery, acme: Acme) -> None:
+    # A default would say what Qovery did not (`enabled: False`, no secret): such an item is left out.
+    kept = qovery.add_webhook(acme.organization_id)
+    odd = qovery.add_webhook(acme.organization_id)
+    qovery.webhooks[odd] |= {"enabled": "perhaps", "target_secret_set": {"yes": 1}}
+    found = call(qovery, acme.token, lambda api: api.list_webhooks(acme.organization_id))
+    assert [w.id for w in found] == [kept]

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from bot.qovery._service_types import AnyServiceType, ServiceType
 from bot.qovery._time import UtcTime
@@ -68,19 +69,26 @@ def read_each(model: type[M], items: list[Any], read: Callable[[Any], M | None] 
 
 
 def read_one(model: type[M], item: Any) -> M | None:
-    """One resource Qovery answered, as `model`: without the optional fields it wrote unreadably; None
-    when a required one cannot be read."""
+    """One resource Qovery answered, as `model`: a field it wrote unreadably that may be unknown (its
+    default is None: a time, a name) is left unknown; None when any other cannot be read, since a
+    default such as `enabled: False` would say what Qovery did not."""
     try:
         return model.model_validate(item)
     except ValidationError as error:
         failing = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
         fields = model.model_fields
-        if not isinstance(item, dict) or any(n not in fields or fields[n].is_required() for n in failing):
+        if not isinstance(item, dict) or any(
+            n not in fields or not _may_be_unknown(fields[n]) for n in failing
+        ):
             return None
     try:  # what Qovery did say is kept; what it said unreadably is not known
         return model.model_validate({key: value for key, value in item.items() if key not in failing})
     except ValidationError:
         return None
+
+
+def _may_be_unknown(field: FieldInfo) -> bool:
+    return not field.is_required() and field.default is None
 
 
 class WebhookKind(StrEnum):
