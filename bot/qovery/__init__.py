@@ -7,10 +7,14 @@ from bot.qovery._alerting import (
     AlertCondition,
     AlertReceiver,
     AlertRule,
+    AlertRuleList,
     AlertRuleState,
     AlertSeverity,
     AlertTarget,
     AlertTargetService,
+    UnreadableRule,
+    read_rules,
+    rule_key,
 )
 from bot.qovery._errors import (
     QoveryConflict,
@@ -55,6 +59,7 @@ __all__ = [
     "AlertCondition",
     "AlertReceiver",
     "AlertRule",
+    "AlertRuleList",
     "AlertRuleState",
     "AlertSeverity",
     "AlertTarget",
@@ -83,6 +88,7 @@ __all__ = [
     "Service",
     "ServiceLink",
     "ServiceVersion",
+    "UnreadableRule",
     "UtcTime",
     "Webhook",
     "WebhookDelivery",
@@ -90,5 +96,7 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_rules",
+    "rule_key",
     "utc_time",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.qovery._alerting import AlertReceiver, AlertRule
+from bot.qovery._alerting import AlertReceiver, AlertRule, AlertRuleList
 from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
 from bot.qovery._models import (
     Environment,
@@ -79,6 +79,10 @@ class QoveryApi(Protocol):
 
     async def list_alert_rules(self, organization_id: str) -> list[AlertRule]:
         """getAlertRules: every rule of the organization with its state; rules it cannot read left out."""
+        ...
+
+    async def read_alert_rules(self, organization_id: str) -> AlertRuleList:
+        """getAlertRules: the organization's rules it can read, and those it cannot (not gone)."""
         ...
 
     async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:

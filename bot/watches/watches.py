@@ -20,7 +20,7 @@ from bot.alerts import job_name
 from bot.deliveries import Card, CardNote, Cards, Deployment, Details, Mentions, paced, render_card
 from bot.errors import UserError
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, QoveryError
+from bot.qovery import AlertRule, AlertRuleList, QoveryError
 from bot.subscriptions import Hook, Hooks
 from bot.watches.ports import Watch, Watches, WatchState
 from bot.watches.verdicts import Verdict, judge
@@ -66,15 +66,22 @@ class DeploymentWatches:
     async def wants_rules(self, team_id: str) -> bool:
         return await self._watches.any_open(team_id)
 
-    async def read_rules(self, team_id: str, rules: list[AlertRule], now: datetime) -> None:
+    async def read_rules(self, team_id: str, listed: AlertRuleList, now: datetime) -> None:
         for watch in await self._watches.open_of_team(team_id):
-            verdict = judge(watch, rules, now)
-            if verdict is None or not await self._watches.update(watch, verdict.state, verdict.rules):
-                continue
             try:
-                await self._show(watch, verdict, now)
-            except (SlackFailure, QoveryError, UserError) as error:
-                log.info("watches: a card could not be told what its watch saw: %s", type(error).__name__)
+                await self._read(watch, listed.rules, now)
+            except Exception as error:  # one watch's trouble holds up no other
+                log.warning("watches: the watch of card %s could not be read: %s", watch.card_id,
+                            type(error).__name__)  # fmt: skip
+
+    async def _read(self, watch: Watch, rules: list[AlertRule], now: datetime) -> None:
+        verdict = judge(watch, rules, now)
+        if verdict is None or not await self._watches.update(watch, verdict.state, verdict.rules):
+            return
+        try:
+            await self._show(watch, verdict, now)
+        except (SlackFailure, QoveryError, UserError) as error:
+            log.info("watches: a card could not be told what its watch saw: %s", type(error).__name__)
 
     async def _show(self, watch: Watch, verdict: Verdict, now: datetime) -> None:
         card = await self._cards.get(watch.card_id)
