@@ -24,7 +24,14 @@ from bot.alerts.messages import (
 from bot.alerts.ports import RulesReader
 from bot.alerts.rules import is_firing
 from bot.alerts.subscribe import AlertCommands
-from bot.alerts.watch import DOORBELL_GAP_SECONDS, JOB_PREFIX, READ_EVERY, AlertWatch, job_name
+from bot.alerts.watch import (
+    DOORBELL_GAP_SECONDS,
+    JOB_PREFIX,
+    NOT_FOUND_VERDICT,
+    READ_EVERY,
+    AlertWatch,
+    job_name,
+)
 
 __all__ = [
     "ACKNOWLEDGE_ACTION",
@@ -33,6 +40,7 @@ __all__ = [
     "ALERT_TABLE",
     "DOORBELL_GAP_SECONDS",
     "JOB_PREFIX",
+    "NOT_FOUND_VERDICT",
     "READ_EVERY",
     "SILENCE_ACTION",
     "UNSILENCE_ACTION",
