@@ -26,17 +26,19 @@ class SqlFindings:
         keys = [f.key[:200] for f in found]
         mine = (findings.c.team_id == team_id) & findings.c.kind.in_([k.value for k in kinds])
         async with self._engine.begin() as connection:
+            if not found:  # all resolved: nothing new (the alerts' reads come here every minute)
+                await connection.execute(delete(findings).where(mine))
+                return []
             known = set((await connection.execute(select(findings.c.key).where(mine))).scalars())
             gone = delete(findings).where(mine, findings.c.key.not_in(keys))
             await connection.execute(gone)
-            if found:
-                rows = [_row(team_id, f, now) for f in found]
-                statement = dialect_insert(self._engine.dialect.name, findings).values(rows)
-                statement = statement.on_conflict_do_update(
-                    index_elements=[findings.c.team_id, findings.c.key],
-                    set_={"words": statement.excluded.words, "last_seen": statement.excluded.last_seen},
-                )
-                await connection.execute(statement)
+            rows = [_row(team_id, f, now) for f in found]
+            statement = dialect_insert(self._engine.dialect.name, findings).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=[findings.c.team_id, findings.c.key],
+                set_={"words": statement.excluded.words, "last_seen": statement.excluded.last_seen},
+            )
+            await connection.execute(statement)
         return [f for f in found if f.key[:200] not in known]
 
     async def open(self, team_id: str) -> list[tuple[Finding, datetime]]:

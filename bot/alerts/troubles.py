@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 _KIND = frozenset({FindingKind.ALERT_RULE})
 _DATABASES = {"sqlalchemy", "asyncpg", "aiosqlite", "sqlite3", "psycopg"}  # by module: bot/ imports no driver
-_MEMORY = 10_000  # workspaces whose last record is remembered
 
 
 class Troubles:
@@ -56,25 +55,15 @@ class Troubles:
 
 
 class TroublesRecord:
-    """Each workspace's troubles kept as the doctor's findings: written when they change, said once."""
+    """Each workspace's troubles kept as the doctor's findings, at every read (any replica may read next,
+    so none trusts what it wrote before); a new one is logged once."""
 
     def __init__(self, findings: Findings) -> None:
         self._findings = findings
-        self._last: dict[str, frozenset[tuple[str, str]]] = {}  # per workspace, what this replica wrote
 
     async def record(self, team_id: str, troubles: Troubles, now: datetime) -> None:
-        found = troubles.findings
-        seen = frozenset((f.key, f.words) for f in found)
-        if self._last.get(team_id) == seen:
-            return  # as the last read left it: no write every minute
-        new = await self._findings.record(team_id, found, now, _KIND)
-        for finding in new:
-            log.warning(
-                "alerts: workspace %s: alert rule %s is a finding of the doctor", team_id, finding.subject
-            )
-        if len(self._last) > _MEMORY:
-            self._last.clear()
-        self._last[team_id] = seen
+        for finding in await self._findings.record(team_id, troubles.findings, now, _KIND):
+            log.warning("alerts: workspace %s: alert rule %s is now a finding", team_id, finding.subject)
 
 
 def _digest(*parts: str) -> str:

@@ -11,31 +11,33 @@ doorbell changes nothing Qovery does not say. Each read:
 2. opens the new firings: one message per rule firing, in each channel whose filters keep it and where
    it is not silenced; the firing is added to the database first, once (two replicas cannot both add
    it), then posted, with the deployment it followed and the channel's mentions in its thread.
-(A little over 300 lines: the doorbell, a read's two passes and what a rule is about read together.)
+Each rule, firing and channel is handled on its own: one that cannot be read or kept is recorded for
+`/qovery doctor` (`troubles.py`) and holds up no other; a rule of another organization is never shown
+(`places.py`). A 404 or an error on the rules changes no firing.
+(About 350 lines: the doorbell and a read's two passes, which share the firing's message, read together.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.access import Access
 from bot.alerts.blame import Blame, blamed
-from bot.alerts.filters import Scope
 from bot.alerts.messages import fired_reply, firing_message, resolved_reply
+from bot.alerts.places import RulePlaces
 from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firings, RulesReader, Silences
-from bot.alerts.rules import RuleView, is_firing, is_quiet, is_suppressed, view_of
+from bot.alerts.rules import RuleView, is_firing, is_quiet, is_suppressed
 from bot.alerts.troubles import Troubles, TroublesRecord
 from bot.blocks import Message, section
 from bot.clock import utcnow
 from bot.deliveries import Cards, Mentions
 from bot.doctor import Findings
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryForbidden, QoveryNotFound
+from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound
 from bot.subscriptions import Hook
 
 __all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "NOT_FOUND_VERDICT", "READ_EVERY", "AlertWatch", "job_name"]
@@ -46,7 +48,6 @@ JOB_PREFIX = "alerts:"
 READ_EVERY = timedelta(seconds=60)
 DOORBELL_GAP_SECONDS = 5.0
 TEST_WINDOW = timedelta(minutes=2)  # a doorbell this soon after `alerts test` is Qovery's test
-_PLACE_MEMORY_SECONDS = 600.0  # an environment's name and type change seldom
 # Reads in a row answered 404 before the watches take it that no rule exists: one 404 may be a blip of
 # Qovery's alerting (a cluster's alert manager restarting), three over three minutes are what Qovery says.
 NOT_FOUND_VERDICT = 3
@@ -85,9 +86,7 @@ class AlertWatch:
         self._clock = clock
         self.on_ring = on_ring  # wakes this replica's reader
         self._also = also  # other readers of the same rules (the first minutes' watches)
-        # (team, environment id) -> (until when trusted, the environment's names and type and its project's
-        # id; None when it is of another organization)
-        self._places: dict[tuple[str, str], tuple[float, tuple[Scope, str | None] | None]] = {}
+        self._places = RulePlaces()
         self._not_found: dict[str, int] = {}  # per workspace, the reads in a row Qovery answered 404
         self._troubles = TroublesRecord(findings)
 
@@ -160,7 +159,7 @@ class AlertWatch:
             if not is_firing(rule):
                 continue
             try:
-                view = await self._ours(team_id, api, organization_id, rule)
+                view = await self._places.ours(team_id, api, organization_id, rule)
             except Exception as error:  # this rule's trouble holds up no other
                 troubles.failed(rule.key, rule.name, error)
                 continue
@@ -319,47 +318,8 @@ class AlertWatch:
     # -- what a rule is about -----------------------------------------------------------------------
 
     async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
-        """The rule as its message shows it: names, the environment's type and its project, from Qovery
-        (remembered a while: an environment's name and type change seldom)."""
-        view, _ = await self._located(team_id, api, organization_id, rule)
-        return view
-
-    async def _ours(
-        self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule
-    ) -> RuleView | None:
-        """The rule's view when it is of the workspace's organization, else None: by its environment, as
-        Qovery places it; when Qovery does not answer where, by the rule's own `organization_id`."""
-        view, ours = await self._located(team_id, api, organization_id, rule)
-        if ours is None:
-            return view if rule.organization_id == organization_id else None
-        return view if ours else None
-
-    async def _located(
-        self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule
-    ) -> tuple[RuleView, bool | None]:
-        """The rule's view, and whether its environment is of the organization (None: not known now)."""
-        view = view_of(rule)
-        environment_id = view.scope.environment_id
-        if environment_id is None:
-            return view, True  # on no environment (a cluster's): the organization's listing is all there is
-        found = self._places.get((team_id, environment_id))
-        if found is None or found[0] < time.monotonic():
-            place: tuple[Scope, str | None] | None
-            try:
-                async with asyncio.timeout(5):
-                    place = await _place(api, organization_id, environment_id)
-            except (QoveryNotFound, QoveryForbidden):
-                place = None  # the workspace's token sees no such environment in its organization
-            except (QoveryError, TimeoutError):
-                return view, None  # shown and filtered with the names the rule carries
-            found = (time.monotonic() + _PLACE_MEMORY_SECONDS, place)
-            if len(self._places) > 10_000:
-                self._places.clear()
-            self._places[(team_id, environment_id)] = found
-        if found[1] is None:
-            return view, False
-        scope, project_id = found[1]
-        return view_of(rule, scope, project_id), True
+        """The rule as its message shows it (`RulePlaces.view`)."""
+        return await self._places.view(team_id, api, organization_id, rule)
 
     async def _blame(self, api: QoveryApi, view: RuleView, starts_at: datetime) -> Blame | None:
         environment_id = view.scope.environment_id
@@ -387,23 +347,3 @@ class AlertWatch:
             return None
         card = same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))
         return card.thread_ts or card.ts
-
-
-async def _place(
-    api: QoveryApi, organization_id: str, environment_id: str
-) -> tuple[Scope, str | None] | None:
-    """The environment's names and type, and its project; None when it is of another organization."""
-    environment = await api.get_environment(environment_id)
-    if environment.organization.id != organization_id:
-        return None
-    projects = await api.list_projects(organization_id)
-    project = next((p for p in projects if p.id == environment.project.id), None)
-    if project is None:
-        return None  # its project is not one of the organization's
-    scope = Scope(
-        project=project.name,
-        environment=environment.name,
-        environment_id=environment.id,
-        environment_type=str(environment.mode),
-    )
-    return scope, environment.project.id

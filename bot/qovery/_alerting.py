@@ -163,11 +163,19 @@ class AlertReceiver(_Part):
     name: str = ""
     type: str = ""
 
+    @field_validator("id")
+    @classmethod
+    def _an_id(cls, value: str) -> str:
+        if not is_qovery_id(value):  # kept in a column: a UUID, or the answer is unreadable
+            raise ValueError("not a Qovery id")
+        return value
+
 
 def rule_key(source: object, rule_id: object, name: object, target_id: object) -> str | None:
     """`rule:<id>` for a MANAGED rule, a GHOST rule (no id) by its name and target; None when the values
     cannot key a rule (an id that is not a UUID, a name that is not text)."""
-    if source == "MANAGED" and rule_id is not None:
+    # MANAGED, or (its source unreadable) with an id, as only MANAGED rules have
+    if rule_id is not None and (source == "MANAGED" or not isinstance(source, str)):
         return f"rule:{rule_id}" if is_qovery_id(rule_id) else None
     if not isinstance(name, str) or not isinstance(target_id, str | None):
         return None
@@ -230,7 +238,9 @@ def _unreadable(item: Any) -> UnreadableRule:
 def _reason(error: ValidationError) -> str:
     """Which field the bot cannot read, in words (the field's name is the bot's own, never Qovery's)."""
     problem = error.errors()[0]
-    where = ".".join(str(part) for part in problem["loc"] if isinstance(part, str))[:60] or "its body"
+    if not problem["loc"]:
+        return "its shape is not one the bot reads"
+    where = str(problem["loc"][0])[:40]  # the rule's own field (deeper, pydantic names types)
     message = str(problem.get("msg", ""))
     if where in ("id", "organization_id"):
         return f"its `{where}` is not a Qovery id"
