@@ -7,6 +7,8 @@ then `subscribe.py` (`/qovery alerts ...`).
     blame.py      the deployment an alert followed (pure)
     messages.py   the firing's message and the replies in its thread (Block Kit, pure)
     watch.py      the reads: every minute, and soon after a doorbell; one replica at a time
+    places.py     where a rule is, as Qovery places it, and whether it is the organization's at all
+    troubles.py   the rules a read could not read or keep, each a finding of `/qovery doctor`
     subscribe.py  subscribe, unsubscribe, list, test
     clicks.py     Acknowledge, Silence 1 h, Unsilence, Rollback
     ports.py      the subscriptions, firings and silences kept
