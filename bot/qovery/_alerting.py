@@ -195,6 +195,7 @@ class UnreadableRule:
     key: str | None
     name: str  # as Qovery wrote it, cut; shown escaped
     reason: str  # in words
+    environment_id: str | None = None  # the environment it watches, when what Qovery sent says it
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,18 @@ def _unreadable(item: Any) -> UnreadableRule:
         reason = "its shape is not one the bot reads"
     except ValidationError as error:
         reason = _reason(error)
-    return UnreadableRule(key, name[:_NAME_LIMIT] if isinstance(name, str) else "", reason)
+    name = name[:_NAME_LIMIT] if isinstance(name, str) else ""
+    return UnreadableRule(key, name, reason, _environment_of(target))
+
+
+def _environment_of(target: Any) -> str | None:
+    if not isinstance(target, dict):
+        return None
+    service = target.get("service")
+    found = service.get("environment_id") if isinstance(service, dict) else None
+    if found is None and target.get("target_type") == "ENVIRONMENT":
+        found = target.get("target_id")
+    return found if is_qovery_id(found) else None
 
 
 def _reason(error: ValidationError) -> str:

@@ -20,7 +20,7 @@ from bot.alerts import job_name
 from bot.deliveries import Card, CardNote, Cards, Deployment, Details, Mentions, paced, render_card
 from bot.errors import UserError
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, AlertRuleList, QoveryError
+from bot.qovery import AlertRuleList, QoveryError
 from bot.subscriptions import Hook, Hooks
 from bot.watches.ports import Watch, Watches, WatchState
 from bot.watches.verdicts import Verdict, judge
@@ -69,13 +69,13 @@ class DeploymentWatches:
     async def read_rules(self, team_id: str, listed: AlertRuleList, now: datetime) -> None:
         for watch in await self._watches.open_of_team(team_id):
             try:
-                await self._read(watch, listed.rules, now)
+                await self._read(watch, listed, now)
             except Exception as error:  # one watch's trouble holds up no other
                 log.warning("watches: the watch of card %s could not be read: %s", watch.card_id,
                             type(error).__name__)  # fmt: skip
 
-    async def _read(self, watch: Watch, rules: list[AlertRule], now: datetime) -> None:
-        verdict = judge(watch, rules, now)
+    async def _read(self, watch: Watch, listed: AlertRuleList, now: datetime) -> None:
+        verdict = judge(watch, listed.rules, now, listed.unreadable)
         if verdict is None or not await self._watches.update(watch, verdict.state, verdict.rules):
             return
         try:
