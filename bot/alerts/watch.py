@@ -138,9 +138,8 @@ class AlertWatch:
         troubles = Troubles()
         for unreadable in listed.unreadable:
             troubles.unreadable(unreadable)
-        kept = {
-            u.key for u in listed.unreadable if u.key
-        }  # listed, not gone: their firings stay as they were
+        # Listed, not gone: the firings of a rule the bot cannot read stay as they were.
+        kept = {u.key for u in listed.unreadable if u.key}
         by_key = {rule.key: rule for rule in listed.rules}
         still_open: set[tuple[str, str]] = set()
         for firing in firings:

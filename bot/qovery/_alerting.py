@@ -213,10 +213,12 @@ def read_rules(items: Sequence[Any], organization_id: str) -> AlertRuleList:
     """Each rule of Qovery's answer on its own; those of another organization left out."""
     found = AlertRuleList()
     for item in items:
+        if isinstance(item, dict) and item.get("organization_id") not in (None, organization_id):
+            continue  # another organization's, readable or not: neither shown nor kept
         rule = AlertRule.read(item)
         if rule is None:
             found.unreadable.append(_unreadable(item))
-        elif rule.organization_id in (None, organization_id):
+        else:
             found.rules.append(rule)
     return found
 

@@ -25,7 +25,6 @@ def item(**fields: Any) -> dict[str, Any]:
     [
         ({"id": "a" * 500}, None, "its `id` is not a Qovery id"),
         ({"id": "rule-1"}, None, "its `id` is not a Qovery id"),
-        ({"organization_id": "acme"}, f"rule:{RULE_ID}", "its `organization_id` is not a Qovery id"),
         ({"starts_at": "9999-12-31T23:59:59Z"}, f"rule:{RULE_ID}", "its `starts_at` is not a time the bot"),
         ({"starts_at": "yesterday"}, f"rule:{RULE_ID}", "its `starts_at` is not a time the bot can read"),
         ({"state": 7}, f"rule:{RULE_ID}", "its `state` is not in a shape the bot reads"),
@@ -60,6 +59,7 @@ def test_times_with_no_zone_or_an_offset_are_the_same_instant_in_utc() -> None:
 
 
 def test_a_rule_of_another_organization_is_left_out_and_what_is_no_rule_is_unreadable() -> None:
-    listed = read_rules([item(organization_id=OTHER_ORG), "a rule", item()], ORG)
+    others = [item(organization_id=OTHER_ORG), item(organization_id="acme", state=7)]
+    listed = read_rules([*others, "a rule", item()], ORG)
     assert len(listed.rules) == 1
     assert [u.reason for u in listed.unreadable] == ["Qovery listed something that is not an alert rule"]
