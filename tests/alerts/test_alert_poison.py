@@ -12,13 +12,16 @@ import copy
 import json
 import re
 import uuid
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.exc import DataError
 
 from adapters.settings import Settings
+from adapters.sql.alerts import SqlFirings
+from bot.alerts.ports import Firing
 from tests.alerts.test_alert_reads import Clock, replica, subscribed
 from tests.fakes.app_server import serve
 from tests.fakes.qovery_api import Acme, FakeQovery
@@ -205,3 +208,28 @@ def test_a_rule_of_another_organization_is_never_posted(
     [post] = posts(slack)
     assert "Ours" in post.args["text"]
     assert "Theirs" not in json.dumps([c.args for c in slack.calls])
+
+
+def test_a_firing_the_database_refuses_holds_up_no_other_and_the_doctor_shows_it(
+    configured: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = [qovery.add_alert_rule(acme.organization_id, f"Good {n}", service_id=acme.service_ids[0])
+             for n in range(3)]  # fmt: skip
+    subscribed(configured, slack, qovery)
+    clock = Clock()
+    for rule in rules:
+        qovery.alert_rules[rule] |= {"state": "TRIGGERED", "starts_at": clock.now.isoformat()}
+    add = SqlFirings.add
+
+    async def refusing(self: SqlFirings, firing: Firing, now: datetime) -> Firing | None:
+        if firing.rule.name == "Good 0":  # as PostgreSQL refuses a value too long for its column
+            raise DataError("INSERT INTO alert_firings", {}, ValueError("value too long"))
+        return await add(self, firing, now)
+
+    monkeypatch.setattr(SqlFirings, "add", refusing)
+    reads(configured, clock, lambda: None)
+    shown = sorted(found.group() for p in posts(slack) if (found := re.search(r"Good \d", p.args["text"])))
+    assert shown == ["Good 1", "Good 2"]  # once each: the second read posts nothing twice
+    monkeypatch.undo()
+    report = doctor_says(configured, slack)
+    assert "*Good 0* could not be kept: the database refused one of its values (DataError)" in report
