@@ -7,6 +7,10 @@ however many cards are watched, one replica at a time). The card gets a line, ke
 later drawing shows it: "Watching 3 alert rules for 15 min", then "No alert in the 15 min after this
 deployment"; "No alert rule watches these services", once; or, when one fires during the watch, what
 fired how long after, with a Rollback button, and the hook's mentions told in the card's thread.
+
+Each watch is read on its own: one that fails holds up no other. Only what Qovery answered is a verdict:
+a 404 or an error on the rules tells the watches nothing (the alerts' reads say "no rule" only after
+404s read after read), and a rule Qovery lists that the bot cannot read may be one that watches.
 """
 
 from __future__ import annotations
