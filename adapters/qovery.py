@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from bot.qovery import (
     AlertReceiver,
     AlertRule,
+    AlertRuleList,
     DeploymentHistory,
     Environment,
     EnvironmentLog,
@@ -42,6 +43,7 @@ from bot.qovery import (
     WebhookDelivery,
     WebhookSpec,
     is_qovery_id,
+    read_rules,
 )
 
 __all__ = ["QoveryClient", "new_http_client"]
@@ -189,16 +191,19 @@ class QoveryClient:
     # -- alerting -------------------------------------------------------------------------------------
 
     async def list_alert_rules(self, organization_id: str) -> list[AlertRule]:
+        return (await self.read_alert_rules(organization_id)).rules
+
+    async def read_alert_rules(self, organization_id: str) -> AlertRuleList:
         body = await self._call("GET", f"/organization/{_id(organization_id)}/alert-rules")
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        rules = [AlertRule.read(item) for item in results]
-        if None in rules:  # one rule the bot cannot read does not hide the others
+        found = read_rules(results, organization_id)
+        if found.unreadable:  # one rule the bot cannot read does not hide the others
             log.warning(
-                "left out %d alert rules Qovery answered in a shape the bot cannot read", rules.count(None)
+                "%d alert rules Qovery answered in a shape the bot cannot read", len(found.unreadable)
             )
-        return [rule for rule in rules if rule is not None]
+        return found
 
     async def get_alert_rule(self, rule_id: str) -> AlertRule:
         rule = AlertRule.read(await self._call("GET", f"/alert-rules/{_id(rule_id)}"))

@@ -3,9 +3,8 @@ pure and in memory."""
 
 from __future__ import annotations
 
-import re
-
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
