@@ -197,6 +197,7 @@ def build_reads(core: Core, clock: Callable[[], datetime] = utcnow) -> Reads:
         core.poster,
         mentions,
         core.jobs,
+        core.findings,
         clock=clock,
         also=[watches],
     )

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from bot.qovery import (
     AlertReceiver,
     AlertRule,
+    AlertRuleList,
     DeploymentHistory,
     Environment,
     EnvironmentLog,
@@ -44,6 +45,7 @@ from bot.qovery import (
     is_qovery_id,
     read_each,
     read_one,
+    read_rules,
 )
 
 __all__ = ["QoveryClient", "new_http_client"]
@@ -191,11 +193,19 @@ class QoveryClient:
     # -- alerting -------------------------------------------------------------------------------------
 
     async def list_alert_rules(self, organization_id: str) -> list[AlertRule]:
+        return (await self.read_alert_rules(organization_id)).rules
+
+    async def read_alert_rules(self, organization_id: str) -> AlertRuleList:
         body = await self._call("GET", f"/organization/{_id(organization_id)}/alert-rules")
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        return read_each(AlertRule, results, AlertRule.read)
+        found = read_rules(results, organization_id)
+        if found.unreadable:  # one rule the bot cannot read does not hide the others
+            log.warning(
+                "%d alert rules Qovery answered in a shape the bot cannot read", len(found.unreadable)
+            )
+        return found
 
     async def get_alert_rule(self, rule_id: str) -> AlertRule:
         rule = AlertRule.read(await self._call("GET", f"/alert-rules/{_id(rule_id)}"))

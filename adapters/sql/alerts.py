@@ -5,6 +5,7 @@ replicas reading at the same moment, so one firing is never posted twice."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -191,6 +192,13 @@ class SqlFirings:
 
     async def suppressed(self, firing_id: int, suppressed: bool) -> None:
         await self._set(firing_id, suppressed=suppressed)
+
+    async def started(self, firing_id: int, starts_at: datetime) -> Firing:
+        found = await self.get(firing_id)
+        assert found is not None, "a firing read from the database"
+        rule = replace(found.rule, start_unknown=False)
+        await self._set(firing_id, starts_at=starts_at, rule=json.dumps(rule.to_json()))
+        return replace(found, starts_at=starts_at, rule=rule)
 
     async def told_resolved(self, firing_id: int) -> None:
         await self._set(firing_id, told_resolved=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import dialect_insert
 from adapters.sql.tables import findings
-from bot.doctor.diagnosis import Finding, FindingKind
+from bot.doctor.diagnosis import EXAMINED, Finding, FindingKind
 
 __all__ = ["SqlFindings"]
 
@@ -18,24 +19,26 @@ class SqlFindings:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def record(self, team_id: str, found: list[Finding], now: datetime) -> list[Finding]:
+    async def record(
+        self, team_id: str, found: list[Finding], now: datetime, kinds: Set[FindingKind] = EXAMINED
+    ) -> list[Finding]:
+        found = [f for f in found if f.kind in kinds]
         keys = [f.key[:200] for f in found]
+        mine = (findings.c.team_id == team_id) & findings.c.kind.in_([k.value for k in kinds])
         async with self._engine.begin() as connection:
-            known = set(
-                (
-                    await connection.execute(select(findings.c.key).where(findings.c.team_id == team_id))
-                ).scalars()
-            )
-            gone = delete(findings).where(findings.c.team_id == team_id, findings.c.key.not_in(keys))
+            if not found:  # all resolved: nothing new (the alerts' reads come here every minute)
+                await connection.execute(delete(findings).where(mine))
+                return []
+            known = set((await connection.execute(select(findings.c.key).where(mine))).scalars())
+            gone = delete(findings).where(mine, findings.c.key.not_in(keys))
             await connection.execute(gone)
-            if found:
-                rows = [_row(team_id, f, now) for f in found]
-                statement = dialect_insert(self._engine.dialect.name, findings).values(rows)
-                statement = statement.on_conflict_do_update(
-                    index_elements=[findings.c.team_id, findings.c.key],
-                    set_={"words": statement.excluded.words, "last_seen": statement.excluded.last_seen},
-                )
-                await connection.execute(statement)
+            rows = [_row(team_id, f, now) for f in found]
+            statement = dialect_insert(self._engine.dialect.name, findings).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=[findings.c.team_id, findings.c.key],
+                set_={"words": statement.excluded.words, "last_seen": statement.excluded.last_seen},
+            )
+            await connection.execute(statement)
         return [f for f in found if f.key[:200] not in known]
 
     async def open(self, team_id: str) -> list[tuple[Finding, datetime]]:

@@ -7,6 +7,8 @@ then `subscribe.py` (`/qovery alerts ...`).
     blame.py      the deployment an alert followed (pure)
     messages.py   the firing's message and the replies in its thread (Block Kit, pure)
     watch.py      the reads: every minute, and soon after a doorbell; one replica at a time
+    places.py     where a rule is, as Qovery places it, and whether it is the organization's at all
+    troubles.py   the rules a read could not read or keep, each a finding of `/qovery doctor`
     subscribe.py  subscribe, unsubscribe, list, test
     receivers.py  a channel's receiver put on and taken off the rules, each re-read before its edit
     answers.py    what those commands answer
@@ -26,7 +28,14 @@ from bot.alerts.messages import (
 from bot.alerts.ports import RulesReader
 from bot.alerts.rules import is_firing
 from bot.alerts.subscribe import AlertCommands
-from bot.alerts.watch import DOORBELL_GAP_SECONDS, JOB_PREFIX, READ_EVERY, AlertWatch, job_name
+from bot.alerts.watch import (
+    DOORBELL_GAP_SECONDS,
+    JOB_PREFIX,
+    NOT_FOUND_VERDICT,
+    READ_EVERY,
+    AlertWatch,
+    job_name,
+)
 
 __all__ = [
     "ACKNOWLEDGE_ACTION",
@@ -35,6 +44,7 @@ __all__ = [
     "ALERT_TABLE",
     "DOORBELL_GAP_SECONDS",
     "JOB_PREFIX",
+    "NOT_FOUND_VERDICT",
     "READ_EVERY",
     "SILENCE_ACTION",
     "UNSILENCE_ACTION",

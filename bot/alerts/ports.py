@@ -11,7 +11,7 @@ from typing import Protocol
 from bot.alerts.blame import Blame
 from bot.alerts.filters import AlertFilters
 from bot.alerts.rules import RuleView
-from bot.qovery import AlertRule
+from bot.qovery import AlertRuleList
 
 __all__ = ["AlertSubscription", "AlertSubscriptions", "Firing", "Firings", "RulesReader", "Silences"]
 
@@ -99,6 +99,10 @@ class Firings(Protocol):
 
     async def suppressed(self, firing_id: int, suppressed: bool) -> None: ...
 
+    async def started(self, firing_id: int, starts_at: datetime) -> Firing:
+        """A firing first seen without `starts_at`: Qovery's start, now given, becomes its own."""
+        ...
+
     async def resolve(self, firing_id: int, now: datetime) -> bool:
         """Mark it resolved; False when it already was (another read did it)."""
         ...
@@ -132,4 +136,7 @@ class RulesReader(Protocol):
         """Whether the workspace has something that needs the rules read."""
         ...
 
-    async def read_rules(self, team_id: str, rules: list[AlertRule], now: datetime) -> None: ...
+    async def read_rules(self, team_id: str, listed: AlertRuleList, now: datetime) -> None:
+        """The rules as this read found them: those read, and those Qovery listed that the bot cannot
+        read (not gone)."""
+        ...

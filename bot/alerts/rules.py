@@ -8,7 +8,6 @@ and target); the same rule firing again later is a new firing, with a new messag
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -42,11 +41,7 @@ def is_quiet(rule: AlertRule) -> bool:
 
 def firing_key(rule: AlertRule) -> str:
     """The rule, as its firings are kept: `rule:<id>`, or a GHOST rule by its name and target."""
-    if rule.managed:
-        return f"rule:{rule.id}"
-    target = rule.target.target_id if rule.target else ""
-    digest = hashlib.sha256(f"{rule.name}\x00{target}".encode()).hexdigest()[:32]
-    return f"ghost:{digest}"
+    return rule.key
 
 
 @dataclass(frozen=True)
@@ -65,6 +60,7 @@ class RuleView:
     service_id: str | None = None
     runbook_url: str | None = None
     ghost: bool = False
+    start_unknown: bool = False  # first seen firing without `starts_at`: the start is Qovery's once given
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,7 +69,7 @@ class RuleView:
             "environment": self.scope.environment, "environment_id": self.scope.environment_id,
             "environment_type": self.scope.environment_type, "service": self.scope.service,
             "project_id": self.project_id, "service_id": self.service_id, "runbook_url": self.runbook_url,
-            "ghost": self.ghost,
+            "ghost": self.ghost, "start_unknown": self.start_unknown,
         }  # fmt: skip
 
     @staticmethod
@@ -95,7 +91,7 @@ class RuleView:
         return RuleView(
             text("key"), text("name"), text("severity"), text("summary"), text("condition"),
             text("promql"), scope, optional("project_id"), optional("service_id"), optional("runbook_url"),
-            bool(found.get("ghost")),
+            bool(found.get("ghost")), bool(found.get("start_unknown")),
         )  # fmt: skip
 
 
@@ -133,6 +129,7 @@ def view_of(rule: AlertRule, place: Scope | None = None, project_id: str | None 
         service_id=_id_or_none(service.id if service else None),
         runbook_url=runbook[:2000] if runbook else None,
         ghost=not rule.managed,
+        start_unknown=rule.starts_at is None,
     )
 
 

@@ -11,32 +11,36 @@ doorbell changes nothing Qovery does not say. Each read:
 2. opens the new firings: one message per rule firing, in each channel whose filters keep it and where
    it is not silenced; the firing is added to the database first, once (two replicas cannot both add
    it), then posted, with the deployment it followed and the channel's mentions in its thread.
-(A little over 300 lines: the doorbell, a read's two passes and what a rule is about read together.)
+Each rule, firing and channel is handled on its own: one that cannot be read or kept is recorded for
+`/qovery doctor` (`troubles.py`) and holds up no other; a rule of another organization is never shown
+(`places.py`). A 404 or an error on the rules changes no firing.
+(About 350 lines: the doorbell and a read's two passes, which share the firing's message, read together.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.access import Access
 from bot.alerts.blame import Blame, blamed
-from bot.alerts.filters import Scope
 from bot.alerts.messages import fired_reply, firing_message, resolved_reply
+from bot.alerts.places import RulePlaces
 from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firings, RulesReader, Silences
-from bot.alerts.rules import RuleView, firing_key, is_firing, is_quiet, is_suppressed, view_of
+from bot.alerts.rules import RuleView, is_firing, is_quiet, is_suppressed
+from bot.alerts.troubles import Troubles, TroublesRecord
 from bot.blocks import Message, section
 from bot.clock import utcnow
 from bot.deliveries import Cards, Mentions
+from bot.doctor import Findings
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, QoveryApi, QoveryError, QoveryNotFound
+from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound
 from bot.subscriptions import Hook
 
-__all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "READ_EVERY", "AlertWatch", "job_name"]
+__all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "NOT_FOUND_VERDICT", "READ_EVERY", "AlertWatch", "job_name"]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,9 @@ JOB_PREFIX = "alerts:"
 READ_EVERY = timedelta(seconds=60)
 DOORBELL_GAP_SECONDS = 5.0
 TEST_WINDOW = timedelta(minutes=2)  # a doorbell this soon after `alerts test` is Qovery's test
-_PLACE_MEMORY_SECONDS = 600.0  # an environment's name and type change seldom
+# Reads in a row answered 404 before the watches take it that no rule exists: one 404 may be a blip of
+# Qovery's alerting (a cluster's alert manager restarting), three over three minutes are what Qovery says.
+NOT_FOUND_VERDICT = 3
 _GIVEN_UP = ""  # a message Slack will never take (the channel is gone): not posted again
 
 
@@ -63,6 +69,7 @@ class AlertWatch:
         poster: SlackPoster,
         mentions: Mentions,
         jobs: Jobs,
+        findings: Findings,
         *,
         clock: Callable[[], datetime] = utcnow,
         on_ring: Callable[[], None] = lambda: None,
@@ -79,8 +86,9 @@ class AlertWatch:
         self._clock = clock
         self.on_ring = on_ring  # wakes this replica's reader
         self._also = also  # other readers of the same rules (the first minutes' watches)
-        # (team, environment id) -> (until when trusted, the environment's names and type, its project's id)
-        self._places: dict[tuple[str, str], tuple[float, Scope, str | None]] = {}
+        self._places = RulePlaces()
+        self._not_found: dict[str, int] = {}  # per workspace, the reads in a row Qovery answered 404
+        self._troubles = TroublesRecord(findings)
 
     # -- the doorbell --------------------------------------------------------------------------------
 
@@ -108,7 +116,8 @@ class AlertWatch:
 
     async def read(self, team_id: str, now: datetime) -> bool:
         """Read the organization's rules once and bring the workspace's channels in line with them;
-        False when the workspace has nothing left to watch."""
+        False when the workspace has nothing left to watch. Each rule, firing and reader on its own: one
+        that cannot be read or kept is the doctor's finding, and holds up no other."""
         subscriptions = await self._subscriptions.of_team(team_id)
         firings = await self._firings.open_of_team(team_id)
         readers = [reader for reader in self._also if await reader.wants_rules(team_id)]
@@ -116,45 +125,104 @@ class AlertWatch:
             return False
         api, organization_id = await self._access.qovery(team_id)
         try:
-            rules = await api.list_alert_rules(organization_id)
+            listed = await api.read_alert_rules(organization_id)
         except QoveryNotFound:
-            # No alerting at Qovery: nothing watches anything. The firings are left as they were.
-            for reader in readers:
-                await reader.read_rules(team_id, [], now)
+            # No alerting at Qovery, or a blip of it: the firings are left as they were, and the watches
+            # are told there is no rule only when Qovery says so read after read (one 404 is no verdict).
+            misses = self._not_found[team_id] = self._not_found.get(team_id, 0) + 1
+            if misses >= NOT_FOUND_VERDICT:
+                await self._tell(readers, team_id, AlertRuleList(), now)
             return True
-        for reader in readers:
-            await reader.read_rules(team_id, rules, now)
-        by_key = {firing_key(rule): rule for rule in rules}
+        self._not_found.pop(team_id, None)
+        await self._tell(readers, team_id, listed, now)
+        troubles = Troubles()
+        for unreadable in listed.unreadable:
+            troubles.unreadable(unreadable)
+        # Listed, not gone: the firings of a rule the bot cannot read stay as they were.
+        kept = {u.key for u in listed.unreadable if u.key}
+        by_key = {rule.key: rule for rule in listed.rules}
         still_open: set[tuple[str, str]] = set()
         for firing in firings:
-            if await self._settle(firing, by_key.get(firing.rule.key), organization_id, now):
-                still_open.add((firing.hook_id, firing.rule.key))
+            mine = (firing.hook_id, firing.rule.key)
+            if firing.open and firing.rule.key in kept:
+                still_open.add(mine)
+                continue
+            try:
+                if await self._settle(firing, by_key.get(firing.rule.key), organization_id, now):
+                    still_open.add(mine)
+            except Exception as error:  # this firing's trouble holds up no other
+                troubles.failed(firing.rule.key, firing.rule.name, error)
+                still_open.add(mine)  # not opened again beside it
         blames: dict[str, Blame | None] = {}
-        for rule in rules:
+        for rule in listed.rules:
             if not is_firing(rule):
                 continue
-            view = await self.view(team_id, api, organization_id, rule)
+            try:
+                view = await self._places.ours(team_id, api, organization_id, rule)
+            except Exception as error:  # this rule's trouble holds up no other
+                troubles.failed(rule.key, rule.name, error)
+                continue
+            if view is None:
+                continue  # another organization's: never shown
             for subscription in subscriptions:
-                if (subscription.hook_id, view.key) in still_open:
-                    continue
-                if not subscription.filters.keeps(view.scope, rule.severity):
-                    continue
-                if await self._silences.until(subscription.hook_id, view.key, now) is not None:
-                    continue
-                starts_at = rule.starts_at or now
-                if view.key not in blames:
-                    blames[view.key] = await self._blame(api, view, starts_at)
-                await self._open(subscription, view, starts_at, blames[view.key], organization_id, now)
+                try:
+                    await self._open_in(
+                        subscription, rule, view, blames, still_open, api, organization_id, now
+                    )
+                except Exception as error:  # nor in another channel
+                    troubles.failed(rule.key, rule.name, error)
+        await self._troubles.record(team_id, troubles, now)
         return True
+
+    async def _tell(
+        self, readers: list[RulesReader], team_id: str, listed: AlertRuleList, now: datetime
+    ) -> None:
+        for reader in readers:
+            try:
+                await reader.read_rules(team_id, listed, now)
+            except Exception as error:  # the watches' trouble holds up no alert
+                log.warning("alerts: a reader of the rules failed: %s", type(error).__name__)
+
+    async def _open_in(
+        self,
+        subscription: AlertSubscription,
+        rule: AlertRule,
+        view: RuleView,
+        blames: dict[str, Blame | None],
+        still_open: set[tuple[str, str]],
+        api: QoveryApi,
+        organization_id: str,
+        now: datetime,
+    ) -> None:
+        """A firing rule in one subscribed channel: opened unless it is already, filtered or silenced."""
+        if (subscription.hook_id, view.key) in still_open:
+            return
+        if not subscription.filters.keeps(view.scope, rule.severity):
+            return
+        if await self._silences.until(subscription.hook_id, view.key, now) is not None:
+            return
+        starts_at = rule.starts_at or now
+        if view.key not in blames:
+            blames[view.key] = await self._blame(api, view, starts_at)
+        await self._open(subscription, view, starts_at, blames[view.key], organization_id, now)
 
     async def _settle(
         self, firing: Firing, rule: AlertRule | None, organization_id: str, now: datetime
     ) -> bool:
         """Bring a firing in line with its rule; True while it is still firing."""
         if firing.open:
-            over = rule is None or is_quiet(rule) or (rule.starts_at not in (None, firing.starts_at))
+            # A firing first seen without `starts_at` is this rule's whatever start Qovery gives later.
+            anew = (
+                rule is not None
+                and not firing.rule.start_unknown
+                and rule.starts_at not in (None, firing.starts_at)
+            )
+            over = rule is None or is_quiet(rule) or anew
             if not over:
                 assert rule is not None
+                if firing.rule.start_unknown and rule.starts_at is not None:
+                    firing = await self._firings.started(firing.id, rule.starts_at)
+                    await self._show(firing, organization_id)
                 if is_suppressed(rule) != firing.suppressed:
                     await self._firings.suppressed(firing.id, is_suppressed(rule))
                     firing = replace(firing, suppressed=is_suppressed(rule))
@@ -249,27 +317,8 @@ class AlertWatch:
     # -- what a rule is about -----------------------------------------------------------------------
 
     async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
-        """The rule as its message shows it: names, the environment's type and its project, from Qovery
-        (remembered a while: an environment's name and type change seldom)."""
-        view = view_of(rule)
-        environment_id = view.scope.environment_id
-        if environment_id is None:
-            return view
-        found = self._places.get((team_id, environment_id))
-        if found is None or found[0] < time.monotonic():
-            try:
-                async with asyncio.timeout(5):
-                    found = (
-                        time.monotonic() + _PLACE_MEMORY_SECONDS,
-                        *await _place(api, organization_id, environment_id),
-                    )
-            except (QoveryError, TimeoutError):
-                return view  # shown and filtered with the names the rule carries
-            if len(self._places) > 10_000:
-                self._places.clear()
-            self._places[(team_id, environment_id)] = found
-        _, place, project_id = found
-        return view_of(rule, place, project_id)
+        """The rule as its message shows it (`RulePlaces.view`)."""
+        return await self._places.view(team_id, api, organization_id, rule)
 
     async def _blame(self, api: QoveryApi, view: RuleView, starts_at: datetime) -> Blame | None:
         environment_id = view.scope.environment_id
@@ -297,16 +346,3 @@ class AlertWatch:
             return None
         card = same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))
         return card.thread_ts or card.ts
-
-
-async def _place(api: QoveryApi, organization_id: str, environment_id: str) -> tuple[Scope, str | None]:
-    environment = await api.get_environment(environment_id)
-    projects = await api.list_projects(organization_id)
-    project = next((p for p in projects if p.id == environment.project.id), None)
-    scope = Scope(
-        project=project.name if project else "",
-        environment=environment.name,
-        environment_id=environment.id,
-        environment_type=str(environment.mode),
-    )
-    return scope, environment.project.id

@@ -8,7 +8,9 @@ for each, and the Home tab that shows it. Start with `diagnosis.py` (what is fou
     ports.py       the open findings kept
 """
 
+from bot.doctor.diagnosis import Finding, FindingKind
 from bot.doctor.doctor import REPAIR_ACTION, Doctor
 from bot.doctor.home import DOCTOR_ACTION
+from bot.doctor.ports import Findings
 
-__all__ = ["DOCTOR_ACTION", "REPAIR_ACTION", "Doctor"]
+__all__ = ["DOCTOR_ACTION", "REPAIR_ACTION", "Doctor", "Finding", "FindingKind", "Findings"]

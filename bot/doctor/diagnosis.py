@@ -19,7 +19,7 @@ from bot.deliveries import DeliveryRecord, DeliveryState
 from bot.qovery import Webhook, WebhookDelivery
 from bot.subscriptions import Hook
 
-__all__ = ["CHANNEL_GONE", "Finding", "FindingKind", "diagnose", "hook_id_of"]
+__all__ = ["CHANNEL_GONE", "EXAMINED", "Finding", "FindingKind", "diagnose", "hook_id_of"]
 
 # Slack's answers that mean the bot can no longer post in a channel.
 CHANNEL_GONE = frozenset(
@@ -38,6 +38,11 @@ class FindingKind(StrEnum):
     DISABLED = "disabled"  # the webhook is off: enable it
     FAILING = "failing"  # Qovery's log shows its recent deliveries failing
     CHANNEL = "channel"  # Slack refuses the bot's messages in the channel
+    ALERT_RULE = "alert_rule"  # an alert rule Qovery lists that the alerts' reads cannot read or keep
+
+
+# What the doctor's own examination finds; the alerts' reads record their kind themselves, every minute.
+EXAMINED = frozenset(FindingKind) - {FindingKind.ALERT_RULE}
 
 
 # Per kind: the repair's button, or None when a person must act.

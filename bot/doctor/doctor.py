@@ -83,7 +83,10 @@ class Doctor:
         ours = [w for w in webhooks if (t := hook_id_of(w.target_url)) and t[1] in hooks]
         logs = await self._logs(api, organization, ours)
         channels = {channel: await self._latest(team_id, channel) for channel in {h.channel_id for h in live}}
-        return diagnose(self._config.public_url, team_id, webhooks, hooks, logs, channels)
+        found = diagnose(self._config.public_url, team_id, webhooks, hooks, logs, channels)
+        # What the alerts' reads could not read or keep, as their last read left it.
+        recorded = [f for f, _ in await self._findings.open(team_id) if f.kind is FindingKind.ALERT_RULE]
+        return found + recorded
 
     async def _logs(
         self, api: QoveryApi, organization: str, webhooks: list[Webhook]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.qovery._alerting import AlertReceiver, AlertRule
+from bot.qovery._alerting import AlertReceiver, AlertRule, AlertRuleList
 from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
 from bot.qovery._models import (
     Environment,
@@ -84,6 +84,10 @@ class QoveryApi(Protocol):
     async def get_alert_rule(self, rule_id: str) -> AlertRule:
         """getAlertRule: the rule as Qovery keeps it now (QoveryNotFound when it is gone), read right
         before an edit so that the edit sends back what Qovery has, not an older copy."""
+        ...
+
+    async def read_alert_rules(self, organization_id: str) -> AlertRuleList:
+        """getAlertRules: the organization's rules it can read, and those it cannot (not gone)."""
         ...
 
     async def edit_alert_rule(self, rule: AlertRule, receiver_ids: list[str]) -> AlertRule:

@@ -8,12 +8,13 @@ firing before it ended.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.alerts import duration_words, is_firing
 from bot.blocks import escape
-from bot.qovery import AlertRule
+from bot.qovery import AlertRule, UnreadableRule
 from bot.watches.ports import Watch, WatchState
 
 __all__ = ["Verdict", "covering", "judge"]
@@ -48,8 +49,12 @@ def covering(watch: Watch, rules: list[AlertRule]) -> list[AlertRule]:
     return found
 
 
-def judge(watch: Watch, rules: list[AlertRule], now: datetime) -> Verdict | None:
-    """What the watch now says; None when it says what it said."""
+def judge(
+    watch: Watch, rules: list[AlertRule], now: datetime, unreadable: Sequence[UnreadableRule] = ()
+) -> Verdict | None:
+    """What the watch now says; None when it says what it said. A rule Qovery lists that the bot cannot
+    read may be one that watches the deployment: while one is listed, no rule watching is not said
+    before the watch ends."""
     covered = covering(watch, rules)
     fired = sorted(
         (r for r in covered if is_firing(r) and watch.started_at <= (r.starts_at or now) <= watch.until),
@@ -61,6 +66,9 @@ def judge(watch: Watch, rules: list[AlertRule], now: datetime) -> Verdict | None
         severity = f" ({escape(str(rule.severity))})" if rule.severity else ""
         line = f":warning: *{escape(rule.name[:200])}*{severity} fired {after} after this deployment"
         return Verdict(WatchState.FIRED, len(covered), line, rule)
+    doubt = any(u.environment_id in (None, watch.environment_id) for u in unreadable)
+    if not covered and doubt and now < watch.until:
+        return None
     if not covered:
         return Verdict(WatchState.UNWATCHED, 0, "No alert rule watches these services")
     if now >= watch.until:

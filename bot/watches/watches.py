@@ -7,6 +7,10 @@ however many cards are watched, one replica at a time). The card gets a line, ke
 later drawing shows it: "Watching 3 alert rules for 15 min", then "No alert in the 15 min after this
 deployment"; "No alert rule watches these services", once; or, when one fires during the watch, what
 fired how long after, with a Rollback button, and the hook's mentions told in the card's thread.
+
+Each watch is read on its own: one that fails holds up no other. Only what Qovery answered is a verdict:
+a 404 or an error on the rules tells the watches nothing (the alerts' reads say "no rule" only after
+404s read after read), and a rule Qovery lists that the bot cannot read may be one that watches.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from bot.alerts import job_name
 from bot.deliveries import Card, CardNote, Cards, Deployment, Details, Mentions, paced, render_card
 from bot.errors import UserError
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, QoveryError
+from bot.qovery import AlertRuleList, QoveryError
 from bot.subscriptions import Hook, Hooks
 from bot.watches.ports import Watch, Watches, WatchState
 from bot.watches.verdicts import Verdict, judge
@@ -66,15 +70,22 @@ class DeploymentWatches:
     async def wants_rules(self, team_id: str) -> bool:
         return await self._watches.any_open(team_id)
 
-    async def read_rules(self, team_id: str, rules: list[AlertRule], now: datetime) -> None:
+    async def read_rules(self, team_id: str, listed: AlertRuleList, now: datetime) -> None:
         for watch in await self._watches.open_of_team(team_id):
-            verdict = judge(watch, rules, now)
-            if verdict is None or not await self._watches.update(watch, verdict.state, verdict.rules):
-                continue
             try:
-                await self._show(watch, verdict, now)
-            except (SlackFailure, QoveryError, UserError) as error:
-                log.info("watches: a card could not be told what its watch saw: %s", type(error).__name__)
+                await self._read(watch, listed, now)
+            except Exception as error:  # one watch's trouble holds up no other
+                log.warning("watches: the watch of card %s could not be read: %s", watch.card_id,
+                            type(error).__name__)  # fmt: skip
+
+    async def _read(self, watch: Watch, listed: AlertRuleList, now: datetime) -> None:
+        verdict = judge(watch, listed.rules, now, listed.unreadable)
+        if verdict is None or not await self._watches.update(watch, verdict.state, verdict.rules):
+            return
+        try:
+            await self._show(watch, verdict, now)
+        except (SlackFailure, QoveryError, UserError) as error:
+            log.info("watches: a card could not be told what its watch saw: %s", type(error).__name__)
 
     async def _show(self, watch: Watch, verdict: Verdict, now: datetime) -> None:
         card = await self._cards.get(watch.card_id)

@@ -3,6 +3,7 @@ whether one fired after it."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,9 @@ def rule(
         service_id = "5b1e9f4c-2a6d-4e8b-a1c3-7d9f0e2b4c6a"
         target = {"target_type": "APPLICATION", "target_id": service_id,
                   "service": {"id": service_id, "name": service, "environment_id": env}}  # fmt: skip
-    found = AlertRule.read({"source": "MANAGED", "id": name, "name": name, "state": state, "severity": "HIGH",
+    rule_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))  # a Qovery id: an alert rule's is a UUID
+    found = AlertRule.read({"source": "MANAGED", "id": rule_id, "name": name, "state": state,
+                            "severity": "HIGH",
                             "target": target} | fields)  # fmt: skip
     assert found is not None
     return found
