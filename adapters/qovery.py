@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bot.qovery import (
     AlertReceiver,
@@ -43,6 +43,8 @@ from bot.qovery import (
     WebhookDelivery,
     WebhookSpec,
     is_qovery_id,
+    read_each,
+    read_one,
     read_rules,
 )
 
@@ -148,7 +150,7 @@ class QoveryClient:
         body = await self._call("GET", path, params={"version": execution_id})
         if not isinstance(body, list):  # this one answers a bare list
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        return [_parse(EnvironmentLog, line) for line in body]
+        return read_each(EnvironmentLog, body)
 
     async def list_environment_links(self, environment_id: str) -> list[ServiceLink]:
         return await self._list(ServiceLink, f"/environment/{_id(environment_id)}/link")
@@ -246,7 +248,7 @@ class QoveryClient:
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        return [_parse(model, item) for item in results]
+        return read_each(model, results)  # one item the bot cannot read does not hide the others
 
     async def _one(self, model: type[M], method: str, path: str, json: Any = None) -> M:
         return _parse(model, await self._call(method, path, json))
@@ -318,7 +320,7 @@ def _detail(response: httpx.Response) -> str | None:
 
 
 def _parse(model: type[M], data: Any) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        raise QoveryUnavailable(200, f"the answer did not look like a {model.__name__}") from None
+    found = read_one(model, data)  # read as each item of a list is
+    if found is None:
+        raise QoveryUnavailable(200, f"the answer did not look like a {model.__name__}")
+    return found

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import aware
 from adapters.sql.tables import actions
 from bot.actions.plans import Action, ActionKind, ActionState, plan_from_json, plan_to_json
 
@@ -181,7 +180,7 @@ def _action(row: Row[Any]) -> Action:
         changes=changes,
         thread_ts=row.thread_ts,
         state=ActionState(row.state),
-        created_at=aware(row.created_at),
+        created_at=row.created_at,
         id=row.id,
         own_token=row.own_token,
         request_ts=row.request_ts,

@@ -12,7 +12,6 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.direct import DirectPool
-from adapters.sql.engine import aware
 from adapters.sql.sqlite_thread import in_transaction
 from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
@@ -146,8 +145,8 @@ def _card(row: Mapping[Any, Any]) -> Card:
         key=row["deployment_key"],
         ts=row["message_ts"],
         deployment=deployment_from_json(json.loads(row["deployment"])),
-        started_at=aware(row["started_at"]),
-        finished_at=aware(row["finished_at"]),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
         id=row["id"],
         thread_ts=row["thread_ts"],
         note=CardNote.from_json(row["note"]),

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from adapters.sql.utc import as_utc
+
 __all__ = ["DIRECT_FAILURES", "DirectPool", "DirectStatement", "database_error"]
 
 # Twice the deliveries' batches written at once (adapters/sql/delivery_writes.py): the courier's workers
@@ -92,7 +94,8 @@ class DirectStatement:
         self._built = compiled.params
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
-        return [values[name] if name in values else self._built[name] for name in self._names]
+        # Times in UTC, as the column type binds them through SQLAlchemy.
+        return [as_utc(values[name] if name in values else self._built[name]) for name in self._names]
 
 
 _POOLS: weakref.WeakKeyDictionary[AsyncEngine, DirectPool] = weakref.WeakKeyDictionary()

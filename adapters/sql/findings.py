@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import aware, dialect_insert
+from adapters.sql.engine import dialect_insert
 from adapters.sql.tables import findings
 from bot.doctor.diagnosis import EXAMINED, Finding, FindingKind
 
@@ -48,7 +48,7 @@ class SqlFindings:
         return [
             (
                 Finding(FindingKind(row.kind), row.subject, row.words, row.channel_id, row.hook_id),
-                aware(row.first_seen) or row.first_seen,
+                row.first_seen,
             )
             for row in rows
         ]

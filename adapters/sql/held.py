@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.delivery_writes import new_delivery
-from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.tables import deliveries, hooks
 from bot.deliveries import DeliveryKind, DeliveryState
@@ -57,9 +56,7 @@ class SqlHeldDeliveries:
                 body = json.loads(row.body)
             except ValueError:
                 body = {}  # what the bot stored it parsed; still, one unreadable row spoils no summary
-            found.append(
-                Held(row.id, DeliveryKind(row.kind), body, aware(row.received_at) or row.received_at)
-            )
+            found.append(Held(row.id, DeliveryKind(row.kind), body, row.received_at))
         return found
 
     async def sum_up(self, hook_id: str, held: list[int], summary: Summary | None, now: datetime) -> bool:

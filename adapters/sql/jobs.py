@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import aware, dialect_insert
+from adapters.sql.engine import dialect_insert
 from adapters.sql.tables import jobs
 
 __all__ = ["SqlJobs"]
@@ -85,7 +85,7 @@ class SqlJobs:
     async def planned(self, prefix: str) -> dict[str, datetime]:
         query = select(jobs.c.name, jobs.c.next_run_at).where(jobs.c.name.startswith(prefix))
         async with self._engine.connect() as connection:
-            return {name: aware(at) or at for name, at in await connection.execute(query)}
+            return {row.name: row.next_run_at for row in await connection.execute(query)}
 
     async def drop(self, names: list[str]) -> None:
         async with self._engine.begin() as connection:

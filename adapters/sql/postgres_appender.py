@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from adapters.sql.direct import DirectPool
+from adapters.sql.utc import as_utc
 
 __all__ = ["PostgresAppender"]
 
@@ -32,5 +33,5 @@ class PostgresAppender:
 
     async def insert(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """INSERT ... ON CONFLICT DO NOTHING of the rows; the `returning` columns of those stored."""
-        arrays = [[row[name] for row in rows] for name in self._columns]
+        arrays = [[as_utc(row[name]) for row in rows] for name in self._columns]
         return [tuple(found) for found in await self._pool.fetch(self._sql, *arrays)]

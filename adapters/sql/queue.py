@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.cards import UPDATE_CARD, card_row
 from adapters.sql.delivery_writes import DeliveryWrites, new_delivery
 from adapters.sql.direct import DirectPool
-from adapters.sql.engine import aware
 from adapters.sql.hooks import SqlHooks
 from adapters.sql.postgres_queue import CLAIM, POSTED_CARD, RECORD_POST
 from adapters.sql.queue_statements import POSTED, WAITING, Claimed, channel_done, claim_in, finished
 from adapters.sql.sqlite_thread import SqliteThread, in_transaction
 from adapters.sql.tables import channels, deliveries
+from adapters.sql.utc import UtcDateTime
 from bot.deliveries.bodies import DeliveryKind
 from bot.deliveries.ports import Card, Delivery, DeliveryRecord, DeliveryState
 from bot.subscriptions.hooks import Hook
@@ -120,7 +120,7 @@ class SqlDeliveryQueue:
                     hook=hook,
                     kind=DeliveryKind(row["kind"]),
                     body=body,
-                    received_at=aware(row["received_at"]) or row["received_at"],
+                    received_at=row["received_at"],
                     attempts=row["attempts"],
                     verified=row["verified"],
                 )
@@ -246,12 +246,17 @@ class SqlDeliveryQueue:
         # A channel's work may go when it is due, the channel past Slack's pace, and no post under way.
         latest = func.greatest if self._engine.dialect.name == "postgresql" else func.max
         due = channels.c.due_at
+        # Typed as the column, so that SQLite's text and PostgreSQL's session zone come back as UTC.
         when = latest(
-            due, func.coalesce(channels.c.next_post_at, due), func.coalesce(channels.c.busy_until, due)
+            due,
+            func.coalesce(channels.c.next_post_at, due),
+            func.coalesce(channels.c.busy_until, due),
+            type_=UtcDateTime(),
         )
-        query = select(func.min(when)).where(due.is_not(None))
+        query = select(func.min(when, type_=UtcDateTime())).where(due.is_not(None))
         async with self._engine.connect() as connection:
-            return _as_aware((await connection.execute(query)).scalar())
+            found = (await connection.execute(query)).scalar()
+        return found if isinstance(found, datetime) else None
 
     async def depth(self) -> int:
         query = (
@@ -267,19 +272,12 @@ def _failed(reason: str) -> dict[str, Any]:
     return {"state": DeliveryState.FAILED, "reason": reason[:500], "attempts": deliveries.c.attempts + 1}
 
 
-def _as_aware(value: Any) -> datetime | None:
-    # SQLite gives an aggregate of a datetime column back as text, and every datetime naive.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return aware(value) if isinstance(value, datetime) else None
-
-
 def _record(row: Any) -> DeliveryRecord:
     return DeliveryRecord(
         id=row.id,
         team_id=row.team_id,
         channel_id=row.channel_id,
-        received_at=aware(row.received_at) or row.received_at,
+        received_at=row.received_at,
         state=DeliveryState(row.state),
         summary=row.summary,
         attempts=row.attempts,

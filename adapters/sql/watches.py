@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.engine import aware, dialect_insert
+from adapters.sql.engine import dialect_insert
 from adapters.sql.tables import watches
 from bot.watches.ports import Watch, WatchState
 
@@ -65,17 +65,14 @@ def _watch(row: Row[Any]) -> Watch:
         services = tuple(str(s) for s in json.loads(row.services))
     except (ValueError, TypeError):
         services = ()
-    started_at, until = aware(row.started_at), aware(row.until)
-    assert started_at is not None
-    assert until is not None
     return Watch(
         card_id=row.card_id,
         hook_id=row.hook_id,
         team_id=row.team_id,
         environment_id=row.environment_id,
         services=services,
-        started_at=started_at,
-        until=until,
+        started_at=row.started_at,
+        until=row.until,
         state=WatchState(row.state),
         rules=row.rules,
         id=row.id,

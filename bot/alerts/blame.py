@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.deliveries import DeploymentStatus, details, seconds_of, status_of
-from bot.qovery import DeploymentHistory
+from bot.qovery import DeploymentHistory, utc_time
 
 __all__ = ["BLAME_WINDOW", "Blame", "blamed"]
 
@@ -42,10 +42,14 @@ class Blame:
     @staticmethod
     def from_json(found: Any) -> Blame | None:
         try:
+            # Read as every time is (aware UTC): a row kept before that may hold one without a zone.
+            ended_at = utc_time(found["ended_at"])
+            if ended_at is None:
+                return None
             return Blame(
                 str(found["execution_id"])[:_TEXT_LIMIT],
                 str(found["environment_id"])[:_TEXT_LIMIT],
-                datetime.fromisoformat(found["ended_at"]),
+                ended_at,
                 str(found["status"])[:20],
                 str(found["triggered_by"])[:_TEXT_LIMIT] if found.get("triggered_by") else None,
                 tuple(str(v)[:_TEXT_LIMIT] for v in found.get("versions") or ())[:10],

@@ -22,6 +22,8 @@ MAX_LOG_LINES = 15
 _LOG_LINE_LIMIT = 300
 # How long before the event a deployment found only by its environment may have started.
 _SAME_DEPLOYMENT = timedelta(hours=2)
+# Longer than any deployment lasts: a duration past it is not a reading.
+_LONGEST = timedelta(days=31)
 
 # Qovery's StateEnum, by what a card says of it.
 _RUNNING = {"QUEUED", "DEPLOYING", "BUILDING", "RESTARTING", "STOPPING", "DELETING", "CANCELING", "EXECUTING",
@@ -96,20 +98,26 @@ def tie(history: list[DeploymentHistory], deployment: Deployment, at: datetime) 
 
 
 def seconds_of(duration: str | None) -> float | None:
-    """A duration as Qovery writes it: ISO 8601 (`PT4M12S`), `HH:MM:SS`, or seconds."""
-    if not duration:
+    """A duration as Qovery writes it: ISO 8601 (`PT4M12S`), `HH:MM:SS`, or seconds; None when it is none
+    of these, or longer than any deployment lasts (a time plus it could not even be computed)."""
+    if not duration or len(duration) > 64:
         return None
+    seconds: float | None = None
     iso = re.fullmatch(r"P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?", duration.strip())
-    if iso and any(iso.groups()):
-        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
-        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
     clock = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)", duration.strip())
-    if clock:
-        return int(clock.group(1)) * 3600 + int(clock.group(2)) * 60 + float(clock.group(3))
-    try:
-        return max(0.0, float(duration))
-    except ValueError:
+    if iso and any(iso.groups()):
+        days, hours, minutes, second = (float(g) if g else 0.0 for g in iso.groups())
+        seconds = ((days * 24 + hours) * 60 + minutes) * 60 + second
+    elif clock:
+        seconds = int(clock.group(1)) * 3600 + int(clock.group(2)) * 60 + float(clock.group(3))
+    else:
+        try:
+            seconds = float(duration)
+        except ValueError:
+            return None
+    if seconds != seconds or seconds > _LONGEST.total_seconds():  # nan, inf, or longer than any deployment
         return None
+    return max(0.0, seconds)
 
 
 def _line(service: HistoryService) -> ServiceLine:

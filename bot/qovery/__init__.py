@@ -50,6 +50,8 @@ from bot.qovery._models import (
     WebhookKind,
     WebhookSpec,
     is_qovery_id,
+    read_each,
+    read_one,
 )
 from bot.qovery._port import QoveryApi, QoveryApiFactory
 from bot.qovery._service_types import ServiceType, type_words
@@ -98,6 +100,8 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_each",
+    "read_one",
     "read_rules",
     "rule_key",
     "type_words",

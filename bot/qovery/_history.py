@@ -1,12 +1,17 @@
 """Qovery's account of deployments: the deployment history (listEnvironmentDeploymentHistoryV2), the
 environment's deployment logs (listEnvironmentLogs) and its services' public links
 (listEnvironmentServicesLinks). Shapes after the OpenAPI schemas; every field the bot can do without is
-optional, since Qovery's answers are not always what its description says."""
+optional, since Qovery's answers are not always what its description says. The lists inside an entry
+(its stages, their services) are read item by item too: one service the bot cannot read leaves the rest
+of the deployment."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from bot.qovery._models import read_each
 from bot.qovery._service_types import AnyServiceType
 from bot.qovery._time import UtcTime
 
@@ -22,6 +27,11 @@ __all__ = [
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
+
+
+def _each(model: type[BaseModel]) -> BeforeValidator:
+    """A list inside an answer, each item read on its own (`read_each`); one that is not a list is refused."""
+    return BeforeValidator(lambda items: read_each(model, items) if isinstance(items, list) else items)
 
 
 class HistoryCommit(_Part):
@@ -74,7 +84,7 @@ class HistoryStage(_Part):
     name: str
     status: str
     duration: str | None = None
-    services: list[HistoryService] = []
+    services: Annotated[list[HistoryService], _each(HistoryService)] = []
 
 
 class HistoryAuditing(_Part):
@@ -97,7 +107,7 @@ class DeploymentHistory(_Part):
     status: str  # StateEnum
     trigger_action: str = "UNKNOWN"
     total_duration: str | None = None
-    stages: list[HistoryStage] = []
+    stages: Annotated[list[HistoryStage], _each(HistoryStage)] = []
     action_status: str | None = None
 
 

@@ -1,18 +1,24 @@
 """Qovery's resources, after the schemas of its OpenAPI description (spec version 1.0.4).
 
 Responses tolerate what they do not know: extra fields are kept, and an enum value Qovery adds later
-is kept as a plain string rather than failing the whole answer. The request body, `WebhookSpec`, has
-exactly the fields of `OrganizationWebhookCreateRequest` and nothing else.
+is kept as a plain string rather than failing the whole answer. Every answer is read through
+`read_one` (and a list through `read_each`, item by item): an optional field written unreadably is left
+unknown, an item whose required fields cannot be read is left out of its list, never failing the rest.
+The request body, `WebhookSpec`, has exactly the fields of `OrganizationWebhookCreateRequest` and
+nothing else.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from bot.qovery._service_types import AnyServiceType, ServiceType
 from bot.qovery._time import UtcTime
@@ -32,7 +38,13 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_each",
+    "read_one",
 ]
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
 
 # Every Qovery id is a UUID; nothing else is ever put in a Qovery URL or taken as an id from outside.
 QOVERY_ID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -41,6 +53,42 @@ _QOVERY_ID = re.compile(QOVERY_ID_PATTERN)
 
 def is_qovery_id(value: object) -> bool:
     return isinstance(value, str) and _QOVERY_ID.fullmatch(value) is not None
+
+
+def read_each(model: type[M], items: list[Any], read: Callable[[Any], M | None] | None = None) -> list[M]:
+    """Each item of a list Qovery answered, read on its own as `model` (or by `read`, which answers None
+    for an item it cannot read): one whose required fields do not validate (a bad time, a field of the
+    wrong type) is left out, one whose optional fields do not is read without them, and the rest are
+    read. Only how many were left out is logged: their values may be anything."""
+    reads = (read(item) if read is not None else read_one(model, item) for item in items)
+    found = [one for one in reads if one is not None]
+    if len(found) < len(items):
+        left_out, name = len(items) - len(found), model.__name__
+        log.info("left out %d of %d %s items the bot cannot read", left_out, len(items), name)
+    return found
+
+
+def read_one(model: type[M], item: Any) -> M | None:
+    """One resource Qovery answered, as `model`: a field it wrote unreadably that may be unknown (its
+    default is None: a time, a name) is left unknown; None when any other cannot be read, since a
+    default such as `enabled: False` would say what Qovery did not."""
+    try:
+        return model.model_validate(item)
+    except ValidationError as error:
+        failing = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+        fields = model.model_fields
+        if not isinstance(item, dict) or any(
+            n not in fields or not _may_be_unknown(fields[n]) for n in failing
+        ):
+            return None
+    try:  # what Qovery did say is kept; what it said unreadably is not known
+        return model.model_validate({key: value for key, value in item.items() if key not in failing})
+    except ValidationError:
+        return None
+
+
+def _may_be_unknown(field: FieldInfo) -> bool:
+    return not field.is_required() and field.default is None
 
 
 class WebhookKind(StrEnum):
@@ -95,7 +143,8 @@ class Webhook(_Resource):
     """OrganizationWebhookResponse: the secret itself never comes back, only whether one is set."""
 
     id: str
-    created_at: UtcTime
+    # Not needed to tell whose webhook it is: one with a time the bot cannot read is still found.
+    created_at: UtcTime | None = None
     updated_at: UtcTime | None = None
     kind: WebhookKind | str
     target_url: str = ""

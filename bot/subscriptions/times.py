@@ -2,8 +2,11 @@
 and a digest's schedule (`daily@09:00`, `weekly@mon-09:00 Europe/Paris`). Read from their text like every
 option's value; the instants they give are computed in the zone's own calendar (the standard library's
 zoneinfo, with the tzdata package where the system has no zone files), so a daylight saving change moves
-nothing: 08:00 in Paris is 08:00 on both sides of it. A value without a zone uses the bot's
-DEFAULT_TIMEZONE, given when an instant is asked for.
+nothing: 08:00 in Paris is 08:00 on both sides of it. Days are counted on the zone's calendar (dates),
+never by adding hours to a local time. A time of day the clock shows twice (the hour repeated when it
+falls back) is both instants; one it skips (the hour lost when it springs forward) is the instant the
+clock jumps past it. A value without a zone uses the bot's DEFAULT_TIMEZONE, given when an instant is
+asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import CommandError
@@ -55,9 +58,36 @@ def zone_named(name: str) -> str:
     return found
 
 
-def _at(day: datetime, clock: time, zone: ZoneInfo) -> datetime:
-    """`clock` on the local date of `day`, in `zone`, as a UTC instant."""
-    return datetime.combine(day.date(), clock, tzinfo=zone).astimezone(UTC)
+def _instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
+    """The UTC instants at which the clock in `zone` shows `clock` on `day`: one, two in the hour repeated
+    when the clock falls back, or (in the hour it skips) the one where it jumps past `clock`."""
+    wall = datetime.combine(day, clock)
+    found: list[datetime] = []
+    for fold in (0, 1):
+        moment = wall.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+        # A wall time that does not come back from its instant is in the skipped hour.
+        if moment.astimezone(zone).replace(tzinfo=None) == wall and moment not in found:
+            found.append(moment)
+    return sorted(found) or [_jump_past(wall, zone)]
+
+
+def _jump_past(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant whose wall time in `zone` is at or after `wall`, a time the clock skips."""
+    # Between the skipped time read with the offset after the change and with the one before it.
+    early = int(wall.replace(tzinfo=zone, fold=1).astimezone(UTC).timestamp())
+    late = int(wall.replace(tzinfo=zone, fold=0).astimezone(UTC).timestamp())
+    while late - early > 1:
+        middle = (early + late) // 2
+        if datetime.fromtimestamp(middle, zone).replace(tzinfo=None) >= wall:
+            late = middle
+        else:
+            early = middle
+    return datetime.fromtimestamp(late, UTC)
+
+
+def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """The first instant the clock in `zone` shows `clock` on `day` (UTC): a schedule fires once."""
+    return _instants(day, clock, zone)[0]
 
 
 @dataclass(frozen=True)
@@ -80,13 +110,23 @@ class QuietHours:
             return None
         zone = ZoneInfo(self.zone or default_zone)
         local = now.astimezone(zone)
-        clock = local.time().replace(tzinfo=None)
+        clock, today = local.time().replace(tzinfo=None), local.date()
         if self.start < self.end:
-            inside, end_day = self.start <= clock < self.end, local
+            inside, end_day = self.start <= clock < self.end, today
         else:  # 22:00-08:00: tonight's quiet ends tomorrow, this morning's ends today
             inside = clock >= self.start or clock < self.end
-            end_day = local + timedelta(days=1) if clock >= self.start else local
-        return _at(end_day, self.end, zone) if inside else None
+            end_day = today + timedelta(days=1) if clock >= self.start else today
+        if inside:
+            # The end still to come: on the night the clock falls back, the end's second showing may be.
+            ends = _instants(end_day, self.end, zone)
+            return next((end for end in ends if end > now), ends[-1])
+        # Begun, and the clock fell back to before the start since: still quiet until the end.
+        for day in (today - timedelta(days=1), today):
+            begun = _at(day, self.start, zone)
+            end = _at(day if self.start < self.end else day + timedelta(days=1), self.end, zone)
+            if begun <= now < end:
+                return end
+        return None
 
 
 @dataclass(frozen=True)
@@ -107,9 +147,9 @@ class DigestSchedule:
     def last(self, now: datetime, default_zone: str) -> datetime:
         """The latest time the digest was due at or before `now` (UTC)."""
         zone = ZoneInfo(self.zone or default_zone)
-        local = now.astimezone(zone)
+        today = now.astimezone(zone).date()
         for back in range(8):
-            day = local - timedelta(days=back)
+            day = today - timedelta(days=back)
             due = _at(day, self.at, zone)
             if (self.weekday is None or day.weekday() == self.weekday) and due <= now:
                 return due
@@ -118,9 +158,9 @@ class DigestSchedule:
     def next(self, after: datetime, default_zone: str) -> datetime:
         """The first time the digest is due after `after` (UTC)."""
         zone = ZoneInfo(self.zone or default_zone)
-        local = after.astimezone(zone)
+        today = after.astimezone(zone).date()
         for ahead in range(9):
-            day = local + timedelta(days=ahead)
+            day = today + timedelta(days=ahead)
             due = _at(day, self.at, zone)
             if (self.weekday is None or day.weekday() == self.weekday) and due > after:
                 return due

@@ -238,7 +238,9 @@ def test_commits_and_digests_stay_readable() -> None:
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("PT4M12S", 252.0), ("PT1H", 3600.0), ("P1DT1S", 86401.0), ("00:04:12", 252.0), ("12.5", 12.5),
-     ("soon", None), ("", None), (None, None), ("PT", None)],
+     ("soon", None), ("", None), (None, None), ("PT", None),
+     # Past any deployment's length, or no number at all: not a reading (a time plus it would overflow).
+     ("P99999999D", None), ("1e400", None), ("inf", None), ("nan", None), ("999999999:00:00", None)],
 )  # fmt: skip
 def test_durations_as_qovery_writes_them(text: str | None, seconds: float | None) -> None:
     assert seconds_of(text) == seconds

@@ -3,7 +3,7 @@ give on both sides of a daylight saving change."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -99,3 +99,88 @@ def test_bad_digest_schedules_are_refused(value: str) -> None:
     with pytest.raises(CommandError) as refused:
         digest_schedule(value)
     assert "daily@09:00" in refused.value.accepted or "Europe/Paris" in refused.value.accepted
+
+
+# New York falls back at 02:00 EDT on Sunday 1 November 2026 (01:00-02:00 is shown twice: 05:00-06:00 UTC
+# as EDT, then 06:00-07:00 UTC as EST); Paris falls back at 03:00 CEST on 25 October (02:00-03:00 twice:
+# 00:00-01:00 UTC, then 01:00-02:00 UTC) and springs forward at 02:00 CET on 29 March (02:00-03:00 never).
+NEW_YORK = "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("quiet", "now", "end"),
+    [
+        # 01:10 the first time (EDT): the first 01:30 is still to come.
+        ("22:00-01:30 America/New_York", utc(2026, 11, 1, 5, 10), utc(2026, 11, 1, 5, 30)),
+        # 01:10 the second time (EST): the first 01:30 is past, the second still to come.
+        ("22:00-01:30 America/New_York", utc(2026, 11, 1, 6, 10), utc(2026, 11, 1, 6, 30)),
+        ("00:30-01:30 America/New_York", utc(2026, 11, 1, 6, 10), utc(2026, 11, 1, 6, 30)),
+        # The evening before: the first 01:30.
+        ("22:00-01:30 America/New_York", utc(2026, 11, 1, 2, 0), utc(2026, 11, 1, 5, 30)),
+        ("22:00-02:30 Europe/Paris", utc(2026, 10, 25, 0, 10), utc(2026, 10, 25, 0, 30)),  # 02:10 CEST
+        ("22:00-02:30 Europe/Paris", utc(2026, 10, 25, 1, 10), utc(2026, 10, 25, 1, 30)),  # 02:10 CET
+        ("01:00-01:30 Europe/Paris", utc(2026, 10, 24, 23, 0), utc(2026, 10, 24, 23, 30)),  # none twice
+    ],
+)
+def test_quiet_hours_ending_in_the_repeated_hour_end_still_to_come(
+    quiet: str, now: datetime, end: datetime
+) -> None:
+    until = quiet_hours(quiet).until(now, "UTC")
+    assert until == end
+    assert end > now
+
+
+def test_quiet_hours_after_their_first_end_in_the_repeated_hour_are_over_until_it_shows_again() -> None:
+    quiet = quiet_hours("22:00-01:30 America/New_York")
+    assert quiet.until(utc(2026, 11, 1, 5, 45), "UTC") is None  # 01:45 EDT: over
+    assert quiet.until(utc(2026, 11, 1, 6, 45), "UTC") is None  # 01:45 EST: over again
+
+
+def test_quiet_hours_begun_in_the_repeated_hour_last_while_the_clock_shows_it_again() -> None:
+    quiet = quiet_hours("01:30-08:00 America/New_York")
+    assert quiet.until(utc(2026, 11, 1, 5, 29), "UTC") is None  # 01:29 EDT: not yet
+    assert quiet.until(utc(2026, 11, 1, 5, 30), "UTC") == utc(2026, 11, 1, 13, 0)  # 01:30 EDT: quiet
+    # 01:10 EST: the clock is back before 01:30, but the quiet hours began and have not ended.
+    assert quiet.until(utc(2026, 11, 1, 6, 10), "UTC") == utc(2026, 11, 1, 13, 0)
+    assert quiet.until(utc(2026, 11, 1, 13, 0), "UTC") is None  # 08:00 EST: over
+
+
+def test_quiet_hours_ending_in_the_skipped_hour_end_when_the_clock_jumps_past() -> None:
+    # 29 March 2026 in Paris: 02:00 CET (01:00 UTC) becomes 03:00 CEST; 02:30 is never shown.
+    quiet = quiet_hours("22:00-02:30 Europe/Paris")
+    assert quiet.until(utc(2026, 3, 29, 0, 59), "UTC") == utc(2026, 3, 29, 1, 0)  # 01:59 CET
+    assert quiet.until(utc(2026, 3, 29, 1, 0), "UTC") is None  # 03:00 CEST: over, as its end said
+    assert quiet.until(utc(2026, 3, 28, 22, 0), "UTC") == utc(2026, 3, 29, 1, 0)
+
+
+def test_quiet_hours_starting_in_the_skipped_hour_start_when_the_clock_jumps_past() -> None:
+    quiet = quiet_hours("02:30-08:00 Europe/Paris")
+    assert quiet.until(utc(2026, 3, 29, 0, 59), "UTC") is None  # 01:59 CET: not yet
+    assert quiet.until(utc(2026, 3, 29, 1, 0), "UTC") == utc(2026, 3, 29, 6, 0)  # 03:00 CEST: quiet
+
+
+@pytest.mark.parametrize(
+    ("schedule", "day_before", "due"),
+    [
+        # In the skipped hour: once, when the clock jumps past it (03:00 CEST).
+        ("daily@02:30 Europe/Paris", utc(2026, 3, 28, 12, 0), utc(2026, 3, 29, 1, 0)),
+        # In the repeated hour: once, the first time it is shown.
+        ("daily@02:30 Europe/Paris", utc(2026, 10, 24, 12, 0), utc(2026, 10, 25, 0, 30)),
+        ("daily@01:30 America/New_York", utc(2026, 10, 31, 12, 0), utc(2026, 11, 1, 5, 30)),
+        ("weekly@sun-01:30 America/New_York", utc(2026, 10, 31, 12, 0), utc(2026, 11, 1, 5, 30)),
+    ],
+)
+def test_a_digest_due_in_a_skipped_or_repeated_hour_is_due_once(
+    schedule: str, day_before: datetime, due: datetime
+) -> None:
+    digest = digest_schedule(schedule)
+    assert digest.next(day_before, "UTC") == due
+    # Every minute of the two days around it sees that one due time and no other.
+    dues, now = set(), day_before
+    while now < day_before + timedelta(days=2):
+        dues.add(digest.last(now, "UTC"))
+        now += timedelta(minutes=10)
+    assert due in dues
+    assert [d for d in sorted(dues) if day_before < d <= due + timedelta(hours=12)] == [due]
+    assert digest.next(due, "UTC") > due + timedelta(hours=12)
+    assert digest.previous(digest.next(due, "UTC"), "UTC") == due
