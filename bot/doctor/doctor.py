@@ -84,9 +84,25 @@ class Doctor:
         logs = await self._logs(api, organization, ours)
         channels = {channel: await self._latest(team_id, channel) for channel in {h.channel_id for h in live}}
         found = diagnose(self._config.public_url, team_id, webhooks, hooks, logs, channels)
+        found = [
+            f
+            for f in found
+            if f.kind is not FindingKind.GONE or await self._gone(api, organization, hooks[f.subject])
+        ]
         # What the alerts' reads could not read or keep, as their last read left it.
         recorded = [f for f, _ in await self._findings.open(team_id) if f.kind is FindingKind.ALERT_RULE]
         return found + recorded
+
+    async def _gone(self, api: QoveryApi, organization: str, hook: Hook) -> bool:
+        """Whether Qovery says the hook's webhook is gone when asked for it alone: a list leaves out what
+        the bot cannot read, so a webhook missing from it is no verdict until Qovery answers 404."""
+        try:
+            await api.get_webhook(organization, hook.webhook_id or "")
+        except QoveryNotFound:
+            return True
+        except QoveryError:
+            return False  # no answer is no verdict: the next look asks again
+        return False
 
     async def _logs(
         self, api: QoveryApi, organization: str, webhooks: list[Webhook]

@@ -400,3 +400,18 @@ def store_hook(app: RunningApp, hook: Hook, webhook_id: str) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+def test_a_webhook_qovery_lists_in_a_shape_the_bot_cannot_read_is_not_said_deleted(
+    acme_app: RunningApp, qovery: FakeQovery, hook: Subscription
+) -> None:
+    """A list leaves out what the bot cannot read; that is no verdict: the doctor asks Qovery for the
+    webhook alone before it says it was deleted (and offers to revoke its hook)."""
+    unreadable = {**qovery.webhooks[hook.webhook_id], "kind": {"not": "a kind"}}
+    unreadable.pop("target_secret", None)
+    qovery.fail("listOrganizationWebHooks", status=200, body={"results": [unreadable]}, times=None)
+    report = acme_app.ask("doctor")
+    assert "was deleted at Qovery" not in shown(report)
+    assert "Revoke" not in buttons(report)
+    del qovery.webhooks[hook.webhook_id]  # now gone for real: Qovery answers 404 for it alone
+    assert "was deleted at Qovery" in shown(acme_app.ask("doctor"))
