@@ -12,6 +12,8 @@ from bot.qovery._alerting import (
     AlertTarget,
     AlertTargetService,
 )
+from bot.qovery._audit import AuditEvent, AuditKind, AuditLog, AuditShown, SettingChange, read_page
+from bot.qovery._commits import COMMIT_SERVICE_TYPES, Commit
 from bot.qovery._errors import (
     QoveryConflict,
     QoveryError,
@@ -51,6 +53,7 @@ from bot.qovery._port import QoveryApi, QoveryApiFactory
 from bot.qovery._time import UtcTime, utc_time
 
 __all__ = [
+    "COMMIT_SERVICE_TYPES",
     "QOVERY_ID_PATTERN",
     "AlertCondition",
     "AlertReceiver",
@@ -59,6 +62,11 @@ __all__ = [
     "AlertSeverity",
     "AlertTarget",
     "AlertTargetService",
+    "AuditEvent",
+    "AuditKind",
+    "AuditLog",
+    "AuditShown",
+    "Commit",
     "DeploymentHistory",
     "Environment",
     "EnvironmentLog",
@@ -83,6 +91,7 @@ __all__ = [
     "Service",
     "ServiceLink",
     "ServiceVersion",
+    "SettingChange",
     "UtcTime",
     "Webhook",
     "WebhookDelivery",
@@ -90,5 +99,6 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_page",
     "utc_time",
 ]
