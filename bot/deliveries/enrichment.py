@@ -6,6 +6,9 @@ for sure, the card is edited to say who triggered what, each service's version a
 and the deployment's last log lines are posted in the card's thread. When Qovery is slow or down, or the
 entry cannot be told for sure, nothing changes: the card stays true.
 
+Then, unless the hook says `--changes off`, what the deployment carried is looked up in the background
+by whoever follows the enrichment (`bot.contents`), with the history already read.
+
 Qovery calls per deployment: one history call per event (cached per deployment and status, so a
 duplicate or a replay costs none), one log call per failure, one link call per preview environment
 every ten minutes. At most a few lookups run at once, each within its budget, so a slow Qovery holds
@@ -17,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from bot.access import Access
 from bot.deliveries.card_details import log_reply
@@ -29,11 +33,13 @@ from bot.deliveries.events import Deployment, DeploymentStatus
 from bot.deliveries.ports import Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
-from bot.qovery import QoveryApi, QoveryError
+from bot.qovery import DeploymentHistory, QoveryApi, QoveryError
 
-__all__ = ["CardJob", "Enrichment", "paced"]
+__all__ = ["CardFollower", "CardJob", "Enrichment", "paced"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,16 @@ class CardJob:
     started_at: datetime | None
     finished_at: datetime | None
     at: datetime  # when the event happened, to find its deployment in the history
+    changes: bool = True  # the hook's --changes: what the deployment carried is looked up
+
+
+class CardFollower(Protocol):
+    """Told of each card completed from the history, with its entry and the history it was found in."""
+
+    def start(self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]) -> None: ...
+
+
+_Found = tuple[Details | None, DeploymentHistory | None, tuple[DeploymentHistory, ...]]
 
 
 class Enrichment:
@@ -68,9 +84,13 @@ class Enrichment:
         self._budget = budget_seconds
         self._slots = asyncio.Semaphore(running)
         self._keep = keep_seconds
-        self._known: dict[tuple[str, ...], tuple[float, Details | None]] = {}
+        self._known: dict[tuple[str, ...], tuple[float, _Found]] = {}
+        self._follower: CardFollower | None = None
         self._replied: set[tuple[str, str]] = set()  # (channel, execution) whose log reply went out
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def followed_by(self, follower: CardFollower) -> None:
+        self._follower = follower
 
     def start(self, job: CardJob) -> None:
         task = asyncio.create_task(self._complete(job), name="card details")
@@ -85,7 +105,7 @@ class Enrichment:
     async def _complete(self, job: CardJob) -> None:
         try:
             async with self._slots, asyncio.timeout(self._budget):
-                found = await self.details_for(job.team_id, job.deployment, job.at)
+                found, entry, history = await self._lookup(job.team_id, job.deployment, job.at)
         except (TimeoutError, QoveryError, UserError) as error:
             log.info("a card was left as it was: %s", type(error).__name__)
             return
@@ -101,6 +121,7 @@ class Enrichment:
             card_id=job.card_id,
             details=found,
             note=card.note if card else None,
+            carried=card.carried if card else None,
         )
         try:
             await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
@@ -115,18 +136,25 @@ class Enrichment:
                 )
         except SlackFailure as failure:
             log.warning("a card's details could not be shown: %s", failure.reason)
+            return
+        if self._follower is not None and job.changes and entry is not None:
+            self._follower.start(job, entry, history)
 
     async def details_for(self, team_id: str, deployment: Deployment, at: datetime) -> Details | None:
         """The deployment's details, from Qovery's history; None when it cannot be told for sure."""
+        return (await self._lookup(team_id, deployment, at))[0]
+
+    async def _lookup(self, team_id: str, deployment: Deployment, at: datetime) -> _Found:
         env_id = deployment.environment.id
         if env_id is None:
-            return None
+            return None, None, ()
         key = (team_id, env_id, deployment.key or "", deployment.status.value)
         cached = self._known.get(key)
         if cached is not None and time.monotonic() - cached[0] < self._keep:
             return cached[1]
         api, _ = await self._access.qovery(team_id)
-        entry = tie(await api.list_deployment_history(env_id), deployment, at)
+        history = tuple(await api.list_deployment_history(env_id))
+        entry = tie(list(history), deployment, at)
         found = details(entry) if entry is not None else None
         if found is not None and deployment.status is DeploymentStatus.FAILED:
             logs = await api.list_environment_logs(env_id, found.execution_id)
@@ -135,8 +163,8 @@ class Enrichment:
             found = replace(found, links=await self._links(api, env_id, found))
         if len(self._known) > 10_000:
             self._known.clear()  # bounded; what is still wanted is looked up again
-        self._known[key] = (time.monotonic(), found)
-        return found
+        self._known[key] = (time.monotonic(), (found, entry, history))
+        return found, entry, history
 
     async def _links(self, api: QoveryApi, env_id: str, found: Details) -> tuple[tuple[str, str], ...]:
         names = {line.service_id: line.name for line in found.services if line.service_id}
@@ -144,13 +172,14 @@ class Enrichment:
         return tuple((names.get(link.service_id, "service"), link.url) for link in links)
 
 
-async def paced(call: Callable[[], Awaitable[object]], attempts: int = 3) -> None:
-    """A Slack call beside the courier's own in the same channel: Slack may ask it to wait a moment."""
+async def paced(call: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """A Slack call beside the courier's own in the same channel: Slack may ask it to wait a moment.
+    Its answer (a message's ts) is returned."""
     for attempt in range(1, attempts + 1):
         try:
-            await call()
-            return
+            return await call()
         except SlackFailure as failure:
             if failure.permanent or attempt == attempts:
                 raise
             await asyncio.sleep(failure.retry_after if failure.retry_after is not None else attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
