@@ -158,7 +158,7 @@ def _change_line(change: ConfigurationChange) -> str:
     who = [escape(cut(change.triggered_by, 80))] if change.triggered_by else []
     if change.origin:
         who.append(f"from {escape(origin_words(change.origin))}")
-    return f"• {what} · {' '.join([*who, slack_date(change.at)])}"
+    return f"• {what} · {', '.join(w for w in (' '.join(who), slack_date(change.at)) if w)}"
 
 
 def _lines(carried: Carried) -> list[str]:

@@ -38,6 +38,7 @@ class FindingKind(StrEnum):
     DISABLED = "disabled"  # the webhook is off: enable it
     FAILING = "failing"  # Qovery's log shows its recent deliveries failing
     CHANNEL = "channel"  # Slack refuses the bot's messages in the channel
+    AUDIT_LOG = "audit_log"  # the token may not read the audit log: cards leave configuration changes out
 
 
 # Per kind: the repair's button, or None when a person must act.

@@ -62,6 +62,8 @@ class QoveryContents:
     commits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Organization id -> its audit log, any order (served newest first).
     audit_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Every value of a variable or a secret the audit log carried: the secret-leak scan looks for them.
+    secret_values: set[str] = field(default_factory=set)
     _asked: threading.local = field(default_factory=threading.local)  # the request being answered
 
     # -- the world ------------------------------------------------------------------------------------
@@ -126,6 +128,8 @@ class QoveryContents:
             "user_agent": "Mozilla/5.0",
         }
         for key, value in (("change", change), ("original_change", original_change)):
+            if sub_target_type in ("VARIABLE", "SECRET") and isinstance(value, dict) and value.get("value"):
+                self.secret_values.add(str(value["value"]))
             if value is not None:
                 event[key] = value if isinstance(value, str) else json.dumps(value)
         if sub_target_type is None:
