@@ -23,6 +23,7 @@ __all__ = ["COMMITS_SHOWN", "Carried", "card_line", "reply_link", "reply_message
 COMMITS_SHOWN = 10  # per service, then "and N more"
 _CHANGES_SHOWN = 60
 _SERVICES_IN_LINE = 6
+_SERVICES_LINE_LIMIT = 400  # the card's line stays a line
 _SECTIONS_A_MESSAGE = 20
 _MESSAGES = 3
 _LINE_LIMIT = 900  # one commit or one change, before it is packed into a section
@@ -92,7 +93,9 @@ def card_line(carried: Carried) -> str:
         else:  # too far, or commits unread: the two versions are all that is sure
             parts.append(f"{name} {escape(_short(change.old))} → {escape(_short(change.new))}")
     more = len(parts) - _SERVICES_IN_LINE
-    words = ", ".join(parts[:_SERVICES_IN_LINE]) + (f" and {more} more" if more > 0 else "")
+    words = cut(", ".join(parts[:_SERVICES_IN_LINE]), _SERVICES_LINE_LIMIT) + (
+        f" and {more} more" if more > 0 else ""
+    )
     if carried.configuration:
         configuration = _plural(len(carried.configuration), "configuration change")
         words = f"{words} · {configuration}" if words else configuration
