@@ -31,7 +31,7 @@ from bot.alerts.ports import AlertSubscription, AlertSubscriptions, Firing, Firi
 from bot.alerts.rules import RuleView, firing_key, is_firing, is_quiet, is_suppressed, view_of
 from bot.blocks import Message, section
 from bot.clock import utcnow
-from bot.deliveries import Cards, Mentions
+from bot.deliveries import Card, Cards, Mentions
 from bot.ports import Jobs, SlackFailure, SlackPoster
 from bot.qovery import AlertRule, QoveryApi, QoveryError, QoveryNotFound
 from bot.subscriptions import Hook
@@ -187,7 +187,7 @@ class AlertWatch:
         now: datetime,
     ) -> None:
         if blame is not None:
-            blame = replace(blame, card_ts=await self._card_of(subscription, blame, starts_at))
+            blame = blame.shown_by(await self._card_of(subscription, blame, starts_at))
         new = Firing(0, subscription.hook_id, subscription.team_id, subscription.channel_id, view, starts_at,
                      blame=blame)  # fmt: skip
         firing = await self._firings.add(new, now)
@@ -284,7 +284,7 @@ class AlertWatch:
 
     async def _card_of(
         self, subscription: AlertSubscription, blame: Blame, starts_at: datetime
-    ) -> str | None:
+    ) -> Card | None:
         """The channel's card of the blamed deployment, when it has one: by the deployment's id, else the
         card of that environment that finished nearest to when the deployment ended."""
         since = blame.ended_at - timedelta(minutes=10)
@@ -295,8 +295,7 @@ class AlertWatch:
         same = [c for c in mine if c.deployment.deployment_id == blame.execution_id]
         if not mine:
             return None
-        card = same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))
-        return card.thread_ts or card.ts
+        return same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))
 
 
 async def _place(api: QoveryApi, organization_id: str, environment_id: str) -> tuple[Scope, str | None]:
