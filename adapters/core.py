@@ -186,7 +186,7 @@ class Reads:
 
 def build_reads(core: Core, clock: Callable[[], datetime] = utcnow) -> Reads:
     enrichment = Enrichment(core.access, core.poster, cards=core.cards)
-    contents = DeploymentContents(core.access, core.poster, core.cards, enrichment.details_for)
+    contents = DeploymentContents(core.access, core.poster, core.cards)
     enrichment.followed_by(contents)  # what each completed card's deployment carried
     mentions = Mentions(core.poster, enrichment.details_for)
     watches = DeploymentWatches(

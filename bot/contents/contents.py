@@ -1,17 +1,18 @@
-"""What a deployment carries, looked up after its card is completed and shown on it: the use case.
+"""What a deployment carries, looked up when its card is completed and shown with it: the use case.
 
-The enrichment (`bot.deliveries.enrichment`) tells this of each card it completed from Qovery's
-history, with the history it read. In the background, bounded (a few at once, each within its time
-budget), the deployment is compared with the environment's previous successful deployment in that
-history: the commits of each service whose commit moved (one list a service, `list_commits`), and the
-audit log between the two (`list_organization_events`). What is found is kept per deployment, so a
-second channel, an event replayed or a later status costs Qovery nothing more.
+The enrichment (`bot.deliveries.enrichment`) asks this, for each card it completes from Qovery's
+history, what its edit carries, with the history it read. The deployment is compared with the
+environment's previous successful deployment in that history: the commits of each service whose
+commit moved (one list a service, `list_commits`, a few at once), and the audit log between the two
+(`list_organization_events`). What is found is kept per deployment, so a second channel, an event
+replayed or a later status costs Qovery nothing more.
 
-Then, once per card (a conditional write of its line: two replicas, a replay or a restart never post
-two), the reply "What's in this deployment" goes in the card's thread and the card is edited to carry
-the one line. A Qovery error on a service's commits says only its two versions; on the audit log, the
-configuration section is left out (the doctor says why); no previous successful deployment in the
-history, or a slow Qovery: nothing is said, and the card stays as it was.
+The card's line joins the enrichment's own edit: no Slack call of its own. The reply "What's in this
+deployment" waits for the deployment's outcome (its versions are then all in the history), and goes
+out once per card: the line is written first, conditionally, so that two replicas, a replay or a
+restart never post two. A Qovery error on a service's commits says only its two versions; on the audit
+log, the configuration section is left out (the doctor says why); no previous successful deployment in
+the history, or a slow Qovery: nothing is said.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.access import Access
@@ -28,16 +29,13 @@ from bot.contents.carried import Carried, card_line, reply_messages
 from bot.contents.configuration import configuration_changes
 from bot.contents.ports import CarriedCards
 from bot.contents.versions import changes, ended_at, moved, previous_success, versions_of
-from bot.deliveries import CardCarried, CardJob, Deployment, Details, paced, render_card
-from bot.errors import UserError
-from bot.ports import SlackFailure, SlackPoster
+from bot.deliveries import CardCarried, CardJob, paced
+from bot.ports import SlackPoster
 from bot.qovery import Commit, DeploymentHistory, QoveryApi, QoveryError
 
 __all__ = ["DeploymentContents", "nanoseconds"]
 
 log = logging.getLogger(__name__)
-
-_DETAILS_SECONDS = 10.0
 
 
 def nanoseconds(moment: datetime) -> int:
@@ -53,38 +51,45 @@ class DeploymentContents:
         access: Access,
         poster: SlackPoster,
         cards: CarriedCards,
-        details: Callable[[str, Deployment, datetime], Awaitable[Details | None]],
         *,
-        budget_seconds: float = 25.0,
-        running: int = 4,
         reads: int = 4,
         keep_seconds: float = 3600.0,
     ) -> None:
         self._access = access
         self._poster = poster
         self._cards = cards
-        self._details = details  # the card's details, as its enrichment found them (cached there)
-        self._budget = budget_seconds
-        self._slots = asyncio.Semaphore(running)
         self._reads = asyncio.Semaphore(reads)  # Qovery reads at once, every deployment together
         self._keep = keep_seconds
         self._known: dict[tuple[str, str], tuple[float, Carried | None]] = {}
         self._pending: dict[tuple[str, str], asyncio.Task[Carried | None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]) -> None:
-        if job.card_id is None:
-            return
-        task = asyncio.create_task(self._show(job, entry, history), name="deployment contents")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        for task in [*self._tasks, *self._pending.values()]:
+        for task in list(self._pending.values()):
             task.cancel()
-        await asyncio.gather(*self._tasks, *self._pending.values(), return_exceptions=True)
+        await asyncio.gather(*self._pending.values(), return_exceptions=True)
 
     async def carried(
+        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> CardCarried | None:
+        """The card's line; at the deployment's end, the reply in its thread too, once per card. None
+        when nothing sure can be said."""
+        found = await self.lookup(job.team_id, entry, history)
+        if found is None or job.card_id is None:
+            return None
+        line = CardCarried(card_line(found))
+        if not job.deployment.status.terminal:
+            return line  # shown with the card's details; the reply waits for the outcome
+        if not await self._cards.claim_carried(job.card_id, line):
+            card = await self._cards.get(job.card_id)  # another replica, a replay or a restart replied
+            return card.carried if card else None
+        if not found.anything:
+            return line  # nothing changed: no reply to say so
+        posted = [await self._reply(job, message) for message in reply_messages(found)]
+        kept = CardCarried(line.line, posted[0])
+        await self._cards.set_carried(job.card_id, kept)
+        return kept
+
+    async def lookup(
         self, team_id: str, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
     ) -> Carried | None:
         """What `entry` carried since the previous successful deployment in `history`; None when the
@@ -150,52 +155,6 @@ class DeploymentContents:
             log.info("contents: a service's commits were not read: %s", type(error).__name__)
             return None
 
-    async def _show(
-        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
-    ) -> None:
-        try:
-            async with self._slots, asyncio.timeout(self._budget):
-                carried = await self.carried(job.team_id, entry, history)
-        except (TimeoutError, QoveryError, UserError) as error:
-            log.info("contents: a card was left as it was: %s", type(error).__name__)
-            return
-        card = await self._cards.get(job.card_id) if carried is not None and job.card_id is not None else None
-        if carried is None or card is None or card.id is None or not card.ts:
-            return
-        kept = CardCarried(card_line(carried))
-        if not await self._cards.claim_carried(card.id, kept):
-            return  # this card has its line, and its reply, already
-        try:
-            if carried.anything:
-                posted = [await self._reply(job, message) for message in reply_messages(carried)]
-                kept = CardCarried(kept.line, posted[0])
-                await self._cards.set_carried(card.id, kept)
-            await self._edit(job, card.id, kept)
-        except SlackFailure as failure:
-            log.warning("contents: what a deployment carried could not be shown: %s", failure.reason)
-
     async def _reply(self, job: CardJob, message: Message) -> str:
-        return await paced(
-            lambda: self._poster.post(job.team_id, job.channel_id, message, thread_ts=job.thread_ts)
-        )
-
-    async def _edit(self, job: CardJob, card_id: int, carried: CardCarried) -> None:
-        """The message the enrichment edited, drawn again with the line: as the card now stands when it
-        is the card itself (it may have moved on since), else as that event showed it."""
-        card = await self._cards.get(card_id)
-        if card is None:
-            return
-        if card.ts == job.ts:
-            deployment, started, finished = card.deployment, card.started_at, card.finished_at
-        else:
-            deployment, started, finished = job.deployment, job.started_at, job.finished_at
-        try:
-            async with asyncio.timeout(_DETAILS_SECONDS):
-                found = await self._details(job.team_id, deployment, finished or job.at)
-        except (TimeoutError, QoveryError, UserError):
-            found = None
-        if found is None:
-            return  # drawn without its details, the card would say less than it does: left as it is
-        message = render_card(deployment, started_at=started, finished_at=finished, card_id=card_id,
-                              details=found, note=card.note, carried=carried)  # fmt: skip
-        await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
+        thread = job.thread_ts
+        return await paced(lambda: self._poster.post(job.team_id, job.channel_id, message, thread_ts=thread))

@@ -6,8 +6,8 @@ for sure, the card is edited to say who triggered what, each service's version a
 and the deployment's last log lines are posted in the card's thread. When Qovery is slow or down, or the
 entry cannot be told for sure, nothing changes: the card stays true.
 
-Then, unless the hook says `--changes off`, what the deployment carried is looked up in the background
-by whoever follows the enrichment (`bot.contents`), with the history already read.
+Unless the hook says `--changes off`, what the deployment carried (`bot.contents`, with the history
+already read) joins that same edit as one line: no Slack call of its own but its one reply.
 
 Qovery calls per deployment: one history call per event (cached per deployment and status, so a
 duplicate or a replay costs none), one log call per failure, one link call per preview environment
@@ -30,7 +30,7 @@ from bot.deliveries.card_details import log_reply
 from bot.deliveries.cards import render_card
 from bot.deliveries.deployment_details import Details, details, log_lines, tie
 from bot.deliveries.events import Deployment, DeploymentStatus
-from bot.deliveries.ports import Cards
+from bot.deliveries.ports import CardCarried, Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
 from bot.qovery import DeploymentHistory, QoveryApi, QoveryError
@@ -40,6 +40,7 @@ __all__ = ["CardFollower", "CardJob", "Enrichment", "paced"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_CARRIED_SECONDS = 10.0  # what the deployment carried waits this long at most: the details go without it
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,11 @@ class CardJob:
 
 
 class CardFollower(Protocol):
-    """Told of each card completed from the history, with its entry and the history it was found in."""
+    """Asked, for each card completed from the history, what else its edit carries."""
 
-    def start(self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]) -> None: ...
+    async def carried(
+        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> CardCarried | None: ...
 
 
 _Found = tuple[Details | None, DeploymentHistory | None, tuple[DeploymentHistory, ...]]
@@ -114,6 +117,9 @@ class Enrichment:
         card = await self._cards.get(job.card_id) if self._cards and job.card_id is not None else None
         if card is not None and card.id is not None and found.triggered_by and self._cards is not None:
             await self._cards.set_triggered_by(card.id, found.triggered_by)  # the digest's "who deployed"
+        carried = card.carried if card else None
+        if self._follower is not None and job.changes and entry is not None:
+            carried = await self._carried(job, entry, history) or carried
         message = render_card(
             job.deployment,
             started_at=job.started_at,
@@ -121,7 +127,7 @@ class Enrichment:
             card_id=job.card_id,
             details=found,
             note=card.note if card else None,
-            carried=card.carried if card else None,
+            carried=carried,
         )
         try:
             await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
@@ -136,9 +142,17 @@ class Enrichment:
                 )
         except SlackFailure as failure:
             log.warning("a card's details could not be shown: %s", failure.reason)
-            return
-        if self._follower is not None and job.changes and entry is not None:
-            self._follower.start(job, entry, history)
+
+    async def _carried(
+        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> CardCarried | None:
+        assert self._follower is not None
+        try:
+            async with asyncio.timeout(_CARRIED_SECONDS):
+                return await self._follower.carried(job, entry, history)
+        except (TimeoutError, QoveryError, UserError, SlackFailure) as error:
+            log.info("a card's edit went without what its deployment carried: %s", type(error).__name__)
+            return None
 
     async def details_for(self, team_id: str, deployment: Deployment, at: datetime) -> Details | None:
         """The deployment's details, from Qovery's history; None when it cannot be told for sure."""

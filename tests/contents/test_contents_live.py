@@ -271,3 +271,32 @@ def test_hostile_commits_and_names_are_escaped_and_cut_within_slacks_limits(
     assert "more than 100 commits, or history rewritten" in said  # 495 commits: the previous one not listed
     assert "300 changes since the previous successful deployment" in said or len(found) > 1
     assert SECRET_VALUE not in shown
+
+
+def test_a_started_card_shows_the_line_at_once_and_the_reply_waits_for_the_outcome(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    done = qovery.history[acme.environment_id][0]
+    qovery.history[acme.environment_id][0] = done | {"status": "DEPLOYING"}
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id=EXECUTION)
+    cards(acme_app.slack, 1)
+    line = "3 commits to api, worker 1.4.2 → 1.5.0"
+    [started] = acme_app.slack.wait_for("chat.update")
+    assert line in json.dumps(started.args, ensure_ascii=False)
+    assert "(see thread)" not in json.dumps(started.args)
+    assert replies(acme_app) == []
+    qovery.history[acme.environment_id][0] = done
+    qovery.deliver(
+        webhook, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id, deployment_id=EXECUTION
+    )
+    acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    acme_app.slack.wait_until(
+        lambda c: (
+            c.method == "chat.update" and f"{line} (see thread)" in json.dumps(c.args, ensure_ascii=False)
+        )
+    )
+    drained(acme_app)
+    assert len(replies(acme_app)) == 1
+    assert len(qovery.calls_to("listApplicationCommit")) == 1  # the lookup of the start, kept
