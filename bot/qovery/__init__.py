@@ -16,6 +16,8 @@ from bot.qovery._alerting import (
     read_rules,
     rule_key,
 )
+from bot.qovery._audit import AuditEvent, AuditKind, AuditLog, AuditShown, SettingChange, read_page
+from bot.qovery._commits import COMMIT_SERVICE_TYPES, Commit
 from bot.qovery._errors import (
     QoveryConflict,
     QoveryError,
@@ -58,6 +60,7 @@ from bot.qovery._service_types import ServiceType, type_words
 from bot.qovery._time import UtcTime, utc_time
 
 __all__ = [
+    "COMMIT_SERVICE_TYPES",
     "QOVERY_ID_PATTERN",
     "AlertCondition",
     "AlertReceiver",
@@ -67,6 +70,11 @@ __all__ = [
     "AlertSeverity",
     "AlertTarget",
     "AlertTargetService",
+    "AuditEvent",
+    "AuditKind",
+    "AuditLog",
+    "AuditShown",
+    "Commit",
     "DeploymentHistory",
     "Environment",
     "EnvironmentLog",
@@ -92,6 +100,7 @@ __all__ = [
     "ServiceLink",
     "ServiceType",
     "ServiceVersion",
+    "SettingChange",
     "UnreadableRule",
     "UtcTime",
     "Webhook",
@@ -102,6 +111,7 @@ __all__ = [
     "is_qovery_id",
     "read_each",
     "read_one",
+    "read_page",
     "read_rules",
     "rule_key",
     "type_words",
