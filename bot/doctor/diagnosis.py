@@ -38,6 +38,7 @@ class FindingKind(StrEnum):
     DISABLED = "disabled"  # the webhook is off: enable it
     FAILING = "failing"  # Qovery's log shows its recent deliveries failing
     CHANNEL = "channel"  # Slack refuses the bot's messages in the channel
+    AUDIT_LOG = "audit_log"  # the token may not read the audit log: cards leave configuration changes out
     ALERT_RULE = "alert_rule"  # an alert rule Qovery lists that the alerts' reads cannot read or keep
 
 
