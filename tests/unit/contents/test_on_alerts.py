@@ -30,7 +30,12 @@ def card(carried: CardCarried | None) -> Card:
 
 def rule() -> AlertRule:
     target = {"target_type": "ENVIRONMENT", "target_id": ENV}
-    fields = {"source": "MANAGED", "id": "0b8d6c2e-4f1a-4c3b-9e7d-5a6b7c8d9e0f", "name": "High 5xx rate", "state": "TRIGGERED"}
+    fields = {
+        "source": "MANAGED",
+        "id": "0b8d6c2e-4f1a-4c3b-9e7d-5a6b7c8d9e0f",
+        "name": "High 5xx rate",
+        "state": "TRIGGERED",
+    }
     found = AlertRule.read(fields | {"severity": "CRITICAL", "target": target})
     assert found is not None
     return found
