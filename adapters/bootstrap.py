@@ -85,6 +85,7 @@ def create_app(
     alert_commands = AlertCommands(config, access, hooks, core.alert_subscriptions, watch, core.jobs)
     watch.on_ring = reader.wake
     change_reader = ChangeReader(core.jobs, ChangeFeed(access, core.changes, poster))
+    change_commands = ChangeCommands(access, core.changes, core.jobs, poster)
     commands = SlashCommands(
         settings.slash_command,
         webhooks,
@@ -98,7 +99,7 @@ def create_app(
         AlertClicks(core.firings, core.silences, watch, acting),
         approvals,
         audit,
-        ChangeCommands(access, core.changes, core.jobs, poster),
+        change_commands,
     )
     services = SlackServices(
         commands=commands,
@@ -106,7 +107,11 @@ def create_app(
         connection=connection,
         login=login,
         uninstall=Uninstall(
-            access, hooks, core.workspaces, core.personal_tokens, also=[alert_commands.forget_team]
+            access,
+            hooks,
+            core.workspaces,
+            core.personal_tokens,
+            also=[alert_commands.forget_team, change_commands.forget_team],
         ),
         unfurls=Unfurls(access, poster),
         home=AppHome(

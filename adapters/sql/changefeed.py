@@ -43,6 +43,13 @@ class SqlChanges:
         async with self._engine.begin() as connection:
             return bool((await connection.execute(delete(change_subscriptions).where(mine))).rowcount)
 
+    async def forget_team(self, team_id: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(change_subscriptions).where(change_subscriptions.c.team_id == team_id)
+            )
+            await connection.execute(delete(change_cursors).where(change_cursors.c.team_id == team_id))
+
     async def subscriptions(self, team_id: str) -> list[ChangeSubscription]:
         query = select(change_subscriptions).where(change_subscriptions.c.team_id == team_id)
         async with self._engine.connect() as connection:

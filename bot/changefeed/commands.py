@@ -13,7 +13,7 @@ from bot.blocks import MAX_BLOCKS, Block, Message, context, escape, header, plai
 from bot.changefeed.feed import FORBIDDEN, LIMITED, job_name
 from bot.changefeed.kinds import ChangeFilters
 from bot.changefeed.messages import change_line
-from bot.changefeed.ports import ChangeStore, ChangeSubscription
+from bot.changefeed.ports import ChangeStore, ChangeSubscription, Cursor
 from bot.clock import utcnow
 from bot.contents import nanoseconds
 from bot.errors import UserError
@@ -50,7 +50,9 @@ class ChangeCommands:
                 "This channel already gets the change feed: `changes unsubscribe` first to change its "
                 "filters."
             )
-        await self._jobs.ring(job_name(caller.team_id), now)  # the reading starts (from now: no backfill)
+        if len(await self._store.subscriptions(caller.team_id)) == 1:
+            await self._store.advance(caller.team_id, Cursor(now))  # the reading starts now: no backfill
+        await self._jobs.ring(job_name(caller.team_id), now)
         said = f"\n{LIMITED}" if limited else ""
         return plain(
             f"This channel now gets the organization's changes from Qovery's audit log ({filters.words()}): "
@@ -62,6 +64,10 @@ class ChangeCommands:
         if not await self._store.unsubscribe(caller.team_id, caller.channel_id):
             return plain("This channel does not get the change feed.")
         return plain("This channel no longer gets the change feed.")
+
+    async def forget_team(self, team_id: str) -> None:
+        """The app is removed from the workspace: no channel of it gets the feed any more."""
+        await self._store.forget_team(team_id)
 
     async def list_channels(self, caller: Caller) -> Message:
         found = await self._store.subscriptions(caller.team_id)

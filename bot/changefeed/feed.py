@@ -73,6 +73,7 @@ class ChangeFeed:
         self._poster = poster
         # (team, environment id) -> (its type, its project id): an environment's place does not move.
         self._places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._looked_up = 0  # environments asked of Qovery in this read
 
     async def read(self, team_id: str, now: datetime) -> bool:
         """Read the organization's new changes and post the bursts that ended; False when no channel of
@@ -98,6 +99,7 @@ class ChangeFeed:
         self, team_id: str, api: QoveryApi, organization_id: str, cursor: Cursor, now: datetime
     ) -> Cursor:
         to = cursor.gap_to or now
+        self._looked_up = 0
         found = await api.list_organization_events(
             organization_id, from_ns=nanoseconds(cursor.since), to_ns=nanoseconds(to)
         )
@@ -148,7 +150,10 @@ class ChangeFeed:
         known = self._places.get((team_id, environment_id))
         if known is not None:
             return known
-        if len(self._places) >= _PLACES_READ * 200:
+        if self._looked_up >= _PLACES_READ:
+            return None, None  # a flood of environments: the others' type unknown, asked next time
+        self._looked_up += 1
+        if len(self._places) >= 10_000:
             self._places.clear()
         try:
             environment = await api.get_environment(environment_id)
