@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 
 from adapters.alerts_schedule import AlertReader
 from adapters.approvals_schedule import keep_expiring
+from adapters.changefeed_schedule import ChangeReader
 from adapters.core import build_core, build_reads
 from adapters.digests_schedule import keep_summing_up
 from adapters.doctor_schedule import keep_checking
@@ -39,6 +40,7 @@ from bot.alerts.clicks import AlertClicks
 from bot.alerts.subscribe import AlertCommands
 from bot.approvals.audit import Audit
 from bot.approvals.requests import Approvals
+from bot.changefeed import ChangeCommands, ChangeFeed
 from bot.commands.handlers import SlashCommands
 from bot.connection.connect import Connection
 from bot.connection.uninstall import Uninstall
@@ -82,6 +84,8 @@ def create_app(
     reader = AlertReader(core.jobs, watch)
     alert_commands = AlertCommands(config, access, hooks, core.alert_subscriptions, watch, core.jobs)
     watch.on_ring = reader.wake
+    change_reader = ChangeReader(core.jobs, ChangeFeed(access, core.changes, poster))
+    change_commands = ChangeCommands(access, core.changes, core.jobs, poster)
     commands = SlashCommands(
         settings.slash_command,
         webhooks,
@@ -95,6 +99,7 @@ def create_app(
         AlertClicks(core.firings, core.silences, watch, acting),
         approvals,
         audit,
+        change_commands,
     )
     services = SlackServices(
         commands=commands,
@@ -102,7 +107,11 @@ def create_app(
         connection=connection,
         login=login,
         uninstall=Uninstall(
-            access, hooks, core.workspaces, core.personal_tokens, also=[alert_commands.forget_team]
+            access,
+            hooks,
+            core.workspaces,
+            core.personal_tokens,
+            also=[alert_commands.forget_team, change_commands.forget_team],
         ),
         unfurls=Unfurls(access, poster),
         home=AppHome(
@@ -149,6 +158,7 @@ def create_app(
         forgetting = asyncio.create_task(keep_forgetting(core.engine), name="housekeeping")
         checking = asyncio.create_task(keep_checking(core.engine, core.jobs, core.doctor), name="doctor")
         reading = asyncio.create_task(reader.keep_reading(), name="alerts")
+        feeding = asyncio.create_task(change_reader.keep_reading(), name="changes")
         expiring = asyncio.create_task(keep_expiring(core.jobs, approvals), name="approvals")
         summing = asyncio.create_task(
             keep_summing_up(core.jobs, summaries, digests, pool.wake), name="digests"
@@ -165,7 +175,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking, reading, expiring, summing):
+            for task in (forgetting, checking, reading, feeding, expiring, summing):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

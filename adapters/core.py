@@ -24,6 +24,7 @@ from adapters.slack.poster import TokenFor, WebApiPoster
 from adapters.sql.actions import SqlActions
 from adapters.sql.alerts import SqlAlertSubscriptions, SqlFirings, SqlSilences
 from adapters.sql.cards import SqlCards
+from adapters.sql.changefeed import SqlChanges
 from adapters.sql.engine import create_engine
 from adapters.sql.findings import SqlFindings
 from adapters.sql.hooks import SqlHooks
@@ -78,6 +79,7 @@ class Core:
     silences: SqlSilences
     watches: SqlWatches
     policies: SqlPolicies
+    changes: SqlChanges
     access: Access
     # Multi-workspace mode: Slack's installations and OAuth states, on this database.
     stores: tuple[AsyncInstallationStore, AsyncOAuthStateStore] | None
@@ -134,6 +136,7 @@ def build_core(settings: Settings, qovery_timeout: httpx.Timeout = QOVERY_TIMEOU
         silences=SqlSilences(engine),
         watches=SqlWatches(engine),
         policies=SqlPolicies(engine),
+        changes=SqlChanges(engine),
         access=access,
         stores=stores,
         poster=poster,

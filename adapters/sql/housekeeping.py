@@ -1,6 +1,6 @@
 """Forgetting what is old: deliveries done with, deployment cards, and alert firings resolved and told,
 after KEEP_DAYS; confirmations never confirmed after a day; the audit trail of actions from Slack after
-AUDIT_KEEP_DAYS; silences that have ended.
+AUDIT_KEEP_DAYS; silences that have ended; the change feed's changes after 90 days.
 
 Every delivery keeps its whole body, so without this the database grows with every deployment for as
 long as the bot runs. Each replica does it hourly; deleting is idempotent, so they need no coordination.
@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import actions, alert_firings, alert_silences, cards, deliveries
+from adapters.sql.tables import actions, alert_firings, alert_silences, cards, change_events, deliveries
 from bot.actions.plans import ActionState
+from bot.changefeed import KEEP_DAYS as CHANGES_KEEP_DAYS
 from bot.deliveries.ports import DeliveryState
 
 __all__ = ["AUDIT_KEEP_DAYS", "KEEP_DAYS", "forget_old", "keep_forgetting"]
@@ -50,6 +51,8 @@ async def forget_old(engine: AsyncEngine, now: datetime) -> int:
         + await _delete(engine, cards, cards.c.updated_at < before)
         + await _delete(engine, actions, unconfirmed | audited)
         + await _delete(engine, alert_firings, resolved)
+        # The change feed's record outlives Qovery's own retention (3 to 30 days), for 90 days.
+        + await _delete(engine, change_events, change_events.c.at < now - timedelta(days=CHANGES_KEEP_DAYS))
         + ended
     )
 

@@ -29,6 +29,9 @@ __all__ = [
     "alert_silences",
     "alert_subscriptions",
     "cards",
+    "change_cursors",
+    "change_events",
+    "change_subscriptions",
     "channels",
     "deliveries",
     "findings",
@@ -312,6 +315,54 @@ watches = Table(
     Column("state", String(16), nullable=False),
     Column("rules", Integer),
     Index("ix_watches_team_state", "team_id", "state"),
+)
+
+# The change feed: the channels that get an organization's changes, one subscription per channel.
+change_subscriptions = Table(
+    "change_subscriptions",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("filters", Text, nullable=False),
+    Column("created_by", String(32)),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Where the reading of each workspace's audit log stands (bot/changefeed/ports.py, Cursor).
+change_cursors = Table(
+    "change_cursors",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("gap_to", UtcDateTime()),
+    Column("then", UtcDateTime()),
+    Column("trouble", Text),
+)
+
+# Every change the feed read, names only (never a value): once each, whichever replica read it (the
+# unique key decides); `posted_at` set once its burst was posted. Kept 90 days.
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("target_type", String(64), nullable=False),
+    Column("target_name", String(200), nullable=False),
+    Column("sub_target_type", String(64)),
+    Column("name", String(200)),
+    Column("origin", String(64)),
+    Column("triggered_by", String(200), nullable=False),
+    Column("project_name", String(200), nullable=False),
+    Column("environment_id", String(64)),
+    Column("environment_name", String(200), nullable=False),
+    Column("environment_type", String(16)),
+    Column("posted_at", UtcDateTime()),
+    UniqueConstraint("team_id", "key", name="uq_change_events_key"),
+    Index("ix_change_events_team_at", "team_id", "at"),
 )
 
 # What slack-sdk's installation tables hold that would let a reader act as the bot: sealed (see

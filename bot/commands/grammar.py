@@ -14,6 +14,9 @@ from bot.commands.typed import (
     AlertsSubscribe,
     AlertsTest,
     AlertsUnsubscribe,
+    ChangesList,
+    ChangesSubscribe,
+    ChangesUnsubscribe,
     Command,
     Connect,
     CreateWebhook,
@@ -37,6 +40,8 @@ from bot.commands.words import (
     alert_options,
     at_most_one,
     audit,
+    change_options,
+    changes,
     deploy,
     exactly_one,
     no_more,
@@ -175,6 +180,19 @@ GRAMMAR: tuple[Subcommand, ...] = (
     Subcommand(
         "audit", "[project[/environment]] [--user @x]", "the last 20 actions from Slack, and requests",
         lambda _, rest: audit(rest),
+    ),
+    Subcommand(
+        "changes subscribe", "[--projects P] [--envs TYPES] [--env-names N] [--kinds K] [--mention @x]",
+        "the organization's changes (variables, settings, services, access ...) in this channel",
+        lambda _, rest: ChangesSubscribe(change_options(rest)),
+    ),
+    Subcommand("changes unsubscribe", "", "no more changes in this channel", _bare(ChangesUnsubscribe())),
+    Subcommand(
+        "changes list", "", "the channels that get the change feed, and their filters", _bare(ChangesList())
+    ),
+    Subcommand(
+        "changes", "[project[/environment]] [--since 7d] [--user X]", "the last 20 changes the bot recorded",
+        lambda _, rest: changes(rest),
     ),
     Subcommand("login", "", "your own Qovery token: your actions then run as you at Qovery", _bare(Login())),
     Subcommand("logout", "", "forget your own Qovery token", _bare(Logout())),

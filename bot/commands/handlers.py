@@ -39,6 +39,7 @@ from bot.alerts import (
 )
 from bot.approvals import APPROVE_ACTION, REJECT_ACTION, WITHDRAW_ACTION, Approvals, Audit
 from bot.blocks import Message, plain
+from bot.changefeed import ChangeCommands
 from bot.commands.parser import parse
 from bot.commands.typed import (
     Act,
@@ -46,6 +47,9 @@ from bot.commands.typed import (
     AlertsSubscribe,
     AlertsTest,
     AlertsUnsubscribe,
+    ChangesList,
+    ChangesSubscribe,
+    ChangesUnsubscribe,
     Command,
     Connect,
     CreateWebhook,
@@ -60,6 +64,7 @@ from bot.commands.typed import (
     SetEnabled,
     SetPolicy,
     ShowAudit,
+    ShowChanges,
     ShowDeliveries,
     ShowHistory,
     ShowPolicy,
@@ -137,6 +142,7 @@ class SlashCommands:
         alert_clicks: AlertClicks,
         approvals: Approvals,
         audit: Audit,
+        changes: ChangeCommands,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
@@ -174,6 +180,12 @@ class SlashCommands:
             ShowPolicy: lambda _, who, __: self._respond(lambda: approvals.show(who)),
             SetPolicy: lambda c, who, __: self._respond(lambda: approvals.set_policy(who, c.policy)),
             ShowAudit: lambda c, who, __: self._respond(lambda: audit.recent(who, c.where, c.user_id)),
+            ChangesSubscribe: lambda c, who, __: self._respond(lambda: changes.subscribe(who, c.filters)),
+            ChangesUnsubscribe: lambda _, who, __: self._respond(lambda: changes.unsubscribe(who)),
+            ChangesList: lambda _, who, __: self._respond(lambda: changes.list_channels(who)),
+            ShowChanges: lambda c, who, __: self._respond(
+                lambda: changes.recent(who, c.where, c.since, c.user)
+            ),
         }
 
     def buttons(self) -> dict[str, Button]:

@@ -26,7 +26,9 @@ def parse(text: str) -> Command:
     first = words[0].lower()
     if first == "help":
         return Help()  # whatever follows: help is never refused
-    if first in GROUPS:
+    # A group that is a subcommand of its own too (`changes`): its own unless one of its actions follows.
+    own = first in BY_WORDS and (len(words) < 2 or f"{first} {words[1].lower()}" not in BY_WORDS)
+    if first in GROUPS and not own:
         actions = GROUPS[first]
         if len(words) < 2:
             raise CommandError(f"`{first}` needs an action.", accepted=actions)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.actions import ActionKind
 from bot.alerts import AlertFilters
 from bot.approvals import Policy
+from bot.changefeed import ChangeFilters
 from bot.subscriptions import WebhookOptions
 
 __all__ = [
@@ -173,6 +175,28 @@ class ShowAudit:
     user_id: str | None = None
 
 
+@dataclass(frozen=True)
+class ChangesSubscribe:
+    filters: ChangeFilters
+
+
+@dataclass(frozen=True)
+class ChangesUnsubscribe:
+    pass
+
+
+@dataclass(frozen=True)
+class ChangesList:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowChanges:
+    where: str = ""  # project[/environment], or everything
+    since: timedelta = timedelta(days=7)
+    user: str | None = None  # an e-mail or a Slack mention
+
+
 Command = (
     Help
     | Connect
@@ -198,4 +222,8 @@ Command = (
     | ShowPolicy
     | SetPolicy
     | ShowAudit
+    | ChangesSubscribe
+    | ChangesUnsubscribe
+    | ChangesList
+    | ShowChanges
 )

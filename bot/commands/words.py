@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from bot.actions import ActionKind
 from bot.alerts import ALERT_OPTIONS, AlertFilters, alert_option_named
 from bot.approvals import GATED_BY_DEFAULT, POLICY_OPTIONS, Policy, policy_option_named
-from bot.commands.typed import Act, Command, SetPolicy, ShowAudit
+from bot.changefeed import CHANGE_OPTIONS, ChangeFilters, change_option_named
+from bot.commands.typed import Act, Command, SetPolicy, ShowAudit, ShowChanges
 from bot.errors import CommandError
 from bot.qovery import EnvironmentType
 from bot.subscriptions import (
@@ -28,6 +30,8 @@ __all__ = [
     "alert_options",
     "at_most_one",
     "audit",
+    "change_options",
+    "changes",
     "deploy",
     "exactly_one",
     "no_more",
@@ -139,6 +143,55 @@ def read_options(
         values[option.key] = option.read(value)
         index += 1
     return values
+
+
+def change_options(words: list[str]) -> ChangeFilters:
+    """The options of `changes subscribe`, as the change feed's option table reads them."""
+    return ChangeFilters(**read_options(words, change_option_named, CHANGE_OPTIONS))
+
+
+def changes(words: list[str]) -> Command:
+    """`changes [project[/environment]] [--since 7d] [--user X]`."""
+    where = ""
+    if words and not words[0].startswith("--"):
+        where, words = words[0], words[1:]
+    values = read_options(words, _changes_option, ("--since", "--user"))
+    return ShowChanges(where, values.get("since", timedelta(days=7)), values.get("user"))
+
+
+_SINCE = re.compile(r"([1-9][0-9]{0,3})([mhd])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def _read_since(value: str) -> timedelta:
+    found = _SINCE.fullmatch(value.strip().lower())
+    if found is None:
+        raise CommandError(
+            f"`{value[:60]}` is not a time: give minutes, hours or days, such as 30m, 12h or 7d.", word=value
+        )
+    since = timedelta(**{_UNITS[found[2]]: int(found[1])})
+    if since > timedelta(days=90):
+        raise CommandError("The bot keeps changes 90 days: give `--since 90d` at most.", word=value)
+    return since
+
+
+def _read_person(value: str) -> str:
+    if value.startswith("<@"):
+        found = mentions(value)
+        if len(found) == 1 and found[0].kind == "user":
+            return f"<@{found[0].id}>"
+    elif re.fullmatch(r"[^@\s<>]{1,64}@[^@\s<>]{1,190}", value):
+        return value.lower()
+    raise CommandError(f"`{value[:60]}` is not an e-mail nor one person (type @name).", word=value)
+
+
+_SINCE_OPTION = Option("since", _read_since, str, "30m, 12h, 7d ...", Field("Since", "text"))
+_PERSON = Option("user", _read_person, str, "an e-mail or @person", Field("User", "text"))
+
+
+def _changes_option(name: str) -> Option[Any] | None:
+    options: dict[str, Option[Any]] = {"--since": _SINCE_OPTION, "--user": _PERSON}
+    return options.get(name.lower())
 
 
 def policy(words: list[str]) -> Command:

@@ -1,0 +1,196 @@
+"""The change feed's read (every 60 s, one replica at a time: adapters/changefeed_schedule.py): an
+organization's audit log from its cursor to now, once however many channels subscribe; each change
+kept once (told apart by its key, under a unique constraint), then each burst that has ended posted to
+the channels whose filters keep it.
+
+A burst: changes by the same person to the same environment (or to the organization, for access), each
+within 2 minutes of the last, for 10 minutes at most. It is kept in the database until it ends, so a
+restart in the middle of one loses nothing. A burst has ended once the cursor is 2 minutes past its last
+change (everything up to the cursor has been read), or 10 minutes past its first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from bot.access import Access
+from bot.changefeed.kinds import kind_of
+from bot.changefeed.messages import burst_message, is_marked, mention_reply
+from bot.changefeed.ports import Change, ChangeStore, ChangeSubscription, Cursor
+from bot.contents import nanoseconds
+from bot.ports import SlackFailure, SlackPoster
+from bot.qovery import AuditEvent, QoveryApi, QoveryError, QoveryForbidden, QoveryNotFound, QoveryUnauthorized
+
+__all__ = ["FORBIDDEN", "JOB_PREFIX", "LIMITED", "READ_EVERY", "ChangeFeed", "bursts", "job_name"]
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "changes:"
+READ_EVERY = timedelta(seconds=60)
+GAP = timedelta(minutes=2)
+LONGEST = timedelta(minutes=10)
+_PLACES_READ = 50  # environments looked up in one read (their type, their project); the others unknown
+_BURSTS_POSTED = 50  # per read: a backlog is posted over the next reads
+FORBIDDEN = (
+    ":lock: The workspace's Qovery token may not read the organization's audit log, so no change is "
+    "read. A role that may read it (an organization admin's) brings the feed back."
+)
+LIMITED = (
+    ":hourglass: The organization's Qovery plan keeps only its latest events "
+    "(`organization_max_limit_reached`): older changes are out of Qovery's reach, and of the bot's."
+)
+
+
+def job_name(team_id: str) -> str:
+    return f"{JOB_PREFIX}{team_id}"
+
+
+def bursts(changes: list[Change], complete: datetime) -> list[tuple[list[Change], bool]]:
+    """The changes (oldest first) as bursts, each with whether it has ended, given that everything up
+    to `complete` has been read."""
+    found: list[tuple[list[Change], bool]] = []
+    for _, same in groupby(sorted(changes, key=lambda c: (c.burst, c.at)), key=lambda c: c.burst):
+        runs: list[list[Change]] = []
+        for change in same:
+            run = runs[-1] if runs else None
+            if run is None or change.at - run[-1].at > GAP or change.at - run[0].at > LONGEST:
+                runs.append([change])
+            else:
+                run.append(change)
+        for n, run in enumerate(runs):
+            ended = n < len(runs) - 1 or complete - run[-1].at > GAP or complete - run[0].at >= LONGEST
+            found.append((run, ended))
+    return sorted(found, key=lambda b: b[0][0].at)
+
+
+class ChangeFeed:
+    def __init__(self, access: Access, store: ChangeStore, poster: SlackPoster) -> None:
+        self._access = access
+        self._store = store
+        self._poster = poster
+        # (team, environment id) -> (its type, its project id): an environment's place does not move.
+        self._places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._looked_up = 0  # environments asked of Qovery in this read
+
+    async def read(self, team_id: str, now: datetime) -> bool:
+        """Read the organization's new changes and post the bursts that ended; False when no channel of
+        the workspace gets the feed (nothing to read until one subscribes)."""
+        subscriptions = await self._store.subscriptions(team_id)
+        if not subscriptions:
+            return False
+        cursor = await self._store.cursor(team_id) or Cursor(min(s.created_at for s in subscriptions))
+        try:
+            api, organization_id = await self._access.qovery(team_id)
+            cursor = await self._read(team_id, api, organization_id, cursor, now)
+        except (QoveryForbidden, QoveryUnauthorized):
+            cursor = replace(cursor, trouble=FORBIDDEN)  # said in `changes`; the read goes on next time
+        except QoveryError as error:
+            log.info(
+                "changes: Qovery did not answer the read of workspace %s: %s", team_id, type(error).__name__
+            )
+        await self._store.advance(team_id, cursor)
+        await self._post_ended(team_id, subscriptions, cursor.since, now)
+        return True
+
+    async def _read(
+        self, team_id: str, api: QoveryApi, organization_id: str, cursor: Cursor, now: datetime
+    ) -> Cursor:
+        to = cursor.gap_to or now
+        self._looked_up = 0
+        found = await api.list_organization_events(
+            organization_id, from_ns=nanoseconds(cursor.since), to_ns=nanoseconds(to)
+        )
+        projects = {p.id for p in await api.list_projects(organization_id)}
+        changes = [
+            c for e in found.events if (c := await self._change(team_id, api, projects, e)) is not None
+        ]
+        await self._store.record(team_id, changes)
+        trouble = LIMITED if found.max_limit_reached else None
+        oldest = min((e.at for e in found.events), default=None)
+        if found.cut and oldest is not None and (cursor.gap_to is None or oldest < cursor.gap_to):
+            # More than one read takes, newest first: the older part is read next, up to (and with) the
+            # oldest event read; `since` moves only once the whole window is read.
+            return Cursor(cursor.since, gap_to=oldest, then=cursor.then or now, trouble=trouble)
+        return Cursor(cursor.then or to, trouble=trouble)
+
+    async def _change(
+        self, team_id: str, api: QoveryApi, projects: set[str], event: AuditEvent
+    ) -> Change | None:
+        kind = kind_of(event)
+        if kind is None or (event.project_id is not None and event.project_id not in projects):
+            return None  # not a change the feed posts, or another organization's project: never shown
+        environment_type = None
+        if event.environment_id is not None:
+            environment_type, project_id = await self._place(team_id, api, event.environment_id)
+            if project_id is not None and project_id not in projects:
+                return None
+        return Change(
+            key=event.fingerprint(),
+            at=event.at,
+            kind=kind,
+            event_type=event.event_type,
+            target_type=event.target_type,
+            target_name=event.target_name,
+            sub_target_type=event.sub_target_type,
+            name=event.shown().name if event.sub_target_type in ("VARIABLE", "SECRET") else None,
+            origin=event.origin,
+            triggered_by=event.triggered_by,
+            project_name=event.project_name,
+            environment_id=event.environment_id,
+            environment_name=event.environment_name,
+            environment_type=environment_type,
+        )
+
+    async def _place(
+        self, team_id: str, api: QoveryApi, environment_id: str
+    ) -> tuple[str | None, str | None]:
+        known = self._places.get((team_id, environment_id))
+        if known is not None:
+            return known
+        if self._looked_up >= _PLACES_READ:
+            return None, None  # a flood of environments: the others' type unknown, asked next time
+        self._looked_up += 1
+        if len(self._places) >= 10_000:
+            self._places.clear()
+        try:
+            environment = await api.get_environment(environment_id)
+        except QoveryNotFound:
+            place: tuple[str | None, str | None] = (None, None)  # deleted since: its type is not known
+        except QoveryError:
+            return None, None  # asked again next time
+        else:
+            place = (str(environment.mode), environment.project.id)
+        self._places[(team_id, environment_id)] = place
+        return place
+
+    async def _post_ended(
+        self, team_id: str, subscriptions: list[ChangeSubscription], complete: datetime, now: datetime
+    ) -> None:
+        ended = [run for run, done in bursts(await self._store.unposted(team_id), complete) if done]
+        for run in ended[:_BURSTS_POSTED]:
+            for subscription in subscriptions:
+                kept = [
+                    c for c in run
+                    if c.at >= subscription.created_at  # no backfill: from the subscription on
+                    and subscription.filters.keeps(
+                        c.kind, c.project_name, c.environment_name, c.environment_type
+                    )
+                ]  # fmt: skip
+                if kept:
+                    await self._post(subscription, kept)
+            await self._store.mark_posted([c.id for c in run if c.id is not None], now)
+
+    async def _post(self, subscription: ChangeSubscription, kept: list[Change]) -> None:
+        team_id, channel_id = subscription.team_id, subscription.channel_id
+        try:
+            ts = await self._poster.post(team_id, channel_id, burst_message(kept))
+            reply = mention_reply(subscription.filters.mention) if any(is_marked(c) for c in kept) else None
+            if reply is not None:
+                await self._poster.post(team_id, channel_id, reply, thread_ts=ts)
+        except SlackFailure as failure:  # one channel's trouble holds up no other
+            log.info(
+                "changes: Slack refused a burst in a channel of workspace %s: %s", team_id, failure.reason
+            )
