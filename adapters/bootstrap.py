@@ -171,6 +171,7 @@ def create_app(
                     await task
             await pool.stop()
             await enrichment.close()
+            await reads.contents.close()
             await core.close()
 
     return create_web_app(

@@ -36,6 +36,7 @@ from adapters.sql.workspaces import SqlWorkspaces
 from bot.access import Access, BotConfig
 from bot.alerts.watch import AlertWatch
 from bot.clock import utcnow
+from bot.contents import DeploymentContents
 from bot.deliveries.enrichment import Enrichment
 from bot.deliveries.mentions import Mentions
 from bot.doctor.doctor import Doctor
@@ -177,6 +178,7 @@ class Reads:
     enrichment and mentions they share with the courier."""
 
     enrichment: Enrichment
+    contents: DeploymentContents
     mentions: Mentions
     alerts: AlertWatch
     watches: DeploymentWatches
@@ -184,6 +186,8 @@ class Reads:
 
 def build_reads(core: Core, clock: Callable[[], datetime] = utcnow) -> Reads:
     enrichment = Enrichment(core.access, core.poster, cards=core.cards)
+    contents = DeploymentContents(core.access, core.poster, core.cards)
+    enrichment.followed_by(contents)  # what each completed card's deployment carried
     mentions = Mentions(core.poster, enrichment.details_for)
     watches = DeploymentWatches(
         core.watches, core.cards, core.hooks, core.poster, mentions, core.jobs, enrichment.details_for
@@ -201,4 +205,4 @@ def build_reads(core: Core, clock: Callable[[], datetime] = utcnow) -> Reads:
         clock=clock,
         also=[watches],
     )
-    return Reads(enrichment, mentions, alerts, watches)
+    return Reads(enrichment, contents, mentions, alerts, watches)

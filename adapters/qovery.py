@@ -18,9 +18,13 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from bot.qovery import (
+    COMMIT_SERVICE_TYPES,
     AlertReceiver,
     AlertRule,
     AlertRuleList,
+    AuditEvent,
+    AuditLog,
+    Commit,
     DeploymentHistory,
     Environment,
     EnvironmentLog,
@@ -43,6 +47,7 @@ from bot.qovery import (
     WebhookDelivery,
     WebhookSpec,
     is_qovery_id,
+    read_page,
     read_rules,
 )
 
@@ -55,6 +60,9 @@ M = TypeVar("M", bound=BaseModel)
 # Connect fast or give up; reads get longer, since Qovery's lists can be slow on a large organization.
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 RETRIED_STATUSES = {502, 503, 504}
+# How far one read of the audit log goes: pages, and events kept; past either the read says it was cut.
+AUDIT_PAGES = 20
+AUDIT_EVENTS = 2000
 # Failures where a read can safely be sent again: the request never reached Qovery, or its answer broke.
 RETRIED_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)
 _ERRORS_BY_STATUS: dict[int, type[QoveryError]] = {
@@ -152,6 +160,50 @@ class QoveryClient:
 
     async def list_environment_links(self, environment_id: str) -> list[ServiceLink]:
         return await self._list(ServiceLink, f"/environment/{_id(environment_id)}/link")
+
+    async def list_commits(self, service_type: str, service_id: str) -> list[Commit]:
+        kind = COMMIT_SERVICE_TYPES.get(service_type.upper())
+        if kind is None:
+            raise QoveryNotFound(None, f"Qovery keeps no commits for a {service_type.lower()}", lookup=True)
+        body = await self._call("GET", f"/{kind}/{_id(service_id)}/commit")
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list):
+            raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
+        # One commit the bot cannot read is left out, never the list.
+        return [c for c in (Commit.read(item) for item in results[:100]) if c is not None]
+
+    async def list_organization_events(
+        self,
+        organization_id: str,
+        *,
+        environment_id: str | None = None,
+        from_ns: int | None = None,
+        to_ns: int | None = None,
+        continue_token: str | None = None,
+        page_size: int = 100,
+    ) -> AuditLog:
+        path = f"/organization/{_id(organization_id)}/events"
+        params: dict[str, Any] = {"pageSize": page_size}
+        params |= {"fromTimestamp": str(from_ns)} if from_ns is not None else {}
+        params |= {"toTimestamp": str(to_ns)} if to_ns is not None else {}
+        kept: list[AuditEvent] = []
+        seen: set[str] = set()
+        limited = False
+        for _ in range(AUDIT_PAGES):
+            asked = params | ({"continueToken": continue_token} if continue_token else {})
+            try:
+                events, continue_token, reached = read_page(await self._call("GET", path, params=asked))
+            except ValueError:
+                raise QoveryUnavailable(200, "the answer was not a page of the audit log") from None
+            limited = limited or reached
+            kept += [e for e in events if environment_id is None or e.environment_id == environment_id]
+            if not events or continue_token is None or continue_token in seen or len(kept) >= AUDIT_EVENTS:
+                break
+            seen.add(continue_token)
+        else:
+            return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=True, max_limit_reached=limited)
+        cut = len(kept) >= AUDIT_EVENTS and continue_token is not None
+        return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=cut, max_limit_reached=limited)
 
     # -- actions --------------------------------------------------------------------------------------
 

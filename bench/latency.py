@@ -1,4 +1,10 @@
-"""Latency: from Qovery's delivery to the card in Slack, under a light load and in a burst."""
+"""Latency: from Qovery's delivery to the card in Slack, under a light load and in a burst.
+
+With `lookups` (the default), the bot has a Qovery token and the fake Qovery a world to answer from: the
+environment's history (a deployment under way, the previous one a day ago), its application's commits
+and its audit log, so that every card is completed and carries what its deployment carried, in the
+background, while the next deliveries are measured. Without, no lookup is made (as before #36).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import tempfile
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +29,7 @@ from bench.servers import (
     server,
 )
 from tests.fakes.qovery_api import FakeQovery
+from tests.fakes.qovery_history import deployment
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -35,8 +43,30 @@ def _cards(slack: FakeSlack, channel: str) -> list[float]:
     ]
 
 
-async def _send(
-    url: str, hooks: list[tuple[str, str]], plan: list[tuple[float, int]]
+_HISTORY = "listEnvironmentDeploymentHistoryV2"
+
+
+def _world(qovery: FakeQovery) -> tuple[str, str]:
+    """An environment whose deployment under way moved its api 3 commits, with 3 changes in its audit
+    log since the previous one: the Qovery token, and the environment's id."""
+    org = qovery.add_organization("Acme")
+    env = qovery.add_environment(qovery.add_project(org, "billing"), "production")
+    api = qovery.add_service(env, "api")
+    shas = qovery.add_commits(api, 10)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    qovery.history[env] = [
+        deployment(env, status="DEPLOYING", service_ids={"api": api}, commit=(shas[0], "New", "Alice"),
+                   created_at=datetime.now(UTC) - timedelta(minutes=1)),
+        deployment(env, service_ids={"api": api}, commit=(shas[3], "Old", "Bob"), created_at=yesterday),
+    ]  # fmt: skip
+    for n in range(3):
+        qovery.add_audit_event(org, at=yesterday + timedelta(hours=n + 1), environment_id=env,
+                               sub_target_type="VARIABLE", change={"key": f"VAR_{n}"})  # fmt: skip
+    return qovery.add_token(org), env
+
+
+async def _deliver(
+    url: str, hooks: list[tuple[str, str]], plan: list[tuple[float, int]], environment_id: str = "e1"
 ) -> dict[int, list[float]]:
     """Post a new deployment's delivery to hook `n` at each planned moment; when each was sent, by hook."""
     sent: dict[int, list[float]] = defaultdict(list)
@@ -45,7 +75,9 @@ async def _send(
         async def one(n: int) -> None:
             path, secret = hooks[n]
             sent[n].append(time.monotonic())
-            async with client.post(url + path, data=delivery(), headers={"Qovery-Secret": secret}) as answer:
+            now = datetime.now(UTC).isoformat()  # the history's deployment under way is found by its time
+            body = delivery(environment_id=environment_id, created_at=now)
+            async with client.post(url + path, data=body, headers={"Qovery-Secret": secret}) as answer:
                 assert answer.status == 200, answer.status
 
         begin, tasks = time.monotonic(), []
@@ -71,29 +103,38 @@ def _to_card(
     return waits
 
 
-def latency(seconds: float) -> dict[str, Any]:
+def latency(seconds: float, lookups: bool = True) -> dict[str, Any]:
     # Slack's own pace (a second between two messages in a channel) is on, as in Slack.
     slack, qovery = FakeSlack(channel_interval_seconds=1.0).start(), FakeQovery(check_spec=False).start()
     names = [f"C0LAT{n:04d}" for n in range(10)]
+    token, env = _world(qovery) if lookups else ("", "e1")
+    extra = {"QOVERY_API_TOKEN": token} if lookups else {}
     with tempfile.TemporaryDirectory() as folder, database("sqlite", Path(folder)) as url:
         assert url is not None
         hooks = add_hooks(url, names)
-        with server(bot_command(), bot_env(slack, qovery, url)) as (base, _):
-            asyncio.run(_send(base, hooks, [(0.0, n) for n in range(10)]))  # warm up
+        with server(bot_command(), bot_env(slack, qovery, url, **extra)) as (base, _):
+            asyncio.run(_deliver(base, hooks, [(0.0, n) for n in range(10)], env))  # warm up
             time.sleep(2)
             before = {name: len(_cards(slack, name)) for name in names}
             # Light: each channel a delivery every 2 s, the channels spread over those 2 s.
             plan = [(k * 2.0 + n * 0.2, n) for k in range(int(seconds / 2)) for n in range(10)]
-            light = _to_card(slack, names, asyncio.run(_send(base, hooks, plan)), before)
+            light = _to_card(slack, names, asyncio.run(_deliver(base, hooks, plan, env)), before)
             time.sleep(2)
             before = {name: len(_cards(slack, name)) for name in names}
             started = time.monotonic()
             # A burst: 20 deployments in each channel at once, 200 in all.
             burst = _to_card(
-                slack, names, asyncio.run(_send(base, hooks, [(0.0, n) for n in range(10)] * 20)), before
+                slack,
+                names,
+                asyncio.run(_deliver(base, hooks, [(0.0, n) for n in range(10)] * 20, env)),
+                before,
             )
             drained = max(max(_cards(slack, name)) for name in names) - started
     limited = sum(1 for c in slack.calls_to("chat.postMessage") if c.answer.get("ok") is not True)
+    carried = sum(1 for c in slack.calls_to("chat.postMessage") if "What's in this deployment" in str(c.args))
+    reads = [
+        len(qovery.calls_to(name)) for name in (_HISTORY, "listApplicationCommit", "getOrganizationEvents")
+    ]
     slack.stop()
     qovery.stop()
     light_p50, light_p99 = ms(light)
@@ -105,7 +146,9 @@ def latency(seconds: float) -> dict[str, Any]:
         f"  burst of 200 (20 in each of 10 channels at once): first cards p99 "
         f"{percentile(sorted(burst)[:10], 0.99) * 1000:.0f} ms; all posted in {drained:.1f} s "
         f"(Slack's pace allows 19 s at best); p50 {burst_p50 / 1000:.1f} s, p99 {burst_p99 / 1000:.1f} s; "
-        f"{limited} answers 429"
+        f"{limited} answers 429\n"
+        f"  lookups {'on' if lookups else 'off'}: {reads[0]} history reads, {reads[1]} commit lists, "
+        f"{reads[2]} audit log reads, {carried} replies of what a deployment carried"
     )
     return {
         "light_p50_ms": light_p50,

@@ -2,7 +2,8 @@
 
     python bench/run.py ingest    # deliveries/s stored (wrk) vs bare Starlette; p50/p99 at 200/s; SQLite and
                                   # PostgreSQL (TEST_POSTGRES_URL, or the machine's at 127.0.0.1:5432/test)
-    python bench/run.py latency   # delivery to card: 10 channels, a delivery each every 2 s; then a burst
+    python bench/run.py latency   # delivery to card: 10 channels, a delivery each every 2 s; then a burst;
+                                  # Qovery's history, commits and audit log looked up (--no-lookups: none)
     python bench/run.py ack       # slash-command ack latency, 50 in flight, Qovery 2 s slow; vs bare Bolt
     python bench/run.py drain     # 200 deliveries over 20 channels at Slack's 1/s/channel; vs the floor
     python bench/run.py memory    # peak RSS while 100,000 deliveries wait (Slack down)
@@ -51,13 +52,14 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; medians are quoted at the end")
     parser.add_argument("--deliveries", type=int, default=100_000, help="the backlog of `memory`")
+    parser.add_argument("--no-lookups", action="store_true", help="`latency` with no Qovery lookup")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for _ in range(args.repeat):
         if args.what in ("ingest", "all"):
             runs["ingest"].append(ingest(args.seconds))
         if args.what in ("latency", "all"):
-            runs["latency"].append(latency(max(args.seconds, 20.0)))
+            runs["latency"].append(latency(max(args.seconds, 20.0), lookups=not args.no_lookups))
         if args.what in ("ack", "all"):
             runs["ack"].append(ack(in_flight=50, rounds=4))
         if args.what in ("drain", "all"):

@@ -42,6 +42,7 @@ def server(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subproce
     port = free_port()
     full_env = {
         "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whichever one the environment has installed
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
@@ -160,10 +161,15 @@ def subscribed(kind: str, names: list[str]) -> Iterator[tuple[str, list[tuple[st
         yield None if url is None else (url, add_hooks(url, names))
 
 
-def delivery(event: str = "DEPLOYMENT_STARTED", deployment: str | None = None) -> bytes:
+def delivery(
+    event: str = "DEPLOYMENT_STARTED",
+    deployment: str | None = None,
+    environment_id: str = "e1",
+    created_at: str = "2026-11-27T10:15:00Z",
+) -> bytes:
     return json.dumps(
         {
-            "created_at": "2026-11-27T10:15:00Z",
+            "created_at": created_at,
             "event_type": event,
             "payload_type": "DEPLOYMENT",
             "payload_id": uuid.uuid4().hex,
@@ -171,7 +177,7 @@ def delivery(event: str = "DEPLOYMENT_STARTED", deployment: str | None = None) -
                 "deployment_id": deployment or uuid.uuid4().hex,
                 "organization": {"id": "o1", "name": "Acme"},
                 "project": {"id": "p1", "name": "billing"},
-                "environment": {"id": "e1", "name": "production", "mode": "PRODUCTION"},
+                "environment": {"id": environment_id, "name": "production", "mode": "PRODUCTION"},
                 "applications": [{"id": "a1", "name": "api"}],
             },
         }

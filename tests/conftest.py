@@ -72,6 +72,7 @@ def no_secret_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     for qovery in qovery_api.STARTED:
         secrets |= set(qovery.tokens)
         secrets |= {w["target_secret"] for w in qovery.webhooks.values() if w.get("target_secret")}
+        secrets |= qovery.secret_values  # a variable's or a secret's value from the audit log
     seen += [answer for app in RUNNING for answer in app.answers]
     leaks = {secret for secret in secrets for text in seen if secret in text}
     assert not leaks, f"secrets shown to a user or a log: {leaks}"

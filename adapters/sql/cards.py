@@ -16,7 +16,7 @@ from adapters.sql.engine import aware
 from adapters.sql.sqlite_thread import in_transaction
 from adapters.sql.tables import cards, hooks
 from bot.deliveries.events import deployment_from_json, deployment_to_json
-from bot.deliveries.ports import Card, CardNote
+from bot.deliveries.ports import Card, CardCarried, CardNote
 
 __all__ = ["UPDATE_CARD", "SqlCards", "card_row"]
 
@@ -90,6 +90,18 @@ class SqlCards:
         async with self._engine.begin() as connection:
             await connection.execute(update(cards).where(cards.c.id == card_id).values(note=value))
 
+    async def claim_carried(self, card_id: int, carried: CardCarried) -> bool:
+        claim = update(cards).where(cards.c.id == card_id, cards.c.carried.is_(None))
+        async with self._engine.begin() as connection:
+            found = await connection.execute(claim.values(carried=carried.to_json()))
+        return bool(found.rowcount)
+
+    async def set_carried(self, card_id: int, carried: CardCarried) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(cards).where(cards.c.id == card_id).values(carried=carried.to_json())
+            )
+
     async def set_triggered_by(self, card_id: int, who: str) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(
@@ -152,4 +164,5 @@ def _card(row: Mapping[Any, Any]) -> Card:
         thread_ts=row["thread_ts"],
         note=CardNote.from_json(row["note"]),
         triggered_by=row["triggered_by"],
+        carried=CardCarried.from_json(row["carried"]),
     )

@@ -139,6 +139,8 @@ cards = Table(
     Column("thread_ts", String(32)),
     Column("note", Text),  # a line another capability keeps on the card: its watch's (JSON)
     Column("triggered_by", String(200)),  # who, as Qovery's history says: the digest's "who deployed"
+    # What the deployment carried (JSON): written once, by whoever claims it first (`carried IS NULL`).
+    Column("carried", Text),
     Index("ix_cards_hook_key", "hook_id", "deployment_key"),
     Index("ix_cards_hook_finished", "hook_id", "finished_at"),
 )

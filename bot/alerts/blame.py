@@ -7,11 +7,11 @@ have caused it, and a wrong name is worse than none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.deliveries import DeploymentStatus, details, seconds_of, status_of
+from bot.deliveries import Card, DeploymentStatus, details, seconds_of, status_of
 from bot.qovery import DeploymentHistory
 
 __all__ = ["BLAME_WINDOW", "Blame", "blamed"]
@@ -31,12 +31,24 @@ class Blame:
     triggered_by: str | None = None
     versions: tuple[str, ...] = ()  # `api 3f2a9c1`, `worker ghcr.io/acme/worker:1.4.2`
     card_ts: str | None = None  # the channel's card of that deployment, when it has one
+    carried: str | None = None  # what that deployment carried, as its card says it (mrkdwn, escaped)
+    carried_ts: str | None = None  # the reply in the card's thread that says it whole
+
+    def shown_by(self, card: Card | None) -> Blame:
+        """This deployment as the channel's card of it shows it: its thread, and what it carried (read
+        from what was kept for the card: no call to Qovery when an alert fires)."""
+        if card is None:
+            return self
+        carried = card.carried
+        return replace(self, card_ts=card.thread_ts or card.ts, carried=carried.line if carried else None,
+                       carried_ts=carried.reply_ts if carried else None)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {
             "execution_id": self.execution_id, "environment_id": self.environment_id,
             "ended_at": self.ended_at.isoformat(), "status": self.status, "triggered_by": self.triggered_by,
-            "versions": list(self.versions), "card_ts": self.card_ts,
+            "versions": list(self.versions), "card_ts": self.card_ts, "carried": self.carried,
+            "carried_ts": self.carried_ts,
         }  # fmt: skip
 
     @staticmethod
@@ -50,6 +62,8 @@ class Blame:
                 str(found["triggered_by"])[:_TEXT_LIMIT] if found.get("triggered_by") else None,
                 tuple(str(v)[:_TEXT_LIMIT] for v in found.get("versions") or ())[:10],
                 str(found["card_ts"])[:32] if found.get("card_ts") else None,
+                str(found["carried"])[:2000] if found.get("carried") else None,
+                str(found["carried_ts"])[:32] if found.get("carried_ts") else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None

@@ -23,6 +23,7 @@ from bot.blocks import (
     section,
     slack_date,
 )
+from bot.contents import reply_link
 
 __all__ = [
     "ACKNOWLEDGE_ACTION",
@@ -168,6 +169,10 @@ def _blame_words(firing: Firing, card_ts: str | None) -> str:
     if card_ts:
         link = f"https://slack.com/archives/{firing.channel_id}/p{card_ts.replace('.', '')}"
         words += f" · <{link}|its card>"
+        if blame.carried:  # what that deployment carried, linked to the reply in the card's thread
+            carried = cut(blame.carried.replace("|", "/"), 300)  # a link's label ends at the first |
+            thread = reply_link(firing.channel_id, card_ts, blame.carried_ts) if blame.carried_ts else link
+            words += f" · it carried <{thread}|{carried}>"
     return words
 
 

@@ -34,7 +34,7 @@ from bot.alerts.rules import RuleView, is_firing, is_quiet, is_suppressed
 from bot.alerts.troubles import Troubles, TroublesRecord
 from bot.blocks import Message, section
 from bot.clock import utcnow
-from bot.deliveries import Cards, Mentions
+from bot.deliveries import Card, Cards, Mentions
 from bot.doctor import Findings
 from bot.ports import Jobs, SlackFailure, SlackPoster
 from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound
@@ -255,7 +255,7 @@ class AlertWatch:
         now: datetime,
     ) -> None:
         if blame is not None:
-            blame = replace(blame, card_ts=await self._card_of(subscription, blame, starts_at))
+            blame = blame.shown_by(await self._card_of(subscription, blame, starts_at))
         new = Firing(0, subscription.hook_id, subscription.team_id, subscription.channel_id, view, starts_at,
                      blame=blame)  # fmt: skip
         firing = await self._firings.add(new, now)
@@ -333,7 +333,7 @@ class AlertWatch:
 
     async def _card_of(
         self, subscription: AlertSubscription, blame: Blame, starts_at: datetime
-    ) -> str | None:
+    ) -> Card | None:
         """The channel's card of the blamed deployment, when it has one: by the deployment's id, else the
         card of that environment that finished nearest to when the deployment ended."""
         since = blame.ended_at - timedelta(minutes=10)
@@ -344,5 +344,4 @@ class AlertWatch:
         same = [c for c in mine if c.deployment.deployment_id == blame.execution_id]
         if not mine:
             return None
-        card = same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))
-        return card.thread_ts or card.ts
+        return same[0] if same else min(mine, key=lambda c: abs((c.finished_at or since) - blame.ended_at))

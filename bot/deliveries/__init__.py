@@ -18,6 +18,7 @@ pace).
 from bot.deliveries.bodies import DeliveryKind, read_deployment
 from bot.deliveries.card_details import (
     duration_words,
+    origin_words,
     service_words,
     status_emoji,
     trigger_words,
@@ -36,10 +37,18 @@ from bot.deliveries.cards import (
 )
 from bot.deliveries.delivery_log import REPLAY_ACTION, DeliveryLog, delivery_block
 from bot.deliveries.deployment_details import Details, details, seconds_of, status_of, tie
-from bot.deliveries.enrichment import paced
+from bot.deliveries.enrichment import CardFollower, CardJob, paced
 from bot.deliveries.events import Deployment, DeploymentStatus
 from bot.deliveries.mentions import Mentions, Notice
-from bot.deliveries.ports import Card, CardNote, Cards, DeliveryQueue, DeliveryRecord, DeliveryState
+from bot.deliveries.ports import (
+    Card,
+    CardCarried,
+    CardNote,
+    Cards,
+    DeliveryQueue,
+    DeliveryRecord,
+    DeliveryState,
+)
 
 __all__ = [
     "CANCEL_ACTION",
@@ -49,6 +58,9 @@ __all__ = [
     "ROLLBACK_ACTION",
     "Card",
     "CardButton",
+    "CardCarried",
+    "CardFollower",
+    "CardJob",
     "CardNote",
     "Cards",
     "DeliveryKind",
@@ -66,6 +78,7 @@ __all__ = [
     "deployments_url",
     "details",
     "duration_words",
+    "origin_words",
     "paced",
     "read_deployment",
     "render_card",

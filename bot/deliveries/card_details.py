@@ -29,6 +29,7 @@ __all__ = [
     "detail_blocks",
     "duration_words",
     "log_reply",
+    "origin_words",
     "service_words",
     "status_emoji",
     "trigger_words",
@@ -68,6 +69,11 @@ def duration_words(seconds: float) -> str:
 def status_emoji(status: DeploymentStatus | None) -> str:
     """A status's emoji; a white circle for one Qovery gave that the bot does not know."""
     return STATUS_EMOJI[status] if status else ":white_circle:"
+
+
+def origin_words(origin: str) -> str:
+    """`the console`, `the API`, ... for one of Qovery's origins (not escaped)."""
+    return _ORIGINS.get(origin.upper(), origin.lower().replace("_", " "))
 
 
 def trigger_words(details: Details) -> str:

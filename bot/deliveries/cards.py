@@ -31,7 +31,7 @@ from bot.deliveries.bodies import DeliveryKind, read_deployment
 from bot.deliveries.card_details import detail_blocks, duration_words, trigger_words
 from bot.deliveries.deployment_details import Details, details, tie
 from bot.deliveries.events import Deployment, DeploymentStatus, classify
-from bot.deliveries.ports import CardNote
+from bot.deliveries.ports import CardCarried, CardNote
 from bot.deliveries.sanitize import sanitize_slack_body
 from bot.qovery import DeploymentHistory
 
@@ -119,11 +119,12 @@ def render_card(
     card_id: int | None = None,
     details: Details | None = None,
     note: CardNote | None = None,
+    carried: CardCarried | None = None,
 ) -> Message:
     """The card for a deployment's latest event; the duration runs from `started_at` to `finished_at`.
     Its Redeploy and Cancel buttons need the card's id, which they carry back (`CardButton`).
     `details` (Qovery's deployment history) adds who triggered it, each service's version, and why it
-    failed."""
+    failed; `carried`, what the deployment carried since the previous successful one."""
     emoji, words, colour = _LOOKS[deployment.status]
     where = where_words(deployment)
     headline = f"{emoji} *{words}*: {escape(where)}"
@@ -146,6 +147,8 @@ def render_card(
     blocks: list[Block] = [section(headline), {"type": "section", "fields": fields}]
     if details is not None:
         blocks += detail_blocks(details)
+    if carried is not None:
+        blocks.append(context(carried.shown()))  # already escaped by its capability
     if deployment.details:
         blocks.append(context(escape(deployment.details)))
     if note is not None:

@@ -243,10 +243,15 @@ class Courier:
             quiet = settings.quiet
             ends = f"{quiet.end:%H:%M} {quiet.zone or self._zone}"
             return Outcome(None, DeliveryState.HELD, f"quiet hours, summed up at {ends}", until)
-        note = card.note if card else None
+        note, carried = (card.note, card.carried) if card else (None, None)
         message = _rendered(
             lambda: render_card(
-                deployment, started_at=started_at, finished_at=finished_at, card_id=card_id, note=note
+                deployment,
+                started_at=started_at,
+                finished_at=finished_at,
+                card_id=card_id,
+                note=note,
+                carried=carried,
             )
         )
         mentioned = bool(settings.mention) and deployment.status in _NOTIFIED and self._mentions is not None
@@ -288,11 +293,14 @@ class Courier:
                 started_at,
                 finished_at,
                 at,
+                changes=settings.changes,
             )
             self._enrichment.start(job)
         if not key:
             return Outcome(ts)
-        card = Card(hook.id, key, ts, deployment, started_at, finished_at, card_id, thread, note)
+        card = Card(
+            hook.id, key, ts, deployment, started_at, finished_at, card_id, thread, note, carried=carried
+        )
         if deployment.status is DeploymentStatus.SUCCESSFUL and self._succeeded is not None:
             await self._succeeded.succeeded(card, hook, now)
         return Outcome(ts, card=card)
@@ -344,7 +352,7 @@ _NOTIFIED = (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED)
 _ACTION_STARTS_WITHIN_SECONDS = 30 * 60
 
 
-async def _quietly(work: Awaitable[None]) -> None:
+async def _quietly(work: Awaitable[object]) -> None:
     """A reply beside the card: should Slack refuse it, the card stays posted and the delivery done."""
     try:
         await work

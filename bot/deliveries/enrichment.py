@@ -6,6 +6,9 @@ for sure, the card is edited to say who triggered what, each service's version a
 and the deployment's last log lines are posted in the card's thread. When Qovery is slow or down, or the
 entry cannot be told for sure, nothing changes: the card stays true.
 
+Unless the hook says `--changes off`, what the deployment carried (`bot.contents`, with the history
+already read) joins that same edit as one line: no Slack call of its own but its one reply.
+
 Qovery calls per deployment: one history call per event (cached per deployment and status, so a
 duplicate or a replay costs none), one log call per failure, one link call per preview environment
 every ten minutes. At most a few lookups run at once, each within its budget, so a slow Qovery holds
@@ -17,23 +20,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from bot.access import Access
 from bot.deliveries.card_details import log_reply
 from bot.deliveries.cards import render_card
 from bot.deliveries.deployment_details import Details, details, log_lines, tie
 from bot.deliveries.events import Deployment, DeploymentStatus
-from bot.deliveries.ports import Cards
+from bot.deliveries.ports import CardCarried, Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
-from bot.qovery import QoveryApi, QoveryError
+from bot.qovery import DeploymentHistory, QoveryApi, QoveryError
 
-__all__ = ["CardJob", "Enrichment", "paced"]
+__all__ = ["CardFollower", "CardJob", "Enrichment", "paced"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_CARRIED_SECONDS = 10.0  # what the deployment carried waits this long at most: the details go without it
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,18 @@ class CardJob:
     started_at: datetime | None
     finished_at: datetime | None
     at: datetime  # when the event happened, to find its deployment in the history
+    changes: bool = True  # the hook's --changes: what the deployment carried is looked up
+
+
+class CardFollower(Protocol):
+    """Asked, for each card completed from the history, what else its edit carries."""
+
+    async def carried(
+        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> CardCarried | None: ...
+
+
+_Found = tuple[Details | None, DeploymentHistory | None, tuple[DeploymentHistory, ...]]
 
 
 class Enrichment:
@@ -68,9 +87,13 @@ class Enrichment:
         self._budget = budget_seconds
         self._slots = asyncio.Semaphore(running)
         self._keep = keep_seconds
-        self._known: dict[tuple[str, ...], tuple[float, Details | None]] = {}
+        self._known: dict[tuple[str, ...], tuple[float, _Found]] = {}
+        self._follower: CardFollower | None = None
         self._replied: set[tuple[str, str]] = set()  # (channel, execution) whose log reply went out
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def followed_by(self, follower: CardFollower) -> None:
+        self._follower = follower
 
     def start(self, job: CardJob) -> None:
         task = asyncio.create_task(self._complete(job), name="card details")
@@ -85,7 +108,7 @@ class Enrichment:
     async def _complete(self, job: CardJob) -> None:
         try:
             async with self._slots, asyncio.timeout(self._budget):
-                found = await self.details_for(job.team_id, job.deployment, job.at)
+                found, entry, history = await self._lookup(job.team_id, job.deployment, job.at)
         except (TimeoutError, QoveryError, UserError) as error:
             log.info("a card was left as it was: %s", type(error).__name__)
             return
@@ -94,6 +117,9 @@ class Enrichment:
         card = await self._cards.get(job.card_id) if self._cards and job.card_id is not None else None
         if card is not None and card.id is not None and found.triggered_by and self._cards is not None:
             await self._cards.set_triggered_by(card.id, found.triggered_by)  # the digest's "who deployed"
+        carried = card.carried if card else None
+        if self._follower is not None and job.changes and entry is not None:
+            carried = await self._carried(job, entry, history) or carried
         message = render_card(
             job.deployment,
             started_at=job.started_at,
@@ -101,6 +127,7 @@ class Enrichment:
             card_id=job.card_id,
             details=found,
             note=card.note if card else None,
+            carried=carried,
         )
         try:
             await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
@@ -116,17 +143,32 @@ class Enrichment:
         except SlackFailure as failure:
             log.warning("a card's details could not be shown: %s", failure.reason)
 
+    async def _carried(
+        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> CardCarried | None:
+        assert self._follower is not None
+        try:
+            async with asyncio.timeout(_CARRIED_SECONDS):
+                return await self._follower.carried(job, entry, history)
+        except (TimeoutError, QoveryError, UserError, SlackFailure) as error:
+            log.info("a card's edit went without what its deployment carried: %s", type(error).__name__)
+            return None
+
     async def details_for(self, team_id: str, deployment: Deployment, at: datetime) -> Details | None:
         """The deployment's details, from Qovery's history; None when it cannot be told for sure."""
+        return (await self._lookup(team_id, deployment, at))[0]
+
+    async def _lookup(self, team_id: str, deployment: Deployment, at: datetime) -> _Found:
         env_id = deployment.environment.id
         if env_id is None:
-            return None
+            return None, None, ()
         key = (team_id, env_id, deployment.key or "", deployment.status.value)
         cached = self._known.get(key)
         if cached is not None and time.monotonic() - cached[0] < self._keep:
             return cached[1]
         api, _ = await self._access.qovery(team_id)
-        entry = tie(await api.list_deployment_history(env_id), deployment, at)
+        history = tuple(await api.list_deployment_history(env_id))
+        entry = tie(list(history), deployment, at)
         found = details(entry) if entry is not None else None
         if found is not None and deployment.status is DeploymentStatus.FAILED:
             logs = await api.list_environment_logs(env_id, found.execution_id)
@@ -135,8 +177,8 @@ class Enrichment:
             found = replace(found, links=await self._links(api, env_id, found))
         if len(self._known) > 10_000:
             self._known.clear()  # bounded; what is still wanted is looked up again
-        self._known[key] = (time.monotonic(), found)
-        return found
+        self._known[key] = (time.monotonic(), (found, entry, history))
+        return found, entry, history
 
     async def _links(self, api: QoveryApi, env_id: str, found: Details) -> tuple[tuple[str, str], ...]:
         names = {line.service_id: line.name for line in found.services if line.service_id}
@@ -144,13 +186,14 @@ class Enrichment:
         return tuple((names.get(link.service_id, "service"), link.url) for link in links)
 
 
-async def paced(call: Callable[[], Awaitable[object]], attempts: int = 3) -> None:
-    """A Slack call beside the courier's own in the same channel: Slack may ask it to wait a moment."""
+async def paced(call: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """A Slack call beside the courier's own in the same channel: Slack may ask it to wait a moment.
+    Its answer (a message's ts) is returned."""
     for attempt in range(1, attempts + 1):
         try:
-            await call()
-            return
+            return await call()
         except SlackFailure as failure:
             if failure.permanent or attempt == attempts:
                 raise
             await asyncio.sleep(failure.retry_after if failure.retry_after is not None else attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -16,6 +16,7 @@ from bot.subscriptions import Hook
 __all__ = [
     "ActionThreads",
     "Card",
+    "CardCarried",
     "CardNote",
     "Cards",
     "Delivery",
@@ -96,6 +97,31 @@ class CardNote:
 
 
 @dataclass(frozen=True)
+class CardCarried:
+    """What the deployment carried (`bot.contents`), kept with the card: its one line (mrkdwn, escaped)
+    and, once posted, the reply in the card's thread that says it whole. Kept apart from the card's
+    other columns, so that one reply per card is a conditional write (`bot.contents.ports`)."""
+
+    line: str
+    reply_ts: str | None = None
+
+    def shown(self) -> str:
+        return self.line + (" (see thread)" if self.reply_ts else "")
+
+    def to_json(self) -> str:
+        return json.dumps({"line": self.line, "reply_ts": self.reply_ts})
+
+    @staticmethod
+    def from_json(stored: str | None) -> CardCarried | None:
+        try:
+            found = json.loads(stored or "null")
+            reply = found.get("reply_ts")
+            return CardCarried(str(found["line"])[:2000], str(reply)[:32] if reply else None)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
 class Card:
     """The message that shows one deployment in one channel."""
 
@@ -109,6 +135,7 @@ class Card:
     thread_ts: str | None = None  # the thread it was posted in: an action's, that started the deployment
     note: CardNote | None = None
     triggered_by: str | None = None  # once Qovery's history said who (the enrichment)
+    carried: CardCarried | None = None  # what the deployment carried, once looked up
 
 
 class DeliveryQueue(Protocol):

@@ -39,6 +39,7 @@ class FindingKind(StrEnum):
     FAILING = "failing"  # Qovery's log shows its recent deliveries failing
     CHANNEL = "channel"  # Slack refuses the bot's messages in the channel
     ALERT_RULE = "alert_rule"  # an alert rule Qovery lists that the alerts' reads cannot read or keep
+    AUDIT_LOG = "audit_log"  # the token may not read the audit log: cards leave configuration changes out
 
 
 # What the doctor's own examination finds; the alerts' reads record their kind themselves, every minute.

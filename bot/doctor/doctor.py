@@ -17,6 +17,7 @@ from datetime import datetime
 from bot.access import Access, BotConfig, Caller
 from bot.blocks import MAX_BLOCKS, Block, Message, button, context, escape, plain, section
 from bot.clock import utcnow
+from bot.contents import nanoseconds
 from bot.deliveries import DeliveryQueue, DeliveryRecord, DeliveryState
 from bot.doctor.diagnosis import Finding, FindingKind, diagnose, hook_id_of
 from bot.doctor.ports import Findings
@@ -84,9 +85,27 @@ class Doctor:
         logs = await self._logs(api, organization, ours)
         channels = {channel: await self._latest(team_id, channel) for channel in {h.channel_id for h in live}}
         found = diagnose(self._config.public_url, team_id, webhooks, hooks, logs, channels)
+        if any(hook.settings.changes for hook in live):
+            found += await self._audit_log(api, organization)
         # What the alerts' reads could not read or keep, as their last read left it.
         recorded = [f for f, _ in await self._findings.open(team_id) if f.kind is FindingKind.ALERT_RULE]
         return found + recorded
+
+    async def _audit_log(self, api: QoveryApi, organization: str) -> list[Finding]:
+        """What a deployment carries reads the audit log: a token that may not is said here, once."""
+        now = nanoseconds(utcnow())
+        try:
+            await api.list_organization_events(organization, from_ns=now - 60 * 10**9, to_ns=now, page_size=1)
+        except (QoveryForbidden, QoveryUnauthorized):
+            words = (
+                ":lock: The workspace's Qovery token may not read the organization's audit log: cards "
+                "leave out the configuration changes each deployment carries. A role that may read it "
+                "brings them back."
+            )
+            return [Finding(FindingKind.AUDIT_LOG, organization, words)]
+        except QoveryError:
+            pass  # Qovery failing now tells nothing of the token's role
+        return []
 
     async def _logs(
         self, api: QoveryApi, organization: str, webhooks: list[Webhook]

@@ -16,6 +16,8 @@ from bot.qovery._alerting import (
     read_rules,
     rule_key,
 )
+from bot.qovery._audit import AuditEvent, AuditKind, AuditLog, AuditShown, SettingChange, read_page
+from bot.qovery._commits import COMMIT_SERVICE_TYPES, Commit
 from bot.qovery._errors import (
     QoveryConflict,
     QoveryError,
@@ -56,6 +58,7 @@ from bot.qovery._service_types import ServiceType, type_words
 from bot.qovery._time import UtcTime, utc_time
 
 __all__ = [
+    "COMMIT_SERVICE_TYPES",
     "QOVERY_ID_PATTERN",
     "AlertCondition",
     "AlertReceiver",
@@ -65,6 +68,11 @@ __all__ = [
     "AlertSeverity",
     "AlertTarget",
     "AlertTargetService",
+    "AuditEvent",
+    "AuditKind",
+    "AuditLog",
+    "AuditShown",
+    "Commit",
     "DeploymentHistory",
     "Environment",
     "EnvironmentLog",
@@ -90,6 +98,7 @@ __all__ = [
     "ServiceLink",
     "ServiceType",
     "ServiceVersion",
+    "SettingChange",
     "UnreadableRule",
     "UtcTime",
     "Webhook",
@@ -98,6 +107,7 @@ __all__ = [
     "WebhookKind",
     "WebhookSpec",
     "is_qovery_id",
+    "read_page",
     "read_rules",
     "rule_key",
     "type_words",

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.qovery._alerting import AlertReceiver, AlertRule, AlertRuleList
+from bot.qovery._audit import AuditLog
+from bot.qovery._commits import Commit
 from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
 from bot.qovery._models import (
     Environment,
@@ -74,6 +76,26 @@ class QoveryApi(Protocol):
     async def stop_environment(self, environment_id: str) -> EnvironmentStatus: ...
 
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus: ...
+
+    async def list_commits(self, service_type: str, service_id: str) -> list[Commit]:
+        """The last 100 commits of the branch the service builds from, newest first (an application's,
+        a job's, a Helm chart's or a Terraform service's: `COMMIT_SERVICE_TYPES`)."""
+        ...
+
+    async def list_organization_events(
+        self,
+        organization_id: str,
+        *,
+        environment_id: str | None = None,
+        from_ns: int | None = None,
+        to_ns: int | None = None,
+        continue_token: str | None = None,
+        page_size: int = 100,
+    ) -> AuditLog:
+        """getOrganizationEvents from `from_ns` to `to_ns` (nanoseconds since the epoch), newest first,
+        its pages followed to the end of the window or to a bound (then `cut`); with `environment_id`,
+        only that environment's events (kept by the client: Qovery may not filter)."""
+        ...
 
     # -- alerting -----------------------------------------------------------------------------------
 

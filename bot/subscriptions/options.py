@@ -85,6 +85,7 @@ class WebhookOptions:
     quiet: QuietHours | None = None
     quiet_failures: QuietFailures | None = None
     digest: DigestSchedule | None = None
+    changes: bool | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -103,6 +104,7 @@ class HookSettings:
     quiet: QuietHours = NO_QUIET  # started and successful deployments held, then summed up
     quiet_failures: QuietFailures = QuietFailures.POST
     digest: DigestSchedule = NO_DIGEST  # a message with the deployments' figures, daily or weekly
+    changes: bool = True  # what each deployment carried: a line on its card, a reply in its thread
 
     def merged(self, options: WebhookOptions) -> HookSettings:
         """These settings, changed by the options given."""
@@ -369,6 +371,20 @@ TABLE: tuple[Option[Any], ...] = (
         ),
         default=NO_DIGEST,
         words=2,
+    ),
+    Option(
+        "changes",
+        choice("changes", {"on": True, "off": False}),
+        lambda shown: "on" if shown else "off",
+        "on (default: commits and configuration changes on the card and in its thread) or off",
+        Field(
+            "What changed",
+            "checkboxes",
+            (("on", "Commits and configuration changes on each card and in its thread"),),
+            optional=True,
+            off="off",
+        ),
+        default=True,
     ),
 )
 

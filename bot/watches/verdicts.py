@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.alerts import duration_words, is_firing
-from bot.blocks import escape
+from bot.blocks import cut, escape
+from bot.contents import reply_link
+from bot.deliveries import Card
 from bot.qovery import AlertRule, UnreadableRule
 from bot.watches.ports import Watch, WatchState
 
-__all__ = ["Verdict", "covering", "judge"]
+__all__ = ["Verdict", "covering", "judge", "told"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,16 @@ def judge(
         count = f"{len(covered)} alert rule{'s' if len(covered) != 1 else ''}"
         return Verdict(WatchState.OPEN, len(covered), f":eyes: Watching {count} for {watch.minutes} min")
     return None
+
+
+def told(verdict: Verdict, card: Card, channel_id: str) -> str:
+    """The watch's line; when an alert fired, with what the deployment carried (as its card keeps it),
+    linked to the reply in the card's thread that says it whole."""
+    carried = card.carried
+    if verdict.state is not WatchState.FIRED or carried is None:
+        return verdict.line
+    words = cut(carried.line.replace("|", "/"), 300)  # a link's label ends at the first |
+    if not carried.reply_ts:
+        return f"{verdict.line} · it carried: {words}"
+    link = reply_link(channel_id, card.thread_ts or card.ts, carried.reply_ts)
+    return f"{verdict.line} · it carried <{link}|{words}>"

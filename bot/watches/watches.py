@@ -27,7 +27,7 @@ from bot.ports import Jobs, SlackFailure, SlackPoster
 from bot.qovery import AlertRuleList, QoveryError
 from bot.subscriptions import Hook, Hooks
 from bot.watches.ports import Watch, Watches, WatchState
-from bot.watches.verdicts import Verdict, judge
+from bot.watches.verdicts import Verdict, judge, told
 
 __all__ = ["DeploymentWatches"]
 
@@ -92,7 +92,8 @@ class DeploymentWatches:
         hook = await self._hooks.get(watch.hook_id)
         if card is None or hook is None or not card.ts:
             return
-        note = CardNote(verdict.line, rollback=verdict.state is WatchState.FIRED)
+        line = told(verdict, card, hook.channel_id)  # with what the deployment carried, when it fired
+        note = CardNote(line, rollback=verdict.state is WatchState.FIRED)
         await self._cards.set_note(watch.card_id, note)
         at = card.finished_at or now
         try:
@@ -101,12 +102,12 @@ class DeploymentWatches:
         except (TimeoutError, QoveryError, UserError):
             found = None
         message = render_card(card.deployment, started_at=card.started_at, finished_at=card.finished_at,
-                              card_id=card.id, details=found, note=note)  # fmt: skip
+                              card_id=card.id, details=found, note=note, carried=card.carried)  # fmt: skip
         await paced(lambda: self._poster.update(hook.team_id, hook.channel_id, card.ts, message))
         if verdict.state is WatchState.FIRED and hook.settings.mention:
             # An edit notifies nobody: the hook's mentions are told in the card's thread.
             notice = await self._mentions.resolve(hook.team_id, hook.settings.mention, card.deployment, at)
             if notice.words():
-                reply = {"text": f"{notice.words()} {verdict.line}"}
+                reply = {"text": f"{notice.words()} {line}"}
                 thread = card.thread_ts or card.ts
                 await paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=thread))

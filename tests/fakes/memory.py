@@ -101,13 +101,23 @@ class MemoryCards:
     async def set_triggered_by(self, card_id: int, who: str) -> None:
         self.rows[card_id] = replace(self.rows[card_id], triggered_by=who)
 
+    async def claim_carried(self, card_id: int, carried: Any) -> bool:
+        if self.rows[card_id].carried is not None:
+            return False
+        self.rows[card_id] = replace(self.rows[card_id], carried=carried)
+        return True
+
+    async def set_carried(self, card_id: int, carried: Any) -> None:
+        self.rows[card_id] = replace(self.rows[card_id], carried=carried)
+
     async def finished(self, hook_id: str, since: datetime, until: datetime) -> Any:
         found = [c for c in self.rows.values() if c.hook_id == hook_id and c.finished_at is not None]
         return sorted((c for c in found if since <= c.finished_at < until), key=lambda c: c.finished_at)
 
     async def save(self, card: Any, now: datetime) -> int:
         card_id = card.id if card.id is not None else next(self._ids)
-        self.rows[card_id] = replace(card, id=card_id)
+        kept = self.rows[card_id].carried if card_id in self.rows else card.carried  # as the SQL's: not saved
+        self.rows[card_id] = replace(card, id=card_id, carried=kept)
         return card_id
 
 

@@ -8,7 +8,8 @@ It answers as Qovery does (201 on create, 204 on delete, `{"results": [...]}`, 4
 404, 409 on actions while another runs), records each call, and takes injected errors and delays.
 
 It also plays Qovery's side of a delivery: `deliver()` posts an event to a webhook's target URL; its
-alerting (rules, receivers, and an alert's Slack post) is in tests/fakes/qovery_alerting.py.
+alerting (rules, receivers, and an alert's Slack post) is in tests/fakes/qovery_alerting.py; its commits
+and audit log in tests/fakes/qovery_contents.py.
 
     qovery = FakeQovery().start()
     acme = qovery.seed()                      # organization, token, project, environment, services
@@ -40,6 +41,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.qovery_alerting import ALERTING_ROUTES, QoveryAlerting
+from tests.fakes.qovery_contents import CONTENTS_ROUTES, QoveryContents
 from tests.fakes.qovery_services import service_fields
 from tests.fakes.recording import CallLog, FaultQueue
 
@@ -137,6 +139,7 @@ ROUTES = Map(
         Rule("/environment/<env>/logs", methods=["GET"], endpoint="listEnvironmentLogs"),
         Rule("/environment/<env>/link", methods=["GET"], endpoint="listEnvironmentServicesLinks"),
         *ALERTING_ROUTES,
+        *CONTENTS_ROUTES,
     ]
 )
 
@@ -148,7 +151,7 @@ class _Refusal(Exception):
 
 
 @dataclass
-class FakeQovery(QoveryAlerting):
+class FakeQovery(QoveryAlerting, QoveryContents):
     # When True, a SLACK-kind webhook must target Slack's own host, as Qovery may require.
     slack_kind_needs_slack_host: bool = False
     # Off only for benchmarks, where checking against the spec would weigh on the process measuring.
@@ -460,6 +463,7 @@ class FakeQovery(QoveryAlerting):
             time.sleep(fault.delay)
             if fault.status:  # an injected failure: answered as is, the spec has nothing to say of it
                 return _json(fault.status, fault.body)
+        self._asked.query, self._asked.base = request.args, request.host_url  # for the paged answers
         try:
             grant = self._grant(token)
             answer: Response = getattr(self, f"_op_{operation}")(grant, body, **args)

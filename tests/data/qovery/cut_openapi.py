@@ -4,12 +4,14 @@
 
 The source is Qovery's published description (Qovery/qovery-openapi-spec, commit 651aed5, 2026-08-20,
 spec version 1.0.4), kept beside the project in `shared/qovery/openapi.yaml`. Nothing is changed in
-what is kept, but for three things: a second server, the loopback address where the tests' fake runs;
+what is kept, but for four things: a second server, the loopback address where the tests' fake runs;
 `DeploymentHistoryServiceDetails`, whose `oneOf` no application's or container's details can pass (its
 Helm variant requires no field, so it matches every object and "exactly one" always fails): it is
 checked as `anyOf`, what Qovery's own answers satisfy; and `AlertTargetType`, whose first value is
 spelled `" CLUSTER"` with a leading space (a slip: every other value and Qovery's console say
-`CLUSTER`): it is checked as `CLUSTER`.
+`CLUSTER`): it is checked as `CLUSTER`; and `OrganizationEventResponse.timestamp`, described as a
+`date-time` while Qovery answers nanoseconds since the epoch as digits (the format its own parameters
+`fromTimestamp` and `continueToken` name): it is checked as either.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ OPERATIONS = [
     ("/alert-receivers", "post"),
     ("/alert-receivers/{alertReceiverId}", "delete"),
     ("/alert-receivers/{alertReceiverId}/validate", "post"),
+    ("/application/{applicationId}/commit", "get"),
+    ("/job/{jobId}/commit", "get"),
+    ("/helm/{helmId}/commit", "get"),
+    ("/terraform/{terraformId}/commit", "get"),
+    ("/organization/{organizationId}/events", "get"),
 ]
 SOURCE = "Qovery/qovery-openapi-spec commit 651aed5 (2026-08-20), spec version 1.0.4"
 
@@ -86,6 +93,12 @@ def cut(spec: dict[str, Any]) -> dict[str, Any]:
     target_type = components.get("schemas", {}).get("AlertTargetType")
     if target_type is not None:
         target_type["enum"] = [value.strip() for value in target_type["enum"]]
+    event = components.get("schemas", {}).get("OrganizationEventResponse")
+    if event is not None:
+        described = event["properties"]["timestamp"]
+        event["properties"]["timestamp"] = {
+            "anyOf": [described, {"type": "string", "pattern": "^[0-9]{1,20}$"}]
+        }
     for section in components:
         components[section] = dict(sorted(components[section].items()))
     return {

@@ -45,6 +45,7 @@ VALUES: dict[str, Any] = {
     "quiet": QuietHours(time(22), time(8, 30), "Europe/Paris"),
     "quiet_failures": QuietFailures.HOLD,
     "digest": DigestSchedule(time(9), 0, "America/New_York"),
+    "changes": False,
 }
 
 
@@ -113,6 +114,7 @@ def test_the_bot_kept_settings_survive_their_column() -> None:
         "quiet",
         "quiet-failures",
         "digest",
+        "changes",
     ]
     settings = HookSettings().merged(WebhookOptions(mode=DisplayMode.POST, events=VALUES["events"]))
     assert settings == HookSettings(mode=DisplayMode.POST)

@@ -1,0 +1,160 @@
+"""What a deployment carries, looked up when its card is completed and shown with it: the use case.
+
+The enrichment (`bot.deliveries.enrichment`) asks this, for each card it completes from Qovery's
+history, what its edit carries, with the history it read. The deployment is compared with the
+environment's previous successful deployment in that history: the commits of each service whose
+commit moved (one list a service, `list_commits`, a few at once), and the audit log between the two
+(`list_organization_events`). What is found is kept per deployment, so a second channel, an event
+replayed or a later status costs Qovery nothing more.
+
+The card's line joins the enrichment's own edit: no Slack call of its own. The reply "What's in this
+deployment" waits for the deployment's outcome (its versions are then all in the history), and goes
+out once per card: the line is written first, conditionally, so that two replicas, a replay or a
+restart never post two. A Qovery error on a service's commits says only its two versions; on the audit
+log, the configuration section is left out (the doctor says why); no previous successful deployment in
+the history, or a slow Qovery: nothing is said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.access import Access
+from bot.blocks import Message
+from bot.contents.carried import Carried, card_line, reply_messages
+from bot.contents.configuration import configuration_changes
+from bot.contents.ports import CarriedCards
+from bot.contents.versions import changes, ended_at, moved, previous_success, versions_of
+from bot.deliveries import CardCarried, CardJob, paced
+from bot.ports import SlackPoster
+from bot.qovery import Commit, DeploymentHistory, QoveryApi, QoveryError
+
+__all__ = ["DeploymentContents", "nanoseconds"]
+
+log = logging.getLogger(__name__)
+
+
+def nanoseconds(moment: datetime) -> int:
+    """A time as the audit log's parameters take it."""
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+
+
+class DeploymentContents:
+    """`bot.deliveries.CardFollower`: each completed card shows what its deployment carried."""
+
+    def __init__(
+        self,
+        access: Access,
+        poster: SlackPoster,
+        cards: CarriedCards,
+        *,
+        reads: int = 4,
+        keep_seconds: float = 3600.0,
+    ) -> None:
+        self._access = access
+        self._poster = poster
+        self._cards = cards
+        self._reads = asyncio.Semaphore(reads)  # Qovery reads at once, every deployment together
+        self._keep = keep_seconds
+        self._known: dict[tuple[str, str], tuple[float, Carried | None]] = {}
+        self._pending: dict[tuple[str, str], asyncio.Task[Carried | None]] = {}
+
+    async def close(self) -> None:
+        for task in list(self._pending.values()):
+            task.cancel()
+        await asyncio.gather(*self._pending.values(), return_exceptions=True)
+
+    async def carried(
+        self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> CardCarried | None:
+        """The card's line; at the deployment's end, the reply in its thread too, once per card. None
+        when nothing sure can be said."""
+        found = await self.lookup(job.team_id, entry, history)
+        if found is None or job.card_id is None:
+            return None
+        line = CardCarried(card_line(found))
+        if not job.deployment.status.terminal:
+            return line  # shown with the card's details; the reply waits for the outcome
+        if not await self._cards.claim_carried(job.card_id, line):
+            card = await self._cards.get(job.card_id)  # another replica, a replay or a restart replied
+            return card.carried if card else None
+        if not found.anything:
+            return line  # nothing changed: no reply to say so
+        posted = [await self._reply(job, message) for message in reply_messages(found)]
+        kept = CardCarried(line.line, posted[0])
+        await self._cards.set_carried(job.card_id, kept)
+        return kept
+
+    async def lookup(
+        self, team_id: str, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> Carried | None:
+        """What `entry` carried since the previous successful deployment in `history`; None when the
+        history reaches none. Looked up once per deployment, however many ask at once."""
+        key = (team_id, entry.identifier.execution_id)
+        cached = self._known.get(key)
+        if cached is not None and time.monotonic() - cached[0] < self._keep:
+            return cached[1]
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = asyncio.create_task(self._look(team_id, entry, history))
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        found = await asyncio.shield(pending)
+        if len(self._known) > 10_000:
+            self._known.clear()  # bounded; what is still wanted is looked up again
+        self._known[key] = (time.monotonic(), found)
+        return found
+
+    async def _look(
+        self, team_id: str, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+    ) -> Carried | None:
+        previous = previous_success(entry, history)
+        environment_id = entry.identifier.environment_id
+        if previous is None:
+            return None
+        api, organization_id = await self._access.qovery(team_id)
+        deployed, before = versions_of(entry), versions_of(previous)
+        keys = moved(deployed, before)
+        lists = await asyncio.gather(
+            *(self._commits(api, deployed[k].service_type, deployed[k].service_id) for k in keys)
+        )
+        configuration = None
+        since, until = ended_at(previous), entry.auditing_data.created_at
+        cut = False
+        if environment_id is not None and since < until:
+            try:
+                async with self._reads:
+                    found = await api.list_organization_events(
+                        organization_id,
+                        environment_id=environment_id,
+                        from_ns=nanoseconds(since),
+                        to_ns=nanoseconds(until),
+                    )
+                configuration, cut = (
+                    configuration_changes(found.events, environment_id, since, until),
+                    found.cut,
+                )
+            except QoveryError as error:
+                log.info("contents: the audit log was not read: %s", type(error).__name__)
+        elif environment_id is not None:
+            configuration = ()
+        return Carried(changes(deployed, before, dict(zip(keys, lists, strict=True))), configuration, cut)
+
+    async def _commits(
+        self, api: QoveryApi, service_type: str, service_id: str | None
+    ) -> list[Commit] | None:
+        if service_id is None:
+            return None
+        try:
+            async with self._reads:
+                return await api.list_commits(service_type, service_id)
+        except QoveryError as error:
+            log.info("contents: a service's commits were not read: %s", type(error).__name__)
+            return None
+
+    async def _reply(self, job: CardJob, message: Message) -> str:
+        thread = job.thread_ts
+        return await paced(lambda: self._poster.post(job.team_id, job.channel_id, message, thread_ts=thread))

@@ -1,0 +1,85 @@
+"""The client's reads of what a deployment carries, against the fake Qovery (spec-checked): a service's
+commits, and the audit log's pages followed to the end of a window, bounded; one unreadable item is
+left out, never the read; a value in `change` is never shown by an event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from adapters import qovery as client
+from bot.qovery import AuditKind, QoveryNotFound
+from tests.fakes.qovery_api import Acme, FakeQovery
+from tests.fakes.qovery_contents import nanoseconds
+from tests.test_qovery_client import call
+
+API = "6f1c3c1e-8d3b-4b9a-9a51-2b2f0f1e7a10"
+
+
+def test_commits_are_read_newest_first_and_an_unreadable_one_is_left_out(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = qovery.add_commits(API, 5)
+    qovery.commits[API].insert(2, {**qovery.commits[API][2], "git_commit_id": "x"})  # not a commit id
+    found = call(qovery, acme.token, lambda api: api.list_commits("APPLICATION", API))
+    assert [c.git_commit_id for c in found] == shas
+    assert found[0].commit_page_url == f"https://github.com/acme/billing/commit/{shas[0]}"
+    assert call(qovery, acme.token, lambda api: api.list_commits("JOB", API))[0].git_commit_id == shas[0]
+
+
+def test_a_container_has_no_commits_to_ask_for(qovery: FakeQovery, acme: Acme) -> None:
+    try:
+        call(qovery, acme.token, lambda api: api.list_commits("CONTAINER", API))
+    except QoveryNotFound:
+        pass
+    else:
+        raise AssertionError("a container's commits were asked for")
+    assert qovery.calls == []
+
+
+def test_the_audit_log_is_followed_page_by_page_to_the_end_of_its_window(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for n in range(35):
+        qovery.add_audit_event(
+            acme.organization_id,
+            at=start + timedelta(minutes=n),
+            sub_target_type="VARIABLE",
+            environment_id=acme.environment_id if n % 5 else None,  # one in 5 of another environment
+            change={"key": f"VAR_{n}", "value": f"hunter{n}"},
+        )
+    found = call(
+        qovery,
+        acme.token,
+        lambda api: api.list_organization_events(
+            acme.organization_id,
+            environment_id=acme.environment_id,
+            from_ns=nanoseconds(start + timedelta(minutes=2)),
+            to_ns=nanoseconds(start + timedelta(minutes=30)),
+            page_size=10,
+        ),
+    )
+    names = [event.shown().name for event in found.events]
+    assert names == [f"VAR_{n}" for n in range(30, 1, -1) if n % 5]
+    assert not found.cut
+    assert {e.kind for e in found.events} == {AuditKind.VARIABLE}
+    assert "hunter" not in repr(found)
+    assert len(qovery.calls_to("getOrganizationEvents")) == 3
+
+
+def test_a_long_audit_log_is_read_to_a_bound_and_said_cut(
+    qovery: FakeQovery, acme: Acme, monkeypatch: object
+) -> None:
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for n in range(30):
+        qovery.add_audit_event(acme.organization_id, at=start + timedelta(seconds=n))
+    # Digits the spec allows, but a time past any sensible range: that one event is left out.
+    qovery.add_audit_event(acme.organization_id, at=start, timestamp="99999999999999999999")
+    setattr(client, "AUDIT_PAGES", 2)  # noqa: B010
+    try:
+        found = call(qovery, acme.token, lambda api: api.list_organization_events(acme.organization_id,
+                                                                                   page_size=10))  # fmt: skip
+    finally:
+        setattr(client, "AUDIT_PAGES", 20)  # noqa: B010
+    assert len(found.events) == 19  # two pages of 10, the unreadable event left out
+    assert found.cut
