@@ -26,6 +26,7 @@ __all__ = [
     "ListWebhooks",
     "Login",
     "Logout",
+    "Promote",
     "SetEnabled",
     "SetPolicy",
     "ShowAudit",
@@ -119,6 +120,15 @@ class Act:
 
 
 @dataclass(frozen=True)
+class Promote:
+    """A promotion's plan (bot.promotion): what `target` would run at `source`'s versions."""
+
+    source: str  # project/environment
+    target: str  # environment, or project/environment
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Doctor:
     """What keeps this workspace's subscriptions from notifying, each with its repair."""
 
@@ -175,6 +185,7 @@ class ShowAudit:
 
 Command = (
     Help
+    | Promote
     | Connect
     | Disconnect
     | ListWebhooks

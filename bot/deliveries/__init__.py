@@ -49,6 +49,7 @@ from bot.deliveries.ports import (
     DeliveryRecord,
     DeliveryState,
 )
+from bot.deliveries.routing import matches
 
 __all__ = [
     "CANCEL_ACTION",
@@ -78,6 +79,7 @@ __all__ = [
     "deployments_url",
     "details",
     "duration_words",
+    "matches",
     "origin_words",
     "paced",
     "read_deployment",

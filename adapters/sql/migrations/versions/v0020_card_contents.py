@@ -2,15 +2,15 @@
 JSON, in a column of its own that only a conditional write fills (`carried IS NULL`), so that a card
 gets one reply, never two, across replicas, replays and restarts.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
