@@ -27,6 +27,7 @@ from bot.deliveries.card_details import (
 from bot.deliveries.cards import (
     CANCEL_ACTION,
     CONSOLE,
+    PROMOTE_CARD_ACTION,
     REDEPLOY_ACTION,
     ROLLBACK_ACTION,
     CardButton,
@@ -54,6 +55,7 @@ from bot.deliveries.routing import matches
 __all__ = [
     "CANCEL_ACTION",
     "CONSOLE",
+    "PROMOTE_CARD_ACTION",
     "REDEPLOY_ACTION",
     "REPLAY_ACTION",
     "ROLLBACK_ACTION",

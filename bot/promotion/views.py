@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.actions import Action
 from bot.blocks import MAX_BLOCKS, Message, button, context, cut, escape, read_row_id, section, sections
-from bot.deliveries import service_words
+from bot.deliveries import PROMOTE_CARD_ACTION, service_words
 from bot.promotion.plan import ALREADY_THE_SAME, PlannedService
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
 
 PROMOTE_ACTION = "promotion_promote"
 CANCEL_PROMOTION_ACTION = "promotion_cancel"
-PROMOTE_CARD_ACTION = "promotion_from_card"  # a success card's "Promote to ENV"
 PLAN_MINUTES = 30  # a plan's buttons are good for 30 minutes
 _PLAN_SECTIONS = MAX_BLOCKS - 4  # the title, the context, the buttons, and "… and N more"
 

@@ -16,6 +16,7 @@ from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
 from tests.fakes.slack_api import ADMIN, CHANNEL, MEMBER, SlackCall
+from tests.helpers import card_recorded, subscribe
 
 PROD_SHA = "b" * 40
 
@@ -177,3 +178,56 @@ def test_another_repository_or_image_is_named_and_not_promoted(
     assert "built from another image" in text
     assert "already runs staging's versions" in text  # nothing left to promote
     assert buttons(plan.args) == {}
+
+
+def test_a_success_card_offers_promote_to_and_posts_the_plan_in_its_thread(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    hook = subscribe(acme_app, qovery, "--kind standard --promote-to production")
+    qovery.deliver(hook.webhook_id, "DEPLOYMENT_SUCCESSFUL", environment_id=world["staging"])
+    [card] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and "staging" in c.args.get("text", "")
+    )
+    offered = buttons(card.args["attachments"][0])["Promote to production"]
+    card_recorded(acme_app, card.answer["ts"])
+    acme_app.press(offered["action_id"], offered["value"], message_ts=card.answer["ts"])
+    [plan] = plan_posts(acme_app)
+    assert plan.args["thread_ts"] == card.answer["ts"]
+    assert "`1.4.2` → `1.5.0`" in shown(plan.args)
+    # A forged card, or one of an environment the button was not drawn for: nothing posted.
+    forged = offered["value"].replace("card:", "card:9")
+    assert "does not belong" in acme_app.click(offered["action_id"], forged)["text"]
+    # production's own success card offers no promotion to itself.
+    qovery.deliver(hook.webhook_id, "DEPLOYMENT_SUCCESSFUL", environment_id=world["prod"])
+    [prod_card] = acme_app.slack.wait_until(
+        lambda c: (
+            c.method == "chat.postMessage"
+            and "production" in c.args.get("text", "")
+            and "attachments" in c.args
+        )
+    )
+    assert "Promote to production" not in buttons(prod_card.args["attachments"][0])
+
+
+def test_the_approval_policy_holds_a_promotion_back_until_an_approver_approves(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    acme_app.slack.groups["S0SRELEADS"] = ["U0LEAD0001"]
+    acme_app.slack.users["U0LEAD0001"] = {"is_admin": True}
+    acme_app.ask('policy approvals production --approvers "<!subteam^S0SRELEADS|sre-leads>"')
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    held = press(acme_app, plan, "Promote")  # an admin, not an approver
+    assert "your request is in the channel" in held["text"]
+    assert qovery.calls_to("deployAllServices") == []
+    [request] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and "asks to" in c.args.get("text", "")
+    )
+    assert "asks to promote *billing staging → production*" in shown(request.args)
+    approve = buttons(request.args)["Approve"]
+    acme_app.press(
+        approve["action_id"], approve["value"], user_id="U0LEAD0001", message_ts=request.answer["ts"]
+    )
+    [call] = qovery.wait_for("deployAllServices")
+    assert call.body["containers"] == [{"id": world["worker"], "image_tag": "1.5.0"}]
+    assert "promote" in shown(acme_app.ask("audit"))
