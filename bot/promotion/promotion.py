@@ -49,7 +49,6 @@ __all__ = ["PromotionRequest", "Promotions"]
 
 _UNKNOWN = "This button does not belong to a promotion plan of this workspace: nothing was done."
 _USED = "This plan was already promoted or called off: nothing more was done."
-_MOST_SERVICES = 60  # read per environment: more would not fit one message anyway
 
 
 @dataclass(frozen=True)
@@ -181,7 +180,7 @@ class Promotions:
         if plan.state is not ActionState.PROPOSED or not await self._actions.drop(plan.id):
             return plain(_USED)
         await self._decided(plan, f"called off by <@{caller.user_id}>; nothing was done.")
-        return None
+        return plain("Called off: nothing was done.")
 
     # -- the plan ---------------------------------------------------------------------------------------
 
@@ -236,7 +235,7 @@ class Promotions:
         services, history = await asyncio.gather(
             api.list_services(target.environment_id), api.list_deployment_history(target.environment_id)
         )
-        return _Side(target, services[:_MOST_SERVICES], history)
+        return _Side(target, services, history)
 
     async def _planned(
         self, api: QoveryApi, source: _Side, target: _Side, only: tuple[str, ...]

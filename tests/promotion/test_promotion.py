@@ -231,3 +231,32 @@ def test_the_approval_policy_holds_a_promotion_back_until_an_approver_approves(
     [call] = qovery.wait_for("deployAllServices")
     assert call.body["containers"] == [{"id": world["worker"], "image_tag": "1.5.0"}]
     assert "promote" in shown(acme_app.ask("audit"))
+
+
+@pytest.mark.parametrize(
+    ("status", "words"), [(409, "busy"), (403, "role"), (503, "Qovery")], ids=["busy", "forbidden", "down"]
+)
+def test_qoverys_refusal_of_a_promotion_is_said_in_words(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str], status: int, words: str
+) -> None:
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    qovery.fail("deployAllServices", status=status, body={"status": status, "detail": "Busy deploying"})
+    said = press(acme_app, plan, "Promote")
+    assert said["text"].startswith("Nothing was done")
+    assert words.lower() in said["text"].lower()
+    assert "Traceback" not in said["text"]
+
+
+def test_cancel_calls_the_plan_off_for_everyone(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    acme_app.ask("promote billing/staging --to production", user_id=MEMBER)
+    [plan] = plan_posts(acme_app)
+    press(acme_app, plan, "Cancel", user_id=MEMBER)
+    [edit] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and c.args["ts"] == plan.answer["ts"]
+    )
+    assert f"called off by <@{MEMBER}>" in shown(edit.args)
+    assert "already" in press(acme_app, plan, "Promote")["text"]
+    assert qovery.calls_to("deployAllServices") == []
