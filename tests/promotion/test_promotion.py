@@ -135,7 +135,7 @@ def test_a_stale_plan_runs_nothing_and_a_new_plan_follows(
     assert "`1.4.2` → `1.6.0`" in shown(fresh.args)
 
 
-def test_an_expired_or_a_forged_plan_runs_nothing(
+def test_an_expired_a_forged_or_another_workspaces_plan_runs_nothing(
     acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
 ) -> None:
     acme_app.ask("promote billing/staging --to production")
@@ -144,6 +144,9 @@ def test_an_expired_or_a_forged_plan_runs_nothing(
     for forged in ("promotion:999999", "promotion:-1", "action:1", "x" * 5000, promote["value"] + "0"):
         said = acme_app.click(promote["action_id"], forged)
         assert "does not belong to a promotion plan" in said["text"]
+    sql(acme_app, update(actions).values(team_id="T0OTHER000"))  # a plan of another workspace
+    assert "does not belong" in press(acme_app, plan, "Promote")["text"]
+    sql(acme_app, update(actions).values(team_id="T0TEAM001"))
     old = datetime.now(UTC) - timedelta(minutes=31)
     sql(acme_app, update(actions).values(created_at=old))
     said = press(acme_app, plan, "Promote")
