@@ -108,7 +108,7 @@ class Promotion:
     source: Target
     source_execution: str | None
     target_execution: str | None
-    plan_ts: str | None = None  # the plan's message in the channel
+    services: tuple[str, ...] = ()  # `--services`: a new plan, when this one is stale, keeps to them
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,8 @@ def plan_from_json(text: str) -> tuple[Target, tuple[ServiceChange, ...], Promot
     promotion: dict[str, Any] | None = found.get("promotion")
     promoted = None
     if promotion is not None:
-        promoted = Promotion(**(promotion | {"source": Target(**promotion["source"])}))
+        source, services = Target(**promotion["source"]), tuple(promotion.get("services", ()))
+        promoted = Promotion(**(promotion | {"source": source, "services": services}))
     return Target(**found["target"]), tuple(ServiceChange(**c) for c in found["changes"]), promoted
 
 

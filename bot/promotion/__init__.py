@@ -4,6 +4,7 @@
     plan.py        per service matched by name: the target's version → the source's, what it carries,
                    or why it is left as it is (only on one side, another repository or image, the same)
     views.py       the plan's message and its buttons, which name only the stored plan
+    reads.py       what a plan reads from Qovery: the environments, their services and what each runs
     promotion.py   the use case: the command and a success card's "Promote to ENV" post a plan;
                    Promote hands the plan to bot.actions (permissions, approvals, run, audit)
 """

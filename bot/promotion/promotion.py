@@ -28,21 +28,17 @@ from bot.actions import (
     EnvironmentActions,
     Promotion,
     Target,
-    Where,
-    find_environment,
-    latest_success,
     read_where,
     where_words,
 )
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
-from bot.contents import ServiceVersion, versions_of
 from bot.deliveries import CardButton, Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
-from bot.promotion.plan import PlannedService, Sources, plan_services, to_commit_walk
+from bot.promotion.reads import environment_by_id, environment_named, planned, read_side, stale, target_where
 from bot.promotion.views import PLAN_MINUTES, decided_message, plan_message, read_plan_button
-from bot.qovery import Commit, DeploymentHistory, QoveryApi, QoveryError, Service
+from bot.qovery import QoveryError
 from bot.subscriptions import Hooks
 
 __all__ = ["PromotionRequest", "Promotions"]
@@ -58,21 +54,6 @@ class PromotionRequest:
     source: str  # project/environment
     target: str  # an environment of the same project, or project/environment
     services: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Side:
-    target: Target
-    services: list[Service]
-    history: list[DeploymentHistory]
-
-    @property
-    def running(self) -> DeploymentHistory | None:
-        return latest_success(self.history)
-
-    def versions(self) -> dict[str, ServiceVersion]:
-        running = self.running
-        return versions_of(running) if running else {}
 
 
 class Promotions:
@@ -102,8 +83,8 @@ class Promotions:
         """The typed command: the plan, posted in the channel."""
         acting = await self._access.acting(caller)
         try:
-            source = await self._where(acting, read_where(request.source))
-            target = await self._where(acting, self._target_where(source, request.target))
+            source = await environment_named(acting, read_where(request.source))
+            target = await environment_named(acting, target_where(source, request.target))
         except QoveryError as error:
             raise UserError(error.sentence(self._command)) from None
         return await self._post_plan(caller, acting, source, target, request.services, None)
@@ -120,9 +101,8 @@ class Promotions:
             raise UserError("This card no longer offers a promotion: nothing was done.")
         acting = await self._access.acting(caller)
         try:
-            environment = await acting.api.get_environment(button.environment_id)
-            source = await self._target_of(acting, environment.id, environment.project.id)
-            target = await self._where(acting, self._target_where(source, hook.settings.promote_to))
+            source = await environment_by_id(acting, button.environment_id)
+            target = await environment_named(acting, target_where(source, hook.settings.promote_to))
         except QoveryError as error:
             raise UserError(error.sentence(self._command)) from None
         where = replace(caller, channel_id=hook.channel_id)
@@ -139,16 +119,18 @@ class Promotions:
             return plain(gone)
         acting = await self._access.acting(caller)
         try:
-            stale = await self._stale(acting.api, plan)
+            is_stale = await stale(acting.api, plan)
         except QoveryError as error:
             raise UserError(error.sentence(self._command)) from None
-        if stale:
-            if await self._actions.drop(plan.id):  # used up: a new plan takes its place
-                await self._decided(plan, f"stale, nothing was done: {STALE_PROMOTION.split(': ', 1)[1]}")
-                source = await self._target_of(acting, plan.promotion.source.environment_id, None)
-                target = await self._target_of(acting, plan.target.environment_id, None)
-                thread = plan.thread_ts or plan.request_ts
-                await self._post_plan(caller, acting, source, target, (), thread, channel=plan.channel_id)
+        if is_stale:
+            if await self._actions.drop(plan.id):  # used up: a new plan takes its place, under it
+                await self._decided(
+                    plan, "stale (deployed again since): nothing was done; a new plan follows."
+                )
+                source = await environment_by_id(acting, plan.promotion.source.environment_id)
+                target = await environment_by_id(acting, plan.target.environment_id)
+                thread, only = plan.thread_ts or plan.request_ts, plan.promotion.services
+                await self._post_plan(caller, acting, source, target, only, thread, channel=plan.channel_id)
             return plain(STALE_PROMOTION)
         action = Action(
             caller.team_id,
@@ -161,8 +143,10 @@ class Promotions:
             promotion=plan.promotion,
         )
 
+        plan_id = plan.id
+
         async def claim() -> bool:
-            if not await self._actions.drop(plan.id):  # type: ignore[arg-type]
+            if not await self._actions.drop(plan_id):
                 return False
             await self._decided(plan, f"<@{caller.user_id}> pressed Promote.")
             return True
@@ -199,24 +183,25 @@ class Promotions:
         if source.organization_id != target.organization_id:
             raise UserError("Both environments must be of this workspace's Qovery organization.")
         try:
-            one, other = await asyncio.gather(self._side(acting.api, source), self._side(acting.api, target))
-            planned = await self._planned(acting.api, one, other, only)
+            one, other = await asyncio.gather(read_side(acting.api, source), read_side(acting.api, target))
+            plan_lines = await planned(acting.api, one, other, only)
         except QoveryError as error:
             raise UserError(error.sentence(self._command)) from None
-        if only and not planned:
+        if only and not plan_lines:
             raise UserError(
                 f"No service of {escape(source.environment)} matches `{escape(', '.join(only))}`."
             )
         running = (one.running, other.running)
-        promotion = Promotion(source, *(r.identifier.execution_id if r else None for r in running))
+        executions = tuple(r.identifier.execution_id if r else None for r in running)
+        promotion = Promotion(source, executions[0], executions[1], only)
         channel_id = channel or caller.channel_id
-        changes = tuple(p.change for p in planned)
+        changes = tuple(p.change for p in plan_lines)
         plan = Action(caller.team_id, caller.user_id, channel_id, ActionKind.PROMOTE, target, changes,
                       thread_ts=thread_ts, promotion=promotion)  # fmt: skip
         where = where_words(plan)
-        if any(p.promoted for p in planned):
+        if any(p.promoted for p in plan_lines):
             plan = plan.with_id(await self._actions.add(plan, self._clock()))
-        message = plan_message(plan, planned, where)
+        message = plan_message(plan, plan_lines, where)
         try:
             ts = await self._poster.post(caller.team_id, channel_id, message, thread_ts=thread_ts)
         except SlackFailure as failure:
@@ -230,35 +215,6 @@ class Promotions:
             await self._actions.requested(plan.id, ts)  # the plan's message: edited once it is decided
             return plain("The plan is in the channel: anyone there may press Promote within 30 minutes.")
         return plain("The plan is in the channel: there is nothing to promote.")
-
-    async def _side(self, api: QoveryApi, target: Target) -> _Side:
-        services, history = await asyncio.gather(
-            api.list_services(target.environment_id), api.list_deployment_history(target.environment_id)
-        )
-        return _Side(target, services, history)
-
-    async def _planned(
-        self, api: QoveryApi, source: _Side, target: _Side, only: tuple[str, ...]
-    ) -> tuple[PlannedService, ...]:
-        """The plan, with where each matched service's code comes from and the commits it carries."""
-        by_name = {s.name.lower(): s for s in target.services}
-        pairs = [(s, by_name[s.name.lower()]) for s in source.services if s.name.lower() in by_name]
-        asked = [s for pair in pairs for s in pair if s.service_type in ("APPLICATION", "CONTAINER")]
-        found = await asyncio.gather(*(api.service_source(s.service_type, s.id) for s in asked))
-        where = {s.id: f for s, f in zip(asked, found, strict=True) if f is not None}
-        sources = Sources(
-            repositories={k: v for k, v in where.items() if _kind(asked, k) == "APPLICATION"},
-            images={k: v for k, v in where.items() if _kind(asked, k) == "CONTAINER"},
-        )
-        versions = (source.versions(), target.versions())
-        walked = [
-            s for s, t in pairs
-            if (new := versions[0].get(s.id)) and (old := versions[1].get(t.id)) and to_commit_walk(new, old)
-        ]  # fmt: skip
-        commits = await asyncio.gather(*(_commits(api, s) for s in walked))
-        names = (source.target.environment, target.target.environment)
-        listed = {s.id: c for s, c in zip(walked, commits, strict=True)}
-        return plan_services(names, source.services, target.services, versions, sources, listed, only)
 
     async def _plan(self, caller: Caller, value: object) -> Action:
         plan_id = read_plan_button(value)
@@ -282,15 +238,6 @@ class Promotions:
             )
         return None
 
-    async def _stale(self, api: QoveryApi, plan: Action) -> bool:
-        assert plan.promotion is not None
-        source, target = await asyncio.gather(
-            api.list_deployment_history(plan.promotion.source.environment_id),
-            api.list_deployment_history(plan.target.environment_id),
-        )
-        now = tuple((r.identifier.execution_id if r else None) for r in map(latest_success, (source, target)))
-        return now != (plan.promotion.source_execution, plan.promotion.target_execution)
-
     async def _decided(self, plan: Action, said: str) -> None:
         """The plan's message edited for everyone: its buttons gone. Slack failing leaves it as it was
         (its buttons then answer that the plan was used)."""
@@ -301,37 +248,3 @@ class Promotions:
             await self._poster.update(plan.team_id, plan.channel_id, plan.request_ts, message)
         except SlackFailure:
             pass
-
-    # -- environments -------------------------------------------------------------------------------------
-
-    def _target_where(self, source: Target, words: str) -> Where:
-        """`production` (of the source's project) or `project/environment`."""
-        if "/" in words:
-            return read_where(words)
-        return Where(source.project, words.strip() or None)
-
-    async def _where(self, acting: Acting, where: Where) -> Target:
-        project, env = await find_environment(acting.api, acting.organization_id, where)
-        return Target(env.id, env.name, project.name, str(env.mode), acting.organization_id, project.id)
-
-    async def _target_of(self, acting: Acting, environment_id: str, project_id: str | None) -> Target:
-        env = await acting.api.get_environment(environment_id)
-        projects = await acting.api.list_projects(acting.organization_id)
-        project = next((p for p in projects if p.id == (project_id or env.project.id)), None)
-        if project is None:
-            raise UserError(
-                "This environment is not of this workspace's Qovery organization: nothing was done."
-            )
-        return Target(env.id, env.name, project.name, str(env.mode), acting.organization_id, project.id)
-
-
-def _kind(services: list[Service], service_id: str) -> str:
-    return next(s.service_type for s in services if s.id == service_id)
-
-
-async def _commits(api: QoveryApi, service: Service) -> list[Commit] | None:
-    """The source service's commits; None when Qovery does not answer (the plan then says so)."""
-    try:
-        return await api.list_commits(service.service_type, service.id)
-    except QoveryError:
-        return None
