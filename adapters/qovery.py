@@ -200,6 +200,8 @@ class QoveryClient:
         params: dict[str, Any] = {"pageSize": page_size}
         params |= {"fromTimestamp": str(from_ns)} if from_ns is not None else {}
         params |= {"toTimestamp": str(to_ns)} if to_ns is not None else {}
+        # No environment filter is sent: Qovery's (`serviceEnvironmentId`) keeps only services' events,
+        # and would drop an environment's own variables; the environment is kept here instead.
         kept: list[AuditEvent] = []
         seen: set[str] = set()
         limited = False

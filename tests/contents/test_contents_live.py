@@ -262,14 +262,16 @@ def test_hostile_commits_and_names_are_escaped_and_cut_within_slacks_limits(
             change={"key": "<!here>" + "k" * 300, "value": f"{SECRET_VALUE}-{n}"},
         )
     deliver(acme_app, qovery, acme)
-    found = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    acme_app.slack.wait_until(lambda c: c.method == "chat.update" and "(see thread)" in json.dumps(c.args))
     drained(acme_app)
     shown = json.dumps([c.args for c in acme_app.slack.calls], ensure_ascii=False)
     for mass in ("<!channel>", "<!here", "<@U0BOSS>", "<@U0EVIL>", "<!subteam"):
         assert mass not in shown
-    said = json.dumps(found[0].args, ensure_ascii=False)
+    said = json.dumps([c.args for c in replies(acme_app)], ensure_ascii=False)
     assert "more than 100 commits, or history rewritten" in said  # 495 commits: the previous one not listed
-    assert "300 changes since the previous successful deployment" in said or len(found) > 1
+    assert "300 changes since the previous successful deployment" in said
+    assert "and 240 more" in said  # 60 of the 300 listed
+    assert "rolls back" not in said
     assert SECRET_VALUE not in shown
 
 
