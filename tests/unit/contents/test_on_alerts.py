@@ -30,7 +30,12 @@ def card(carried: CardCarried | None) -> Card:
 
 def rule() -> AlertRule:
     target = {"target_type": "ENVIRONMENT", "target_id": ENV}
-    fields = {"source": "MANAGED", "id": "r1", "name": "High 5xx rate", "state": "TRIGGERED"}
+    fields = {
+        "source": "MANAGED",
+        "id": "0a1e0000-0000-4000-8000-000000000001",
+        "name": "High 5xx rate",
+        "state": "TRIGGERED",
+    }
     found = AlertRule.read(fields | {"severity": "CRITICAL", "target": target})
     assert found is not None
     return found
