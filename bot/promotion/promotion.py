@@ -152,6 +152,9 @@ class Promotions:
             return True
 
         answer = await self._acting.act(caller, action, claim)
+        said = str(answer.get("text", "")) if answer else ""
+        if said.startswith("Nothing was done"):  # refused on the way: the channel reads why, too
+            await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {said}")
         return answer or plain(f"{where_words(action)}: promoted, and said in the channel.")
 
     async def cancel(self, caller: Caller, value: object) -> Message | None:

@@ -249,6 +249,10 @@ def test_qoverys_refusal_of_a_promotion_is_said_in_words(
     assert said["text"].startswith("Nothing was done")
     assert words.lower() in said["text"].lower()
     assert "Traceback" not in said["text"]
+    edits = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and "Nothing was done" in c.args.get("text", "")
+    )
+    assert edits[-1].args["ts"] == plan.answer["ts"]  # the channel reads it on the plan, too
 
 
 def test_cancel_calls_the_plan_off_for_everyone(
