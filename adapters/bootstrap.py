@@ -50,6 +50,7 @@ from bot.deliveries.intake import Intake
 from bot.deliveries.lookups import Lookups
 from bot.digests import Digests, QuietSummaries
 from bot.doctor.home import AppHome
+from bot.promotion import Promotions
 from bot.subscriptions.webhooks import WebhookCommands
 from bot.unfurls import Unfurls
 
@@ -100,6 +101,7 @@ def create_app(
         approvals,
         audit,
         change_commands,
+        Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command),
     )
     services = SlackServices(
         commands=commands,

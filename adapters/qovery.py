@@ -174,6 +174,20 @@ class QoveryClient:
         # One commit the bot cannot read is left out, never the list.
         return [c for c in (Commit.read(item) for item in results[:100]) if c is not None]
 
+    async def service_source(self, service_type: str, service_id: str) -> str | None:
+        match service_type.upper():
+            case "APPLICATION":
+                body = await self._call("GET", f"/application/{_id(service_id)}")
+                found = body.get("git_repository") if isinstance(body, dict) else None
+                source = found.get("url") if isinstance(found, dict) else None
+            case "CONTAINER":
+                body = await self._call("GET", f"/container/{_id(service_id)}")
+                source = body.get("image_name") if isinstance(body, dict) else None
+            case _:
+                return None
+        # A name to compare and show, never more: bounded, and only text.
+        return source.strip()[:300] or None if isinstance(source, str) else None
+
     async def list_organization_events(
         self,
         organization_id: str,

@@ -153,6 +153,23 @@ def test_lookups(qovery: FakeQovery, acme: Acme) -> None:
     assert [(s.name, s.service_type) for s in services] == [("api", "APPLICATION"), ("db", "DATABASE")]
 
 
+def test_where_a_services_code_comes_from_is_its_repository_or_its_image_and_nothing_for_other_kinds(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    api_id, db_id = acme.service_ids
+    worker = qovery.add_service(acme.environment_id, "worker", "CONTAINER")
+    qovery.repositories[api_id] = "https://github.com/acme/billing"
+    found = call(qovery, acme.token, lambda api: api.service_source("APPLICATION", api_id))
+    assert found == "https://github.com/acme/billing"
+    assert (
+        call(qovery, acme.token, lambda api: api.service_source("CONTAINER", worker)) == "ghcr.io/acme/worker"
+    )
+    assert call(qovery, acme.token, lambda api: api.service_source("DATABASE", db_id)) is None
+    assert qovery.calls_to("getApplication")[0].path == f"/application/{api_id}"
+    with pytest.raises(QoveryError):  # another organization's service, or none: said, never a guess
+        call(qovery, acme.viewer_token, lambda api: api.service_source("CONTAINER", api_id))
+
+
 def test_services_of_every_kind_are_read_and_only_pinnable_ones_are_ever_sent_at_a_version(
     qovery: FakeQovery, acme: Acme
 ) -> None:

@@ -170,7 +170,7 @@ def _readable(rows: Iterable[Row[Any]]) -> list[Action]:
 
 
 def _action(row: Row[Any]) -> Action:
-    target, changes = plan_from_json(row.plan)
+    target, changes, promotion = plan_from_json(row.plan)
     return Action(
         team_id=row.team_id,
         user_id=row.user_id,
@@ -186,4 +186,5 @@ def _action(row: Row[Any]) -> Action:
         request_ts=row.request_ts,
         decided_by=row.decided_by,
         outcome=row.outcome,
+        promotion=promotion,
     )

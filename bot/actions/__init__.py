@@ -1,6 +1,6 @@
-"""Acting from Slack: deploy, redeploy, cancel, stop and rollback an environment, the views of its
-state and history, and a user's own Qovery token. Start with `environment_actions.py` (an action
-proposed, confirmed, run, recorded and told in the channel).
+"""Acting from Slack: deploy, redeploy, cancel, stop, rollback and promote (its plan: bot.promotion)
+an environment, the views of its state and history, and a user's own Qovery token. Start with
+`environment_actions.py` (an action proposed, confirmed, run, recorded and told in the channel).
 
     plans.py                 what an action will do: each service's version before and after (pure)
     views.py                 an action's confirmation, and the channel's message of who did what
@@ -10,10 +10,20 @@ proposed, confirmed, run, recorded and told in the channel).
     ports.py                 the actions kept (the audit trail)
 """
 
-from bot.actions.environment_actions import ActionRequest, EnvironmentActions
-from bot.actions.environments import EnvironmentViews, Where, read_where
+from bot.actions.environment_actions import STALE_PROMOTION, ActionRequest, EnvironmentActions
+from bot.actions.environments import EnvironmentViews, Where, find_environment, read_where
 from bot.actions.login import Login
-from bot.actions.plans import CONFIRMATION_SECONDS, Action, ActionKind, ActionState, confirmed_since
+from bot.actions.plans import (
+    CONFIRMATION_SECONDS,
+    Action,
+    ActionKind,
+    ActionState,
+    Promotion,
+    ServiceChange,
+    Target,
+    confirmed_since,
+    latest_success,
+)
 from bot.actions.ports import Actions, Gate
 from bot.actions.views import (
     CONFIRM_ACTION,
@@ -29,6 +39,7 @@ __all__ = [
     "CONFIRMATION_SECONDS",
     "CONFIRM_ACTION",
     "DISMISS_ACTION",
+    "STALE_PROMOTION",
     "Action",
     "ActionKind",
     "ActionRequest",
@@ -38,12 +49,17 @@ __all__ = [
     "EnvironmentViews",
     "Gate",
     "Login",
+    "Promotion",
+    "ServiceChange",
+    "Target",
     "Where",
     "asked_words",
     "changes_blocks",
     "confirmation_gone",
     "confirmed_since",
     "done_words",
+    "find_environment",
+    "latest_success",
     "read_where",
     "where_words",
 ]

@@ -12,7 +12,7 @@ A confirmed action the approval policy holds back waits for its approver (`Gate`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from bot.actions.plans import (
     Target,
     confirmed_since,
     every_service,
+    latest_success,
     one_service,
     rollback_changes,
 )
@@ -53,11 +54,15 @@ from bot.qovery import (
 )
 from bot.subscriptions import Hooks
 
-__all__ = ["ActionRequest", "EnvironmentActions"]
+__all__ = ["STALE_PROMOTION", "ActionRequest", "EnvironmentActions"]
 
 _UNKNOWN_CARD = (
     "This button does not belong to a deployment card of this workspace (or the card is over 30 days "
     "old): nothing was done."
+)
+STALE_PROMOTION = (
+    "This plan is stale: one of its environments was deployed again since it was made. Nothing was "
+    "done; a new plan shows what a promotion would do now."
 )
 _UNKNOWN_ACTION = "This button does not belong to a confirmation of yours: nothing was done."
 
@@ -192,6 +197,24 @@ class EnvironmentActions:
             )
         _, changes = rollback_changes(history, services, entry.identifier.execution_id)
         return await self._proposed(replace(action, changes=changes), acting)
+
+    async def act(
+        self, caller: Caller, action: Action, claim: Callable[[], Awaitable[bool]]
+    ) -> Message | None:
+        """An action another use case made (a promotion's plan), confirmed by `caller`'s click: checked
+        for them, then `claim`ed (its plan used once: False, and nothing is done), held back when the
+        policy says so, else run once; what they alone should read."""
+        acting = await self._checked(caller, action)
+        if not await claim():
+            return plain("This was already done or called off: nothing more was done.")
+        now = self._clock()
+        action = action.with_id(await self._actions.add(action, now))
+        if (held := await self._held(caller, action, acting)) is not None:
+            return held
+        assert action.id is not None
+        if not await self._actions.start(action.id, confirmed_since(now)):
+            return plain("This was already done or called off: nothing more was done.")
+        return await self._run(caller, action, acting)
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)
@@ -334,6 +357,9 @@ class EnvironmentActions:
                 return await api.deploy_environment(env_id)
             case ActionKind.ROLLBACK:
                 return await api.deploy_services(env_id, action.versions())
+            case ActionKind.PROMOTE:
+                await self._not_stale(acting, action)
+                return await api.deploy_services(env_id, action.versions())
             case ActionKind.REDEPLOY:
                 return await api.redeploy_environment(env_id)
             case ActionKind.CANCEL:
@@ -351,6 +377,21 @@ class EnvironmentActions:
                 "to see what it would deploy now."
             )
 
+    async def _not_stale(self, acting: Acting, action: Action) -> None:
+        """A promotion runs only what its plan showed: a newer deployment of either environment since
+        (its approval may have waited) leaves it undone."""
+        promotion = action.promotion
+        assert promotion is not None
+        source, target = await asyncio.gather(
+            acting.api.list_deployment_history(promotion.source.environment_id),
+            acting.api.list_deployment_history(action.target.environment_id),
+        )
+        if (
+            _execution(source) != promotion.source_execution
+            or _execution(target) != promotion.target_execution
+        ):
+            raise UserError(STALE_PROMOTION)
+
     def _refused(self, error: QoveryError, acting: Acting | None) -> str:
         if acting is not None and acting.own_token:
             if isinstance(error, QoveryUnauthorized):
@@ -362,6 +403,11 @@ class EnvironmentActions:
                 said = f" Qovery said: {error.detail}" if error.detail else ""
                 return f"Your Qovery role does not allow this on this environment.{said}"
         return error.sentence(self._command)
+
+
+def _execution(history: list[DeploymentHistory]) -> str | None:
+    found = latest_success(history)
+    return found.identifier.execution_id if found else None
 
 
 async def _services_and_history(

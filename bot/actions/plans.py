@@ -24,11 +24,13 @@ __all__ = [
     "Action",
     "ActionKind",
     "ActionState",
+    "Promotion",
     "ServiceChange",
     "Target",
     "confirmed_since",
     "current_versions",
     "every_service",
+    "latest_success",
     "one_service",
     "plan_from_json",
     "plan_to_json",
@@ -51,6 +53,7 @@ class ActionKind(StrEnum):
     CANCEL = "cancel"
     STOP = "stop"
     ROLLBACK = "rollback"
+    PROMOTE = "promote"  # the versions another environment runs (bot.promotion)
 
     @property
     def starts_a_deployment(self) -> bool:
@@ -98,6 +101,17 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Promotion:
+    """Where a promotion's versions come from, and each environment's latest successful deployment
+    when its plan was made: a newer one of either makes the plan stale."""
+
+    source: Target
+    source_execution: str | None
+    target_execution: str | None
+    services: tuple[str, ...] = ()  # `--services`: a new plan, when this one is stale, keeps to them
+
+
+@dataclass(frozen=True)
 class ServiceChange:
     """One service deployed at a version: `after` None means its latest (deployEnvironment). `left` says
     why a plan leaves it as it is (a kind the bot cannot pin): shown, never sent to Qovery."""
@@ -142,6 +156,7 @@ class Action:
     request_ts: str | None = field(default=None, compare=False)  # its request for approval, if any
     decided_by: str | None = field(default=None, compare=False)  # who approved, rejected or withdrew it
     outcome: str | None = field(default=None, compare=False)  # Qovery's answer, or why not
+    promotion: Promotion | None = None  # a promotion's: where its versions come from
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)
@@ -162,12 +177,34 @@ def confirmed_since(now: datetime) -> datetime:
 
 
 def plan_to_json(action: Action) -> str:
-    return json.dumps({"target": asdict(action.target), "changes": [asdict(c) for c in action.changes]})
+    plan: dict[str, Any] = {"target": asdict(action.target), "changes": [asdict(c) for c in action.changes]}
+    if action.promotion is not None:
+        plan["promotion"] = asdict(action.promotion)
+    return json.dumps(plan)
 
 
-def plan_from_json(text: str) -> tuple[Target, tuple[ServiceChange, ...]]:
+def plan_from_json(text: str) -> tuple[Target, tuple[ServiceChange, ...], Promotion | None]:
     found: dict[str, Any] = json.loads(text)
-    return Target(**found["target"]), tuple(ServiceChange(**c) for c in found["changes"])
+    promotion: dict[str, Any] | None = found.get("promotion")
+    promoted = None
+    if promotion is not None:
+        source, services = Target(**promotion["source"]), tuple(promotion.get("services", ()))
+        promoted = Promotion(**(promotion | {"source": source, "services": services}))
+    return Target(**found["target"]), tuple(ServiceChange(**c) for c in found["changes"]), promoted
+
+
+def latest_success(history: list[DeploymentHistory]) -> DeploymentHistory | None:
+    """The newest successful deployment of an environment's history (newest first): what it runs (a
+    stop or a dry run deploys nothing)."""
+    deploying = {"DEPLOY", "REDEPLOY", "RESTART", "UNKNOWN"}
+    return next(
+        (
+            e
+            for e in history
+            if status_of(e.status) is DeploymentStatus.SUCCESSFUL and e.trigger_action.upper() in deploying
+        ),
+        None,
+    )
 
 
 def _is_commit(version: str) -> bool:

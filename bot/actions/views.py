@@ -50,6 +50,7 @@ _WORDS = {
     ActionKind.CANCEL: (":no_entry_sign:", "Cancel the deployment of", "cancelled the deployment of"),
     ActionKind.STOP: (":octagonal_sign:", "Stop", "stopped"),
     ActionKind.ROLLBACK: (":rewind:", "Roll back", "rolled back"),
+    ActionKind.PROMOTE: (":arrow_double_up:", "Promote", "promoted"),
 }
 
 
@@ -80,8 +81,16 @@ def confirmation_gone(action: Action, now: datetime) -> str:
 
 
 def where_words(action: Action) -> str:
+    """`*billing / production*`; a promotion's `*billing staging → production*`."""
     target = action.target
-    return f"*{escape(cut(target.project, 80))} / {escape(cut(target.environment, 80))}*"
+    project, environment = escape(cut(target.project, 80)), escape(cut(target.environment, 80))
+    if action.promotion is None:
+        return f"*{project} / {environment}*"
+    source = action.promotion.source
+    from_environment = escape(cut(source.environment, 80))
+    if source.project_id != target.project_id:
+        return f"*{escape(cut(source.project, 80))} / {from_environment} → {project} / {environment}*"
+    return f"*{project} {from_environment} → {environment}*"
 
 
 def _version(version: str | None) -> str:

@@ -26,7 +26,15 @@ __all__ = [
     "read_approvers",
 ]
 
-GATED_BY_DEFAULT = (ActionKind.DEPLOY, ActionKind.REDEPLOY, ActionKind.ROLLBACK, ActionKind.STOP)
+GATED_BY_DEFAULT = (
+    ActionKind.DEPLOY,
+    ActionKind.REDEPLOY,
+    ActionKind.ROLLBACK,
+    ActionKind.STOP,
+    ActionKind.PROMOTE,
+)
+# What a policy set without `--actions` stored before promotions: it means the default, now five.
+_OLD_DEFAULT = ("deploy", "redeploy", "rollback", "stop")
 
 
 @dataclass(frozen=True)
@@ -63,10 +71,11 @@ class Policy:
         """As stored; None when it no longer reads (nothing is then held back, and `policy show` says so)."""
         try:
             found: Any = json.loads(stored or "null")
+            actions = GATED_BY_DEFAULT if tuple(found["actions"]) == _OLD_DEFAULT else None
             return Policy(
                 environment_types(",".join(found["environment_types"])),
                 mentions(found["approvers"]),
-                read_actions(",".join(found["actions"])),
+                actions or read_actions(",".join(found["actions"])),
             )
         except (ValueError, TypeError, KeyError, CommandError):
             return None
@@ -110,7 +119,7 @@ POLICY_TABLE: tuple[Option[Any], ...] = (
     Option("approvers", read_approvers, lambda m: ", ".join(x.text() for x in m), "@people or @groups",
            Field("Approvers", "text")),
     Option("actions", read_actions, lambda k: ",".join(x.value for x in k),
-           "deploy,redeploy,rollback,stop (the default)", Field("Actions", "text")),
+           "deploy,redeploy,rollback,stop,promote (the default)", Field("Actions", "text")),
 )  # fmt: skip
 POLICY_OPTIONS = tuple(f"--{o.name}" for o in POLICY_TABLE)
 

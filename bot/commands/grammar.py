@@ -47,6 +47,7 @@ from bot.commands.words import (
     no_more,
     options,
     policy,
+    promote,
     webhook_id,
 )
 from bot.errors import CommandError
@@ -157,6 +158,11 @@ GRAMMAR: tuple[Subcommand, ...] = (
     Subcommand(
         "rollback", "<project>/<environment>", "every service back to its version in the last good one",
         _acting(ActionKind.ROLLBACK),
+    ),
+    Subcommand(
+        "promote", "<project>/<environment> --to <environment> [--services S]",
+        "a plan in the channel: the target's services at the versions the source runs, with Promote",
+        lambda _, rest: promote(rest),
     ),
     Subcommand(
         "doctor", "", "what keeps subscriptions from notifying (a moved bot, a deleted webhook ...)",

@@ -61,6 +61,7 @@ from bot.commands.typed import (
     ListWebhooks,
     Login,
     Logout,
+    Promote,
     SetEnabled,
     SetPolicy,
     ShowAudit,
@@ -79,6 +80,13 @@ from bot.doctor import DOCTOR_ACTION, REPAIR_ACTION
 from bot.doctor import Doctor as DoctorUseCase
 from bot.errors import CommandError, UserError, user_words
 from bot.forms import connect_form, login_form, notice_form
+from bot.promotion import (
+    CANCEL_PROMOTION_ACTION,
+    PROMOTE_ACTION,
+    PROMOTE_CARD_ACTION,
+    PromotionRequest,
+    Promotions,
+)
 from bot.qovery import QoveryError
 from bot.subscriptions import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, WebhookCommands, webhook_form
 
@@ -143,6 +151,7 @@ class SlashCommands:
         approvals: Approvals,
         audit: Audit,
         changes: ChangeCommands,
+        promotions: Promotions,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
@@ -151,6 +160,7 @@ class SlashCommands:
         self._doctor = doctor
         self._alert_clicks = alert_clicks
         self._approvals = approvals
+        self._promotions = promotions
         self._table: dict[type[Any], Callable[[Any, Caller, dict[str, str]], Outcome]] = {
             Help: lambda _, __, ___: Reply(help_message(slash_command)),
             Connect: lambda _, __, where: OpenForm("Connect Qovery", view=connect_form(where)),
@@ -185,6 +195,9 @@ class SlashCommands:
             ChangesList: lambda _, who, __: self._respond(lambda: changes.list_channels(who)),
             ShowChanges: lambda c, who, __: self._respond(
                 lambda: changes.recent(who, c.where, c.since, c.user)
+            ),
+            Promote: lambda c, who, __: self._respond(
+                lambda: promotions.propose(who, PromotionRequest(c.source, c.target, c.services))
             ),
         }
 
@@ -233,6 +246,10 @@ class SlashCommands:
             APPROVE_ACTION: said(self._approvals.approve),
             REJECT_ACTION: said(self._approvals.reject),
             WITHDRAW_ACTION: said(self._approvals.withdraw),
+            # A plan is edited for everyone; the one who pressed reads what happened, or a refusal.
+            PROMOTE_ACTION: said(self._promotions.promote),
+            CANCEL_PROMOTION_ACTION: said(self._promotions.cancel),
+            PROMOTE_CARD_ACTION: said(self._promotions.from_card),
         }
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:

@@ -28,6 +28,7 @@ __all__ = [
     "ListWebhooks",
     "Login",
     "Logout",
+    "Promote",
     "SetEnabled",
     "SetPolicy",
     "ShowAudit",
@@ -121,6 +122,15 @@ class Act:
 
 
 @dataclass(frozen=True)
+class Promote:
+    """A promotion's plan (bot.promotion): what `target` would run at `source`'s versions."""
+
+    source: str  # project/environment
+    target: str  # environment, or project/environment
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Doctor:
     """What keeps this workspace's subscriptions from notifying, each with its repair."""
 
@@ -199,6 +209,7 @@ class ShowChanges:
 
 Command = (
     Help
+    | Promote
     | Connect
     | Disconnect
     | ListWebhooks

@@ -12,7 +12,7 @@ from bot.actions import ActionKind
 from bot.alerts import ALERT_OPTIONS, AlertFilters, alert_option_named
 from bot.approvals import GATED_BY_DEFAULT, POLICY_OPTIONS, Policy, policy_option_named
 from bot.changefeed import CHANGE_OPTIONS, ChangeFilters, change_option_named
-from bot.commands.typed import Act, Command, SetPolicy, ShowAudit, ShowChanges
+from bot.commands.typed import Act, Command, Promote, SetPolicy, ShowAudit, ShowChanges
 from bot.errors import CommandError
 from bot.qovery import EnvironmentType
 from bot.subscriptions import (
@@ -23,6 +23,7 @@ from bot.subscriptions import (
     environment_types,
     mentions,
     option_named,
+    promotion_target,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "no_more",
     "options",
     "policy",
+    "promote",
     "read_options",
     "webhook_id",
 ]
@@ -207,6 +209,29 @@ def policy(words: list[str]) -> Command:
             "`policy approvals` needs `--approvers`, such as `--approvers @sre-leads`.", word="--approvers"
         )
     return SetPolicy(Policy(types, values["approvers"], values.get("actions", GATED_BY_DEFAULT)))
+
+
+_PROMOTE_OPTIONS = ("--to", "--services")
+_TO = Option("to", promotion_target, str, "ENV or project/ENV", Field("To", "text"))
+
+
+def _promote_option(name: str) -> Option[Any] | None:
+    """`--to` and §11's `--services`, read as the hooks' option reads it."""
+    return (
+        _TO if name.lower() == "--to" else option_named("services") if name.lower() == "--services" else None
+    )
+
+
+def promote(words: list[str]) -> Command:
+    """`promote <project>/<environment> --to <environment> [--services S]`."""
+    if not words or words[0].startswith("--"):
+        raise CommandError(
+            "`promote` needs the environment first, such as `billing/staging --to production`."
+        )
+    values = read_options(words[1:], _promote_option, _PROMOTE_OPTIONS)
+    if not values.get("to"):
+        raise CommandError("`promote` needs `--to` and the environment to promote to.", word="--to")
+    return Promote(words[0], values["to"], values.get("services") or ())
 
 
 def audit(words: list[str]) -> Command:

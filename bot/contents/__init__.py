@@ -15,7 +15,15 @@ from bot.contents.carried import Carried, card_line, reply_link, reply_messages
 from bot.contents.configuration import ConfigurationChange, configuration_changes
 from bot.contents.contents import DeploymentContents, nanoseconds
 from bot.contents.ports import CarriedCards
-from bot.contents.versions import Change, ServiceChange, ServiceVersion, changes, previous_success, walk
+from bot.contents.versions import (
+    Change,
+    ServiceChange,
+    ServiceVersion,
+    changes,
+    previous_success,
+    versions_of,
+    walk,
+)
 
 __all__ = [
     "Carried",
@@ -32,5 +40,6 @@ __all__ = [
     "previous_success",
     "reply_link",
     "reply_messages",
+    "versions_of",
     "walk",
 ]

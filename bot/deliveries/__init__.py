@@ -27,6 +27,7 @@ from bot.deliveries.card_details import (
 from bot.deliveries.cards import (
     CANCEL_ACTION,
     CONSOLE,
+    PROMOTE_CARD_ACTION,
     REDEPLOY_ACTION,
     ROLLBACK_ACTION,
     CardButton,
@@ -49,10 +50,12 @@ from bot.deliveries.ports import (
     DeliveryRecord,
     DeliveryState,
 )
+from bot.deliveries.routing import matches
 
 __all__ = [
     "CANCEL_ACTION",
     "CONSOLE",
+    "PROMOTE_CARD_ACTION",
     "REDEPLOY_ACTION",
     "REPLAY_ACTION",
     "ROLLBACK_ACTION",
@@ -78,6 +81,7 @@ __all__ = [
     "deployments_url",
     "details",
     "duration_words",
+    "matches",
     "origin_words",
     "paced",
     "read_deployment",

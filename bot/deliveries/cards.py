@@ -39,6 +39,7 @@ __all__ = [
     "CANCEL_ACTION",
     "LOGS_ACTION",
     "OPEN_ACTION",
+    "PROMOTE_CARD_ACTION",
     "REDEPLOY_ACTION",
     "ROLLBACK_ACTION",
     "CardButton",
@@ -54,6 +55,7 @@ __all__ = [
 REDEPLOY_ACTION = "deployment_redeploy"
 CANCEL_ACTION = "deployment_cancel"
 ROLLBACK_ACTION = "deployment_rollback"
+PROMOTE_CARD_ACTION = "promotion_from_card"  # a success card's "Promote to ENV" (bot.promotion)
 OPEN_ACTION = "deployment_open"
 LOGS_ACTION = "deployment_logs"
 CONSOLE = "https://console.qovery.com"
@@ -120,11 +122,13 @@ def render_card(
     details: Details | None = None,
     note: CardNote | None = None,
     carried: CardCarried | None = None,
+    promote_to: str = "",
 ) -> Message:
     """The card for a deployment's latest event; the duration runs from `started_at` to `finished_at`.
     Its Redeploy and Cancel buttons need the card's id, which they carry back (`CardButton`).
     `details` (Qovery's deployment history) adds who triggered it, each service's version, and why it
-    failed; `carried`, what the deployment carried since the previous successful one."""
+    failed; `carried`, what the deployment carried since the previous successful one; `promote_to`, the
+    hook's `--promote-to`: a success card of another environment offers "Promote to" it."""
     emoji, words, colour = _LOOKS[deployment.status]
     where = where_words(deployment)
     headline = f"{emoji} *{words}*: {escape(where)}"
@@ -162,7 +166,9 @@ def render_card(
     if facts:
         blocks.append(context(" · ".join(facts)))
 
-    buttons = _buttons(deployment, card_id, rollback=note is not None and note.rollback)
+    buttons = _buttons(
+        deployment, card_id, rollback=note is not None and note.rollback, promote_to=promote_to
+    )
     if buttons:
         blocks.append({"type": "actions", "block_id": "deployment_actions", "elements": buttons})
     # The notification's words are mrkdwn too: escaped, or a project named <!channel> would ping everyone.
@@ -173,7 +179,16 @@ def render_card(
     }
 
 
-def _buttons(deployment: Deployment, card_id: int | None, *, rollback: bool = False) -> list[Block]:
+def _promotes(deployment: Deployment, promote_to: str) -> bool:
+    """A success of an environment other than the one it would promote to."""
+    target = promote_to.rpartition("/")[2].lower()
+    here = (deployment.environment.name or "").lower()
+    return bool(target) and deployment.status is DeploymentStatus.SUCCESSFUL and here != target
+
+
+def _buttons(
+    deployment: Deployment, card_id: int | None, *, rollback: bool = False, promote_to: str = ""
+) -> list[Block]:
     buttons: list[Block] = []
     url = console_url(deployment)
     if url:
@@ -192,6 +207,9 @@ def _buttons(deployment: Deployment, card_id: int | None, *, rollback: bool = Fa
     if deployment.status is DeploymentStatus.FAILED or rollback:
         # No dialog: the click answers with a confirmation showing each service's version before and after.
         buttons.append(button("Rollback", ROLLBACK_ACTION, value=value))
+    if _promotes(deployment, promote_to):
+        # No dialog: the click posts the plan in the card's thread, with its own Promote button.
+        buttons.append(button(f"Promote to {promote_to}", PROMOTE_CARD_ACTION, value=value))
     if deployment.status is DeploymentStatus.RUNNING:
         sure = confirm("Cancel the deployment?", f"Qovery stops deploying {where}.", "Cancel it", danger=True)
         buttons.append(button("Cancel deployment", CANCEL_ACTION, value=value, style="danger", confirm=sure))

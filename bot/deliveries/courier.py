@@ -252,6 +252,7 @@ class Courier:
                 card_id=card_id,
                 note=note,
                 carried=carried,
+                promote_to=settings.promote_to,
             )
         )
         mentioned = bool(settings.mention) and deployment.status in _NOTIFIED and self._mentions is not None
@@ -294,6 +295,7 @@ class Courier:
                 finished_at,
                 at,
                 changes=settings.changes,
+                promote_to=settings.promote_to,
             )
             self._enrichment.start(job)
         if not key:

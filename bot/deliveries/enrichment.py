@@ -57,6 +57,7 @@ class CardJob:
     finished_at: datetime | None
     at: datetime  # when the event happened, to find its deployment in the history
     changes: bool = True  # the hook's --changes: what the deployment carried is looked up
+    promote_to: str = ""  # the hook's --promote-to: a success card offers "Promote to" it
 
 
 class CardFollower(Protocol):
@@ -128,6 +129,7 @@ class Enrichment:
             details=found,
             note=card.note if card else None,
             carried=carried,
+            promote_to=job.promote_to,
         )
         try:
             await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))

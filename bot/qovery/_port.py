@@ -82,6 +82,11 @@ class QoveryApi(Protocol):
         a job's, a Helm chart's or a Terraform service's: `COMMIT_SERVICE_TYPES`)."""
         ...
 
+    async def service_source(self, service_type: str, service_id: str) -> str | None:
+        """Where a service's code comes from: an application's git repository URL, a container's image
+        name (getApplication, getContainer); None for any other kind, or when Qovery does not say."""
+        ...
+
     async def list_organization_events(
         self,
         organization_id: str,

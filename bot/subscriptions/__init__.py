@@ -19,6 +19,7 @@ from bot.subscriptions.option_values import (
     mentions,
     names_of,
     project_names,
+    promotion_target,
 )
 from bot.subscriptions.options import (
     ALL_EVENTS,
@@ -71,6 +72,7 @@ __all__ = [
     "option_named",
     "parse_events",
     "project_names",
+    "promotion_target",
     "spec_of",
     "webhook_form",
     "zone_named",

@@ -29,6 +29,7 @@ __all__ = [
     "names_of",
     "parse_events",
     "project_names",
+    "promotion_target",
 ]
 
 T = TypeVar("T")
@@ -158,6 +159,25 @@ def minutes(option: str, most: int) -> Callable[[str], int]:
         return int(value)
 
     return read
+
+
+_PLACE = re.compile(r"[^/\s<>@`*]{1,80}(?:/[^/\s<>@`*]{1,80})?")
+
+
+def promotion_target(value: str) -> str:
+    """`--promote-to production` (an environment of the same project) or `billing/production`; `off`
+    or nothing: no Promote button."""
+    wanted = value.strip()
+    if wanted.lower() in ("", "off"):
+        return ""
+    if not _PLACE.fullmatch(wanted):
+        raise CommandError(
+            f"`{wanted[:60]}` is not an environment for `--promote-to`: give its name, or "
+            "`project/environment`.",
+            word=wanted,
+            accepted=("production", "billing/production", "off"),
+        )
+    return wanted
 
 
 def joined(values: tuple[Any, ...]) -> str:

@@ -35,6 +35,7 @@ from bot.subscriptions.option_values import (
     names_of,
     parse_events,
     project_names,
+    promotion_target,
 )
 from bot.subscriptions.times import (
     NO_DIGEST,
@@ -86,6 +87,7 @@ class WebhookOptions:
     quiet_failures: QuietFailures | None = None
     digest: DigestSchedule | None = None
     changes: bool | None = None
+    promote_to: str | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
@@ -105,6 +107,7 @@ class HookSettings:
     quiet_failures: QuietFailures = QuietFailures.POST
     digest: DigestSchedule = NO_DIGEST  # a message with the deployments' figures, daily or weekly
     changes: bool = True  # what each deployment carried: a line on its card, a reply in its thread
+    promote_to: str = ""  # success cards offer "Promote to" this environment; "": no button
 
     def merged(self, options: WebhookOptions) -> HookSettings:
         """These settings, changed by the options given."""
@@ -385,6 +388,19 @@ TABLE: tuple[Option[Any], ...] = (
             off="off",
         ),
         default=True,
+    ),
+    Option(
+        "promote-to",
+        promotion_target,
+        lambda place: place or "off",
+        "ENV or project/ENV (or off): success cards carry Promote to ENV, which posts the plan",
+        Field(
+            "Promote to",
+            "text",
+            optional=True,
+            hint="An environment of the same project (production), or project/environment. Empty: off.",
+        ),
+        default="",
     ),
 )
 

@@ -102,7 +102,8 @@ class DeploymentWatches:
         except (TimeoutError, QoveryError, UserError):
             found = None
         message = render_card(card.deployment, started_at=card.started_at, finished_at=card.finished_at,
-                              card_id=card.id, details=found, note=note, carried=card.carried)  # fmt: skip
+                              card_id=card.id, details=found, note=note, carried=card.carried,
+                              promote_to=hook.settings.promote_to)  # fmt: skip
         await paced(lambda: self._poster.update(hook.team_id, hook.channel_id, card.ts, message))
         if verdict.state is WatchState.FIRED and hook.settings.mention:
             # An edit notifies nobody: the hook's mentions are told in the card's thread.

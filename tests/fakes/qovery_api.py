@@ -138,6 +138,8 @@ ROUTES = Map(
         ),
         Rule("/environment/<env>/logs", methods=["GET"], endpoint="listEnvironmentLogs"),
         Rule("/environment/<env>/link", methods=["GET"], endpoint="listEnvironmentServicesLinks"),
+        Rule("/application/<service>", methods=["GET"], endpoint="getApplication"),
+        Rule("/container/<service>", methods=["GET"], endpoint="getContainer"),
         *ALERTING_ROUTES,
         *CONTENTS_ROUTES,
     ]
@@ -168,6 +170,8 @@ class FakeQovery(QoveryAlerting, QoveryContents):
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     environment_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Application id -> the git repository it builds from (getApplication); by default acme/platform.
+    repositories: dict[str, str] = field(default_factory=dict)
     # Base URLs rewritten on delivery: the bot's PUBLIC_URL -> where the test app really listens.
     redirects: dict[str, str] = field(default_factory=dict)
     log: CallLog[QoveryCall] = field(default_factory=lambda: CallLog(lambda call: call.operation))
@@ -565,6 +569,25 @@ class FakeQovery(QoveryAlerting, QoveryContents):
     def _op_getEnvironmentStatus(self, grant: Grant, _: Any, env: str) -> Response:
         self._environment(grant, env)
         return _json(200, self.statuses[env])
+
+    def _service(self, grant: Grant, service_id: str, service_type: str) -> dict[str, Any]:
+        """One service of a kind, when the token may read its environment."""
+        for env, services in self.services.items():
+            for service in services:
+                if service["id"] == service_id and service["service_type"] == service_type:
+                    self._environment(grant, env)
+                    return service
+        raise _Refusal(404, f"No {service_type.lower()} {service_id}")
+
+    def _op_getApplication(self, grant: Grant, _: Any, service: str) -> Response:
+        found = self._service(grant, service, "APPLICATION")
+        repository = self.repositories.get(service, "https://github.com/acme/platform")
+        owner, name = repository.rstrip("/").split("/")[-2:]
+        git = {"provider": "GITHUB", "owner": owner, "name": name, "url": repository, "branch": "main"}
+        return _json(200, found | {"git_repository": git})
+
+    def _op_getContainer(self, grant: Grant, _: Any, service: str) -> Response:
+        return _json(200, self._service(grant, service, "CONTAINER"))
 
     def _op_listServicesByEnvironmentId(self, grant: Grant, _: Any, env: str) -> Response:
         self._environment(grant, env)

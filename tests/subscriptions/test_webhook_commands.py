@@ -129,7 +129,7 @@ def test_create_with_no_options_opens_the_form(acme_app: RunningApp, qovery: Fak
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert set(blocks) == {"events", "envs", "projects", "description", "mode", "kind", "enabled",
                            "services", "env_names", "only", "mention", "watch", "quiet", "quiet_failures",
-                           "digest", "changes"}  # fmt: skip
+                           "digest", "changes", "promote_to"}  # fmt: skip
     assert len(blocks["events"]["element"]["initial_options"]) == 4  # every event ticked by default
     assert qovery.calls_to("createOrganizationWebhook") == []  # nothing happens before the form is sent
 

@@ -54,6 +54,8 @@ OPERATIONS = [
     ("/helm/{helmId}/commit", "get"),
     ("/terraform/{terraformId}/commit", "get"),
     ("/organization/{organizationId}/events", "get"),
+    ("/application/{applicationId}", "get"),
+    ("/container/{containerId}", "get"),
 ]
 SOURCE = "Qovery/qovery-openapi-spec commit 651aed5 (2026-08-20), spec version 1.0.4"
 

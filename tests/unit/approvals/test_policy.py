@@ -41,11 +41,26 @@ def test_a_stored_policy_that_no_longer_reads_is_none() -> None:
     cancel = '{"environment_types": ["PRODUCTION"], "approvers": "<@U0A1>", "actions": ["cancel"]}'
     for stored in ("", "null", "[]", "{not json", unknown_type, cancel):
         assert Policy.from_json(stored) is None
-    assert GATED_BY_DEFAULT == (ActionKind.DEPLOY, ActionKind.REDEPLOY, ActionKind.ROLLBACK, ActionKind.STOP)
+    assert GATED_BY_DEFAULT == (
+        ActionKind.DEPLOY, ActionKind.REDEPLOY, ActionKind.ROLLBACK, ActionKind.STOP, ActionKind.PROMOTE
+    )  # fmt: skip
+
+
+def test_a_policy_stored_with_the_old_default_holds_promotions_back_too() -> None:
+    old = (
+        '{"environment_types": ["PRODUCTION"], "approvers": "<@U0A1>", '
+        '"actions": ["deploy", "redeploy", "rollback", "stop"]}'
+    )
+    policy = Policy.from_json(old)
+    assert policy is not None
+    assert policy.gates(ActionKind.PROMOTE, "PRODUCTION")
+    chosen = Policy.from_json(old.replace('"redeploy", ', ""))
+    assert chosen is not None
+    assert not chosen.gates(ActionKind.PROMOTE, "PRODUCTION")
 
 
 def test_the_policys_words_escape_names_and_notify_by_id() -> None:
     words = Policy((EnvironmentType.PRODUCTION,), (*LEADS, Mention("user", "U0ALICE01", "alice"))).words()
     assert "<!subteam^S0SRELEADS|sre-leads>" in words
     assert "<@U0ALICE01|alice>" in words
-    assert "`deploy, redeploy, rollback, stop` on PRODUCTION environments" in words
+    assert "`deploy, redeploy, rollback, stop, promote` on PRODUCTION environments" in words

@@ -46,6 +46,7 @@ VALUES: dict[str, Any] = {
     "quiet_failures": QuietFailures.HOLD,
     "digest": DigestSchedule(time(9), 0, "America/New_York"),
     "changes": False,
+    "promote_to": "billing/production",
 }
 
 
@@ -115,6 +116,7 @@ def test_the_bot_kept_settings_survive_their_column() -> None:
         "quiet-failures",
         "digest",
         "changes",
+        "promote-to",
     ]
     settings = HookSettings().merged(WebhookOptions(mode=DisplayMode.POST, events=VALUES["events"]))
     assert settings == HookSettings(mode=DisplayMode.POST)
