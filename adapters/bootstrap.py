@@ -25,6 +25,7 @@ from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listener_work import ListenerWork
 from adapters.slack.listeners import SlackServices
 from adapters.sql.engine import migrate
+from adapters.sql.freezes import SqlFreezes
 from adapters.sql.held import SqlHeldDeliveries, SqlHooksWithDigest
 from adapters.sql.housekeeping import keep_forgetting
 from adapters.sql.outcomes import SqlOutcomes
@@ -48,6 +49,7 @@ from bot.deliveries.intake import Intake
 from bot.deliveries.lookups import Lookups
 from bot.digests import Digests, QuietSummaries
 from bot.doctor.home import AppHome
+from bot.freezes import Freezes
 from bot.subscriptions.webhooks import WebhookCommands
 from bot.unfurls import Unfurls
 
@@ -71,7 +73,10 @@ def create_app(
     webhooks = WebhookCommands(config, access, hooks)
     connection = Connection(access, core.workspaces, core.qovery, core.box, settings.slash_command)
     login = Login(access, core.personal_tokens, core.qovery, settings.slash_command)
-    approvals = Approvals(access, core.policies, core.actions, poster, settings.slash_command)
+    freezes = Freezes(access, SqlFreezes(core.engine), settings.slash_command, settings.default_timezone)
+    approvals = Approvals(
+        access, core.policies, core.actions, poster, settings.slash_command, freezes=freezes
+    )
     acting = EnvironmentActions(
         access, core.actions, core.cards, hooks, poster, settings.slash_command, gate=approvals
     )
@@ -95,6 +100,7 @@ def create_app(
         AlertClicks(core.firings, core.silences, watch, acting),
         approvals,
         audit,
+        freezes,
     )
     services = SlackServices(
         commands=commands,
@@ -106,7 +112,14 @@ def create_app(
         ),
         unfurls=Unfurls(access, poster),
         home=AppHome(
-            config, access, core.workspaces, hooks, queue, core.findings, latest_actions=audit.latest_lines
+            config,
+            access,
+            core.workspaces,
+            hooks,
+            queue,
+            core.findings,
+            latest_actions=audit.latest_lines,
+            freezes=freezes.lines,
         ),
     )
     listener_work = ListenerWork()

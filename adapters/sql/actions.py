@@ -54,13 +54,16 @@ class SqlActions:
     async def drop(self, action_id: int) -> bool:
         return await self._move(action_id, ActionState.PROPOSED, ActionState.DROPPED)
 
-    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
+    async def hold(
+        self, action_id: int, since: datetime, now: datetime, *, exception: str | None = None
+    ) -> bool:
         return await self._move(
             action_id,
             ActionState.PROPOSED,
             ActionState.PENDING,
             actions.c.created_at >= since,
             created_at=now,  # a request expires counting from when it was made
+            exception=exception,
         )
 
     async def requested(self, action_id: int, request_ts: str) -> None:
@@ -187,4 +190,5 @@ def _action(row: Row[Any]) -> Action:
         request_ts=row.request_ts,
         decided_by=row.decided_by,
         outcome=row.outcome,
+        exception=row.exception,
     )

@@ -142,6 +142,7 @@ class Action:
     request_ts: str | None = field(default=None, compare=False)  # its request for approval, if any
     decided_by: str | None = field(default=None, compare=False)  # who approved, rejected or withdrew it
     outcome: str | None = field(default=None, compare=False)  # Qovery's answer, or why not
+    exception: str | None = field(default=None, compare=False)  # asks past a freeze: the reason given
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)

@@ -42,9 +42,12 @@ class Actions(Protocol):
         """A proposed action the user said no to; False when it is no longer proposed."""
         ...
 
-    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
+    async def hold(
+        self, action_id: int, since: datetime, now: datetime, *, exception: str | None = None
+    ) -> bool:
         """Proposed -> pending (held for approval), once, for an action proposed after `since` (its
-        confirmation still good); its time becomes `now`, from which its request expires."""
+        confirmation still good); its time becomes `now`, from which its request expires. `exception`:
+        the reason given when it asks for an exception to a freeze."""
         ...
 
     async def requested(self, action_id: int, request_ts: str) -> None:

@@ -42,6 +42,7 @@ from bot.blocks import Message, plain
 from bot.commands.parser import parse
 from bot.commands.typed import (
     Act,
+    AddFreeze,
     AlertsList,
     AlertsSubscribe,
     AlertsTest,
@@ -53,10 +54,13 @@ from bot.commands.typed import (
     Disconnect,
     Doctor,
     EditWebhook,
+    FreezesOff,
     Help,
+    ListFreezes,
     ListWebhooks,
     Login,
     Logout,
+    RemoveFreeze,
     SetEnabled,
     SetPolicy,
     ShowAudit,
@@ -74,6 +78,7 @@ from bot.doctor import DOCTOR_ACTION, REPAIR_ACTION
 from bot.doctor import Doctor as DoctorUseCase
 from bot.errors import CommandError, UserError, user_words
 from bot.forms import connect_form, login_form, notice_form
+from bot.freezes import EXCEPTION_ACTION, Freezes
 from bot.qovery import QoveryError
 from bot.subscriptions import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, WebhookCommands, webhook_form
 
@@ -106,10 +111,12 @@ Outcome = Reply | Respond | OpenForm
 class Button:
     """A button of the bot's own: the use case its click runs (with the click's value, which it must
     check), and whether its answer to the one who clicked (None: nothing more to say to them) replaces
-    the message that held the button."""
+    the message that held the button. A click that `opens_form` answers with a modal to open (with the
+    click's trigger), or with words when it will not."""
 
     click: Callable[[Caller, object], Awaitable[Message | None]]
     replace_original: bool = False
+    opens_form: bool = False
 
 
 async def answer(work: Awaitable[Message], slash_command: str) -> Message:
@@ -137,6 +144,7 @@ class SlashCommands:
         alert_clicks: AlertClicks,
         approvals: Approvals,
         audit: Audit,
+        freezes: Freezes,
     ) -> None:
         self._command = slash_command
         self._webhooks = webhooks
@@ -174,6 +182,10 @@ class SlashCommands:
             ShowPolicy: lambda _, who, __: self._respond(lambda: approvals.show(who)),
             SetPolicy: lambda c, who, __: self._respond(lambda: approvals.set_policy(who, c.policy)),
             ShowAudit: lambda c, who, __: self._respond(lambda: audit.recent(who, c.where, c.user_id)),
+            AddFreeze: lambda c, who, __: self._respond(lambda: freezes.add(who, c.freeze)),
+            ListFreezes: lambda _, who, __: self._respond(lambda: freezes.listed(who)),
+            RemoveFreeze: lambda c, who, __: self._respond(lambda: freezes.remove(who, c.number)),
+            FreezesOff: lambda _, who, __: self._respond(lambda: freezes.off(who)),
         }
 
     def buttons(self) -> dict[str, Button]:
@@ -221,7 +233,12 @@ class SlashCommands:
             APPROVE_ACTION: said(self._approvals.approve),
             REJECT_ACTION: said(self._approvals.reject),
             WITHDRAW_ACTION: said(self._approvals.withdraw),
+            EXCEPTION_ACTION: replace(said(self._approvals.exception_form), opens_form=True),
         }
+
+    async def exception_asked(self, caller: Caller, value: object, reason: object) -> Message:
+        """The exception form's submission: the request in the channel, or why not."""
+        return await answer(self._approvals.ask_exception(caller, value, reason), self._command)
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:
         """How to answer `/qovery <text>`; `where` is what a form must carry back (channel, response_url)."""

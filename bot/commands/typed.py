@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from bot.actions import ActionKind
 from bot.alerts import AlertFilters
 from bot.approvals import Policy
+from bot.freezes import FreezeRequest
 from bot.subscriptions import WebhookOptions
 
 __all__ = [
     "Act",
+    "AddFreeze",
     "AlertsList",
     "AlertsSubscribe",
     "AlertsTest",
@@ -22,10 +24,13 @@ __all__ = [
     "Disconnect",
     "Doctor",
     "EditWebhook",
+    "FreezesOff",
     "Help",
+    "ListFreezes",
     "ListWebhooks",
     "Login",
     "Logout",
+    "RemoveFreeze",
     "SetEnabled",
     "SetPolicy",
     "ShowAudit",
@@ -168,6 +173,28 @@ class SetPolicy:
 
 
 @dataclass(frozen=True)
+class AddFreeze:
+    """A release freeze: a weekly window, or a span from now."""
+
+    freeze: FreezeRequest
+
+
+@dataclass(frozen=True)
+class ListFreezes:
+    pass
+
+
+@dataclass(frozen=True)
+class RemoveFreeze:
+    number: int  # as `policy freeze list` numbers it
+
+
+@dataclass(frozen=True)
+class FreezesOff:
+    pass
+
+
+@dataclass(frozen=True)
 class ShowAudit:
     where: str = ""  # project[/environment], or everything
     user_id: str | None = None
@@ -198,4 +225,8 @@ Command = (
     | ShowPolicy
     | SetPolicy
     | ShowAudit
+    | AddFreeze
+    | ListFreezes
+    | RemoveFreeze
+    | FreezesOff
 )
