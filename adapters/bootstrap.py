@@ -140,6 +140,7 @@ def create_app(
         actions=core.actions,
         succeeded=watches,
         default_zone=settings.default_timezone,
+        freezes=freezes,
     )
     pool = Workers(courier, count=workers)
     zone = settings.default_timezone

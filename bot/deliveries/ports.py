@@ -178,6 +178,14 @@ class DeliveryQueue(Protocol):
         ...
 
 
+class FreezeMarks(Protocol):
+    """What a release freeze says on a card it did not let through (bot.freezes)."""
+
+    async def during(self, team_id: str, environment_type: str, at: datetime) -> str | None:
+        """The card's line when a freeze holds on that environment type at `at` (mrkdwn), else None."""
+        ...
+
+
 class Cards(Protocol):
     async def latest(self, hook_id: str, key: str) -> Card | None: ...
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.access import Access, Caller
-from bot.blocks import Message, plain
+from bot.blocks import Message, cut, escape, plain
 from bot.clock import utcnow
 from bot.errors import UserError
 from bot.freezes.ports import FreezeRecords
-from bot.freezes.rules import Freeze, InForce
+from bot.freezes.rules import REASON_LIMIT, Freeze, InForce
 from bot.freezes.views import freeze_lines, list_message
 from bot.freezes.windows import Span, Window
 from bot.qovery import EnvironmentType
@@ -90,6 +90,14 @@ class Freezes:
             if freeze.covers(environment_type) and (span := freeze.current(now, self.default_zone))
         ]
         return max(found, key=lambda f: f.span.end) if found else None
+
+    async def during(self, team_id: str, environment_type: str, at: datetime) -> str | None:
+        """A card's line for a deployment started at `at` while a freeze held (the console, git, the
+        API: an action from Slack would have been stopped or let through by an exception)."""
+        holding = await self.in_force(team_id, environment_type, at)
+        if holding is None:
+            return None
+        return f":snowflake: During the freeze (_{escape(cut(holding.freeze.reason, REASON_LIMIT))}_)"
 
     async def lines(self, team_id: str) -> list[str]:
         """The freezes in force and the next to start (`policy show`, the Home tab)."""

@@ -10,9 +10,13 @@ import pytest
 
 from tests.actions.test_actions import buttons, confirm, shown
 from tests.approvals.test_approvals import edit_of, press, requests
+from tests.deliveries.test_deliveries import buttons as card_buttons
+from tests.deliveries.test_deliveries import cards
+from tests.deliveries.test_routing_live import ALICE
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, MEMBER, SlackCall
+from tests.helpers import card_recorded, subscribe
 
 OTHER_ADMIN = "U0ADMIN002"
 NOW = 'policy freeze now 4h --reason "INC-42: the payments outage"'
@@ -133,3 +137,33 @@ def test_a_forged_or_foreign_exception_click_does_nothing_and_a_second_ask_asks_
     assert "already confirmed or called off" in again["text"]
     assert len(requests(frozen)) == 1
     assert qovery.calls_to("redeployEnvironment") == []
+
+
+def test_a_cards_redeploy_during_a_freeze_runs_nothing_and_says_the_freeze(
+    frozen: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    webhook = subscribe(frozen, qovery, "--kind standard").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id)
+    [card] = cards(frozen.slack, 1)
+    redeploy = card_buttons(card)["Redeploy"]
+    card_recorded(frozen, card.answer["ts"])
+    said = frozen.click(str(redeploy["action_id"]), str(redeploy["value"]), message_ts=card.answer["ts"])
+    assert "A release freeze holds until" in said["text"]
+    assert "Ask for an exception" in buttons(said)
+    assert qovery.calls_to("redeployEnvironment") == []
+
+
+def test_a_deployment_started_elsewhere_during_a_freeze_is_marked_and_its_mentions_told(
+    frozen: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    webhook = subscribe(frozen, qovery, f"--kind standard --mention '{ALICE}'").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d1")
+    [card] = cards(frozen.slack, 1)
+    assert ":snowflake: During the freeze (_INC-42: the payments outage_)" in shown(card.args)
+    [reply] = frozen.slack.wait_until(lambda c: c.method == "chat.postMessage" and "thread_ts" in c.args)
+    assert reply.args["thread_ts"] == card.answer["ts"]
+    assert reply.args["text"].startswith("<@U0ALICE01> :snowflake: During the freeze")
+    frozen.ask("policy freeze off")
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d2")
+    later = cards(frozen.slack, 2)[-1]
+    assert "During the freeze" not in shown(later.args)  # no freeze holds now
