@@ -19,6 +19,7 @@ from adapters.core import build_core, build_reads
 from adapters.digests_schedule import keep_summing_up
 from adapters.doctor_schedule import keep_checking
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
+from adapters.queue_schedule import keep_following
 from adapters.settings import Settings
 from adapters.slack.app import build_bolt_app
 from adapters.slack.installations import seal_stored_tokens
@@ -36,6 +37,7 @@ from adapters.worker import Workers
 from bot.actions.environment_actions import EnvironmentActions
 from bot.actions.environments import EnvironmentViews
 from bot.actions.login import Login
+from bot.actions.queue import QueuedRequests
 from bot.alerts.clicks import AlertClicks
 from bot.alerts.subscribe import AlertCommands
 from bot.approvals.audit import Audit
@@ -81,6 +83,7 @@ def create_app(
         access, core.actions, core.cards, hooks, poster, settings.slash_command, gate=approvals
     )
     approvals.runs_with(acting)
+    queued = QueuedRequests(access, core.actions, poster)
     audit = Audit(core.actions)
     reads = build_reads(core)
     enrichment, mentions, watch, watches = reads.enrichment, reads.mentions, reads.alerts, reads.watches
@@ -93,7 +96,7 @@ def create_app(
         connection,
         DeliveryLog(access, queue),
         acting,
-        EnvironmentViews(access),
+        EnvironmentViews(access, core.actions),
         login,
         core.doctor,
         alert_commands,
@@ -101,6 +104,7 @@ def create_app(
         approvals,
         audit,
         freezes,
+        queued,
     )
     services = SlackServices(
         commands=commands,
@@ -164,6 +168,7 @@ def create_app(
         checking = asyncio.create_task(keep_checking(core.engine, core.jobs, core.doctor), name="doctor")
         reading = asyncio.create_task(reader.keep_reading(), name="alerts")
         expiring = asyncio.create_task(keep_expiring(core.jobs, approvals), name="approvals")
+        following = asyncio.create_task(keep_following(core.jobs, queued), name="queue")
         summing = asyncio.create_task(
             keep_summing_up(core.jobs, summaries, digests, pool.wake), name="digests"
         )
@@ -179,7 +184,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking, reading, expiring, summing):
+            for task in (forgetting, checking, reading, expiring, following, summing):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -201,6 +201,8 @@ actions = Table(
     Column("request_ts", String(32)),  # its request for approval in the channel (SPEC §16)
     Column("decided_by", String(32)),  # who approved, rejected or withdrew it
     Column("exception", String(500)),  # an exception to a freeze: its requester's reason
+    Column("queue_request", String(64)),  # the request Qovery queued for it (the environment was busy)
+    Column("message_ts", String(32)),  # the channel's message that says it waits, edited when it starts
     Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
     Index("ix_actions_team", "team_id", "id"),
     Index("ix_actions_pending", "state", "created_at"),

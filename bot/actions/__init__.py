@@ -7,6 +7,7 @@ proposed, confirmed, run, recorded and told in the channel).
     environment_actions.py   the use cases, and the cards' Redeploy, Cancel and Rollback buttons
     environments.py          `/qovery status` and `history`: environments by name
     login.py                 `/qovery login` and `logout`
+    queue.py                 an action Qovery queued: behind what, Cancel request, edited when it starts
     ports.py                 the actions kept (the audit trail)
 """
 
@@ -15,6 +16,7 @@ from bot.actions.environments import EnvironmentViews, Where, read_where
 from bot.actions.login import Login
 from bot.actions.plans import CONFIRMATION_SECONDS, Action, ActionKind, ActionState, confirmed_since
 from bot.actions.ports import Actions, Gate
+from bot.actions.queue import CANCEL_REQUEST_ACTION, QueuedRequests
 from bot.actions.views import (
     CONFIRM_ACTION,
     DISMISS_ACTION,
@@ -26,6 +28,7 @@ from bot.actions.views import (
 )
 
 __all__ = [
+    "CANCEL_REQUEST_ACTION",
     "CONFIRMATION_SECONDS",
     "CONFIRM_ACTION",
     "DISMISS_ACTION",
@@ -38,6 +41,7 @@ __all__ = [
     "EnvironmentViews",
     "Gate",
     "Login",
+    "QueuedRequests",
     "Where",
     "asked_words",
     "changes_blocks",

@@ -30,6 +30,7 @@ from bot.actions.plans import (
     rollback_changes,
 )
 from bot.actions.ports import Actions, Gate
+from bot.actions.queue import place_in_queue, queued_message
 from bot.actions.views import (
     audit_message,
     confirmation,
@@ -297,8 +298,16 @@ class EnvironmentActions:
             )
             return plain(f"Nothing was done: {words}")
         said = status.state or "accepted"
+        # A busy environment: Qovery queued the request, and the message says behind what.
+        place = None
+        if action.kind.starts_a_deployment:
+            place = await place_in_queue(acting.api, action.target.environment_id, status)
         message = audit_message(action, said, own_token=acting.own_token)
+        if place is not None:
+            shown = replace(action, outcome=said, own_token=acting.own_token)
+            message = queued_message(shown, place.words(), open_=True)
         thread: str | None = None
+        posted: str | None = None
         answer: Message | None = None
         try:
             posted = await self._poster.post(
@@ -310,9 +319,10 @@ class EnvironmentActions:
                 f"Qovery took it ({escape(said.lower())}), but the bot could not say so in the channel "
                 f"({escape(failure.reason)}): invite it there with `/invite`."
             )
-        await self._actions.finish(
-            action.id, ActionState.DONE, said, thread, self._clock(), own_token=acting.own_token
-        )
+        if place is not None:
+            await self._actions.queued(action.id, place.request_id, posted)
+        state = ActionState.QUEUED if place is not None else ActionState.DONE
+        await self._actions.finish(action.id, state, said, thread, self._clock(), own_token=acting.own_token)
         return answer
 
     async def _checked(self, caller: Caller, action: Action) -> Acting:

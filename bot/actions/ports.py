@@ -73,6 +73,20 @@ class Actions(Protocol):
         """The actions still running that were made before `before`."""
         ...
 
+    async def queued(self, action_id: int, request_id: str, message_ts: str | None) -> None:
+        """Qovery queued it (its environment was busy): its request, and the message that says so."""
+        ...
+
+    async def in_queue(self) -> list[Action]:
+        """Every action whose request still waits in its environment's queue, as far as the bot knows."""
+        ...
+
+    async def left_queue(
+        self, action_id: int, state: ActionState, outcome: str, by: str | None, now: datetime
+    ) -> bool:
+        """Queued -> `state`, once (its request started, or was cancelled, by `by`)."""
+        ...
+
     async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:
         """Running -> unknown, once: the bot stopped before Qovery's answer was recorded. (Should the
         answer come after all, `finish` records it.)"""

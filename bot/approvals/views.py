@@ -106,6 +106,7 @@ _STATE_WORDS = {
     ActionState.PENDING: ":raised_hand: waiting for approval",
     ActionState.RUNNING: ":hourglass_flowing_sand: running",
     ActionState.UNKNOWN: ":grey_question: outcome unknown",
+    ActionState.QUEUED: ":hourglass_flowing_sand: queued",
 }
 
 

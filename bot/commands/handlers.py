@@ -21,11 +21,13 @@ from typing import Any
 
 from bot.access import Caller
 from bot.actions import (
+    CANCEL_REQUEST_ACTION,
     CONFIRM_ACTION,
     DISMISS_ACTION,
     ActionRequest,
     EnvironmentActions,
     EnvironmentViews,
+    QueuedRequests,
     read_where,
 )
 from bot.actions import Login as LoginUseCase
@@ -145,7 +147,9 @@ class SlashCommands:
         approvals: Approvals,
         audit: Audit,
         freezes: Freezes,
+        queue: QueuedRequests,
     ) -> None:
+        self._queue = queue
         self._command = slash_command
         self._webhooks = webhooks
         self._delivery_log = delivery_log
@@ -234,6 +238,8 @@ class SlashCommands:
             REJECT_ACTION: said(self._approvals.reject),
             WITHDRAW_ACTION: said(self._approvals.withdraw),
             EXCEPTION_ACTION: replace(said(self._approvals.exception_form), opens_form=True),
+            # A queued action's message is edited for everyone; the one who clicked reads only a refusal.
+            CANCEL_REQUEST_ACTION: said(self._queue.cancel),
         }
 
     async def exception_asked(self, caller: Caller, value: object, reason: object) -> Message:

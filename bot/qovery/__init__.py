@@ -32,6 +32,7 @@ from bot.qovery._history import (
     HistoryCommit,
     HistoryService,
     HistoryStage,
+    QueuedRequest,
     ServiceLink,
 )
 from bot.qovery._models import (
@@ -85,6 +86,7 @@ __all__ = [
     "QoveryTimeout",
     "QoveryUnauthorized",
     "QoveryUnavailable",
+    "QueuedRequest",
     "Reference",
     "Service",
     "ServiceLink",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.qovery._alerting import AlertReceiver, AlertRule, AlertRuleList
-from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
+from bot.qovery._history import DeploymentHistory, EnvironmentLog, QueuedRequest, ServiceLink
 from bot.qovery._models import (
     Environment,
     EnvironmentStatus,
@@ -74,6 +74,14 @@ class QoveryApi(Protocol):
     async def stop_environment(self, environment_id: str) -> EnvironmentStatus: ...
 
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus: ...
+
+    async def list_deployment_requests(self, environment_id: str) -> list[QueuedRequest]:
+        """The requests waiting while the environment is busy, oldest first."""
+        ...
+
+    async def cancel_deployment_request(self, request_id: str) -> None:
+        """That waiting request, and no other, taken out of the queue."""
+        ...
 
     # -- alerting -----------------------------------------------------------------------------------
 

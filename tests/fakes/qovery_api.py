@@ -136,6 +136,16 @@ ROUTES = Map(
         ),
         Rule("/environment/<env>/logs", methods=["GET"], endpoint="listEnvironmentLogs"),
         Rule("/environment/<env>/link", methods=["GET"], endpoint="listEnvironmentServicesLinks"),
+        Rule(
+            "/environment/<env>/deploymentQueue",
+            methods=["GET"],
+            endpoint="listDeploymentRequestByEnvironmentId",
+        ),
+        Rule(
+            "/deploymentQueue/<request>/cancelDeployment",
+            methods=["POST"],
+            endpoint="cancelDeploymentRequest",
+        ),
         *ALERTING_ROUTES,
     ]
 )
@@ -165,6 +175,10 @@ class FakeQovery(QoveryAlerting):
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     environment_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Environment id -> the deployment requests waiting while it is busy, oldest first (Qovery queues a
+    # deploy, redeploy or deployAllServices on a busy environment since January 2025).
+    queues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cancelled_requests: list[str] = field(default_factory=list)
     # Base URLs rewritten on delivery: the bot's PUBLIC_URL -> where the test app really listens.
     redirects: dict[str, str] = field(default_factory=dict)
     log: CallLog[QoveryCall] = field(default_factory=lambda: CallLog(lambda call: call.operation))
@@ -585,29 +599,65 @@ class FakeQovery(QoveryAlerting):
         status |= {"state": "DEPLOYMENT_QUEUED", "last_deployment_id": f"{env}-{_id()[:8]}"}
         return status
 
+    def _deploy_or_wait(self, grant: Grant, env: str, action: str) -> dict[str, Any]:
+        """A deployment asked: it starts (queued for a worker) when the environment is free; while it is
+        busy, it waits in the environment's queue, and the answer names the request."""
+        status = self._may_deploy(grant, env)
+        if status["state"] not in RUNNING_STATES:
+            return self._queued(env) | {"deployment_request_id": _id()}
+        request: dict[str, Any] = {
+            "identifier": {"deployment_request_id": _id(), "environment_id": env},
+            "auditing_data": {"triggered_by": "Slack bot", "origin": "API"},
+            "trigger_action": action,
+            "stages": [],
+        }
+        self.queues.setdefault(env, []).append(request)
+        return status | {"deployment_request_id": request["identifier"]["deployment_request_id"]}
+
+    def start_queued(self, env: str) -> str:
+        """The environment's oldest waiting request starts (the running deployment ended); its id."""
+        with self._lock:
+            request = self.queues[env].pop(0)
+            self._queued(env)
+        return str(request["identifier"]["deployment_request_id"])
+
+    def _op_listDeploymentRequestByEnvironmentId(self, grant: Grant, _: Any, env: str) -> Response:
+        self._environment(grant, env)
+        return _json(200, {"results": self.queues.get(env, [])})
+
+    def _op_cancelDeploymentRequest(self, grant: Grant, _: Any, request: str) -> Response:
+        for env, waiting in self.queues.items():
+            found = [r for r in waiting if r["identifier"]["deployment_request_id"] == request]
+            if found:
+                self._may_deploy(grant, env)
+                waiting.remove(found[0])
+                self.cancelled_requests.append(request)
+                return Response(status=202)
+        if request in self.cancelled_requests:
+            raise _Refusal(409, "Deployment request is already cancelled or an operation is in progress")
+        raise _Refusal(404, "No such deployment request")
+
     def _op_deployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
-        self._act(grant, env)
-        status = self._queued(env)
+        status = self._deploy_or_wait(grant, env, "DEPLOY")
         return _json(
             202,
             {
                 "id": env,
-                "state": status["state"],
+                "state": "DEPLOYMENT_QUEUED",
                 "service_deployment_status": "UP_TO_DATE",
                 "status_details": {"action": "DEPLOY", "status": "QUEUED", "sub_action": "NONE"},
                 "is_part_last_deployment": True,
-                "deployment_requests_count": 1,
-                "deployment_request_id": _id(),
+                "deployment_requests_count": len(self.queues.get(env, [])) + 1,
+                "deployment_request_id": status["deployment_request_id"],
                 "execution_id": status["last_deployment_id"],
             },
         )
 
     def _op_redeployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
-        self._act(grant, env)
-        return _json(202, self._queued(env))
+        return _json(202, self._deploy_or_wait(grant, env, "DEPLOY"))
 
     def _op_deployAllServices(self, grant: Grant, body: Any, env: str) -> Response:
-        self._act(grant, env)
+        self._may_deploy(grant, env)
         known = {s["id"]: s["service_type"] for s in self.services[env]}
         wanted = [(a["application_id"], "APPLICATION") for a in body.get("applications", [])]
         wanted += [(c["id"], "CONTAINER") for c in body.get("containers", [])]
@@ -615,7 +665,7 @@ class FakeQovery(QoveryAlerting):
         for service_id, service_type in wanted:
             if known.get(service_id) != service_type:
                 raise _Refusal(400, f"No {service_type.lower()} {service_id} in this environment")
-        return _json(202, self._queued(env))
+        return _json(202, self._deploy_or_wait(grant, env, "DEPLOY"))
 
     def _op_stopEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
         status = self._act(grant, env)

@@ -9,7 +9,8 @@ what is kept, but for three things: a second server, the loopback address where 
 Helm variant requires no field, so it matches every object and "exactly one" always fails): it is
 checked as `anyOf`, what Qovery's own answers satisfy; and `AlertTargetType`, whose first value is
 spelled `" CLUSTER"` with a leading space (a slip: every other value and Qovery's console say
-`CLUSTER`): it is checked as `CLUSTER`.
+`CLUSTER`): it is checked as `CLUSTER`; and a response declared with `content: {}` (a body of no media
+type, which no answer can be: `cancelDeploymentRequest`'s 202), checked as the empty answer it is.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ OPERATIONS = [
     ("/environment/{environmentId}/deploymentHistoryV2", "get"),
     ("/environment/{environmentId}/logs", "get"),
     ("/environment/{environmentId}/link", "get"),
+    ("/environment/{environmentId}/deploymentQueue", "get"),
+    ("/deploymentQueue/{deploymentRequestId}/cancelDeployment", "post"),
     ("/organization/{organizationId}/alert-rules", "get"),
     ("/alert-rules/{alertRuleId}", "get"),
     ("/alert-rules/{alertRuleId}", "put"),
@@ -66,6 +69,9 @@ def cut(spec: dict[str, Any]) -> dict[str, Any]:
         item = spec["paths"][path]
         kept = paths.setdefault(path, {k: v for k, v in item.items() if k == "parameters"})
         kept[method] = item[method]
+        for response in kept[method].get("responses", {}).values():
+            if response.get("content") == {}:
+                del response["content"]
     components: dict[str, Any] = {"securitySchemes": spec["components"]["securitySchemes"]}
     pending = refs(paths)
     seen: set[str] = set()

@@ -1,5 +1,6 @@
-"""Release freezes: each workspace's freezes (when, where, why, as bot.freezes.Freeze keeps it), and an
-action's exception to a freeze (the reason its requester gave).
+"""Release freezes and the deployment queue: each workspace's freezes (when, where, why, as
+bot.freezes.Freeze keeps it); an action's exception to a freeze (the reason its requester gave); the
+request Qovery queued for an action, and the channel's message that says so (edited when it starts).
 
 Revision ID: 0020
 Revises: 0019
@@ -26,10 +27,14 @@ def upgrade() -> None:
     op.create_index("ix_freezes_team", "freezes", ["team_id", "id"])
     with op.batch_alter_table("actions") as batch:
         batch.add_column(sa.Column("exception", sa.String(500)))
+        batch.add_column(sa.Column("queue_request", sa.String(64)))
+        batch.add_column(sa.Column("message_ts", sa.String(32)))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("actions") as batch:
+        batch.drop_column("message_ts")
+        batch.drop_column("queue_request")
         batch.drop_column("exception")
     op.drop_index("ix_freezes_team", "freezes")
     op.drop_table("freezes")
