@@ -5,7 +5,8 @@ confirmation; its button names only that stored action (SPEC §9), which runs on
 for the one who asked. The card's Redeploy and Cancel buttons run at once, after Slack's own dialog.
 Every action runs with the user's own Qovery token when they logged in, is recorded, and is told in the
 channel (the card's thread for a card's button); the card of the deployment it starts joins that thread.
-A confirmed action the approval policy holds back waits for its approver (`Gate`: bot.approvals).
+A confirmed action a freeze stops, or the approval policy holds back, goes no further (`held_back`, the
+`Gate`: bot.approvals). An action Qovery queues says behind what (bot/actions/queue.py).
 (Over 300 lines: proposing, confirming, holding back and running are one flow, read together.)
 """
 
@@ -138,7 +139,7 @@ class EnvironmentActions:
         assert action.id is not None
         if action.state is not ActionState.PROPOSED or action.confirmation_expired(now):
             return plain(confirmation_gone(action, now))  # neither run nor asked for
-        if (held := await self._held(caller, action)) is not None:
+        if (held := await self.held_back(caller, action)) is not None:
             return held
         if not await self._actions.start(action.id, confirmed_since(now)):
             return plain(confirmation_gone(action, now))
@@ -146,8 +147,10 @@ class EnvironmentActions:
             f"{where_words(action)}: done, and said in the channel."
         )
 
-    async def _held(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
-        """The approval policy's answer when it holds the action back (SPEC §16), else None."""
+    async def held_back(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
+        """The answer when the action may not run now, else None (it runs now): a release freeze holds
+        on its environment, or the approval policy holds it back. Every door (command, card button, step,
+        promotion) passes a stored action through here before it runs."""
         if self._gate is None:
             return None
         acting = acting or await self._access.acting(caller)
@@ -198,7 +201,7 @@ class EnvironmentActions:
         acting, action, _ = await self._from_card(caller, value, kind)
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self._held(caller, action, acting)) is not None:
+        if (held := await self.held_back(caller, action, acting)) is not None:
             return held
         assert action.id is not None
         if not await self._actions.start(action.id, confirmed_since(now)):
