@@ -4,6 +4,7 @@ request with a reason that an admin other than the requester approves. `cancel` 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -167,3 +168,34 @@ def test_a_deployment_started_elsewhere_during_a_freeze_is_marked_and_its_mentio
     qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d2")
     later = cards(frozen.slack, 2)[-1]
     assert "During the freeze" not in shown(later.args)  # no freeze holds now
+
+
+def test_a_request_made_before_a_freeze_is_not_run_by_its_approval_during_it(
+    acme_app: RunningApp, qovery: FakeQovery
+) -> None:
+    acme_app.slack.users[OTHER_ADMIN] = {"is_admin": True}
+    acme_app.ask(f'policy approvals production --approvers "<@{OTHER_ADMIN}>"')
+    answer = confirm(acme_app, acme_app.ask("redeploy billing/production"))
+    assert "your request is in the channel" in answer["text"]
+    [request] = requests(acme_app)
+    acme_app.ask(NOW)
+    refused = press(acme_app, request, "Approve", OTHER_ADMIN)
+    assert refused is not None
+    assert "A release freeze holds until" in refused["text"]
+    assert "ask for an exception" in refused["text"]
+    assert qovery.calls_to("redeployEnvironment") == []
+
+
+def test_the_home_tab_shows_the_freezes_and_reasons_never_mention_anyone(acme_app: RunningApp) -> None:
+    acme_app.ask('policy freeze now 2h --reason "<!channel> launch day <@U0ALICE01>"')
+    listed = shown(acme_app.ask("policy freeze list"))
+    assert "&lt;!channel&gt; launch day &lt;@U0ALICE01&gt;" in listed
+    assert "<!channel>" not in listed
+    from tests.slack.test_workspaces import event
+
+    event(acme_app, "T0TEAM001", {"type": "app_home_opened", "user": ADMIN, "tab": "home"})
+    [published] = acme_app.slack.wait_for("views.publish")
+    home = json.dumps(published.view())
+    assert "Release freezes" in home
+    assert ":snowflake: In force until" in home
+    assert "<!channel>" not in home
