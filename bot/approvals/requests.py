@@ -10,6 +10,7 @@ after 30 minutes say so, and nothing runs.
 A release freeze (bot.freezes) is looked at first, for every action whatever the policy: during one,
 nothing runs and the answer offers **Ask for an exception**, a request like the others that carries its
 requester's reason, approved by an approver other than them (a workspace admin without a policy).
+(Just over 300 lines: a request made, asked past a freeze and decided is one life, read together.)
 """
 
 from __future__ import annotations
