@@ -143,9 +143,15 @@ class EnvironmentActions:
             return held
         if not await self._actions.start(action.id, confirmed_since(now)):
             return plain(confirmation_gone(action, now))
-        return await self._run(caller, action) or plain(
-            f"{where_words(action)}: done, and said in the channel."
+        if (answer := await self._run(caller, action)) is not None:
+            return answer
+        ran = await self._actions.get(action.id)
+        done = (
+            "queued by Qovery (the environment is busy)"
+            if ran and ran.state is ActionState.QUEUED
+            else "done"
         )
+        return plain(f"{where_words(action)}: {done}, and said in the channel.")
 
     async def held_back(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
         """The answer when the action may not run now, else None (it runs now): a release freeze holds

@@ -52,7 +52,12 @@ class Freezes:
     async def add(self, caller: Caller, request: FreezeRequest) -> Message:
         await self._access.check_is_admin(caller, "change the freezes")
         now = self._clock()
-        kept = [f for f in await self._records.of_team(caller.team_id) if not f.over(now)]
+        kept = []
+        for found in await self._records.of_team(caller.team_id):
+            if found.over(now) and found.id is not None:  # a span that has ended holds nothing, ever
+                await self._records.remove(caller.team_id, found.id)
+            else:
+                kept.append(found)
         if len(kept) >= _MOST:
             raise UserError(f"This workspace has {_MOST} freezes: remove one before adding another.")
         span = Span(now, now + request.lasting) if request.lasting is not None else None

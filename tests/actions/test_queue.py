@@ -68,7 +68,8 @@ def follow(app: RunningApp, minutes: int) -> int:
 def test_a_queued_action_says_behind_what_shows_in_status_and_is_edited_when_it_starts(
     busy: RunningApp, qovery: FakeQovery, acme: Acme
 ) -> None:
-    confirm(busy, busy.ask("redeploy billing/production"))
+    answer = confirm(busy, busy.ask("redeploy billing/production"))
+    assert "queued by Qovery (the environment is busy), and said in the channel" in answer["text"]
     [message] = audit_posts(busy)
     text = shown(message.args)
     assert "Queued behind bob@acme.com's deploy, started <!date^" in text

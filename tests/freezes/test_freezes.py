@@ -8,8 +8,10 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import func, update
 
-from tests.actions.test_actions import buttons, confirm, shown
+from adapters.sql.tables import freezes
+from tests.actions.test_actions import buttons, confirm, shown, sql
 from tests.approvals.test_approvals import edit_of, press, requests
 from tests.deliveries.test_deliveries import buttons as card_buttons
 from tests.deliveries.test_deliveries import cards
@@ -56,7 +58,11 @@ def test_freezes_are_changed_by_admins_listed_numbered_and_shown_with_the_next(a
     assert "Removed:" in acme_app.ask("policy freeze remove 2")["text"]
     assert "no freeze number 2" in acme_app.ask("policy freeze remove 2")["text"]
     assert "In force" not in shown(acme_app.ask("policy show"))
-    assert "1 removed" in acme_app.ask("policy freeze off")["text"]
+    acme_app.ask("policy freeze now 1m --reason brief-outage")
+    sql(acme_app, update(freezes).values(freeze=func.replace(freezes.c.freeze, "2026", "2025")))  # ended
+    acme_app.ask("policy freeze now 1h --reason again")  # an ended span is let go as another is added
+    assert "brief-outage" not in shown(acme_app.ask("policy freeze list"))
+    assert "2 removed" in acme_app.ask("policy freeze off")["text"]
     assert "No freeze is in force or to come" in shown(acme_app.ask("policy show"))
 
 
