@@ -81,8 +81,6 @@ def test_a_queued_action_says_behind_what_shows_in_status_and_is_edited_when_it_
     assert f"1. deploy by <@{ADMIN}> from Slack, since <!date^" in status
     assert follow(busy, 1) == 0  # still waiting: nothing to say
     qovery.start_queued(acme.environment_id)
-    qovery.history[acme.environment_id].insert(0, deployment(acme.environment_id, status="DEPLOYING",
-                                                             created_at=datetime.now(UTC)))  # fmt: skip
     assert follow(busy, 2) == 1  # one replica saw it leave the queue, the other had nothing to do
     edited = edit_of(busy, message)
     assert ":arrow_forward: Started" in edited
@@ -121,3 +119,21 @@ def test_cancel_request_cancels_that_request_once_for_whoever_may_cancel(
     assert "no longer waiting" in again["text"]
     assert len(qovery.calls_to("cancelDeploymentRequest")) == 1
     assert [r["trigger_action"] for r in qovery.queues[acme.environment_id]] == ["DEPLOY"]  # carol's stays
+
+
+def test_a_queue_qovery_will_not_show_holds_up_no_other(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    staging = qovery.add_environment(acme.project_id, "staging", mode="STAGING")
+    qovery.add_service(staging, "api")
+    qovery.statuses[staging]["state"] = "DEPLOYING"
+    confirm(busy, busy.ask("redeploy billing/production"))
+    confirm(busy, busy.ask("redeploy billing/staging"))
+    production_message, staging_message = audit_posts(busy, 2)
+    qovery.start_queued(acme.environment_id)
+    qovery.start_queued(staging)
+    qovery.fail("listDeploymentRequestByEnvironmentId", status=403)  # the first queue read: refused
+    assert follow(busy, 1) == 1
+    assert "Started" in edit_of(busy, staging_message)
+    assert follow(busy, 2) == 1  # the next minute, the one refused before
+    assert "Started" in edit_of(busy, production_message)

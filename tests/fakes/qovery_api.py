@@ -40,6 +40,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.qovery_alerting import ALERTING_ROUTES, QoveryAlerting
+from tests.fakes.qovery_history import deployment
 from tests.fakes.qovery_services import service_fields
 from tests.fakes.recording import CallLog, FaultQueue
 
@@ -615,10 +616,13 @@ class FakeQovery(QoveryAlerting):
         return status | {"deployment_request_id": request["identifier"]["deployment_request_id"]}
 
     def start_queued(self, env: str) -> str:
-        """The environment's oldest waiting request starts (the running deployment ended); its id."""
+        """The environment's oldest waiting request starts (the running deployment ended): its deployment
+        heads the history; the request's id."""
         with self._lock:
             request = self.queues[env].pop(0)
             self._queued(env)
+            started = deployment(env, status="DEPLOYING", created_at=datetime.now(UTC))
+            self.history[env] = [started, *self.history.get(env, [])]
         return str(request["identifier"]["deployment_request_id"])
 
     def _op_listDeploymentRequestByEnvironmentId(self, grant: Grant, _: Any, env: str) -> Response:
