@@ -286,7 +286,7 @@ class Courier:
         if frozen and settings.mention and self._mentions is not None and note is not None:
             # Whoever the hook notifies hears of a deployment the freeze did not stop, in its thread.
             notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
-            reply = {"text": cut(f"{notice.words()} {note.line}", MESSAGE_TEXT_LIMIT)}
+            reply = {"text": cut(f"{notice.words()} {note.frozen}", MESSAGE_TEXT_LIMIT)}
             await _quietly(
                 paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=thread or ts))
             )
@@ -317,7 +317,7 @@ class Courier:
         if self._freezes is None or not kind or deployment.status is not DeploymentStatus.RUNNING:
             return None
         line = await self._freezes.during(team_id, kind, at)
-        return CardNote(line) if line else None
+        return CardNote("", frozen=line) if line else None
 
     async def _action_thread(
         self, delivery: Delivery, deployment: Deployment, card_id: int | None, now: datetime

@@ -92,7 +92,8 @@ class DeploymentWatches:
         hook = await self._hooks.get(watch.hook_id)
         if card is None or hook is None or not card.ts:
             return
-        note = CardNote(verdict.line, rollback=verdict.state is WatchState.FIRED)
+        frozen = card.note.frozen if card.note else None  # a freeze's mark stays beside the verdict
+        note = CardNote(verdict.line, rollback=verdict.state is WatchState.FIRED, frozen=frozen)
         await self._cards.set_note(watch.card_id, note)
         at = card.finished_at or now
         try:
