@@ -20,12 +20,14 @@ from adapters.core import build_core, build_reads
 from adapters.digests_schedule import keep_summing_up
 from adapters.doctor_schedule import keep_checking
 from adapters.qovery import TIMEOUT as QOVERY_TIMEOUT
+from adapters.queue_schedule import keep_following
 from adapters.settings import Settings
 from adapters.slack.app import build_bolt_app
 from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listener_work import ListenerWork
 from adapters.slack.listeners import SlackServices
 from adapters.sql.engine import migrate
+from adapters.sql.freezes import SqlFreezes
 from adapters.sql.held import SqlHeldDeliveries, SqlHooksWithDigest
 from adapters.sql.housekeeping import keep_forgetting
 from adapters.sql.outcomes import SqlOutcomes
@@ -36,6 +38,7 @@ from adapters.worker import Workers
 from bot.actions.environment_actions import EnvironmentActions
 from bot.actions.environments import EnvironmentViews
 from bot.actions.login import Login
+from bot.actions.queue import QueuedRequests
 from bot.alerts.clicks import AlertClicks
 from bot.alerts.subscribe import AlertCommands
 from bot.approvals.audit import Audit
@@ -50,6 +53,7 @@ from bot.deliveries.intake import Intake
 from bot.deliveries.lookups import Lookups
 from bot.digests import Digests, QuietSummaries
 from bot.doctor.home import AppHome
+from bot.freezes import Freezes
 from bot.promotion import Promotions
 from bot.subscriptions.webhooks import WebhookCommands
 from bot.unfurls import Unfurls
@@ -74,11 +78,15 @@ def create_app(
     webhooks = WebhookCommands(config, access, hooks)
     connection = Connection(access, core.workspaces, core.qovery, core.box, settings.slash_command)
     login = Login(access, core.personal_tokens, core.qovery, settings.slash_command)
-    approvals = Approvals(access, core.policies, core.actions, poster, settings.slash_command)
+    freezes = Freezes(access, SqlFreezes(core.engine), settings.slash_command, settings.default_timezone)
+    approvals = Approvals(
+        access, core.policies, core.actions, poster, settings.slash_command, freezes=freezes
+    )
     acting = EnvironmentActions(
         access, core.actions, core.cards, hooks, poster, settings.slash_command, gate=approvals
     )
     approvals.runs_with(acting)
+    queued = QueuedRequests(access, core.actions, poster)
     audit = Audit(core.actions)
     reads = build_reads(core)
     enrichment, mentions, watch, watches = reads.enrichment, reads.mentions, reads.alerts, reads.watches
@@ -93,7 +101,7 @@ def create_app(
         connection,
         DeliveryLog(access, queue),
         acting,
-        EnvironmentViews(access),
+        EnvironmentViews(access, core.actions),
         login,
         core.doctor,
         alert_commands,
@@ -102,6 +110,8 @@ def create_app(
         audit,
         change_commands,
         Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command),
+        freezes,
+        queued,
     )
     services = SlackServices(
         commands=commands,
@@ -117,7 +127,14 @@ def create_app(
         ),
         unfurls=Unfurls(access, poster),
         home=AppHome(
-            config, access, core.workspaces, hooks, queue, core.findings, latest_actions=audit.latest_lines
+            config,
+            access,
+            core.workspaces,
+            hooks,
+            queue,
+            core.findings,
+            latest_actions=audit.latest_lines,
+            freezes=freezes.lines,
         ),
     )
     listener_work = ListenerWork()
@@ -138,6 +155,7 @@ def create_app(
         actions=core.actions,
         succeeded=watches,
         default_zone=settings.default_timezone,
+        freezes=freezes,
     )
     pool = Workers(courier, count=workers)
     zone = settings.default_timezone
@@ -162,6 +180,7 @@ def create_app(
         reading = asyncio.create_task(reader.keep_reading(), name="alerts")
         feeding = asyncio.create_task(change_reader.keep_reading(), name="changes")
         expiring = asyncio.create_task(keep_expiring(core.jobs, approvals), name="approvals")
+        following = asyncio.create_task(keep_following(core.jobs, queued), name="queue")
         summing = asyncio.create_task(
             keep_summing_up(core.jobs, summaries, digests, pool.wake), name="digests"
         )
@@ -177,7 +196,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking, reading, feeding, expiring, summing):
+            for task in (forgetting, checking, reading, feeding, expiring, following, summing):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -39,6 +39,7 @@ from bot.qovery import (
     QoveryTimeout,
     QoveryUnauthorized,
     QoveryUnavailable,
+    QueuedRequest,
     Service,
     ServiceLink,
     ServiceType,
@@ -257,6 +258,12 @@ class QoveryClient:
     async def cancel_deployment(self, environment_id: str) -> EnvironmentStatus:
         path = f"/environment/{_id(environment_id)}/cancelDeployment"
         return await self._one(EnvironmentStatus, "POST", path, json={"force_cancel": False})
+
+    async def list_deployment_requests(self, environment_id: str) -> list[QueuedRequest]:
+        return await self._list(QueuedRequest, f"/environment/{_id(environment_id)}/deploymentQueue")
+
+    async def cancel_deployment_request(self, request_id: str) -> None:
+        await self._call("POST", f"/deploymentQueue/{_id(request_id)}/cancelDeployment", {})
 
     # -- alerting -------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ who may, is the core's (bot/commands/handlers.py and the use cases): a new subco
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -33,11 +34,13 @@ from bot.forms import (
     CONNECT_FORM,
     LOGIN_FORM,
     ORGANIZATION_FORM,
+    field_state,
     loading_form,
     read_metadata,
     read_organization,
     read_token,
 )
+from bot.freezes import EXCEPTION_FORM
 from bot.subscriptions.form import WEBHOOK_FORM, read_webhook_form
 from bot.subscriptions.webhooks import WebhookCommands
 from bot.unfurls import OPEN_LINK_ACTION, SharedIn, Unfurls
@@ -88,6 +91,7 @@ class Listeners:
         app.view_submission(CONNECT_FORM)(track(self.on_connect_form))
         app.view_submission(ORGANIZATION_FORM)(track(self.on_organization_form))
         app.view_submission(LOGIN_FORM)(track(self.on_login_form))
+        app.view_submission(EXCEPTION_FORM)(track(self.on_exception_form))
         app.error(self.on_error)
 
     # -- who is asking ---------------------------------------------------------------------------------
@@ -158,6 +162,12 @@ class Listeners:
             await ack()
             caller = self._body_caller(client, body)
             answer = await button.click(caller, action.get("value"))
+            if button.opens_form and answer is not None and answer.get("type") == "modal":
+                # The form says where its outcome goes: this message's response_url.
+                carried = read_metadata(answer) | {"response_url": body.get("response_url") or ""}
+                form = answer | {"private_metadata": json.dumps(carried)}
+                await client.views_open(trigger_id=body["trigger_id"], view=form)
+                return
             view = body.get("view") or {}
             if view.get("type") == "home":
                 # A click in the App Home has no response_url: the tab is drawn again, saying what it did.
@@ -272,6 +282,17 @@ class Listeners:
             return
         await ack()
         await _send(metadata, message)
+
+    async def on_exception_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        metadata = read_metadata(view)
+        reason = field_state(view, "reason").get("value")
+        caller = self._body_caller(client, body, metadata)
+        await _send(
+            metadata, await self._services.commands.exception_asked(caller, metadata.get("action"), reason)
+        )
 
     # -- the app removed ------------------------------------------------------------------------------
 

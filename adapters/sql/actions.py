@@ -53,13 +53,16 @@ class SqlActions:
     async def drop(self, action_id: int) -> bool:
         return await self._move(action_id, ActionState.PROPOSED, ActionState.DROPPED)
 
-    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
+    async def hold(
+        self, action_id: int, since: datetime, now: datetime, *, exception: str | None = None
+    ) -> bool:
         return await self._move(
             action_id,
             ActionState.PROPOSED,
             ActionState.PENDING,
             actions.c.created_at >= since,
             created_at=now,  # a request expires counting from when it was made
+            exception=exception,
         )
 
     async def requested(self, action_id: int, request_ts: str) -> None:
@@ -87,6 +90,23 @@ class SqlActions:
         )
         async with self._engine.connect() as connection:
             return _readable(await connection.execute(query.order_by(actions.c.id)))
+
+    async def queued(self, action_id: int, request_id: str, message_ts: str | None) -> None:
+        values = {"queue_request": request_id[:64], "message_ts": message_ts}
+        async with self._engine.begin() as connection:
+            await connection.execute(update(actions).where(actions.c.id == action_id).values(values))
+
+    async def in_queue(self) -> list[Action]:
+        query = select(actions).where(actions.c.state == ActionState.QUEUED.value)
+        async with self._engine.connect() as connection:
+            return _readable(await connection.execute(query.order_by(actions.c.id)))
+
+    async def left_queue(
+        self, action_id: int, state: ActionState, outcome: str, by: str | None, now: datetime
+    ) -> bool:
+        return await self._move(
+            action_id, ActionState.QUEUED, state, outcome=outcome[:500], decided_by=by, done_at=now
+        )
 
     async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:
         return await self._move(
@@ -187,4 +207,7 @@ def _action(row: Row[Any]) -> Action:
         decided_by=row.decided_by,
         outcome=row.outcome,
         promotion=promotion,
+        exception=row.exception,
+        queue_request=row.queue_request,
+        message_ts=row.message_ts,
     )

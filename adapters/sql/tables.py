@@ -35,6 +35,7 @@ __all__ = [
     "channels",
     "deliveries",
     "findings",
+    "freezes",
     "hooks",
     "jobs",
     "metadata",
@@ -204,6 +205,9 @@ actions = Table(
     Column("done_at", UtcDateTime()),
     Column("request_ts", String(32)),  # its request for approval in the channel (SPEC §16)
     Column("decided_by", String(32)),  # who approved, rejected or withdrew it
+    Column("exception", String(500)),  # an exception to a freeze: its requester's reason
+    Column("queue_request", String(64)),  # the request Qovery queued for it (the environment was busy)
+    Column("message_ts", String(32)),  # the channel's message that says it waits, edited when it starts
     Index("ix_actions_thread", "channel_id", "environment_id", "state", "done_at"),
     Index("ix_actions_team", "team_id", "id"),
     Index("ix_actions_pending", "state", "created_at"),
@@ -217,6 +221,18 @@ policies = Table(
     Column("policy", Text, nullable=False),
     Column("set_by", String(32), nullable=False),
     Column("set_at", UtcDateTime(), nullable=False),
+)
+
+# Each workspace's release freezes, as bot.freezes.Freeze keeps them (JSON), numbered by id.
+freezes = Table(
+    "freezes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("freeze", Text, nullable=False),
+    Column("set_by", String(32), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Index("ix_freezes_team", "team_id", "id"),
 )
 
 # The doctor's open findings per workspace: the hourly check tells only of those not already here.

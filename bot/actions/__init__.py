@@ -7,6 +7,7 @@ an environment, the views of its state and history, and a user's own Qovery toke
     environment_actions.py   the use cases, and the cards' Redeploy, Cancel and Rollback buttons
     environments.py          `/qovery status` and `history`: environments by name
     login.py                 `/qovery login` and `logout`
+    queue.py                 an action Qovery queued: behind what, Cancel request, edited when it starts
     ports.py                 the actions kept (the audit trail)
 """
 
@@ -25,6 +26,7 @@ from bot.actions.plans import (
     latest_success,
 )
 from bot.actions.ports import Actions, Gate
+from bot.actions.queue import CANCEL_REQUEST_ACTION, QueuedRequests
 from bot.actions.views import (
     CONFIRM_ACTION,
     DISMISS_ACTION,
@@ -36,6 +38,7 @@ from bot.actions.views import (
 )
 
 __all__ = [
+    "CANCEL_REQUEST_ACTION",
     "CONFIRMATION_SECONDS",
     "CONFIRM_ACTION",
     "DISMISS_ACTION",
@@ -50,6 +53,7 @@ __all__ = [
     "Gate",
     "Login",
     "Promotion",
+    "QueuedRequests",
     "ServiceChange",
     "Target",
     "Where",

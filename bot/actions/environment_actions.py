@@ -5,7 +5,8 @@ confirmation; its button names only that stored action (SPEC §9), which runs on
 for the one who asked. The card's Redeploy and Cancel buttons run at once, after Slack's own dialog.
 Every action runs with the user's own Qovery token when they logged in, is recorded, and is told in the
 channel (the card's thread for a card's button); the card of the deployment it starts joins that thread.
-A confirmed action the approval policy holds back waits for its approver (`Gate`: bot.approvals).
+A confirmed action a freeze stops, or the approval policy holds back, goes no further (`held_back`, the
+`Gate`: bot.approvals). An action Qovery queues says behind what (bot/actions/queue.py).
 (Over 300 lines: proposing, confirming, holding back and running are one flow, read together.)
 """
 
@@ -31,6 +32,7 @@ from bot.actions.plans import (
     rollback_changes,
 )
 from bot.actions.ports import Actions, Gate
+from bot.actions.queue import place_in_queue, queued_message
 from bot.actions.views import (
     audit_message,
     confirmation,
@@ -142,16 +144,24 @@ class EnvironmentActions:
         assert action.id is not None
         if action.state is not ActionState.PROPOSED or action.confirmation_expired(now):
             return plain(confirmation_gone(action, now))  # neither run nor asked for
-        if (held := await self._held(caller, action)) is not None:
+        if (held := await self.held_back(caller, action)) is not None:
             return held
         if not await self._actions.start(action.id, confirmed_since(now)):
             return plain(confirmation_gone(action, now))
-        return await self._run(caller, action) or plain(
-            f"{where_words(action)}: done, and said in the channel."
+        if (answer := await self._run(caller, action)) is not None:
+            return answer
+        ran = await self._actions.get(action.id)
+        done = (
+            "queued by Qovery (the environment is busy)"
+            if ran and ran.state is ActionState.QUEUED
+            else "done"
         )
+        return plain(f"{where_words(action)}: {done}, and said in the channel.")
 
-    async def _held(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
-        """The approval policy's answer when it holds the action back (SPEC §16), else None."""
+    async def held_back(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
+        """The answer when the action may not run now, else None (it runs now): a release freeze holds
+        on its environment, or the approval policy holds it back. Every door (command, card button, step,
+        promotion) passes a stored action through here before it runs."""
         if self._gate is None:
             return None
         acting = acting or await self._access.acting(caller)
@@ -209,7 +219,7 @@ class EnvironmentActions:
             return plain("This was already done or called off: nothing more was done.")
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self._held(caller, action, acting)) is not None:
+        if (held := await self.held_back(caller, action, acting)) is not None:
             return held
         assert action.id is not None
         if not await self._actions.start(action.id, confirmed_since(now)):
@@ -220,7 +230,7 @@ class EnvironmentActions:
         acting, action, _ = await self._from_card(caller, value, kind)
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self._held(caller, action, acting)) is not None:
+        if (held := await self.held_back(caller, action, acting)) is not None:
             return held
         assert action.id is not None
         if not await self._actions.start(action.id, confirmed_since(now)):
@@ -320,8 +330,16 @@ class EnvironmentActions:
             )
             return plain(f"Nothing was done: {words}")
         said = status.state or "accepted"
+        # A busy environment: Qovery queued the request, and the message says behind what.
+        place = None
+        if action.kind.starts_a_deployment:
+            place = await place_in_queue(acting.api, action.target.environment_id, status)
         message = audit_message(action, said, own_token=acting.own_token)
+        if place is not None:
+            shown = replace(action, outcome=said, own_token=acting.own_token)
+            message = queued_message(shown, place.words(), open_=True)
         thread: str | None = None
+        posted: str | None = None
         answer: Message | None = None
         try:
             posted = await self._poster.post(
@@ -333,9 +351,10 @@ class EnvironmentActions:
                 f"Qovery took it ({escape(said.lower())}), but the bot could not say so in the channel "
                 f"({escape(failure.reason)}): invite it there with `/invite`."
             )
-        await self._actions.finish(
-            action.id, ActionState.DONE, said, thread, self._clock(), own_token=acting.own_token
-        )
+        if place is not None:
+            await self._actions.queued(action.id, place.request_id, posted)
+        state = ActionState.QUEUED if place is not None else ActionState.DONE
+        await self._actions.finish(action.id, state, said, thread, self._clock(), own_token=acting.own_token)
         return answer
 
     async def _checked(self, caller: Caller, action: Action) -> Acting:

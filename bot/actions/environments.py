@@ -12,10 +12,13 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.access import Access, Caller
+from bot.actions.plans import Action
+from bot.actions.ports import Actions
+from bot.actions.queue import queue_lines
 from bot.blocks import MAX_BLOCKS, Block, Message, context, cut, escape, section, slack_date
 from bot.deliveries import details, status_emoji, status_of, trigger_words, versions_words
 from bot.errors import UserError
-from bot.qovery import DeploymentHistory, Environment, Project, QoveryApi
+from bot.qovery import DeploymentHistory, Environment, Project, QoveryApi, QoveryError, QueuedRequest
 
 __all__ = ["EnvironmentViews", "Where", "find_environment", "read_where"]
 
@@ -53,8 +56,9 @@ def _one(kind: str, wanted: str, names: list[str]) -> str:
 
 
 class EnvironmentViews:
-    def __init__(self, access: Access) -> None:
+    def __init__(self, access: Access, actions: Actions | None = None) -> None:
         self._access = access
+        self._actions = actions  # the bot's own queued actions: who asked, and since when
 
     async def status(self, caller: Caller, where: Where) -> Message:
         api, organization = await self._access.qovery(caller.team_id)
@@ -70,15 +74,19 @@ class EnvironmentViews:
         if not found:
             return _answer("No environment to show.", [section("The organization has no environment here.")])
         shown = found[:_ENVIRONMENTS_SHOWN]
-        lines = await asyncio.gather(*(self._status_line(api, project, env) for project, env in shown))
+        queued = await self._actions.in_queue() if self._actions else []
+        known = {a.queue_request: a for a in queued if a.team_id == caller.team_id and a.queue_request}
+        lines = await asyncio.gather(*(self._status_line(api, project, env, known) for project, env in shown))
         blocks = [section(line) for line in lines]
         if len(found) > len(shown):
             blocks.append(context(f"… and {len(found) - len(shown)} more: name a project to see them."))
         return _answer(f"{len(found)} environments", [section("*Environments*"), *blocks])
 
-    async def _status_line(self, api: QoveryApi, project: Project, env: Environment) -> str:
-        status, history = await asyncio.gather(
-            api.get_environment_status(env.id), api.list_deployment_history(env.id)
+    async def _status_line(
+        self, api: QoveryApi, project: Project, env: Environment, known: dict[str, Action]
+    ) -> str:
+        status, history, waiting = await asyncio.gather(
+            api.get_environment_status(env.id), api.list_deployment_history(env.id), _queue(api, env.id)
         )
         mode, state = escape(str(env.mode).lower()), escape(status.state.lower().replace("_", " "))
         line = f"{_emoji(status.state)} *{escape(project.name)} / {escape(env.name)}* ({mode}) · {state}"
@@ -89,6 +97,10 @@ class EnvironmentViews:
             line += f" · {trigger_words(found)}"
             if versions := versions_words(found.services, _SERVICES_SHOWN):
                 line += "\n" + versions
+        if waiting:
+            line += f"\n:hourglass_flowing_sand: {len(waiting)} queued:\n" + "\n".join(
+                queue_lines(waiting, known)
+            )
         return cut(line, 3000)
 
     async def history(self, caller: Caller, where: Where) -> Message:
@@ -114,6 +126,14 @@ async def find_environment(api: QoveryApi, organization: str, where: Where) -> t
     envs = await api.list_environments(project.id)
     env_name = _one("environment", where.environment, [e.name for e in envs])
     return project, next(e for e in envs if e.name == env_name)
+
+
+async def _queue(api: QoveryApi, environment_id: str) -> list[QueuedRequest]:
+    """The environment's queue; empty when it cannot be read (the rest of the status still shows)."""
+    try:
+        return await api.list_deployment_requests(environment_id)
+    except QoveryError:
+        return []
 
 
 def _history_line(deployment: DeploymentHistory) -> str:

@@ -72,6 +72,7 @@ class ActionState(StrEnum):
     WITHDRAWN = "withdrawn"  # its requester took it back
     EXPIRED = "expired"  # nobody decided in time
     UNKNOWN = "unknown"  # the bot stopped while Qovery was asked: whether it ran is not known
+    QUEUED = "queued"  # Qovery took it, and its request waits behind the environment's running deployment
 
 
 CONFIRMATION_SECONDS = 600  # a confirmation is good for 10 minutes, for a request for approval too
@@ -157,6 +158,9 @@ class Action:
     decided_by: str | None = field(default=None, compare=False)  # who approved, rejected or withdrew it
     outcome: str | None = field(default=None, compare=False)  # Qovery's answer, or why not
     promotion: Promotion | None = None  # a promotion's: where its versions come from
+    exception: str | None = field(default=None, compare=False)  # asks past a freeze: the reason given
+    queue_request: str | None = field(default=None, compare=False)  # its request in Qovery's queue
+    message_ts: str | None = field(default=None, compare=False)  # the channel's message, while queued
 
     def with_id(self, action_id: int) -> Action:
         return replace(self, id=action_id)

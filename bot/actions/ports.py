@@ -42,9 +42,12 @@ class Actions(Protocol):
         """A proposed action the user said no to; False when it is no longer proposed."""
         ...
 
-    async def hold(self, action_id: int, since: datetime, now: datetime) -> bool:
+    async def hold(
+        self, action_id: int, since: datetime, now: datetime, *, exception: str | None = None
+    ) -> bool:
         """Proposed -> pending (held for approval), once, for an action proposed after `since` (its
-        confirmation still good); its time becomes `now`, from which its request expires."""
+        confirmation still good); its time becomes `now`, from which its request expires. `exception`:
+        the reason given when it asks for an exception to a freeze."""
         ...
 
     async def requested(self, action_id: int, request_ts: str) -> None:
@@ -68,6 +71,20 @@ class Actions(Protocol):
 
     async def running_before(self, before: datetime) -> list[Action]:
         """The actions still running that were made before `before`."""
+        ...
+
+    async def queued(self, action_id: int, request_id: str, message_ts: str | None) -> None:
+        """Qovery queued it (its environment was busy): its request, and the message that says so."""
+        ...
+
+    async def in_queue(self) -> list[Action]:
+        """Every action whose request still waits in its environment's queue, as far as the bot knows."""
+        ...
+
+    async def left_queue(
+        self, action_id: int, state: ActionState, outcome: str, by: str | None, now: datetime
+    ) -> bool:
+        """Queued -> `state`, once (its request started, or was cancelled, by `by`)."""
         ...
 
     async def lost(self, action_id: int, outcome: str, now: datetime) -> bool:

@@ -6,6 +6,11 @@ names the request the bot stored, and nothing else. One conditional UPDATE decid
 whatever the clicks or the replicas: on Approve the stored plan runs once, with the requester's own
 token when they are logged in (§12's permissions still apply to them); Reject, Withdraw and expiry
 after 30 minutes say so, and nothing runs.
+
+A release freeze (bot.freezes) is looked at first, for every action whatever the policy: during one,
+nothing runs and the answer offers **Ask for an exception**, a request like the others that carries its
+requester's reason, approved by an approver other than them (a workspace admin without a policy).
+(Just over 300 lines: a request made, asked past a freeze and decided is one life, read together.)
 """
 
 from __future__ import annotations
@@ -31,6 +36,15 @@ from bot.approvals.views import REQUEST_SECONDS, policy_message, read_request_bu
 from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
 from bot.errors import UserError
+from bot.freezes import (
+    Freezes,
+    InForce,
+    exception_form,
+    frozen_answer,
+    frozen_kind,
+    read_exception_button,
+    read_exception_form,
+)
 from bot.ports import SlackFailure, SlackPoster
 
 __all__ = ["Approvals"]
@@ -53,7 +67,9 @@ class Approvals:
         poster: SlackPoster,
         slash_command: str,
         clock: Callable[[], datetime] = utcnow,
+        freezes: Freezes | None = None,
     ) -> None:
+        self._freezes = freezes  # looked at before the policy: a freeze stops whoever asks
         self._access = access
         self._policies = policies
         self._actions = actions
@@ -68,7 +84,8 @@ class Approvals:
     # -- the policy ------------------------------------------------------------------------------------
 
     async def show(self, caller: Caller) -> Message:
-        return policy_message(await self._policies.get(caller.team_id), self._command)
+        freezes = await self._freezes.lines(caller.team_id) if self._freezes else []
+        return policy_message(await self._policies.get(caller.team_id), self._command, freezes)
 
     async def set_policy(self, caller: Caller, policy: Policy | None) -> Message:
         await self._access.check_is_admin(caller, "change the approval policy")
@@ -82,7 +99,9 @@ class Approvals:
 
     async def held(self, caller: Caller, action: Action, *, own_token: bool) -> Message | None:
         """Hold a confirmed action for approval when the policy says so and the caller approves nothing;
-        the answer to the caller then, else None (it runs now)."""
+        the answer to the caller then, else None (it runs now). A freeze first: it stops whoever asks."""
+        if (frozen := await self._frozen(action)) is not None:
+            return frozen_answer(action, frozen)
         policy = await self._policies.get(caller.team_id)
         if policy is None or not policy.gates(action.kind, action.target.mode):
             return None
@@ -94,22 +113,85 @@ class Approvals:
         if not await self._actions.hold(action.id, confirmed_since(now), now):
             return plain(confirmation_gone(action, now))
         pending = replace(action, state=ActionState.PENDING, created_at=now)
-        message = request_message(pending, own_token=own_token, approvers=_notified(policy))
-        try:
-            ts = await self._poster.post(
-                action.team_id, action.channel_id, message, thread_ts=action.thread_ts
-            )
-        except SlackFailure as failure:
-            await self._actions.decide(action.id, ActionState.PENDING, ActionState.REFUSED, None, None)
-            return plain(
-                f"The request could not be posted in the channel ({escape(failure.reason)}): nothing was "
-                "done. Invite the bot there with `/invite`."
-            )
-        await self._actions.requested(action.id, ts)
+        if (refused := await self._post_request(pending, own_token, _notified(policy))) is not None:
+            return refused
         return plain(
             f"The policy holds this back: your request is in the channel, where "
             f"{_approvers(policy)} may approve it within 30 minutes. Nothing was done yet."
         )
+
+    async def _post_request(self, pending: Action, own_token: bool, notified: str) -> Message | None:
+        """The request in the channel; the answer to the requester when it could not be posted."""
+        assert pending.id is not None
+        message = request_message(pending, own_token=own_token, approvers=notified)
+        try:
+            ts = await self._poster.post(
+                pending.team_id, pending.channel_id, message, thread_ts=pending.thread_ts
+            )
+        except SlackFailure as failure:
+            await self._actions.decide(pending.id, ActionState.PENDING, ActionState.REFUSED, None, None)
+            return plain(
+                f"The request could not be posted in the channel ({escape(failure.reason)}): nothing was "
+                "done. Invite the bot there with `/invite`."
+            )
+        await self._actions.requested(pending.id, ts)
+        return None
+
+    # -- freezes ---------------------------------------------------------------------------------------
+
+    async def _frozen(self, action: Action) -> InForce | None:
+        if self._freezes is None or not frozen_kind(action.kind):
+            return None  # `cancel` is never frozen
+        return await self._freezes.in_force(action.team_id, action.target.mode, self._clock())
+
+    async def exception_form(self, caller: Caller, value: object) -> Message | None:
+        """**Ask for an exception**: the form for its reason (a modal), for the one who asked only."""
+        return exception_form(await self._own_frozen(caller, value))
+
+    async def ask_exception(self, caller: Caller, value: object, reason: object) -> Message:
+        """The request for an exception to the freeze, with its reason, posted in the channel."""
+        action = await self._own_frozen(caller, value)
+        assert action.id is not None
+        said = read_exception_form(reason)
+        if said is None:
+            raise UserError("An exception needs a reason. Nothing was asked.")
+        if await self._frozen(action) is None:
+            raise UserError("No freeze holds on it now: confirm it again to run it. Nothing was asked.")
+        now = self._clock()
+        if not await self._actions.hold(action.id, confirmed_since(now), now, exception=said):
+            return plain(confirmation_gone(action, now))
+        policy = await self._policies.get(caller.team_id)
+        acting = await self._access.acting(caller)
+        pending = replace(action, state=ActionState.PENDING, created_at=now, exception=said)
+        notified = _notified(policy) if policy else ""
+        if (refused := await self._post_request(pending, acting.own_token, notified)) is not None:
+            return refused
+        who = _approvers(policy) if policy else "a workspace admin"
+        return plain(
+            f"Your request for an exception is in the channel, where {who} other than you may approve it "
+            "within 30 minutes. Nothing was done yet."
+        )
+
+    async def _own_frozen(self, caller: Caller, value: object) -> Action:
+        action_id = read_exception_button(value)
+        action = await self._actions.get(action_id) if action_id is not None else None
+        if action is None or (action.team_id, action.user_id) != (caller.team_id, caller.user_id):
+            raise UserError("This button does not belong to an action of yours: nothing was done.")
+        if action.state is not ActionState.PROPOSED or action.confirmation_expired(self._clock()):
+            raise UserError(confirmation_gone(action, self._clock()))
+        return action
+
+    async def _may_decide(self, caller: Caller, action: Action, policy: Policy | None) -> bool:
+        """An approver; for an exception without a policy, a workspace admin."""
+        if policy is not None:
+            return await self._approves(caller, policy)
+        if action.exception is None:
+            return False
+        try:
+            await self._access.check_is_admin(caller, "approve an exception")
+        except UserError:
+            return False
+        return True
 
     # -- the request's buttons -------------------------------------------------------------------------
 
@@ -117,9 +199,12 @@ class Approvals:
         action, policy = await self._request(caller, value)
         if action.user_id == caller.user_id:
             raise UserError("You asked for it: another approver decides. Nothing was done.")
-        if policy is None or not await self._approves(caller, policy):
+        if not await self._may_decide(caller, action, policy):
             who = _approvers(policy) if policy else "nobody (there is no policy any more)"
+            who = "a workspace admin" if policy is None and action.exception else who
             raise UserError(f"Only {who} may approve this. Nothing was done.")
+        if action.exception is None and (frozen := await self._frozen(action)) is not None:
+            raise UserError(f"{frozen.words()}. Nothing was done: its requester may ask for an exception.")
         assert action.id is not None
         assert self._acting is not None
         if not await self._decide(action, ActionState.RUNNING, caller):
@@ -137,7 +222,7 @@ class Approvals:
         action, policy = await self._request(caller, value)
         if action.user_id == caller.user_id:
             return await self.withdraw(caller, value)  # the requester's own "no" is a withdrawal
-        if policy is None or not await self._approves(caller, policy):
+        if not await self._may_decide(caller, action, policy):
             raise UserError(
                 "Only an approver may reject this (or its requester withdraw it). Nothing was done."
             )

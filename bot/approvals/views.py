@@ -17,6 +17,7 @@ from bot.blocks import (
     escape,
     read_row_id,
     section,
+    sections,
     slack_date,
 )
 
@@ -61,6 +62,10 @@ def request_message(
         *changes_blocks(action),
         context(f"It would run with {whose}{expires} · request #{action.id}"),
     ]
+    if action.exception:
+        blocks.append(
+            section(f":snowflake: An exception to a freeze, because: _{escape(cut(action.exception, 300))}_")
+        )
     if approvers and open_:
         blocks.append(section(f"Approvers: {approvers}"))  # notified: the request is theirs to decide
     if decision:
@@ -81,7 +86,7 @@ def request_message(
     return {"text": cut(ask, 3000), "blocks": blocks[:MAX_BLOCKS]}
 
 
-def policy_message(policy: Policy | None, command: str) -> Message:
+def policy_message(policy: Policy | None, command: str, freezes: list[str] | None = None) -> Message:
     if policy is None:
         text = (
             "No approval policy: whoever may act does so at once. An admin sets one with "
@@ -89,7 +94,7 @@ def policy_message(policy: Policy | None, command: str) -> Message:
         )
     else:
         text = f":lock: {policy.words()} An approver's own actions run at once; `cancel` never waits."
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text), *sections(freezes or [])]}
 
 
 _STATE_WORDS = {
@@ -101,6 +106,7 @@ _STATE_WORDS = {
     ActionState.PENDING: ":raised_hand: waiting for approval",
     ActionState.RUNNING: ":hourglass_flowing_sand: running",
     ActionState.UNKNOWN: ":grey_question: outcome unknown",
+    ActionState.QUEUED: ":hourglass_flowing_sand: queued",
 }
 
 

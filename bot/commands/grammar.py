@@ -44,6 +44,7 @@ from bot.commands.words import (
     changes,
     deploy,
     exactly_one,
+    freeze,
     no_more,
     options,
     policy,
@@ -182,6 +183,11 @@ GRAMMAR: tuple[Subcommand, ...] = (
     Subcommand(
         "policy approvals", '[ENV_TYPES] --approvers "@leads" [--actions deploy,rollback ...] | off',
         "actions on those environments wait for an approver (admins)", lambda _, rest: policy(rest),
+    ),
+    Subcommand(
+        "policy freeze", '"fri 16:00-mon 08:00 Europe/Paris" [ENV_TYPES] --reason R | now 4h ... | list | '
+        "remove <n> | off", "release freezes: add (a weekly window) or now, list, remove, off (admins)",
+        lambda _, rest: freeze(rest),
     ),
     Subcommand(
         "audit", "[project[/environment]] [--user @x]", "the last 20 actions from Slack, and requests",

@@ -21,11 +21,13 @@ from typing import Any
 
 from bot.access import Caller
 from bot.actions import (
+    CANCEL_REQUEST_ACTION,
     CONFIRM_ACTION,
     DISMISS_ACTION,
     ActionRequest,
     EnvironmentActions,
     EnvironmentViews,
+    QueuedRequests,
     read_where,
 )
 from bot.actions import Login as LoginUseCase
@@ -43,6 +45,7 @@ from bot.changefeed import ChangeCommands
 from bot.commands.parser import parse
 from bot.commands.typed import (
     Act,
+    AddFreeze,
     AlertsList,
     AlertsSubscribe,
     AlertsTest,
@@ -57,11 +60,14 @@ from bot.commands.typed import (
     Disconnect,
     Doctor,
     EditWebhook,
+    FreezesOff,
     Help,
+    ListFreezes,
     ListWebhooks,
     Login,
     Logout,
     Promote,
+    RemoveFreeze,
     SetEnabled,
     SetPolicy,
     ShowAudit,
@@ -80,6 +86,7 @@ from bot.doctor import DOCTOR_ACTION, REPAIR_ACTION
 from bot.doctor import Doctor as DoctorUseCase
 from bot.errors import CommandError, UserError, user_words
 from bot.forms import connect_form, login_form, notice_form
+from bot.freezes import EXCEPTION_ACTION, Freezes
 from bot.promotion import (
     CANCEL_PROMOTION_ACTION,
     PROMOTE_ACTION,
@@ -119,10 +126,12 @@ Outcome = Reply | Respond | OpenForm
 class Button:
     """A button of the bot's own: the use case its click runs (with the click's value, which it must
     check), and whether its answer to the one who clicked (None: nothing more to say to them) replaces
-    the message that held the button."""
+    the message that held the button. A click that `opens_form` answers with a modal to open (with the
+    click's trigger), or with words when it will not."""
 
     click: Callable[[Caller, object], Awaitable[Message | None]]
     replace_original: bool = False
+    opens_form: bool = False
 
 
 async def answer(work: Awaitable[Message], slash_command: str) -> Message:
@@ -152,7 +161,10 @@ class SlashCommands:
         audit: Audit,
         changes: ChangeCommands,
         promotions: Promotions,
+        freezes: Freezes,
+        queue: QueuedRequests,
     ) -> None:
+        self._queue = queue
         self._command = slash_command
         self._webhooks = webhooks
         self._delivery_log = delivery_log
@@ -199,6 +211,10 @@ class SlashCommands:
             Promote: lambda c, who, __: self._respond(
                 lambda: promotions.propose(who, PromotionRequest(c.source, c.target, c.services))
             ),
+            AddFreeze: lambda c, who, __: self._respond(lambda: freezes.add(who, c.freeze)),
+            ListFreezes: lambda _, who, __: self._respond(lambda: freezes.listed(who)),
+            RemoveFreeze: lambda c, who, __: self._respond(lambda: freezes.remove(who, c.number)),
+            FreezesOff: lambda _, who, __: self._respond(lambda: freezes.off(who)),
         }
 
     def buttons(self) -> dict[str, Button]:
@@ -250,7 +266,14 @@ class SlashCommands:
             PROMOTE_ACTION: said(self._promotions.promote),
             CANCEL_PROMOTION_ACTION: said(self._promotions.cancel),
             PROMOTE_CARD_ACTION: said(self._promotions.from_card),
+            EXCEPTION_ACTION: replace(said(self._approvals.exception_form), opens_form=True),
+            # A queued action's message is edited for everyone; the one who clicked reads only a refusal.
+            CANCEL_REQUEST_ACTION: said(self._queue.cancel),
         }
+
+    async def exception_asked(self, caller: Caller, value: object, reason: object) -> Message:
+        """The exception form's submission: the request in the channel, or why not."""
+        return await answer(self._approvals.ask_exception(caller, value, reason), self._command)
 
     def outcome(self, text: str, caller: Caller, where: dict[str, str]) -> Outcome:
         """How to answer `/qovery <text>`; `where` is what a form must carry back (channel, response_url)."""

@@ -9,10 +9,12 @@ from bot.actions import ActionKind
 from bot.alerts import AlertFilters
 from bot.approvals import Policy
 from bot.changefeed import ChangeFilters
+from bot.freezes import FreezeRequest
 from bot.subscriptions import WebhookOptions
 
 __all__ = [
     "Act",
+    "AddFreeze",
     "AlertsList",
     "AlertsSubscribe",
     "AlertsTest",
@@ -24,11 +26,14 @@ __all__ = [
     "Disconnect",
     "Doctor",
     "EditWebhook",
+    "FreezesOff",
     "Help",
+    "ListFreezes",
     "ListWebhooks",
     "Login",
     "Logout",
     "Promote",
+    "RemoveFreeze",
     "SetEnabled",
     "SetPolicy",
     "ShowAudit",
@@ -180,6 +185,28 @@ class SetPolicy:
 
 
 @dataclass(frozen=True)
+class AddFreeze:
+    """A release freeze: a weekly window, or a span from now."""
+
+    freeze: FreezeRequest
+
+
+@dataclass(frozen=True)
+class ListFreezes:
+    pass
+
+
+@dataclass(frozen=True)
+class RemoveFreeze:
+    number: int  # as `policy freeze list` numbers it
+
+
+@dataclass(frozen=True)
+class FreezesOff:
+    pass
+
+
+@dataclass(frozen=True)
 class ShowAudit:
     where: str = ""  # project[/environment], or everything
     user_id: str | None = None
@@ -237,4 +264,8 @@ Command = (
     | ChangesUnsubscribe
     | ChangesList
     | ShowChanges
+    | AddFreeze
+    | ListFreezes
+    | RemoveFreeze
+    | FreezesOff
 )

@@ -12,8 +12,20 @@ from bot.actions import ActionKind
 from bot.alerts import ALERT_OPTIONS, AlertFilters, alert_option_named
 from bot.approvals import GATED_BY_DEFAULT, POLICY_OPTIONS, Policy, policy_option_named
 from bot.changefeed import CHANGE_OPTIONS, ChangeFilters, change_option_named
-from bot.commands.typed import Act, Command, Promote, SetPolicy, ShowAudit, ShowChanges
+from bot.commands.typed import (
+    Act,
+    AddFreeze,
+    Command,
+    FreezesOff,
+    ListFreezes,
+    Promote,
+    RemoveFreeze,
+    SetPolicy,
+    ShowAudit,
+    ShowChanges,
+)
 from bot.errors import CommandError
+from bot.freezes import REASON_LIMIT, FreezeRequest, Window, read_duration, read_window
 from bot.qovery import EnvironmentType
 from bot.subscriptions import (
     OPTIONS,
@@ -35,6 +47,7 @@ __all__ = [
     "changes",
     "deploy",
     "exactly_one",
+    "freeze",
     "no_more",
     "options",
     "policy",
@@ -258,3 +271,71 @@ _USER = Option("user", _read_user, str, "@person", Field("User", "text"))
 
 def _user_option(name: str) -> Option[Any] | None:
     return _USER if name.lower() == "--user" else None
+
+
+_FREEZE_ACTIONS = ("add", "now", "list", "remove", "off")
+
+
+def freeze(words: list[str]) -> Command:
+    """`policy freeze add "WINDOW" [ENV_TYPES] --reason R`, `now 4h [ENV_TYPES] --reason R`, `list`,
+    `remove <n>`, `off`."""
+    action = words[0].lower() if words else ""
+    rest = words[1:]
+    if action not in _FREEZE_ACTIONS:
+        raise CommandError(
+            f"`policy freeze` needs one of {', '.join(_FREEZE_ACTIONS)}.",
+            word=words[0][:40] if words else "policy freeze",
+            accepted=_FREEZE_ACTIONS,
+        )
+    if action in ("list", "off"):
+        no_more(f"policy freeze {action}", rest)
+        return ListFreezes() if action == "list" else FreezesOff()
+    if action == "remove":
+        number = exactly_one("policy freeze remove", rest, "`1` (the number `policy freeze list` shows)")
+        if not (number.isascii() and number.isdigit() and 0 < len(number) <= 3):
+            raise CommandError(
+                f"`{number[:20]}` is not a number `policy freeze list` shows.", word=number[:20]
+            )
+        return RemoveFreeze(int(number))
+    split = next((i for i, w in enumerate(rest) if w.startswith("--")), len(rest))
+    when, options_words = rest[:split], rest[split:]
+    values = read_options(options_words, _reason_option, ("--reason",))
+    if "reason" not in values:
+        raise CommandError(
+            'A freeze needs `--reason "..."`: it is what everyone stopped reads.', word="--reason"
+        )
+    if not when:
+        example = '"fri 16:00-mon 08:00 Europe/Paris"' if action == "add" else "`4h`"
+        raise CommandError(f"`policy freeze {action}` needs when, such as {example}.")
+    types: tuple[EnvironmentType, ...] = (EnvironmentType.PRODUCTION,)
+    if len(when) > 1 and (last := _types_or_none(when[-1])) is not None:
+        types, when = last, when[:-1]
+    if action == "now":
+        lasting = read_duration(" ".join(when))
+        return AddFreeze(FreezeRequest(values["reason"], types, lasting=lasting))
+    window: Window = read_window(" ".join(when))
+    return AddFreeze(FreezeRequest(values["reason"], types, window=window))
+
+
+def _types_or_none(word: str) -> tuple[EnvironmentType, ...] | None:
+    """`production,staging` after a window; None when the word is the window's (a zone, a time)."""
+    try:
+        return environment_types(word)
+    except CommandError:
+        return None
+
+
+def _read_reason(value: str) -> str:
+    reason = value.strip()
+    if not reason:
+        raise CommandError("`--reason` needs words: it is what everyone stopped reads.", word="--reason")
+    if len(reason) > REASON_LIMIT:
+        raise CommandError(f"`--reason` is over {REASON_LIMIT} characters: say it shorter.", word="--reason")
+    return reason
+
+
+_REASON = Option("reason", _read_reason, str, "why", Field("Reason", "text"), words=60)
+
+
+def _reason_option(name: str) -> Option[Any] | None:
+    return _REASON if name.lower() == "--reason" else None

@@ -156,7 +156,7 @@ def render_card(
     if deployment.details:
         blocks.append(context(escape(deployment.details)))
     if note is not None:
-        blocks.append(context(note.line))  # already escaped by its capability
+        blocks += [context(line) for line in note.lines()]  # already escaped by their capability
 
     when = finished_at if deployment.status.terminal and finished_at else deployment.at or started_at
     facts = [slack_date(when)] if when else []

@@ -28,10 +28,12 @@ from bot.deliveries.mentions import Mentions
 from bot.deliveries.ports import (
     ActionThreads,
     Card,
+    CardNote,
     Cards,
     Delivery,
     DeliveryQueue,
     DeliveryState,
+    FreezeMarks,
     Outcomes,
     SucceededCards,
 )
@@ -91,7 +93,9 @@ class Courier:
         actions: ActionThreads | None = None,
         succeeded: SucceededCards | None = None,
         default_zone: str = "UTC",
+        freezes: FreezeMarks | None = None,
     ) -> None:
+        self._freezes = freezes  # marks a deployment that started during a freeze, not from Slack
         self._queue = queue
         self._cards = cards
         self._poster = poster
@@ -244,6 +248,13 @@ class Courier:
             ends = f"{quiet.end:%H:%M} {quiet.zone or self._zone}"
             return Outcome(None, DeliveryState.HELD, f"quiet hours, summed up at {ends}", until)
         note, carried = (card.note, card.carried) if card else (None, None)
+        thread = card.thread_ts if card else None
+        frozen = False
+        if card is None or not card.ts:
+            thread = thread or await self._action_thread(delivery, deployment, card_id, now)
+            if note is None and thread is None:  # an action from Slack passed the freeze, or was one
+                note = await self._freeze_note(hook.team_id, deployment, started_at or at)
+                frozen = note is not None
         message = _rendered(
             lambda: render_card(
                 deployment,
@@ -261,11 +272,7 @@ class Courier:
             notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
             message = message | {"text": cut(f"{notice.words()}\n{message['text']}", MESSAGE_TEXT_LIMIT)}
 
-        thread = card.thread_ts if card else None
-        if card is None or not card.ts:
-            thread = thread or await self._action_thread(delivery, deployment, card_id, now)
-            ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=thread)
-        elif hook.mode is DisplayMode.POST:
+        if card is None or not card.ts or hook.mode is DisplayMode.POST:
             ts = shown = await self._poster.post(hook.team_id, hook.channel_id, message, thread_ts=thread)
         elif hook.mode is DisplayMode.THREAD:
             shown = await self._poster.post(
@@ -279,6 +286,13 @@ class Courier:
             # An edited card notifies nobody: the mentions go in a reply in its thread, after the card.
             notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
             reply = {"text": cut(f"{notice.words()} {message['text']}", MESSAGE_TEXT_LIMIT)}
+            await _quietly(
+                paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=thread or ts))
+            )
+        if frozen and settings.mention and self._mentions is not None and note is not None:
+            # Whoever the hook notifies hears of a deployment the freeze did not stop, in its thread.
+            notice = await self._mentions.resolve(hook.team_id, settings.mention, deployment, at)
+            reply = {"text": cut(f"{notice.words()} {note.frozen}", MESSAGE_TEXT_LIMIT)}
             await _quietly(
                 paced(lambda: self._poster.post(hook.team_id, hook.channel_id, reply, thread_ts=thread or ts))
             )
@@ -306,6 +320,14 @@ class Courier:
         if deployment.status is DeploymentStatus.SUCCESSFUL and self._succeeded is not None:
             await self._succeeded.succeeded(card, hook, now)
         return Outcome(ts, card=card)
+
+    async def _freeze_note(self, team_id: str, deployment: Deployment, at: datetime) -> CardNote | None:
+        """`:snowflake: during the freeze (reason)` for a deployment started while one holds."""
+        kind = deployment.environment_type
+        if self._freezes is None or not kind or deployment.status is not DeploymentStatus.RUNNING:
+            return None
+        line = await self._freezes.during(team_id, kind, at)
+        return CardNote("", frozen=line) if line else None
 
     async def _action_thread(
         self, delivery: Delivery, deployment: Deployment, card_id: int | None, now: datetime

@@ -81,17 +81,23 @@ class CardNote:
     """A line another capability keeps on a card (the first minutes' watch: SPEC §15), and whether the
     card then offers a Rollback. Kept with the card, so that every later drawing of it shows it."""
 
-    line: str  # mrkdwn, already escaped
+    line: str  # mrkdwn, already escaped; "" for none
     rollback: bool = False
+    frozen: str | None = None  # a release freeze's mark (mrkdwn): kept whatever line comes after it
 
     def to_json(self) -> str:
-        return json.dumps({"line": self.line, "rollback": self.rollback})
+        return json.dumps({"line": self.line, "rollback": self.rollback, "frozen": self.frozen})
+
+    def lines(self) -> list[str]:
+        return [line for line in (self.frozen, self.line) if line]
 
     @staticmethod
     def from_json(stored: str | None) -> CardNote | None:
         try:
             found = json.loads(stored or "null")
-            return CardNote(str(found["line"])[:2000], bool(found.get("rollback")))
+            frozen = found.get("frozen")
+            frozen = str(frozen)[:2000] if frozen else None
+            return CardNote(str(found["line"])[:2000], bool(found.get("rollback")), frozen)
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
@@ -202,6 +208,14 @@ class DeliveryQueue(Protocol):
 
     async def depth(self) -> int:
         """How many deliveries wait to be posted."""
+        ...
+
+
+class FreezeMarks(Protocol):
+    """What a release freeze says on a card it did not let through (bot.freezes)."""
+
+    async def during(self, team_id: str, environment_type: str, at: datetime) -> str | None:
+        """The card's line when a freeze holds on that environment type at `at` (mrkdwn), else None."""
         ...
 
 

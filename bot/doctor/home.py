@@ -52,6 +52,7 @@ class _Seen:
     deliveries: list[DeliveryRecord]
     findings: list[tuple[Finding, datetime]]
     actions: list[str] = field(default_factory=list)  # the last actions from Slack, a line each
+    freezes: list[str] = field(default_factory=list)  # the freezes in force and the next, a line each
 
 
 class AppHome:
@@ -64,7 +65,9 @@ class AppHome:
         queue: DeliveryQueue,
         findings: Findings,
         latest_actions: Callable[[str], Awaitable[list[str]]] | None = None,
+        freezes: Callable[[str], Awaitable[list[str]]] | None = None,
     ) -> None:
+        self._freezes = freezes  # the release freezes in force and the next to start
         self._latest_actions = latest_actions  # the audit trail's last lines (SPEC §16)
         self._config = config
         self._access = access
@@ -89,7 +92,8 @@ class AppHome:
         # Failures first, then the newest.
         records.sort(key=lambda r: (r.state is not DeliveryState.FAILED, -r.received_at.timestamp()))
         actions = await self._latest_actions(team_id) if self._latest_actions else []
-        return _Seen(connection, subscriptions, records, found, actions)
+        freezes = await self._freezes(team_id) if self._freezes else []
+        return _Seen(connection, subscriptions, records, found, actions, freezes)
 
     async def _connection(self, team_id: str) -> tuple[str, list[Webhook]]:
         workspace = await self._workspaces.get(team_id)
@@ -118,6 +122,10 @@ def render_home(seen: _Seen, command: str, page: int, notice: str | None) -> dic
     blocks += [section(seen.connection), {"type": "divider"}]
     blocks += _findings(seen.findings)
     blocks += [{"type": "divider"}, *_deliveries(seen.deliveries), {"type": "divider"}]
+    if seen.freezes:
+        lines = "\n".join(seen.freezes)
+        blocks += [section(cut(f"*Release freezes* (`{command} policy freeze list`)\n{lines}", 3000))]
+        blocks.append({"type": "divider"})
     if seen.actions:
         lines = "\n".join(seen.actions)
         blocks += [

@@ -34,6 +34,7 @@ from bot.qovery._history import (
     HistoryCommit,
     HistoryService,
     HistoryStage,
+    QueuedRequest,
     ServiceLink,
 )
 from bot.qovery._models import (
@@ -95,6 +96,7 @@ __all__ = [
     "QoveryTimeout",
     "QoveryUnauthorized",
     "QoveryUnavailable",
+    "QueuedRequest",
     "Reference",
     "Service",
     "ServiceLink",

@@ -141,3 +141,22 @@ class ServiceLink(_Part):
     service_type: str | None = None
     url: str
     is_default: bool = False
+
+
+class QueuedIdentifier(_Part):
+    deployment_request_id: str
+    environment_id: str | None = None
+
+
+class QueuedAuditing(_Part):
+    triggered_by: str = ""
+    origin: str | None = None
+
+
+class QueuedRequest(_Part):
+    """A deployment request waiting while its environment is busy (QueuedDeploymentRequestWithStages),
+    oldest first. Qovery's queue says who and what, never since when."""
+
+    identifier: QueuedIdentifier
+    auditing_data: QueuedAuditing
+    trigger_action: str = "UNKNOWN"

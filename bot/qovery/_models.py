@@ -199,6 +199,7 @@ class EnvironmentStatus(_Resource):
     last_deployment_id: str | None = None
     last_deployment_date: UtcTime | None = None
     total_deployment_duration_in_seconds: int | None = None
+    deployment_request_id: str | None = None  # an action's request: in the queue while the env is busy
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Protocol
 from bot.qovery._alerting import AlertReceiver, AlertRule, AlertRuleList
 from bot.qovery._audit import AuditLog
 from bot.qovery._commits import Commit
-from bot.qovery._history import DeploymentHistory, EnvironmentLog, ServiceLink
+from bot.qovery._history import DeploymentHistory, EnvironmentLog, QueuedRequest, ServiceLink
 from bot.qovery._models import (
     Environment,
     EnvironmentStatus,
@@ -100,6 +100,14 @@ class QoveryApi(Protocol):
         """getOrganizationEvents from `from_ns` to `to_ns` (nanoseconds since the epoch), newest first,
         its pages followed to the end of the window or to a bound (then `cut`); with `environment_id`,
         only that environment's events (kept by the client: Qovery may not filter)."""
+        ...
+
+    async def list_deployment_requests(self, environment_id: str) -> list[QueuedRequest]:
+        """The requests waiting while the environment is busy, oldest first."""
+        ...
+
+    async def cancel_deployment_request(self, request_id: str) -> None:
+        """That waiting request, and no other, taken out of the queue."""
         ...
 
     # -- alerting -----------------------------------------------------------------------------------

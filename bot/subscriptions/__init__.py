@@ -37,12 +37,13 @@ from bot.subscriptions.options import (
     parse_events,
 )
 from bot.subscriptions.ports import Hooks
-from bot.subscriptions.times import DigestSchedule, QuietHours, zone_named
+from bot.subscriptions.times import DAYS, DigestSchedule, QuietHours, zone_named
 from bot.subscriptions.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, describe
 from bot.subscriptions.webhooks import WebhookCommands, spec_of
 
 __all__ = [
     "ALL_EVENTS",
+    "DAYS",
     "DELETE_ACTION",
     "KEEP_ACTION",
     "OPTIONS",

@@ -93,7 +93,8 @@ class DeploymentWatches:
         if card is None or hook is None or not card.ts:
             return
         line = told(verdict, card, hook.channel_id)  # with what the deployment carried, when it fired
-        note = CardNote(line, rollback=verdict.state is WatchState.FIRED)
+        frozen = card.note.frozen if card.note else None  # a freeze's mark stays beside the verdict
+        note = CardNote(line, rollback=verdict.state is WatchState.FIRED, frozen=frozen)
         await self._cards.set_note(watch.card_id, note)
         at = card.finished_at or now
         try:

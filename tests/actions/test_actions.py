@@ -324,8 +324,8 @@ def test_each_action_reaches_qovery_after_its_confirmation(
 def test_another_operation_running_is_answered_in_words_and_not_posted(
     acme_app: RunningApp, qovery: FakeQovery, acme: Acme
 ) -> None:
-    qovery.statuses[acme.environment_id]["state"] = "DEPLOYING"
-    done = confirm(acme_app, acme_app.ask("redeploy billing/production"))
+    qovery.statuses[acme.environment_id]["state"] = "DEPLOYING"  # a deployment queues; a stop is refused
+    done = confirm(acme_app, acme_app.ask("stop billing/production"))
     assert (
         "Nothing was done: Qovery refused: another operation is running on this environment" in done["text"]
     )

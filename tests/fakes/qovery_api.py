@@ -42,6 +42,7 @@ from werkzeug.wrappers import Request, Response
 
 from tests.fakes.qovery_alerting import ALERTING_ROUTES, QoveryAlerting
 from tests.fakes.qovery_contents import CONTENTS_ROUTES, QoveryContents
+from tests.fakes.qovery_history import deployment
 from tests.fakes.qovery_services import service_fields
 from tests.fakes.recording import CallLog, FaultQueue
 
@@ -140,6 +141,16 @@ ROUTES = Map(
         Rule("/environment/<env>/link", methods=["GET"], endpoint="listEnvironmentServicesLinks"),
         Rule("/application/<service>", methods=["GET"], endpoint="getApplication"),
         Rule("/container/<service>", methods=["GET"], endpoint="getContainer"),
+        Rule(
+            "/environment/<env>/deploymentQueue",
+            methods=["GET"],
+            endpoint="listDeploymentRequestByEnvironmentId",
+        ),
+        Rule(
+            "/deploymentQueue/<request>/cancelDeployment",
+            methods=["POST"],
+            endpoint="cancelDeploymentRequest",
+        ),
         *ALERTING_ROUTES,
         *CONTENTS_ROUTES,
     ]
@@ -172,6 +183,10 @@ class FakeQovery(QoveryAlerting, QoveryContents):
     links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Application id -> the git repository it builds from (getApplication); by default acme/platform.
     repositories: dict[str, str] = field(default_factory=dict)
+    # Environment id -> the deployment requests waiting while it is busy, oldest first (Qovery queues a
+    # deploy, redeploy or deployAllServices on a busy environment since January 2025).
+    queues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cancelled_requests: list[str] = field(default_factory=list)
     # Base URLs rewritten on delivery: the bot's PUBLIC_URL -> where the test app really listens.
     redirects: dict[str, str] = field(default_factory=dict)
     log: CallLog[QoveryCall] = field(default_factory=lambda: CallLog(lambda call: call.operation))
@@ -612,29 +627,68 @@ class FakeQovery(QoveryAlerting, QoveryContents):
         status |= {"state": "DEPLOYMENT_QUEUED", "last_deployment_id": f"{env}-{_id()[:8]}"}
         return status
 
+    def _deploy_or_wait(self, grant: Grant, env: str, action: str) -> dict[str, Any]:
+        """A deployment asked: it starts (queued for a worker) when the environment is free; while it is
+        busy, it waits in the environment's queue, and the answer names the request."""
+        status = self._may_deploy(grant, env)
+        if status["state"] not in RUNNING_STATES:
+            return self._queued(env) | {"deployment_request_id": _id()}
+        request: dict[str, Any] = {
+            "identifier": {"deployment_request_id": _id(), "environment_id": env},
+            "auditing_data": {"triggered_by": "Slack bot", "origin": "API"},
+            "trigger_action": action,
+            "stages": [],
+        }
+        self.queues.setdefault(env, []).append(request)
+        return status | {"deployment_request_id": request["identifier"]["deployment_request_id"]}
+
+    def start_queued(self, env: str) -> str:
+        """The environment's oldest waiting request starts (the running deployment ended): its deployment
+        heads the history; the request's id."""
+        with self._lock:
+            request = self.queues[env].pop(0)
+            self._queued(env)
+            started = deployment(env, status="DEPLOYING", created_at=datetime.now(UTC))
+            self.history[env] = [started, *self.history.get(env, [])]
+        return str(request["identifier"]["deployment_request_id"])
+
+    def _op_listDeploymentRequestByEnvironmentId(self, grant: Grant, _: Any, env: str) -> Response:
+        self._environment(grant, env)
+        return _json(200, {"results": self.queues.get(env, [])})
+
+    def _op_cancelDeploymentRequest(self, grant: Grant, _: Any, request: str) -> Response:
+        for env, waiting in self.queues.items():
+            found = [r for r in waiting if r["identifier"]["deployment_request_id"] == request]
+            if found:
+                self._may_deploy(grant, env)
+                waiting.remove(found[0])
+                self.cancelled_requests.append(request)
+                return Response(status=202)
+        if request in self.cancelled_requests:
+            raise _Refusal(409, "Deployment request is already cancelled or an operation is in progress")
+        raise _Refusal(404, "No such deployment request")
+
     def _op_deployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
-        self._act(grant, env)
-        status = self._queued(env)
+        status = self._deploy_or_wait(grant, env, "DEPLOY")
         return _json(
             202,
             {
                 "id": env,
-                "state": status["state"],
+                "state": "DEPLOYMENT_QUEUED",
                 "service_deployment_status": "UP_TO_DATE",
                 "status_details": {"action": "DEPLOY", "status": "QUEUED", "sub_action": "NONE"},
                 "is_part_last_deployment": True,
-                "deployment_requests_count": 1,
-                "deployment_request_id": _id(),
+                "deployment_requests_count": len(self.queues.get(env, [])) + 1,
+                "deployment_request_id": status["deployment_request_id"],
                 "execution_id": status["last_deployment_id"],
             },
         )
 
     def _op_redeployEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
-        self._act(grant, env)
-        return _json(202, self._queued(env))
+        return _json(202, self._deploy_or_wait(grant, env, "DEPLOY"))
 
     def _op_deployAllServices(self, grant: Grant, body: Any, env: str) -> Response:
-        self._act(grant, env)
+        self._may_deploy(grant, env)
         known = {s["id"]: s["service_type"] for s in self.services[env]}
         wanted = [(a["application_id"], "APPLICATION") for a in body.get("applications", [])]
         wanted += [(c["id"], "CONTAINER") for c in body.get("containers", [])]
@@ -642,7 +696,7 @@ class FakeQovery(QoveryAlerting, QoveryContents):
         for service_id, service_type in wanted:
             if known.get(service_id) != service_type:
                 raise _Refusal(400, f"No {service_type.lower()} {service_id} in this environment")
-        return _json(202, self._queued(env))
+        return _json(202, self._deploy_or_wait(grant, env, "DEPLOY"))
 
     def _op_stopEnvironment(self, grant: Grant, _: Any, env: str) -> Response:
         status = self._act(grant, env)

@@ -11,7 +11,9 @@ checked as `anyOf`, what Qovery's own answers satisfy; and `AlertTargetType`, wh
 spelled `" CLUSTER"` with a leading space (a slip: every other value and Qovery's console say
 `CLUSTER`): it is checked as `CLUSTER`; and `OrganizationEventResponse.timestamp`, described as a
 `date-time` while Qovery answers nanoseconds since the epoch as digits (the format its own parameters
-`fromTimestamp` and `continueToken` name): it is checked as either.
+`fromTimestamp` and `continueToken` name): it is checked as either; and a response declared with
+`content: {}` (a body of no media type, which no answer can be: `cancelDeploymentRequest`'s 202),
+checked as the empty answer it is.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ OPERATIONS = [
     ("/environment/{environmentId}/deploymentHistoryV2", "get"),
     ("/environment/{environmentId}/logs", "get"),
     ("/environment/{environmentId}/link", "get"),
+    ("/environment/{environmentId}/deploymentQueue", "get"),
+    ("/deploymentQueue/{deploymentRequestId}/cancelDeployment", "post"),
     ("/organization/{organizationId}/alert-rules", "get"),
     ("/alert-rules/{alertRuleId}", "get"),
     ("/alert-rules/{alertRuleId}", "put"),
@@ -75,6 +79,9 @@ def cut(spec: dict[str, Any]) -> dict[str, Any]:
         item = spec["paths"][path]
         kept = paths.setdefault(path, {k: v for k, v in item.items() if k == "parameters"})
         kept[method] = item[method]
+        for response in kept[method].get("responses", {}).values():
+            if response.get("content") == {}:
+                del response["content"]
     components: dict[str, Any] = {"securitySchemes": spec["components"]["securitySchemes"]}
     pending = refs(paths)
     seen: set[str] = set()

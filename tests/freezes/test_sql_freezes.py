@@ -1,0 +1,77 @@
+"""Freezes kept on both databases and read at a moved clock: a weekend window across the night Paris
+falls back holds until Monday 08:00 local time; a span from now ends when it says; an exception's reason
+is kept with its request; another workspace's freezes hold nothing here."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from adapters.sql.actions import SqlActions
+from adapters.sql.engine import create_engine, migrate
+from adapters.sql.freezes import SqlFreezes
+from bot.access import Access, BotConfig
+from bot.actions import Action, ActionKind
+from bot.actions.plans import Target
+from bot.freezes import Freeze, Freezes, Span, read_window
+from bot.qovery import EnvironmentType
+from tests.fakes.memory import MemoryQovery, MemoryWorkspaces
+
+FRIDAY = datetime(2026, 10, 23, 14, 0, tzinfo=UTC)  # 16:00 in Paris, the weekend the clocks go back
+TARGET = Target("0e6c2f1a-7d3b-4a55-9c1e-2b3f4a5d6e7f", "production", "billing", "PRODUCTION", "org")
+
+
+def test_a_weekend_freeze_across_a_dst_change_holds_to_its_local_end_on_both_databases(
+    database_url: str,
+) -> None:
+    moments = {
+        "friday 15:59 Paris": FRIDAY - timedelta(minutes=1),
+        "friday 16:00 Paris": FRIDAY,
+        "sunday, after the change": datetime(2026, 10, 25, 12, 0, tzinfo=UTC),
+        "monday 07:59 Paris": datetime(2026, 10, 26, 6, 59, tzinfo=UTC),
+        "monday 08:00 Paris": datetime(2026, 10, 26, 7, 0, tzinfo=UTC),
+    }
+
+    async def scenario() -> tuple[dict[str, str | None], int, str | None]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            records = SqlFreezes(engine)
+            weekend = read_window("fri 16:00-mon 08:00 Europe/Paris")
+            production, staging = (EnvironmentType.PRODUCTION,), (EnvironmentType.STAGING,)
+            await records.add("T1", Freeze("weekend", production, weekend, set_by="U1"), FRIDAY)
+            span = Span(FRIDAY - timedelta(hours=3), FRIDAY - timedelta(hours=1))
+            await records.add("T1", Freeze("incident", production, span=span, set_by="U1"), FRIDAY)
+            await records.add("T2", Freeze("theirs", staging, weekend, set_by="U9"), FRIDAY)
+            access = Access(BotConfig("http://bot"), MemoryWorkspaces(), lambda _: MemoryQovery("org"))
+            freezes = Freezes(access, records, "/qovery", "UTC")
+            found = {}
+            for name, at in moments.items():
+                holding = await freezes.in_force("T1", "production", at)
+                found[name] = holding.freeze.reason if holding else None
+            for name, kind, at in (
+                ("staging", "STAGING", FRIDAY),
+                ("two hours before", "PRODUCTION", FRIDAY - timedelta(hours=2)),
+            ):
+                holding = await freezes.in_force("T1", kind, at)
+                found[name] = holding.freeze.reason if holding else None
+            actions = SqlActions(engine)
+            action_id = await actions.add(Action("T1", "U1", "C1", ActionKind.DEPLOY, TARGET), FRIDAY)
+            await actions.hold(action_id, FRIDAY - timedelta(minutes=10), FRIDAY, exception="hotfix")
+            kept = await actions.get(action_id)
+            return found, await records.clear("T1"), kept.exception if kept else None
+        finally:
+            await engine.dispose()
+
+    found, cleared, exception = asyncio.run(scenario())
+    assert found == {
+        "friday 15:59 Paris": None,
+        "friday 16:00 Paris": "weekend",
+        "sunday, after the change": "weekend",
+        "monday 07:59 Paris": "weekend",
+        "monday 08:00 Paris": None,
+        "staging": None,
+        "two hours before": "incident",
+    }
+    assert cleared == 2
+    assert exception == "hotfix"
