@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
@@ -29,11 +30,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CHECKOUT = str(Path(__file__).resolve().parents[1])
+
+
 def bot_environment(**variables: str) -> dict[str, str]:
     """The environment of a `qovery-slack` process: a valid minimal configuration, then `variables`
     (an empty value leaves that variable out)."""
     env = {
         "PATH": os.environ["PATH"],
+        # The code under test, whatever the interpreter has installed (a worktree beside the install).
+        "PYTHONPATH": CHECKOUT,
         "SLACK_SIGNING_SECRET": "signing-secret",
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "PUBLIC_URL": "https://bot.example.com",
