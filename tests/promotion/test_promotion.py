@@ -267,3 +267,18 @@ def test_cancel_calls_the_plan_off_for_everyone(
     assert f"called off by <@{MEMBER}>" in shown(edit.args)
     assert "already" in press(acme_app, plan, "Promote")["text"]
     assert qovery.calls_to("deployAllServices") == []
+
+
+def test_a_promotion_into_a_frozen_environment_runs_nothing_and_offers_an_exception(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    """A release freeze holds for a promotion as for every action from Slack, whoever presses."""
+    assert "INC-42" in shown(acme_app.ask('policy freeze now 4h --reason "INC-42: the payments outage"'))
+    acme_app.ask("promote billing/staging --to production", user_id=MEMBER)
+    [plan] = plan_posts(acme_app)
+    answer = press(acme_app, plan, "Promote")  # an admin: nothing either
+    text = shown(answer)
+    assert ":snowflake: A release freeze holds until" in text
+    assert "INC-42: the payments outage" in text
+    assert "Ask for an exception" in buttons(answer)
+    assert qovery.calls_to("deployAllServices") == []
