@@ -217,6 +217,11 @@ class EnvironmentActions:
         acting = await self._checked(caller, action)
         if not await claim():
             return plain("This was already done or called off: nothing more was done.")
+        return await self._confirmed(caller, action, acting)
+
+    async def _confirmed(self, caller: Caller, action: Action, acting: Acting) -> Message | None:
+        """An action confirmed at once (a card's button, a promotion's plan): stored, held back when a
+        freeze or the policy says so, else started once and run."""
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
         if (held := await self.held_back(caller, action, acting)) is not None:
@@ -228,14 +233,7 @@ class EnvironmentActions:
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)
-        now = self._clock()
-        action = action.with_id(await self._actions.add(action, now))
-        if (held := await self.held_back(caller, action, acting)) is not None:
-            return held
-        assert action.id is not None
-        if not await self._actions.start(action.id, confirmed_since(now)):
-            return plain("This was already done or called off: nothing more was done.")
-        return await self._run(caller, action, acting)
+        return await self._confirmed(caller, action, acting)
 
     async def _from_card(
         self, caller: Caller, value: object, kind: ActionKind
