@@ -26,11 +26,6 @@ class RulePlaces:
         # id; None when it is of another organization)
         self._found: dict[tuple[str, str], tuple[float, tuple[Scope, str | None] | None]] = {}
 
-    async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
-        """The rule as its message shows it: names, the environment's type and its project, from Qovery."""
-        view, _ = await self._located(team_id, api, organization_id, rule)
-        return view
-
     async def ours(
         self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule
     ) -> RuleView | None:

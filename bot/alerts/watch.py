@@ -316,9 +316,11 @@ class AlertWatch:
 
     # -- what a rule is about -----------------------------------------------------------------------
 
-    async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
-        """The rule as its message shows it (`RulePlaces.view`)."""
-        return await self._places.view(team_id, api, organization_id, rule)
+    async def view(
+        self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule
+    ) -> RuleView | None:
+        """The rule as its message shows it; None when it is of another organization (`RulePlaces.ours`)."""
+        return await self._places.ours(team_id, api, organization_id, rule)
 
     async def _blame(self, api: QoveryApi, view: RuleView, starts_at: datetime) -> Blame | None:
         environment_id = view.scope.environment_id

@@ -1,0 +1,45 @@
+"""`/qovery alerts subscribe` and `alerts list` against a rule of another organization that Qovery lists
+with the workspace's: never edited, never named. Here the token sees both organizations (a few do), and
+the rule claims the workspace's organization while it watches the other's service; on both databases."""
+
+from __future__ import annotations
+
+import json
+
+from adapters.settings import Settings
+from tests.alerts.test_alert_poison import answer_with, configured  # noqa: F401 (a fixture)
+from tests.fakes.app_server import serve
+from tests.fakes.qovery_api import Acme, FakeQovery, Grant
+from tests.fakes.slack_api import FakeSlack
+
+
+def foreign_rule(qovery: FakeQovery, acme: Acme) -> tuple[str, str]:
+    """Acme's rule, and Globex's one listed with Acme's rules as Acme's."""
+    ours = qovery.add_alert_rule(acme.organization_id, "Ours", service_id=acme.service_ids[0])
+    globex = qovery.add_organization("Globex")
+    qovery.tokens[acme.token] = Grant((acme.organization_id, globex), "ADMIN")
+    service = qovery.add_service(qovery.add_environment(qovery.add_project(globex, "shop"), "prod"), "web")
+    theirs = qovery.add_alert_rule(globex, "Theirs", service_id=service)
+    claimed = qovery.alert_rules[theirs] | {"organization_id": acme.organization_id}
+    answer_with(qovery, acme.organization_id, claimed)
+    return ours, theirs
+
+
+def test_subscribe_never_edits_nor_names_another_organizations_rule(
+    configured: Settings,
+    slack: FakeSlack,
+    qovery: FakeQovery,
+    acme: Acme,  # noqa: F811
+) -> None:
+    ours, theirs = foreign_rule(qovery, acme)
+    before = list(qovery.alert_rules[theirs]["alert_receiver_ids"])
+    configured = configured.model_copy(update={"qovery_organization_id": acme.organization_id})
+    with serve(configured, slack) as app:
+        qovery.redirects[configured.public_url] = app.url
+        answer = json.dumps(app.ask("alerts subscribe"))
+        listed = json.dumps(app.ask("alerts list"))
+    for said in (answer, listed):
+        assert "Ours" in said
+        assert "Theirs" not in said
+    assert [c.path for c in qovery.calls_to("editAlertRule")] == [f"/alert-rules/{ours}"]
+    assert qovery.alert_rules[theirs]["alert_receiver_ids"] == before
