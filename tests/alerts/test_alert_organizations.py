@@ -6,11 +6,22 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from pydantic import SecretStr
+
 from adapters.settings import Settings
-from tests.alerts.test_alert_poison import answer_with, configured  # noqa: F401 (a fixture)
+from tests.alerts.test_alert_poison import answer_with
 from tests.fakes.app_server import serve
 from tests.fakes.qovery_api import Acme, FakeQovery, Grant
 from tests.fakes.slack_api import FakeSlack
+
+
+@pytest.fixture
+def configured(settings: Settings, acme: Acme, database_url: str) -> Settings:
+    """The token sees Acme and Globex: the workspace is Acme's."""
+    update = {"qovery_api_token": SecretStr(acme.token), "database_url": database_url,
+              "qovery_organization_id": acme.organization_id}  # fmt: skip
+    return settings.model_copy(update=update)
 
 
 def foreign_rule(qovery: FakeQovery, acme: Acme) -> tuple[str, str]:
@@ -29,11 +40,10 @@ def test_subscribe_never_edits_nor_names_another_organizations_rule(
     configured: Settings,
     slack: FakeSlack,
     qovery: FakeQovery,
-    acme: Acme,  # noqa: F811
+    acme: Acme,
 ) -> None:
     ours, theirs = foreign_rule(qovery, acme)
     before = list(qovery.alert_rules[theirs]["alert_receiver_ids"])
-    configured = configured.model_copy(update={"qovery_organization_id": acme.organization_id})
     with serve(configured, slack) as app:
         qovery.redirects[configured.public_url] = app.url
         answer = json.dumps(app.ask("alerts subscribe"))
