@@ -51,11 +51,20 @@ TEST_WINDOW = timedelta(minutes=2)  # a doorbell this soon after `alerts test` i
 # Reads in a row answered 404 before the watches take it that no rule exists: one 404 may be a blip of
 # Qovery's alerting (a cluster's alert manager restarting), three over three minutes are what Qovery says.
 NOT_FOUND_VERDICT = 3
+CLOCK_SKEW = timedelta(minutes=1)  # Qovery's clock and the bot's may differ by a few seconds
 _GIVEN_UP = ""  # a message Slack will never take (the channel is gone): not posted again
 
 
 def job_name(team_id: str) -> str:
     return f"{JOB_PREFIX}{team_id}"
+
+
+def _as_of(rule: AlertRule, now: datetime) -> AlertRule:
+    """A start Qovery gives ahead of now (a clock ahead, a crafted time) says nothing of when the rule
+    began: it is read as no start, for the firings and the watches alike."""
+    if rule.starts_at is not None and rule.starts_at > now + CLOCK_SKEW:
+        return rule.model_copy(update={"starts_at": None})
+    return rule
 
 
 class AlertWatch:
@@ -134,6 +143,7 @@ class AlertWatch:
                 await self._tell(readers, team_id, AlertRuleList(), now)
             return True
         self._not_found.pop(team_id, None)
+        listed = replace(listed, rules=[_as_of(rule, now) for rule in listed.rules])
         await self._tell(readers, team_id, listed, now)
         troubles = Troubles()
         for unreadable in listed.unreadable:
