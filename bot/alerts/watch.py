@@ -51,6 +51,7 @@ TEST_WINDOW = timedelta(minutes=2)  # a doorbell this soon after `alerts test` i
 # Reads in a row answered 404 before the watches take it that no rule exists: one 404 may be a blip of
 # Qovery's alerting (a cluster's alert manager restarting), three over three minutes are what Qovery says.
 NOT_FOUND_VERDICT = 3
+_NOT_FOUND_PREFIX = "alerts-404:"  # a job's row, never run: when the 404s in a row began
 CLOCK_SKEW = timedelta(minutes=1)  # Qovery's clock and the bot's may differ by a few seconds
 _GIVEN_UP = ""  # a message Slack will never take (the channel is gone): not posted again
 
@@ -96,7 +97,6 @@ class AlertWatch:
         self.on_ring = on_ring  # wakes this replica's reader
         self._also = also  # other readers of the same rules (the first minutes' watches)
         self._places = RulePlaces()
-        self._not_found: dict[str, int] = {}  # per workspace, the reads in a row Qovery answered 404
         self._troubles = TroublesRecord(findings)
 
     # -- the doorbell --------------------------------------------------------------------------------
@@ -130,19 +130,25 @@ class AlertWatch:
         subscriptions = await self._subscriptions.of_team(team_id)
         firings = await self._firings.open_of_team(team_id)
         readers = [reader for reader in self._also if await reader.wants_rules(team_id)]
+        missed = _NOT_FOUND_PREFIX + team_id  # since when Qovery answers 404, read after read
         if not subscriptions and not firings and not readers:
+            await self._jobs.drop([missed])
             return False
         api, organization_id = await self._access.qovery(team_id)
+        first_miss = (await self._jobs.planned(missed)).get(missed)
         try:
             listed = await api.read_alert_rules(organization_id)
         except QoveryNotFound:
             # No alerting at Qovery, or a blip of it: the firings are left as they were, and the watches
             # are told there is no rule only when Qovery says so read after read (one 404 is no verdict).
-            misses = self._not_found[team_id] = self._not_found.get(team_id, 0) + 1
-            if misses >= NOT_FOUND_VERDICT:
+            # Since when is kept in the database: any replica may read next, and an answer between ends it.
+            if first_miss is None:
+                await self._jobs.plan(missed, now)
+            elif now - first_miss >= (NOT_FOUND_VERDICT - 1) * READ_EVERY:
                 await self._tell(readers, team_id, AlertRuleList(), now)
             return True
-        self._not_found.pop(team_id, None)
+        if first_miss is not None:
+            await self._jobs.drop([missed])
         listed = replace(listed, rules=[_as_of(rule, now) for rule in listed.rules])
         await self._tell(readers, team_id, listed, now)
         troubles = Troubles()
