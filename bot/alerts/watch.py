@@ -37,7 +37,7 @@ from bot.clock import utcnow
 from bot.deliveries import Cards, Mentions
 from bot.doctor import Findings
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound
+from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound, UnreadableRule
 from bot.subscriptions import Hook
 
 __all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "NOT_FOUND_VERDICT", "READ_EVERY", "AlertWatch", "job_name"]
@@ -153,6 +153,8 @@ class AlertWatch:
         await self._tell(readers, team_id, listed, now)
         troubles = Troubles()
         for unreadable in listed.unreadable:
+            if await self._theirs(team_id, api, organization_id, unreadable):
+                continue  # another organization's environment: never named, even unreadable
             troubles.unreadable(unreadable)
         # Listed, not gone: the firings of a rule the bot cannot read stay as they were.
         kept = {u.key for u in listed.unreadable if u.key}
@@ -189,6 +191,19 @@ class AlertWatch:
                     troubles.failed(rule.key, rule.name, error)
         await self._troubles.record(team_id, troubles, now)
         return True
+
+    async def _theirs(
+        self, team_id: str, api: QoveryApi, organization_id: str, unreadable: UnreadableRule
+    ) -> bool:
+        """Whether Qovery places the unreadable rule's environment in another organization."""
+        where = unreadable.environment_id
+        try:
+            return (
+                bool(where)
+                and await self._places.environment_ours(team_id, api, organization_id, where or "") is False
+            )
+        except Exception:  # not known: named, as a rule of the listing
+            return False
 
     async def _tell(
         self, readers: list[RulesReader], team_id: str, listed: AlertRuleList, now: datetime
