@@ -387,7 +387,7 @@ def _token_changed(action: Action, acting: Acting) -> str | None:
     if acting.own_token == action.own_token:
         return None
     approved = action.request_ts is not None
-    whose = f"<@{action.user_id}>'s" if approved else "your"
+    whose = "the requester's" if approved else "your"  # no mention: Qovery's answer is shown lower-case
     who = "they have" if approved else "you have"
     if action.own_token:
         return (
