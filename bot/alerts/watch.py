@@ -158,11 +158,14 @@ class AlertWatch:
             troubles.unreadable(unreadable)
         # Listed, not gone: the firings of a rule the bot cannot read stay as they were.
         kept = {u.key for u in listed.unreadable if u.key}
+        # One so unreadable that the bot cannot tell which rule it is may be any unlisted one of its place.
+        unkeyed = {u.environment_id for u in listed.unreadable if not u.key}
         by_key = {rule.key: rule for rule in listed.rules}
         still_open: set[tuple[str, str]] = set()
         for firing in firings:
             mine = (firing.hook_id, firing.rule.key)
-            if firing.open and firing.rule.key in kept:
+            maybe = firing.rule.key not in by_key and bool(unkeyed & {None, firing.rule.scope.environment_id})
+            if firing.open and (firing.rule.key in kept or maybe):
                 still_open.add(mine)
                 continue
             try:

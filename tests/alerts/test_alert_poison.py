@@ -233,3 +233,23 @@ def test_a_firing_the_database_refuses_holds_up_no_other_and_the_doctor_shows_it
     monkeypatch.undo()
     report = doctor_says(configured, slack)
     assert "*Good 0* could not be kept: the database refused one of its values (DataError)" in report
+
+
+def test_a_rule_listed_so_unreadably_that_it_cannot_be_told_apart_resolves_no_firing(
+    configured: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme
+) -> None:
+    ghosts = qovery.ghost_rules.setdefault(acme.organization_id, [])
+    qovery.add_ghost_rule(
+        acme.organization_id, "Ghost 5xx", service_id=acme.service_ids[0], state="TRIGGERED"
+    )
+    subscribed(configured, slack, qovery)
+    ghost = copy.deepcopy(ghosts[0])
+
+    def unreadable() -> None:  # the same ghost, its name (what keys it) no longer text
+        ghosts.clear()
+        answer_with(qovery, acme.organization_id, ghost | {"name": None})
+
+    reads(configured, Clock(), unreadable)
+    assert len(posts(slack)) == 1
+    assert resolved(slack) == []  # Qovery did not say it is over
+    assert replies(slack) == []
