@@ -189,7 +189,7 @@ class Courier:
             return Outcome(await self._post_as_it_came(delivery))
         deployment = _rendered(lambda: read_deployment(delivery.kind, delivery.body))
         if deployment is not None:
-            return await self._show(delivery, _as_received(deployment, delivery.received_at))
+            return await self._show(delivery, deployment)
         if delivery.kind == DeliveryKind.STANDARD:
             message = {"text": _rendered(lambda: unknown_event_words(delivery.body))}
             return Outcome(await self._poster.post(hook.team_id, hook.channel_id, message))
@@ -342,7 +342,6 @@ _NOTIFIED = (DeploymentStatus.FAILED, DeploymentStatus.CANCELLED)
 # How long after an action from Slack the first event of a new deployment of its environment is taken
 # for the deployment it started (Qovery queues it; a build can wait for a free builder).
 _ACTION_STARTS_WITHIN_SECONDS = 30 * 60
-_CLOCK_SKEW = timedelta(minutes=1)  # Qovery's clock and the bot's may differ by a few seconds
 
 
 async def _quietly(work: Awaitable[None]) -> None:
@@ -367,14 +366,6 @@ def _rendered(step: Callable[[], T]) -> T:
         return step()
     except Exception as error:
         raise Unrenderable(f"the bot cannot render it ({type(error).__name__})") from error
-
-
-def _as_received(deployment: Deployment, received_at: datetime) -> Deployment:
-    """A time Qovery gives later than the bot received the event (a clock ahead, a crafted time) is not
-    when it happened: the time it arrived stands instead, for the card, its watch and the digests."""
-    if deployment.at is not None and deployment.at > received_at + _CLOCK_SKEW:
-        return replace(deployment, at=None)
-    return deployment
 
 
 def _late(deployment: Deployment, card: Card) -> bool:
