@@ -33,6 +33,7 @@ class SqlActions:
             "plan": plan_to_json(action),
             "state": action.state.value,
             "thread_ts": action.thread_ts,
+            "own_token": action.own_token,  # whose token its confirmation named, then whose Qovery saw
             "created_at": now,
         }
         async with self._engine.begin() as connection:

@@ -221,7 +221,10 @@ def _firing(row: Row[Any]) -> Firing:
         rule = RuleView.from_json(json.loads(row.rule))
     except (ValueError, TypeError, AttributeError):
         rule = RuleView.from_json({"key": row.rule_key})
-    blame = Blame.from_json(json.loads(row.blame)) if row.blame else None
+    try:
+        blame = Blame.from_json(json.loads(row.blame)) if row.blame else None
+    except ValueError:  # kept by an older bot, or damaged: the firing without the deployment it followed
+        blame = None
     starts_at = aware(row.starts_at)
     assert starts_at is not None
     return Firing(

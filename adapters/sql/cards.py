@@ -4,11 +4,12 @@ channel."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.direct import DirectPool
@@ -18,6 +19,8 @@ from bot.deliveries.events import deployment_from_json, deployment_to_json
 from bot.deliveries.ports import Card, CardCarried, CardNote
 
 __all__ = ["UPDATE_CARD", "SqlCards", "card_row"]
+
+log = logging.getLogger(__name__)
 
 _MOST_IN_A_DIGEST = 20_000  # a week of a very busy hook; bounded all the same
 
@@ -82,7 +85,7 @@ class SqlCards:
             .limit(50)
         )
         async with self._engine.connect() as connection:
-            return [_card(row._mapping) for row in await connection.execute(query)]
+            return _readable(await connection.execute(query))
 
     async def set_note(self, card_id: int, note: CardNote | None) -> None:
         value = note.to_json() if note else None
@@ -115,7 +118,7 @@ class SqlCards:
             .limit(_MOST_IN_A_DIGEST)
         )
         async with self._engine.connect() as connection:
-            return [_card(row._mapping) for row in await connection.execute(query)]
+            return _readable(await connection.execute(query))
 
     async def _one(self, query: Select[Any]) -> Card | None:
         async with self._engine.connect() as connection:
@@ -149,6 +152,18 @@ def card_row(card: Card, now: datetime) -> dict[str, Any]:
         "thread_ts": card.thread_ts,
         "note": card.note.to_json() if card.note else None,
     }
+
+
+def _readable(rows: Iterable[Row[Any]]) -> list[Card]:
+    """The cards of a read over many: one the bot cannot read back (kept by an older bot, or damaged) is
+    left out, never the read around it (a digest, an alert's card)."""
+    found: list[Card] = []
+    for row in rows:
+        try:
+            found.append(_card(row._mapping))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("cards: card %s could not be read back; left out", row._mapping.get("id"))
+    return found
 
 
 def _card(row: Mapping[Any, Any]) -> Card:

@@ -135,6 +135,7 @@ class EnvironmentActions:
                 "show in full: nothing was proposed. Deploy them a few at a time with `--service`, or "
                 "from Qovery's console."
             )
+        action = replace(action, own_token=acting.own_token)  # as the confirmation says: what runs
         action_id = await self._actions.add(action, self._clock())
         return confirmation(action.with_id(action_id), own_token=acting.own_token)
 
@@ -144,7 +145,10 @@ class EnvironmentActions:
         assert action.id is not None
         if action.state is not ActionState.PROPOSED or action.confirmation_expired(now):
             return plain(confirmation_gone(action, now))  # neither run nor asked for
-        if (held := await self.held_back(caller, action)) is not None:
+        acting = await self._access.acting(caller)
+        if (changed := _token_changed(action, acting)) is not None:
+            return plain(changed)  # neither run nor asked for with a token the confirmation did not name
+        if (held := await self.held_back(caller, action, acting)) is not None:
             return held
         if not await self._actions.start(action.id, confirmed_since(now)):
             return plain(confirmation_gone(action, now))
@@ -214,6 +218,8 @@ class EnvironmentActions:
         """An action another use case made (a promotion's plan), confirmed by `caller`'s click: checked
         for them, then `claim`ed (its plan used once: False, and nothing is done), held back when the
         policy says so, else run once; what they alone should read."""
+        # Confirmed by this click: it runs with the presser's token, whoever made the plan.
+        action = replace(action, own_token=(await self._access.acting(caller)).own_token)
         acting = await self._checked(caller, action)
         if not await claim():
             return plain("This was already done or called off: nothing more was done.")
@@ -223,6 +229,7 @@ class EnvironmentActions:
         """An action confirmed at once (a card's button, a promotion's plan): stored, held back when a
         freeze or the policy says so, else started once and run."""
         now = self._clock()
+        action = replace(action, own_token=acting.own_token)
         action = action.with_id(await self._actions.add(action, now))
         if (held := await self.held_back(caller, action, acting)) is not None:
             return held
@@ -259,6 +266,7 @@ class EnvironmentActions:
             kind,
             target,
             thread_ts=card.thread_ts or card.ts or None,
+            own_token=acting.own_token,  # confirmed at the click: whose token it runs with is the presser's
         )
         return acting, action, card
 
@@ -360,6 +368,8 @@ class EnvironmentActions:
         acting = await self._access.acting(caller)
         if acting.organization_id != action.target.organization_id:
             raise UserError("This workspace now manages another Qovery organization.")
+        if (changed := _token_changed(action, acting)) is not None:
+            raise UserError(changed)
         production, own = action.target.production, acting.own_token
         await self._access.check_may_act(caller, production=production, own_token=own)
         return acting
@@ -435,3 +445,22 @@ async def _services_and_history(
         acting.api.list_services(environment_id), acting.api.list_deployment_history(environment_id)
     )
     return services, history
+
+
+def _token_changed(action: Action, acting: Acting) -> str | None:
+    """Why the action does not run when its asker logged in or out since its confirmation (or request)
+    named whose Qovery token it runs with; None when the token is the one named."""
+    if acting.own_token == action.own_token:
+        return None
+    approved = action.request_ts is not None
+    whose = "the requester's" if approved else "your"  # no mention: Qovery's answer is shown lower-case
+    who = "they have" if approved else "you have"
+    if action.own_token:
+        return (
+            f"Nothing was done: this was to run with {whose} own Qovery token, and {who} logged out since. "
+            "Log in again and ask again."
+        )
+    return (
+        f"Nothing was done: this was to run with the workspace's Qovery token, and {who} logged in since. "
+        "Ask again to run it with your own token."
+    )

@@ -153,7 +153,7 @@ class Action:
     state: ActionState = ActionState.PROPOSED
     created_at: datetime | None = None
     id: int | None = None
-    own_token: bool = field(default=False, compare=False)  # set once it ran: whose token Qovery saw
+    own_token: bool = field(default=False, compare=False)  # the asker's own token, as confirmed and run
     request_ts: str | None = field(default=None, compare=False)  # its request for approval, if any
     decided_by: str | None = field(default=None, compare=False)  # who approved, rejected or withdrew it
     outcome: str | None = field(default=None, compare=False)  # Qovery's answer, or why not

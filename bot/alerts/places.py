@@ -26,11 +26,6 @@ class RulePlaces:
         # id; None when it is of another organization)
         self._found: dict[tuple[str, str], tuple[float, tuple[Scope, str | None] | None]] = {}
 
-    async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
-        """The rule as its message shows it: names, the environment's type and its project, from Qovery."""
-        view, _ = await self._located(team_id, api, organization_id, rule)
-        return view
-
     async def ours(
         self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule
     ) -> RuleView | None:
@@ -49,6 +44,22 @@ class RulePlaces:
         environment_id = view.scope.environment_id
         if environment_id is None:
             return view, True  # on no environment (a cluster's): the organization's listing is all there is
+        ours, place = await self._placed(team_id, api, organization_id, environment_id)
+        if place is None:
+            return view, ours
+        scope, project_id = place
+        return view_of(rule, scope, project_id), True
+
+    async def environment_ours(
+        self, team_id: str, api: QoveryApi, organization_id: str, environment_id: str
+    ) -> bool | None:
+        """Whether the environment is of the workspace's organization (None: not known now)."""
+        ours, _ = await self._placed(team_id, api, organization_id, environment_id)
+        return ours
+
+    async def _placed(
+        self, team_id: str, api: QoveryApi, organization_id: str, environment_id: str
+    ) -> tuple[bool | None, tuple[Scope, str | None] | None]:
         found = self._found.get((team_id, environment_id))
         if found is None or found[0] < time.monotonic():
             place: tuple[Scope, str | None] | None
@@ -58,15 +69,12 @@ class RulePlaces:
             except (QoveryNotFound, QoveryForbidden):
                 place = None  # the workspace's token sees no such environment in its organization
             except (QoveryError, TimeoutError):
-                return view, None  # shown and filtered with the names the rule carries
+                return None, None  # shown and filtered with the names the rule carries
             found = (time.monotonic() + _MEMORY_SECONDS, place)
             if len(self._found) > _MEMORY_SIZE:
                 self._found.clear()
             self._found[(team_id, environment_id)] = found
-        if found[1] is None:
-            return view, False
-        scope, project_id = found[1]
-        return view_of(rule, scope, project_id), True
+        return found[1] is not None, found[1]
 
 
 async def _place(

@@ -99,7 +99,8 @@ class AlertCommands:
         kept: list[tuple[AlertRule, RuleView]] = []
         for rule in rules:
             view = await self._watch.view(caller.team_id, api, organization_id, rule)
-            if rule.managed and filters.keeps(view.scope, rule.severity):
+            # Another organization's rule is never edited, whatever Qovery lists with the workspace's.
+            if view is not None and rule.managed and filters.keeps(view.scope, rule.severity):
                 kept.append((rule, view))
         attached: list[RuleView] = []
         gone: list[AlertRule] = []
@@ -192,21 +193,24 @@ class AlertCommands:
 
     async def list_rules(self, caller: Caller) -> Message:
         api, organization_id = await self._access.qovery(caller.team_id)
-        rules = await self._rules(api, organization_id)
+        views = [
+            (rule, view)
+            for rule in await self._rules(api, organization_id)
+            if (view := await self._watch.view(caller.team_id, api, organization_id, rule)) is not None
+        ]  # another organization's rules never named
         subscriptions = await self._subscriptions.of_team(caller.team_id)
-        if not rules:
+        if not views:
             return plain("The organization has no alert rules yet: create them in the Qovery console.")
-        lines = [f"*The organization's {len(rules)} alert rules*"]
-        for rule in rules[:LISTED]:
-            view = await self._watch.view(caller.team_id, api, organization_id, rule)
+        lines = [f"*The organization's {len(views)} alert rules*"]
+        for rule, view in views[:LISTED]:
             channels = [
                 f"<#{s.channel_id}>" for s in subscriptions if s.filters.keeps(view.scope, rule.severity)
             ]
             state = state_words(rule)
             told = ", ".join(channels) if channels else "no channel"
             lines.append(f"• {rule_line(view)}: {state} · {told}")
-        if len(rules) > LISTED:
-            lines.append(f"… and {len(rules) - LISTED} more.")
+        if len(views) > LISTED:
+            lines.append(f"… and {len(views) - LISTED} more.")
         return lines_message(lines)
 
     async def test(self, caller: Caller) -> Message:

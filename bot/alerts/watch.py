@@ -37,7 +37,7 @@ from bot.clock import utcnow
 from bot.deliveries import Card, Cards, Mentions
 from bot.doctor import Findings
 from bot.ports import Jobs, SlackFailure, SlackPoster
-from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound
+from bot.qovery import AlertRule, AlertRuleList, QoveryApi, QoveryError, QoveryNotFound, UnreadableRule
 from bot.subscriptions import Hook
 
 __all__ = ["DOORBELL_GAP_SECONDS", "JOB_PREFIX", "NOT_FOUND_VERDICT", "READ_EVERY", "AlertWatch", "job_name"]
@@ -51,11 +51,21 @@ TEST_WINDOW = timedelta(minutes=2)  # a doorbell this soon after `alerts test` i
 # Reads in a row answered 404 before the watches take it that no rule exists: one 404 may be a blip of
 # Qovery's alerting (a cluster's alert manager restarting), three over three minutes are what Qovery says.
 NOT_FOUND_VERDICT = 3
+_NOT_FOUND_PREFIX = "alerts-404:"  # a job's row, never run: when the 404s in a row began
+CLOCK_SKEW = timedelta(minutes=1)  # Qovery's clock and the bot's may differ by a few seconds
 _GIVEN_UP = ""  # a message Slack will never take (the channel is gone): not posted again
 
 
 def job_name(team_id: str) -> str:
     return f"{JOB_PREFIX}{team_id}"
+
+
+def _as_of(rule: AlertRule, now: datetime) -> AlertRule:
+    """A start Qovery gives ahead of now (a clock ahead, a crafted time) says nothing of when the rule
+    began: it is read as no start, for the firings and the watches alike."""
+    if rule.starts_at is not None and rule.starts_at > now + CLOCK_SKEW:
+        return rule.model_copy(update={"starts_at": None})
+    return rule
 
 
 class AlertWatch:
@@ -87,7 +97,6 @@ class AlertWatch:
         self.on_ring = on_ring  # wakes this replica's reader
         self._also = also  # other readers of the same rules (the first minutes' watches)
         self._places = RulePlaces()
-        self._not_found: dict[str, int] = {}  # per workspace, the reads in a row Qovery answered 404
         self._troubles = TroublesRecord(findings)
 
     # -- the doorbell --------------------------------------------------------------------------------
@@ -121,30 +130,42 @@ class AlertWatch:
         subscriptions = await self._subscriptions.of_team(team_id)
         firings = await self._firings.open_of_team(team_id)
         readers = [reader for reader in self._also if await reader.wants_rules(team_id)]
+        missed = _NOT_FOUND_PREFIX + team_id  # since when Qovery answers 404, read after read
         if not subscriptions and not firings and not readers:
+            await self._jobs.drop([missed])
             return False
         api, organization_id = await self._access.qovery(team_id)
+        first_miss = (await self._jobs.planned(missed)).get(missed)
         try:
             listed = await api.read_alert_rules(organization_id)
         except QoveryNotFound:
             # No alerting at Qovery, or a blip of it: the firings are left as they were, and the watches
             # are told there is no rule only when Qovery says so read after read (one 404 is no verdict).
-            misses = self._not_found[team_id] = self._not_found.get(team_id, 0) + 1
-            if misses >= NOT_FOUND_VERDICT:
+            # Since when is kept in the database: any replica may read next, and an answer between ends it.
+            if first_miss is None:
+                await self._jobs.plan(missed, now)
+            elif now - first_miss >= (NOT_FOUND_VERDICT - 1) * READ_EVERY:
                 await self._tell(readers, team_id, AlertRuleList(), now)
             return True
-        self._not_found.pop(team_id, None)
+        if first_miss is not None:
+            await self._jobs.drop([missed])
+        listed = replace(listed, rules=[_as_of(rule, now) for rule in listed.rules])
         await self._tell(readers, team_id, listed, now)
         troubles = Troubles()
         for unreadable in listed.unreadable:
+            if await self._theirs(team_id, api, organization_id, unreadable):
+                continue  # another organization's environment: never named, even unreadable
             troubles.unreadable(unreadable)
         # Listed, not gone: the firings of a rule the bot cannot read stay as they were.
         kept = {u.key for u in listed.unreadable if u.key}
+        # One so unreadable that the bot cannot tell which rule it is may be any unlisted one of its place.
+        unkeyed = {u.environment_id for u in listed.unreadable if not u.key}
         by_key = {rule.key: rule for rule in listed.rules}
         still_open: set[tuple[str, str]] = set()
         for firing in firings:
             mine = (firing.hook_id, firing.rule.key)
-            if firing.open and firing.rule.key in kept:
+            maybe = firing.rule.key not in by_key and bool(unkeyed & {None, firing.rule.scope.environment_id})
+            if firing.open and (firing.rule.key in kept or maybe):
                 still_open.add(mine)
                 continue
             try:
@@ -173,6 +194,19 @@ class AlertWatch:
                     troubles.failed(rule.key, rule.name, error)
         await self._troubles.record(team_id, troubles, now)
         return True
+
+    async def _theirs(
+        self, team_id: str, api: QoveryApi, organization_id: str, unreadable: UnreadableRule
+    ) -> bool:
+        """Whether Qovery places the unreadable rule's environment in another organization."""
+        where = unreadable.environment_id
+        try:
+            return (
+                bool(where)
+                and await self._places.environment_ours(team_id, api, organization_id, where or "") is False
+            )
+        except Exception:  # not known: named, as a rule of the listing
+            return False
 
     async def _tell(
         self, readers: list[RulesReader], team_id: str, listed: AlertRuleList, now: datetime
@@ -316,9 +350,11 @@ class AlertWatch:
 
     # -- what a rule is about -----------------------------------------------------------------------
 
-    async def view(self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule) -> RuleView:
-        """The rule as its message shows it (`RulePlaces.view`)."""
-        return await self._places.view(team_id, api, organization_id, rule)
+    async def view(
+        self, team_id: str, api: QoveryApi, organization_id: str, rule: AlertRule
+    ) -> RuleView | None:
+        """The rule as its message shows it; None when it is of another organization (`RulePlaces.ours`)."""
+        return await self._places.ours(team_id, api, organization_id, rule)
 
     async def _blame(self, api: QoveryApi, view: RuleView, starts_at: datetime) -> Blame | None:
         environment_id = view.scope.environment_id

@@ -61,7 +61,9 @@ class DeploymentWatches:
         minutes = hook.settings.watch
         if minutes <= 0 or card.id is None or environment_id is None:
             return
-        started = card.finished_at or now
+        # A success Qovery dates after it was posted (a clock ahead) is watched from now: else the watch
+        # would start in the future, see nothing fire, and never end.
+        started = min(card.finished_at or now, now)
         watch = Watch(card.id, hook.id, hook.team_id, environment_id, card.deployment.services, started,
                       started + timedelta(minutes=minutes))  # fmt: skip
         if await self._watches.add(watch):

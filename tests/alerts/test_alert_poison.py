@@ -17,10 +17,13 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import update
 from sqlalchemy.exc import DataError
 
 from adapters.settings import Settings
 from adapters.sql.alerts import SqlFirings
+from adapters.sql.engine import create_engine
+from adapters.sql.tables import alert_firings
 from bot.alerts.ports import Firing
 from tests.alerts.test_alert_reads import Clock, replica, subscribed
 from tests.fakes.app_server import serve
@@ -233,3 +236,51 @@ def test_a_firing_the_database_refuses_holds_up_no_other_and_the_doctor_shows_it
     monkeypatch.undo()
     report = doctor_says(configured, slack)
     assert "*Good 0* could not be kept: the database refused one of its values (DataError)" in report
+
+
+def test_a_rule_listed_so_unreadably_that_it_cannot_be_told_apart_resolves_no_firing(
+    configured: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme
+) -> None:
+    ghosts = qovery.ghost_rules.setdefault(acme.organization_id, [])
+    qovery.add_ghost_rule(
+        acme.organization_id, "Ghost 5xx", service_id=acme.service_ids[0], state="TRIGGERED"
+    )
+    subscribed(configured, slack, qovery)
+    ghost = copy.deepcopy(ghosts[0])
+
+    def unreadable() -> None:  # the same ghost, its name (what keys it) no longer text
+        ghosts.clear()
+        answer_with(qovery, acme.organization_id, ghost | {"name": None})
+
+    reads(configured, Clock(), unreadable)
+    assert len(posts(slack)) == 1
+    assert resolved(slack) == []  # Qovery did not say it is over
+    assert replies(slack) == []
+
+
+def test_a_firing_row_the_bot_cannot_read_back_holds_up_no_alert(
+    configured: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme
+) -> None:
+    first, second = (
+        qovery.add_alert_rule(acme.organization_id, f"Rule {n}", service_id=acme.service_ids[0])
+        for n in (1, 2)
+    )
+    subscribed(configured, slack, qovery)
+    clock = Clock()
+    qovery.alert_rules[first] |= {"state": "TRIGGERED", "starts_at": clock.now.isoformat()}
+
+    async def spoil() -> None:  # a row kept by an older bot, or damaged: its deployment unreadable
+        engine = create_engine(configured.database_url)
+        async with engine.begin() as connection:
+            await connection.execute(update(alert_firings).values(blame="{not json"))
+        await engine.dispose()
+
+    def then_second_fires() -> None:
+        asyncio.run(spoil())
+        qovery.alert_rules[second] |= {"state": "TRIGGERED", "starts_at": clock.now.isoformat()}
+
+    reads(configured, clock)
+    then_second_fires()
+    reads(configured, clock)
+    assert [re.search(r"Rule \d", p.args["text"]).group() for p in posts(slack)] == ["Rule 1", "Rule 2"]  # type: ignore[union-attr]
+    assert resolved(slack) == []

@@ -300,3 +300,21 @@ def test_the_home_tab_shows_the_last_five_actions(gated: RunningApp, qovery: Fak
     text = json.dumps(published.view())
     assert "Last actions from Slack" in text
     assert f"<@{LEAD}> rolled back *billing / production*" in text
+
+
+def test_a_request_to_run_with_the_requesters_own_token_never_runs_with_the_workspaces_after_a_logout(
+    gated: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    own = qovery.add_token(acme.organization_id, role="DEVOPS")
+    gated.command("login", user_id=ADMIN)
+    [opened] = gated.slack.wait_for("views.open")
+    gated.submit(opened.view(), {"token": own}, user_id=ADMIN)
+    gated.slack.wait_until(lambda c: c.path.startswith("/response/") and "logged in" in str(c.args).lower())
+    request = ask_rollback(gated, ADMIN)
+    assert "their own Qovery token" in shown(request.args)  # what the approver reads
+    gated.ask("logout", user_id=ADMIN)
+    assert press(gated, request, "Approve", LEAD) is None
+    edited = edit_of(gated, request)
+    assert "could not run" in edited
+    assert "logged out since" in edited
+    assert qovery.calls_to("deployAllServices") == []  # never with the workspace's token

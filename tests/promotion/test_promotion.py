@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from adapters.sql.tables import actions
-from tests.actions.test_actions import audit_posts, buttons, shown, sql
+from tests.actions.test_actions import audit_posts, buttons, log_in, shown, sql
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
@@ -282,3 +282,17 @@ def test_a_promotion_into_a_frozen_environment_runs_nothing_and_offers_an_except
     assert "INC-42: the payments outage" in text
     assert "Ask for an exception" in buttons(answer)
     assert qovery.calls_to("deployAllServices") == []
+
+
+def test_promote_pressed_by_one_logged_in_runs_with_their_own_token(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, world: dict[str, str]
+) -> None:
+    """Promote is the presser's confirmation: whoever made the plan, it runs as the one who pressed."""
+    own = qovery.add_token(acme.organization_id, role="ADMIN")
+    assert log_in(acme_app, own, user_id=ADMIN).status_code == 200
+    acme_app.reply("login")
+    acme_app.ask("promote billing/staging --to production", user_id=MEMBER)
+    [plan] = plan_posts(acme_app)
+    press(acme_app, plan, "Promote")
+    [call] = qovery.calls_to("deployAllServices")
+    assert call.token == own  # Qovery's audit names the presser

@@ -110,3 +110,23 @@ def test_a_rule_the_bot_cannot_keep_holds_up_no_watch_and_no_other_alert(
     [post] = posts(slack)
     assert "High 5xx rate" in post.args["text"]
     assert "Broken rule" not in json.dumps([c.args for c in slack.calls])
+
+
+def test_404s_are_counted_in_a_row_across_replicas_an_answer_between_them_is_no_verdict(
+    configured: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme
+) -> None:
+    qovery.add_alert_rule(acme.organization_id, "High 5xx rate", service_id=acme.service_ids[0])
+    ts = watched(configured, slack, qovery, acme, alerts=False)
+    gone = {"status": 404, "error": "Not Found", "detail": "Alerting is not enabled on any cluster"}
+    clock = Clock()
+
+    async def run() -> None:
+        async with replica(configured, clock) as one, replica(configured, clock) as other:
+            # 404, 404; the other replica then reads the rules; 404 again: one 404 in a row, no verdict.
+            for reader, status in ((one, 404), (one, 404), (other, 200), (one, 404)):
+                if status == 404:
+                    qovery.fail("getAlertRules", status=404, body=gone)
+                assert await reader.read_due(clock.move(seconds=61)) == 1
+
+    asyncio.run(run())
+    assert not any(NO_RULE in line for line in card_lines(slack, ts))
