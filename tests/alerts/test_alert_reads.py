@@ -195,7 +195,8 @@ def test_two_replicas_ringing_together_post_each_firing_once(
     for rounds in range(3):  # three firings of the rule, each rung on both replicas at once
         qovery.alert_rules[rule] |= {
             "state": "TRIGGERED",
-            "starts_at": (datetime.now(UTC) + timedelta(minutes=rounds)).isoformat(),
+            # each a later start, never ahead of now (a start ahead of now is no start the bot believes)
+            "starts_at": (datetime.now(UTC) - timedelta(minutes=3 - rounds)).isoformat(),
         }
         rings = [
             threading.Thread(target=httpx.post, args=(f"{url}/qovery/hooks/{path}",), kwargs={"json": {}})
