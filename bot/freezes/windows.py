@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import CommandError
-from bot.subscriptions import DAYS, zone_named
+from bot.subscriptions import DAYS, wall_instant, zone_named
 
 __all__ = ["WINDOW_FORMS", "Span", "Window", "read_duration", "read_window"]
 
@@ -69,9 +69,9 @@ class Window:
             day = (local + timedelta(days=offset)).date()
             if self.start_day is not None and day.weekday() != self.start_day:
                 continue
-            start = datetime.combine(day, self.start, tzinfo=zone).astimezone(UTC)
-            end_day = day + timedelta(days=self._days_long())
-            end = datetime.combine(end_day, self.end, tzinfo=zone).astimezone(UTC)
+            # In the hour the clock skips, from the jump (as quiet hours), not an hour late.
+            start = wall_instant(day, self.start, zone)
+            end = wall_instant(day + timedelta(days=self._days_long()), self.end, zone)
             found.append(Span(start, end))
         return found
 

@@ -28,6 +28,7 @@ __all__ = [
     "QuietHours",
     "digest_schedule",
     "quiet_hours",
+    "wall_instant",
     "zone_named",
 ]
 
@@ -85,8 +86,9 @@ def _jump_past(wall: datetime, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(late, UTC)
 
 
-def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """The first instant the clock in `zone` shows `clock` on `day` (UTC): a schedule fires once."""
+def wall_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """The first instant the clock in `zone` shows `clock` on `day` (UTC): a schedule fires once; a time
+    the clock skips is the instant it jumps past it (a freeze window's ends too)."""
     return _instants(day, clock, zone)[0]
 
 
@@ -122,8 +124,8 @@ class QuietHours:
             return next((end for end in ends if end > now), ends[-1])
         # Begun, and the clock fell back to before the start since: still quiet until the end.
         for day in (today - timedelta(days=1), today):
-            begun = _at(day, self.start, zone)
-            end = _at(day if self.start < self.end else day + timedelta(days=1), self.end, zone)
+            begun = wall_instant(day, self.start, zone)
+            end = wall_instant(day if self.start < self.end else day + timedelta(days=1), self.end, zone)
             if begun <= now < end:
                 return end
         return None
@@ -150,7 +152,7 @@ class DigestSchedule:
         today = now.astimezone(zone).date()
         for back in range(8):
             day = today - timedelta(days=back)
-            due = _at(day, self.at, zone)
+            due = wall_instant(day, self.at, zone)
             if (self.weekday is None or day.weekday() == self.weekday) and due <= now:
                 return due
         raise AssertionError("a week always holds a due time")  # pragma: no cover
@@ -161,7 +163,7 @@ class DigestSchedule:
         today = after.astimezone(zone).date()
         for ahead in range(9):
             day = today + timedelta(days=ahead)
-            due = _at(day, self.at, zone)
+            due = wall_instant(day, self.at, zone)
             if (self.weekday is None or day.weekday() == self.weekday) and due > after:
                 return due
         raise AssertionError("a week always holds a due time")  # pragma: no cover

@@ -75,3 +75,43 @@ def test_a_weekend_freeze_across_a_dst_change_holds_to_its_local_end_on_both_dat
     }
     assert cleared == 2
     assert exception == "hotfix"
+
+
+def test_a_freeze_starting_in_the_hour_the_clock_skips_holds_from_the_jump_on_both_databases(
+    database_url: str,
+) -> None:
+    """Paris springs forward on Sunday 29 March 2026 at 02:00 (01:00 UTC) to 03:00: a freeze from
+    02:30, a time the clock skips, holds from the jump, as quiet hours do; not from 03:30."""
+    jump = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    moments = {
+        "saturday 23:59 Paris": jump - timedelta(hours=2, minutes=1),
+        "03:00 Paris, the jump": jump,
+        "03:10 Paris": jump + timedelta(minutes=10),
+        "03:59 Paris": jump + timedelta(minutes=59),
+        "04:00 Paris": jump + timedelta(hours=1),
+    }
+
+    async def scenario() -> dict[str, str | None]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            records = SqlFreezes(engine)
+            early = read_window("sun 02:30-sun 04:00 Europe/Paris")
+            await records.add("T1", Freeze("early", (EnvironmentType.PRODUCTION,), early, set_by="U1"), jump)
+            access = Access(BotConfig("http://bot"), MemoryWorkspaces(), lambda _: MemoryQovery("org"))
+            freezes = Freezes(access, records, "/qovery", "UTC")
+            found = {}
+            for name, at in moments.items():
+                holding = await freezes.in_force("T1", "production", at)
+                found[name] = holding.freeze.reason if holding else None
+            return found
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(scenario()) == {
+        "saturday 23:59 Paris": None,
+        "03:00 Paris, the jump": "early",
+        "03:10 Paris": "early",
+        "03:59 Paris": "early",
+        "04:00 Paris": None,
+    }
