@@ -51,7 +51,7 @@ def list_message(freezes: list[Freeze], now: datetime, default_zone: str, comman
             f'`{command} policy freeze add "fri 16:00-mon 08:00 Europe/Paris" --reason "weekend"`.'
         )
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-    lines = [f"{n}. {_line(freeze, now, default_zone)}" for n, freeze in enumerate(freezes, 1)]
+    lines = [f"{freeze.id}. {_line(freeze, now, default_zone)}" for freeze in freezes]
     title = f":snowflake: {len(freezes)} freezes (`{command} policy freeze remove <n>` removes one):"
     return {"response_type": "ephemeral", "text": title, "blocks": [section(title), *sections(lines)]}
 

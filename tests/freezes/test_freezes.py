@@ -205,3 +205,25 @@ def test_the_home_tab_shows_the_freezes_and_reasons_never_mention_anyone(acme_ap
     assert "Release freezes" in home
     assert ":snowflake: In force until" in home
     assert "<!channel>" not in home
+
+
+def test_a_freeze_removed_by_its_number_is_that_one_whatever_another_admin_changed_since(
+    acme_app: RunningApp,
+) -> None:
+    """Two admins read the same list; one removes the first freeze; the other then removes the number
+    they read for "launch": "launch" goes, "holidays" stays."""
+    acme_app.slack.users[OTHER_ADMIN] = {"is_admin": True}
+    for reason in ("weekend", "launch", "holidays"):
+        acme_app.ask(f'policy freeze add "sat 00:00-sun 23:59" --reason {reason}')
+    listed = acme_app.ask("policy freeze list")
+    lines = [b["text"]["text"] for b in listed["blocks"][1:]]
+    lines = [line for block in lines for line in block.splitlines()]
+    number = next(line.split(".")[0] for line in lines if "_launch_" in line)
+    first = next(line.split(".")[0] for line in lines if "_weekend_" in line)
+    assert "weekend" in acme_app.ask(f"policy freeze remove {first}", user_id=OTHER_ADMIN)["text"]
+    removed = acme_app.ask(f"policy freeze remove {number}")["text"]
+    assert "launch" in removed
+    left = shown(acme_app.ask("policy freeze list"))
+    assert "holidays" in left
+    assert "launch" not in left
+    assert "no freeze number" in acme_app.ask(f"policy freeze remove {number}")["text"]
