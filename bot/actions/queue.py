@@ -99,11 +99,12 @@ def queue_lines(requests: list[QueuedRequest], known: dict[str, Action]) -> list
     lines = []
     for number, request in enumerate(requests[:10], 1):
         action = known.get(request.identifier.deployment_request_id)
-        what = escape(cut(request.trigger_action.lower().replace("_", " "), 30))
+        what = escape(cut((request.trigger_action or "deployment").lower().replace("_", " "), 30))
+        auditing = request.auditing_data
         who = (
             f"<@{action.user_id}> from Slack"
             if action
-            else escape(cut(request.auditing_data.triggered_by or "someone", 60))
+            else escape(cut(auditing.triggered_by if auditing and auditing.triggered_by else "someone", 60))
         )
         since = f", since {slack_date(action.created_at)}" if action and action.created_at else ""
         lines.append(f"{number}. {what} by {who}{since}")

@@ -137,3 +137,23 @@ def test_a_queue_qovery_will_not_show_holds_up_no_other(
     assert "Started" in edit_of(busy, staging_message)
     assert follow(busy, 2) == 1  # the next minute, the one refused before
     assert "Started" in edit_of(busy, production_message)
+
+
+def test_a_queued_request_qovery_describes_unreadably_still_waits_with_its_cancel_button(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """Qovery's queue names the action's request but says who and what in a shape the bot cannot read:
+    the request is still waiting, so its message is not edited to say it left, and Cancel still works."""
+    confirm(busy, busy.ask("redeploy billing/production"))
+    [message] = audit_posts(busy)
+    [waiting] = qovery.queues[acme.environment_id]
+    qovery.off_spec.add("listDeploymentRequestByEnvironmentId")
+    waiting["auditing_data"] = {"triggered_by": None, "origin": 7}
+    waiting["trigger_action"] = {"what": "DEPLOY"}
+    assert follow(busy, 1) == 0  # still in Qovery's queue: nothing to say
+    assert not [c for c in busy.slack.calls if c.method == "chat.update"]
+    status = shown(busy.ask("status billing/production", user_id=MEMBER))
+    assert "1 queued" in status
+    button = cancel_button(message)
+    busy.press(button["action_id"], button["value"], message_ts=message.answer["ts"])
+    assert f"Cancelled by <@{ADMIN}> before it started" in edit_of(busy, message)
