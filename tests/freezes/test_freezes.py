@@ -227,3 +227,15 @@ def test_a_freeze_removed_by_its_number_is_that_one_whatever_another_admin_chang
     assert "holidays" in left
     assert "launch" not in left
     assert "no freeze number" in acme_app.ask(f"policy freeze remove {number}")["text"]
+
+
+def test_a_failure_only_hooks_card_of_a_deployment_started_during_a_freeze_is_marked(
+    frozen: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """`--only failures` shows no card at the start; the failure's card still says the deployment
+    started during the freeze, and the hook's mention hears of it."""
+    webhook = subscribe(frozen, qovery, f"--kind standard --only failures --mention '{ALICE}'").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d1")
+    qovery.deliver(webhook, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id, deployment_id="d1")
+    [card] = cards(frozen.slack, 1)
+    assert ":snowflake: During the freeze (_INC-42: the payments outage_)" in shown(card.args)
