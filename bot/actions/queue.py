@@ -32,7 +32,15 @@ from bot.blocks import (
 from bot.clock import utcnow
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
-from bot.qovery import DeploymentHistory, EnvironmentStatus, QoveryApi, QoveryError, QueuedRequest
+from bot.qovery import (
+    DeploymentHistory,
+    EnvironmentStatus,
+    QoveryApi,
+    QoveryConflict,
+    QoveryError,
+    QoveryNotFound,
+    QueuedRequest,
+)
 
 __all__ = [
     "CANCEL_REQUEST_ACTION",
@@ -162,6 +170,12 @@ class QueuedRequests:
         try:
             await acting.api.cancel_deployment_request(action.queue_request)
         except QoveryError as error:
+            if isinstance(error, QoveryNotFound | QoveryConflict) and await self._left(action):
+                # It started (or went) before the minute's check saw it: its message now says so.
+                raise UserError(
+                    "This request had already left the queue (it started, or Qovery dropped it): nothing "
+                    "was cancelled. `cancel` stops a running deployment."
+                ) from None
             raise UserError(f"Qovery did not cancel it: {error.sentence('/qovery')}") from None
         if await self._actions.left_queue(
             action.id, ActionState.DONE, "cancelled", caller.user_id, self._clock()
@@ -179,6 +193,16 @@ class QueuedRequests:
             except (QoveryError, UserError, SlackFailure) as error:  # one queue unread holds up no other
                 log.warning("queue: action %s could not be followed (%s)", action.id, type(error).__name__)
         return moved
+
+    async def _left(self, action: Action) -> bool:
+        """Whether the action's request is out of Qovery's queue now (its message edited if so)."""
+        try:
+            await self._follow_one(action, self._clock())
+        except (QoveryError, UserError, SlackFailure):
+            return False
+        assert action.id is not None
+        now = await self._actions.get(action.id)
+        return now is not None and now.state is not ActionState.QUEUED
 
     async def _follow_one(self, action: Action, now: datetime) -> int:
         assert action.id is not None

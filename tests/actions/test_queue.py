@@ -157,3 +157,21 @@ def test_a_queued_request_qovery_describes_unreadably_still_waits_with_its_cance
     button = cancel_button(message)
     busy.press(button["action_id"], button["value"], message_ts=message.answer["ts"])
     assert f"Cancelled by <@{ADMIN}> before it started" in edit_of(busy, message)
+
+
+def test_cancel_request_after_the_request_started_says_so_and_edits_the_message(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """The request left Qovery's queue (it started) before the minute's check saw it: Cancel request
+    says it started and nothing was cancelled (not "try again"), and the message loses its button."""
+    confirm(busy, busy.ask("redeploy billing/production"))
+    [message] = audit_posts(busy)
+    qovery.start_queued(acme.environment_id)
+    button = cancel_button(message)
+    answer = busy.click(button["action_id"], button["value"], message_ts=message.answer["ts"])
+    assert "already left the queue" in answer["text"]
+    assert "Try again" not in answer["text"]
+    edited = edit_of(busy, message)
+    assert ":arrow_forward: Started" in edited
+    assert "Cancel request" not in edited
+    assert follow(busy, 1) == 0  # already said
