@@ -207,10 +207,14 @@ class QueuedRequests:
     async def _follow_one(self, action: Action, now: datetime) -> int:
         assert action.id is not None
         api, _ = await self._access.qovery(action.team_id)
-        waiting = await api.list_deployment_requests(action.target.environment_id)
-        if any(r.identifier.deployment_request_id == action.queue_request for r in waiting):
-            return 0
-        history = await api.list_deployment_history(action.target.environment_id)
+        try:
+            waiting = await api.list_deployment_requests(action.target.environment_id)
+        except QoveryNotFound:  # the environment was deleted, and its queue with it: asked no more
+            waiting, history = [], []
+        else:
+            if any(r.identifier.deployment_request_id == action.queue_request for r in waiting):
+                return 0
+            history = await api.list_deployment_history(action.target.environment_id)
         created = action.created_at or now
         started = any(h.auditing_data.created_at >= created for h in history)
         outcome = "started" if started else "left the queue"

@@ -175,3 +175,21 @@ def test_cancel_request_after_the_request_started_says_so_and_edits_the_message(
     assert ":arrow_forward: Started" in edited
     assert "Cancel request" not in edited
     assert follow(busy, 1) == 0  # already said
+
+
+def test_a_queued_request_whose_environment_was_deleted_is_said_gone_not_followed_forever(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """The environment is deleted in Qovery while the request waits: its queue answers 404 from then
+    on. The message says the request left the queue, loses Cancel request, and the bot stops asking."""
+    confirm(busy, busy.ask("redeploy billing/production"))
+    [message] = audit_posts(busy)
+    qovery.fail("listDeploymentRequestByEnvironmentId", status=404, times=None)
+    qovery.fail("listEnvironmentDeploymentHistoryV2", status=404, times=None)
+    assert follow(busy, 1) == 1
+    edited = edit_of(busy, message)
+    assert "left the queue" in edited
+    assert "Cancel request" not in edited
+    asked = len(qovery.calls_to("listDeploymentRequestByEnvironmentId"))
+    assert follow(busy, 2) == 0
+    assert len(qovery.calls_to("listDeploymentRequestByEnvironmentId")) == asked
