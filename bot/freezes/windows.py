@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import CommandError
-from bot.subscriptions import DAYS, wall_instant, zone_named
+from bot.subscriptions import DAYS, wall_instant, wall_instants, zone_named
 
 __all__ = ["WINDOW_FORMS", "Span", "Window", "read_duration", "read_window"]
 
@@ -69,9 +69,10 @@ class Window:
             day = (local + timedelta(days=offset)).date()
             if self.start_day is not None and day.weekday() != self.start_day:
                 continue
-            # In the hour the clock skips, from the jump (as quiet hours), not an hour late.
+            # As quiet hours: in the hour the clock skips, from the jump, not an hour late; an end in the
+            # hour it repeats is its second showing, while the clock is in the window again.
             start = wall_instant(day, self.start, zone)
-            end = wall_instant(day + timedelta(days=self._days_long()), self.end, zone)
+            end = wall_instants(day + timedelta(days=self._days_long()), self.end, zone)[-1]
             found.append(Span(start, end))
         return found
 

@@ -29,6 +29,7 @@ __all__ = [
     "digest_schedule",
     "quiet_hours",
     "wall_instant",
+    "wall_instants",
     "zone_named",
 ]
 
@@ -59,7 +60,7 @@ def zone_named(name: str) -> str:
     return found
 
 
-def _instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
+def wall_instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
     """The UTC instants at which the clock in `zone` shows `clock` on `day`: one, two in the hour repeated
     when the clock falls back, or (in the hour it skips) the one where it jumps past `clock`."""
     wall = datetime.combine(day, clock)
@@ -89,7 +90,7 @@ def _jump_past(wall: datetime, zone: ZoneInfo) -> datetime:
 def wall_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """The first instant the clock in `zone` shows `clock` on `day` (UTC): a schedule fires once; a time
     the clock skips is the instant it jumps past it (a freeze window's ends too)."""
-    return _instants(day, clock, zone)[0]
+    return wall_instants(day, clock, zone)[0]
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class QuietHours:
             end_day = today + timedelta(days=1) if clock >= self.start else today
         if inside:
             # The end still to come: on the night the clock falls back, the end's second showing may be.
-            ends = _instants(end_day, self.end, zone)
+            ends = wall_instants(end_day, self.end, zone)
             return next((end for end in ends if end > now), ends[-1])
         # Begun, and the clock fell back to before the start since: still quiet until the end.
         for day in (today - timedelta(days=1), today):

@@ -115,3 +115,39 @@ def test_a_freeze_starting_in_the_hour_the_clock_skips_holds_from_the_jump_on_bo
         "03:59 Paris": "early",
         "04:00 Paris": None,
     }
+
+
+def test_a_freeze_ending_in_the_hour_the_clock_repeats_holds_until_its_second_showing_on_both_databases(
+    database_url: str,
+) -> None:
+    """Paris falls back on Sunday 25 October 2026 at 03:00 (01:00 UTC) to 02:00: a freeze to 02:30
+    holds while the clock shows 02:15 the second time, as quiet hours do, until the second 02:30."""
+    back = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # 02:00 in Paris, the second time
+    moments = {
+        "02:15 Paris, the first time": back - timedelta(minutes=45),
+        "02:15 Paris, the second time": back + timedelta(minutes=15),
+        "02:30 Paris, the second time": back + timedelta(minutes=30),
+    }
+
+    async def scenario() -> dict[str, str | None]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            records = SqlFreezes(engine)
+            night = read_window("sat 22:00-sun 02:30 Europe/Paris")
+            await records.add("T1", Freeze("night", (EnvironmentType.PRODUCTION,), night, set_by="U1"), back)
+            access = Access(BotConfig("http://bot"), MemoryWorkspaces(), lambda _: MemoryQovery("org"))
+            freezes = Freezes(access, records, "/qovery", "UTC")
+            found = {}
+            for name, at in moments.items():
+                holding = await freezes.in_force("T1", "production", at)
+                found[name] = holding.freeze.reason if holding else None
+            return found
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(scenario()) == {
+        "02:15 Paris, the first time": "night",
+        "02:15 Paris, the second time": "night",
+        "02:30 Paris, the second time": None,
+    }
