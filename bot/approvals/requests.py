@@ -139,10 +139,15 @@ class Approvals:
 
     # -- freezes ---------------------------------------------------------------------------------------
 
-    async def _frozen(self, action: Action) -> InForce | None:
+    async def _frozen(self, action: Action, exception_asked: datetime | None = None) -> InForce | None:
+        """The freeze that stops it now; for an exception, asked at `exception_asked`, only a freeze
+        begun since: the exception passes the freezes its approver saw, never a later one."""
         if self._freezes is None or not frozen_kind(action.kind):
             return None  # `cancel` is never frozen
-        return await self._freezes.in_force(action.team_id, action.target.mode, self._clock())
+        since = (exception_asked or self._clock()) if action.exception is not None else None
+        return await self._freezes.in_force(
+            action.team_id, action.target.mode, self._clock(), begun_after=since
+        )
 
     async def exception_form(self, caller: Caller, value: object) -> Message | None:
         """**Ask for an exception**: the form for its reason (a modal), for the one who asked only."""
@@ -203,7 +208,7 @@ class Approvals:
             who = _approvers(policy) if policy else "nobody (there is no policy any more)"
             who = "a workspace admin" if policy is None and action.exception else who
             raise UserError(f"Only {who} may approve this. Nothing was done.")
-        if action.exception is None and (frozen := await self._frozen(action)) is not None:
+        if (frozen := await self._frozen(action, exception_asked=action.created_at)) is not None:
             raise UserError(f"{frozen.words()}. Nothing was done: its requester may ask for an exception.")
         assert action.id is not None
         assert self._acting is not None

@@ -84,12 +84,17 @@ class Freezes:
         removed = await self._records.clear(caller.team_id)
         return plain(f"No freezes now ({removed} removed): actions from Slack run whenever they may.")
 
-    async def in_force(self, team_id: str, environment_type: str, now: datetime) -> InForce | None:
-        """The freeze holding on that environment type at `now` (the one ending last), or None."""
+    async def in_force(
+        self, team_id: str, environment_type: str, now: datetime, *, begun_after: datetime | None = None
+    ) -> InForce | None:
+        """The freeze holding on that environment type at `now` (the one ending last), or None; with
+        `begun_after`, only those begun since (an exception asked before them was not asked of them)."""
         found = [
             InForce(freeze, span)
             for freeze in await self._records.of_team(team_id)
-            if freeze.covers(environment_type) and (span := freeze.current(now, self.default_zone))
+            if freeze.covers(environment_type)
+            and (span := freeze.current(now, self.default_zone))
+            and (begun_after is None or span.start > begun_after)
         ]
         return max(found, key=lambda f: f.span.end) if found else None
 

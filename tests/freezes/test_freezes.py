@@ -239,3 +239,17 @@ def test_a_failure_only_hooks_card_of_a_deployment_started_during_a_freeze_is_ma
     qovery.deliver(webhook, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id, deployment_id="d1")
     [card] = cards(frozen.slack, 1)
     assert ":snowflake: During the freeze (_INC-42: the payments outage_)" in shown(card.args)
+
+
+def test_an_exception_asked_for_one_freeze_does_not_pass_a_freeze_begun_since(
+    frozen: RunningApp, qovery: FakeQovery
+) -> None:
+    """Asked during the incident's freeze; before it is approved, the launch freeze begins too: the
+    approval runs nothing (nobody excepted it from the launch), and says which freeze holds."""
+    answer = confirm(frozen, frozen.ask("redeploy billing/production"))
+    request = ask_exception(frozen, answer, "hotfix for INC-42")
+    frozen.ask('policy freeze now 1h --reason "launch day"')
+    refused = press(frozen, request, "Approve", OTHER_ADMIN)
+    assert refused is not None
+    assert "launch day" in refused["text"]
+    assert qovery.calls_to("redeployEnvironment") == []
