@@ -326,9 +326,12 @@ class Courier:
     ) -> CardNote | None:
         """`:snowflake: during the freeze (reason)` for a deployment started while one holds: known from
         its start, even when its first card is its failure (`--only failures` shows no start)."""
-        kind = deployment.environment_type
+        kind, env_id = deployment.environment_type, deployment.environment.id
         if self._freezes is None or not kind or started_at is None:
             return None
+        since = started_at - timedelta(seconds=_ACTION_STARTS_WITHIN_SECONDS)
+        if self._actions is not None and env_id and await self._actions.excepted(env_id, since):
+            return None  # an approved exception started it, shown in another channel than its action
         line = await self._freezes.during(team_id, kind, started_at)
         return CardNote("", frozen=line) if line else None
 

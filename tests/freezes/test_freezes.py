@@ -253,3 +253,22 @@ def test_an_exception_asked_for_one_freeze_does_not_pass_a_freeze_begun_since(
     assert refused is not None
     assert "launch day" in refused["text"]
     assert qovery.calls_to("redeployEnvironment") == []
+
+
+def test_a_deployment_an_approved_exception_started_is_not_marked_in_another_channels_card(
+    frozen: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """The exception is asked and approved in #deploys; the environment's cards go to #prod-cards: the
+    deployment it started is explained, so no freeze mark there and nobody is told it slipped through."""
+    webhook = subscribe(frozen, qovery, f"--kind standard --mention '{ALICE}'", channel_id="C0PRODCARDS")
+    answer = confirm(frozen, frozen.ask("redeploy billing/production"))
+    request = ask_exception(frozen, answer, "hotfix for INC-42")
+    assert press(frozen, request, "Approve", OTHER_ADMIN) is None
+    qovery.wait_for("redeployEnvironment")
+    qovery.deliver(
+        webhook.webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d1"
+    )
+    [card] = frozen.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and c.args.get("channel") == "C0PRODCARDS"
+    )
+    assert "During the freeze" not in shown(card.args)

@@ -5,13 +5,14 @@ is kept with its request; another workspace's freezes hold nothing here."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.sql.actions import SqlActions
 from adapters.sql.engine import create_engine, migrate
 from adapters.sql.freezes import SqlFreezes
 from bot.access import Access, BotConfig
-from bot.actions import Action, ActionKind
+from bot.actions import Action, ActionKind, ActionState
 from bot.actions.plans import Target
 from bot.freezes import Freeze, Freezes, Span, read_window
 from bot.qovery import EnvironmentType
@@ -151,3 +152,30 @@ def test_a_freeze_ending_in_the_hour_the_clock_repeats_holds_until_its_second_sh
         "02:15 Paris, the second time": "night",
         "02:30 Paris, the second time": None,
     }
+
+
+def test_an_action_an_approved_exception_ran_explains_its_environments_deployment_on_both_databases(
+    database_url: str,
+) -> None:
+    async def scenario() -> list[bool]:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            actions = SqlActions(engine)
+            excepted = await actions.add(Action("T1", "U1", "C1", ActionKind.DEPLOY, TARGET), FRIDAY)
+            await actions.hold(excepted, FRIDAY - timedelta(minutes=10), FRIDAY, exception="hotfix")
+            await actions.decide(excepted, ActionState.PENDING, ActionState.RUNNING, "U2", None)
+            await actions.finish(excepted, ActionState.DONE, "QUEUED", None, FRIDAY, own_token=False)
+            plain = replace(TARGET, environment_id="1e6c2f1a-7d3b-4a55-9c1e-2b3f4a5d6e7f")
+            other = await actions.add(Action("T1", "U1", "C1", ActionKind.DEPLOY, plain), FRIDAY)
+            await actions.start(other, FRIDAY - timedelta(minutes=10))
+            await actions.finish(other, ActionState.DONE, "QUEUED", None, FRIDAY, own_token=False)
+            return [
+                await actions.excepted(TARGET.environment_id, FRIDAY - timedelta(minutes=30)),
+                await actions.excepted(TARGET.environment_id, FRIDAY + timedelta(minutes=1)),
+                await actions.excepted(plain.environment_id, FRIDAY - timedelta(minutes=30)),
+            ]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(scenario()) == [True, False, False]
