@@ -218,7 +218,8 @@ class Approvals:
         await self._acting.run_approved(requester, replace(action, thread_ts=action.request_ts))
         done = await self._actions.get(action.id)
         said = (done.outcome or "").lower().replace("_", " ") if done else ""
-        verb = "ran" if done is not None and done.state is ActionState.DONE else "could not run"
+        # Queued by Qovery on a busy environment is taken, not refused: its message in the thread says more.
+        verb = _RAN.get(done.state, "could not run") if done is not None else "could not run"
         decision = f":white_check_mark: Approved by <@{caller.user_id}>: it {verb}. Qovery: {escape(said)}"
         await self._show(done or action, decision)
         return None
@@ -297,6 +298,9 @@ class Approvals:
             if approver.kind == "group" and await caller.directory.in_group(caller.user_id, approver.id):
                 return True
         return False
+
+
+_RAN = {ActionState.DONE: "ran", ActionState.QUEUED: "was queued by Qovery (the environment is busy)"}
 
 
 def _notified(policy: Policy) -> str:

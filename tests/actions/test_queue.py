@@ -16,6 +16,9 @@ from adapters.queue_schedule import follow_if_due
 from adapters.sql.engine import migrate
 from bot.actions.queue import QueuedRequests
 from tests.actions.test_actions import audit_posts, confirm, shown
+from tests.approvals.test_approvals import edit_of as request_edit
+from tests.approvals.test_approvals import press as press_request
+from tests.approvals.test_approvals import requests
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
@@ -193,3 +196,20 @@ def test_a_queued_request_whose_environment_was_deleted_is_said_gone_not_followe
     asked = len(qovery.calls_to("listDeploymentRequestByEnvironmentId"))
     assert follow(busy, 2) == 0
     assert len(qovery.calls_to("listDeploymentRequestByEnvironmentId")) == asked
+
+
+def test_an_approved_request_that_qovery_queued_says_queued_not_could_not_run(
+    busy: RunningApp, qovery: FakeQovery
+) -> None:
+    """An approver lets a held-back redeploy through on a busy environment: Qovery queues it. The
+    request in the channel says it was queued, never that it could not run."""
+    approver = "U0ADMIN002"
+    busy.slack.users[approver] = {"is_admin": True}
+    busy.ask(f'policy approvals production --approvers "<@{approver}>"')
+    assert "your request is in the channel" in confirm(busy, busy.ask("redeploy billing/production"))["text"]
+    [request] = requests(busy)
+    assert press_request(busy, request, "Approve", approver) is None
+    qovery.wait_for("redeployEnvironment")
+    decided = request_edit(busy, request)
+    assert "could not run" not in decided
+    assert "queued" in decided.lower()
