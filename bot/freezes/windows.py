@@ -20,7 +20,7 @@ WINDOW_FORMS = ('"fri 16:00-mon 08:00 Europe/Paris"', '"22:00-08:00 Europe/Paris
 DURATION_FORMS = ("30m", "4h", "2d")
 _CLOCK = r"([01]?\d|2[0-3]):([0-5]\d)"
 _WINDOW = re.compile(rf"(?:([a-z]{{3}})\s+)?{_CLOCK}\s*-\s*(?:([a-z]{{3}})\s+)?{_CLOCK}(?:\s+(\S+))?", re.I)
-_DURATION = re.compile(r"(\d{1,4})\s*([mhd])", re.I)
+_DURATION = re.compile(r"(\d{1,9})\s*([mhd])", re.I)  # any length read: a long one is told its limit
 _LONGEST = timedelta(days=30)  # a freeze from now longer than a month is a mistake, or a weekly window
 
 
