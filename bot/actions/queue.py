@@ -173,8 +173,8 @@ class QueuedRequests:
             if isinstance(error, QoveryNotFound | QoveryConflict) and await self._left(action):
                 # It started (or went) before the minute's check saw it: its message now says so.
                 raise UserError(
-                    "This request had already left the queue (it started, or Qovery dropped it): nothing "
-                    "was cancelled. `cancel` stops a running deployment."
+                    "This request is no longer waiting in Qovery's queue (it started, or was cancelled): "
+                    "nothing more was cancelled. `cancel` stops a running deployment."
                 ) from None
             raise UserError(f"Qovery did not cancel it: {error.sentence('/qovery')}") from None
         if await self._actions.left_queue(

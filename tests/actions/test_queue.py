@@ -172,7 +172,7 @@ def test_cancel_request_after_the_request_started_says_so_and_edits_the_message(
     qovery.start_queued(acme.environment_id)
     button = cancel_button(message)
     answer = busy.click(button["action_id"], button["value"], message_ts=message.answer["ts"])
-    assert "already left the queue" in answer["text"]
+    assert "no longer waiting in Qovery's queue" in answer["text"]
     assert "Try again" not in answer["text"]
     edited = edit_of(busy, message)
     assert ":arrow_forward: Started" in edited
