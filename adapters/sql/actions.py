@@ -177,6 +177,16 @@ class SqlActions:
             )
         return str(row.thread_ts) if taken.rowcount else None
 
+    async def excepted(self, environment_id: str, since: datetime) -> bool:
+        query = select(actions.c.id).where(
+            actions.c.environment_id == environment_id[:64],
+            actions.c.exception.is_not(None),
+            actions.c.state.in_((ActionState.DONE.value, ActionState.QUEUED.value)),
+            actions.c.done_at >= since,
+        )
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query.limit(1))).first() is not None
+
 
 def _readable(rows: Iterable[Row[Any]]) -> list[Action]:
     """Every action of `rows` the bot can read: one stored plan it cannot read (written by another

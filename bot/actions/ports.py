@@ -104,6 +104,11 @@ class Actions(Protocol):
         deployment has no card yet (or has this one): taken by the card, once."""
         ...
 
+    async def excepted(self, environment_id: str, since: datetime) -> bool:
+        """Whether an action let through a freeze by an approved exception ran on the environment since
+        `since` (its deployment is explained, whichever channel shows its card)."""
+        ...
+
 
 class Gate(Protocol):
     """What may hold a confirmed action back (the approval policy: SPEC §16)."""

@@ -32,7 +32,15 @@ from bot.blocks import (
 from bot.clock import utcnow
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
-from bot.qovery import DeploymentHistory, EnvironmentStatus, QoveryApi, QoveryError, QueuedRequest
+from bot.qovery import (
+    DeploymentHistory,
+    EnvironmentStatus,
+    QoveryApi,
+    QoveryConflict,
+    QoveryError,
+    QoveryNotFound,
+    QueuedRequest,
+)
 
 __all__ = [
     "CANCEL_REQUEST_ACTION",
@@ -99,11 +107,12 @@ def queue_lines(requests: list[QueuedRequest], known: dict[str, Action]) -> list
     lines = []
     for number, request in enumerate(requests[:10], 1):
         action = known.get(request.identifier.deployment_request_id)
-        what = escape(cut(request.trigger_action.lower().replace("_", " "), 30))
+        what = escape(cut((request.trigger_action or "deployment").lower().replace("_", " "), 30))
+        auditing = request.auditing_data
         who = (
             f"<@{action.user_id}> from Slack"
             if action
-            else escape(cut(request.auditing_data.triggered_by or "someone", 60))
+            else escape(cut(auditing.triggered_by if auditing and auditing.triggered_by else "someone", 60))
         )
         since = f", since {slack_date(action.created_at)}" if action and action.created_at else ""
         lines.append(f"{number}. {what} by {who}{since}")
@@ -161,6 +170,12 @@ class QueuedRequests:
         try:
             await acting.api.cancel_deployment_request(action.queue_request)
         except QoveryError as error:
+            if isinstance(error, QoveryNotFound | QoveryConflict) and await self._left(action):
+                # It started (or went) before the minute's check saw it: its message now says so.
+                raise UserError(
+                    "This request is no longer waiting in Qovery's queue (it started, or was cancelled): "
+                    "nothing more was cancelled. `cancel` stops a running deployment."
+                ) from None
             raise UserError(f"Qovery did not cancel it: {error.sentence('/qovery')}") from None
         if await self._actions.left_queue(
             action.id, ActionState.DONE, "cancelled", caller.user_id, self._clock()
@@ -179,13 +194,27 @@ class QueuedRequests:
                 log.warning("queue: action %s could not be followed (%s)", action.id, type(error).__name__)
         return moved
 
+    async def _left(self, action: Action) -> bool:
+        """Whether the action's request is out of Qovery's queue now (its message edited if so)."""
+        try:
+            await self._follow_one(action, self._clock())
+        except (QoveryError, UserError, SlackFailure):
+            return False
+        assert action.id is not None
+        now = await self._actions.get(action.id)
+        return now is not None and now.state is not ActionState.QUEUED
+
     async def _follow_one(self, action: Action, now: datetime) -> int:
         assert action.id is not None
         api, _ = await self._access.qovery(action.team_id)
-        waiting = await api.list_deployment_requests(action.target.environment_id)
-        if any(r.identifier.deployment_request_id == action.queue_request for r in waiting):
-            return 0
-        history = await api.list_deployment_history(action.target.environment_id)
+        try:
+            waiting = await api.list_deployment_requests(action.target.environment_id)
+        except QoveryNotFound:  # the environment was deleted, and its queue with it: asked no more
+            waiting, history = [], []
+        else:
+            if any(r.identifier.deployment_request_id == action.queue_request for r in waiting):
+                return 0
+            history = await api.list_deployment_history(action.target.environment_id)
         created = action.created_at or now
         started = any(h.auditing_data.created_at >= created for h in history)
         outcome = "started" if started else "left the queue"

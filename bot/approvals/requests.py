@@ -139,10 +139,15 @@ class Approvals:
 
     # -- freezes ---------------------------------------------------------------------------------------
 
-    async def _frozen(self, action: Action) -> InForce | None:
+    async def _frozen(self, action: Action, exception_asked: datetime | None = None) -> InForce | None:
+        """The freeze that stops it now; for an exception, asked at `exception_asked`, only a freeze
+        begun since: the exception passes the freezes its approver saw, never a later one."""
         if self._freezes is None or not frozen_kind(action.kind):
             return None  # `cancel` is never frozen
-        return await self._freezes.in_force(action.team_id, action.target.mode, self._clock())
+        since = (exception_asked or self._clock()) if action.exception is not None else None
+        return await self._freezes.in_force(
+            action.team_id, action.target.mode, self._clock(), begun_after=since
+        )
 
     async def exception_form(self, caller: Caller, value: object) -> Message | None:
         """**Ask for an exception**: the form for its reason (a modal), for the one who asked only."""
@@ -203,7 +208,7 @@ class Approvals:
             who = _approvers(policy) if policy else "nobody (there is no policy any more)"
             who = "a workspace admin" if policy is None and action.exception else who
             raise UserError(f"Only {who} may approve this. Nothing was done.")
-        if action.exception is None and (frozen := await self._frozen(action)) is not None:
+        if (frozen := await self._frozen(action, exception_asked=action.created_at)) is not None:
             raise UserError(f"{frozen.words()}. Nothing was done: its requester may ask for an exception.")
         assert action.id is not None
         assert self._acting is not None
@@ -213,7 +218,8 @@ class Approvals:
         await self._acting.run_approved(requester, replace(action, thread_ts=action.request_ts))
         done = await self._actions.get(action.id)
         said = (done.outcome or "").lower().replace("_", " ") if done else ""
-        verb = "ran" if done is not None and done.state is ActionState.DONE else "could not run"
+        # Queued by Qovery on a busy environment is taken, not refused: its message in the thread says more.
+        verb = _RAN.get(done.state, "could not run") if done is not None else "could not run"
         decision = f":white_check_mark: Approved by <@{caller.user_id}>: it {verb}. Qovery: {escape(said)}"
         await self._show(done or action, decision)
         return None
@@ -292,6 +298,9 @@ class Approvals:
             if approver.kind == "group" and await caller.directory.in_group(caller.user_id, approver.id):
                 return True
         return False
+
+
+_RAN = {ActionState.DONE: "ran", ActionState.QUEUED: "was queued by Qovery (the environment is busy)"}
 
 
 def _notified(policy: Policy) -> str:

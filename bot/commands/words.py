@@ -292,7 +292,7 @@ def freeze(words: list[str]) -> Command:
         return ListFreezes() if action == "list" else FreezesOff()
     if action == "remove":
         number = exactly_one("policy freeze remove", rest, "`1` (the number `policy freeze list` shows)")
-        if not (number.isascii() and number.isdigit() and 0 < len(number) <= 3):
+        if not (number.isascii() and number.isdigit() and 0 < len(number) <= 9):
             raise CommandError(
                 f"`{number[:20]}` is not a number `policy freeze list` shows.", word=number[:20]
             )

@@ -253,7 +253,7 @@ class Courier:
         if card is None or not card.ts:
             thread = thread or await self._action_thread(delivery, deployment, card_id, now)
             if note is None and thread is None:  # an action from Slack passed the freeze, or was one
-                note = await self._freeze_note(hook.team_id, deployment, started_at or at)
+                note = await self._freeze_note(hook.team_id, deployment, started_at)
                 frozen = note is not None
         message = _rendered(
             lambda: render_card(
@@ -321,12 +321,18 @@ class Courier:
             await self._succeeded.succeeded(card, hook, now)
         return Outcome(ts, card=card)
 
-    async def _freeze_note(self, team_id: str, deployment: Deployment, at: datetime) -> CardNote | None:
-        """`:snowflake: during the freeze (reason)` for a deployment started while one holds."""
-        kind = deployment.environment_type
-        if self._freezes is None or not kind or deployment.status is not DeploymentStatus.RUNNING:
+    async def _freeze_note(
+        self, team_id: str, deployment: Deployment, started_at: datetime | None
+    ) -> CardNote | None:
+        """`:snowflake: during the freeze (reason)` for a deployment started while one holds: known from
+        its start, even when its first card is its failure (`--only failures` shows no start)."""
+        kind, env_id = deployment.environment_type, deployment.environment.id
+        if self._freezes is None or not kind or started_at is None:
             return None
-        line = await self._freezes.during(team_id, kind, at)
+        since = started_at - timedelta(seconds=_ACTION_STARTS_WITHIN_SECONDS)
+        if self._actions is not None and env_id and await self._actions.excepted(env_id, since):
+            return None  # an approved exception started it, shown in another channel than its action
+        line = await self._freezes.during(team_id, kind, started_at)
         return CardNote("", frozen=line) if line else None
 
     async def _action_thread(

@@ -268,3 +268,8 @@ class ActionThreads(Protocol):
         """The thread of the latest action done in the channel on the environment since `since` whose
         deployment has no card yet (or has this one): taken by the card, once."""
         ...
+
+    async def excepted(self, environment_id: str, since: datetime) -> bool:
+        """Whether an action let through a freeze by an approved exception ran on the environment since
+        `since` (its deployment is explained, whichever channel shows its card)."""
+        ...

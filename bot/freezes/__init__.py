@@ -17,6 +17,7 @@ from bot.freezes.views import (
     EXCEPTION_FORM,
     exception_form,
     frozen_answer,
+    is_frozen_answer,
     read_exception_button,
     read_exception_form,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "exception_form",
     "frozen_answer",
     "frozen_kind",
+    "is_frozen_answer",
     "read_duration",
     "read_exception_button",
     "read_exception_form",

@@ -71,15 +71,12 @@ class Freezes:
 
     async def remove(self, caller: Caller, number: int) -> Message:
         await self._access.check_is_admin(caller, "change the freezes")
-        freezes = await self._records.of_team(caller.team_id)
-        if not 1 <= number <= len(freezes):
-            listed = f"`{self._command} policy freeze list` numbers them 1 to {len(freezes)}"
+        # The number is the freeze's own (its row): another admin's change since the list moves none.
+        freeze = next((f for f in await self._records.of_team(caller.team_id) if f.id == number), None)
+        if freeze is None or not await self._records.remove(caller.team_id, number):
             raise UserError(
-                f"There is no freeze number {number}: {listed}." if freezes else "There are no freezes."
+                f"There is no freeze number {number}: `{self._command} policy freeze list` numbers them."
             )
-        freeze = freezes[number - 1]
-        assert freeze.id is not None
-        await self._records.remove(caller.team_id, freeze.id)
         return plain(f"Removed: {freeze.words()}")
 
     async def off(self, caller: Caller) -> Message:
@@ -87,12 +84,17 @@ class Freezes:
         removed = await self._records.clear(caller.team_id)
         return plain(f"No freezes now ({removed} removed): actions from Slack run whenever they may.")
 
-    async def in_force(self, team_id: str, environment_type: str, now: datetime) -> InForce | None:
-        """The freeze holding on that environment type at `now` (the one ending last), or None."""
+    async def in_force(
+        self, team_id: str, environment_type: str, now: datetime, *, begun_after: datetime | None = None
+    ) -> InForce | None:
+        """The freeze holding on that environment type at `now` (the one ending last), or None; with
+        `begun_after`, only those begun since (an exception asked before them was not asked of them)."""
         found = [
             InForce(freeze, span)
             for freeze in await self._records.of_team(team_id)
-            if freeze.covers(environment_type) and (span := freeze.current(now, self.default_zone))
+            if freeze.covers(environment_type)
+            and (span := freeze.current(now, self.default_zone))
+            and (begun_after is None or span.start > begun_after)
         ]
         return max(found, key=lambda f: f.span.end) if found else None
 

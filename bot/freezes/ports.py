@@ -1,4 +1,4 @@
-"""What the freezes keep: each workspace's freezes, numbered as `policy freeze list` shows them."""
+"""What the freezes keep: each workspace's freezes, numbered by their own id in `policy freeze list`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class FreezeRecords(Protocol):
     async def add(self, team_id: str, freeze: Freeze, now: datetime) -> int: ...
 
     async def of_team(self, team_id: str) -> list[Freeze]:
-        """The workspace's freezes that read, oldest first (the order the list numbers)."""
+        """The workspace's freezes that read, oldest first."""
         ...
 
     async def remove(self, team_id: str, freeze_id: int) -> bool: ...

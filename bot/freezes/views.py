@@ -29,6 +29,7 @@ __all__ = [
     "exception_form",
     "freeze_lines",
     "frozen_answer",
+    "is_frozen_answer",
     "list_message",
     "read_exception_button",
     "read_exception_form",
@@ -51,7 +52,7 @@ def list_message(freezes: list[Freeze], now: datetime, default_zone: str, comman
             f'`{command} policy freeze add "fri 16:00-mon 08:00 Europe/Paris" --reason "weekend"`.'
         )
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-    lines = [f"{n}. {_line(freeze, now, default_zone)}" for n, freeze in enumerate(freezes, 1)]
+    lines = [f"{freeze.id}. {_line(freeze, now, default_zone)}" for freeze in freezes]
     title = f":snowflake: {len(freezes)} freezes (`{command} policy freeze remove <n>` removes one):"
     return {"response_type": "ephemeral", "text": title, "blocks": [section(title), *sections(lines)]}
 
@@ -93,6 +94,17 @@ def frozen_answer(action: Action, in_force: InForce) -> Message:
         },
     ]
     return {"response_type": "ephemeral", "text": cut(text, 3000), "blocks": blocks}
+
+
+def is_frozen_answer(message: Message | None) -> bool:
+    """Whether `message` is the answer to an action a freeze stopped (it offers the exception)."""
+    blocks = message.get("blocks", []) if message else []
+    return any(
+        isinstance(e, dict) and e.get("action_id") == EXCEPTION_ACTION
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") == "actions"
+        for e in b.get("elements", [])
+    )
 
 
 def exception_form(action: Action) -> Block:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import CommandError
-from bot.subscriptions import DAYS, zone_named
+from bot.subscriptions import DAYS, wall_instant, wall_instants, zone_named
 
 __all__ = ["WINDOW_FORMS", "Span", "Window", "read_duration", "read_window"]
 
@@ -20,7 +20,7 @@ WINDOW_FORMS = ('"fri 16:00-mon 08:00 Europe/Paris"', '"22:00-08:00 Europe/Paris
 DURATION_FORMS = ("30m", "4h", "2d")
 _CLOCK = r"([01]?\d|2[0-3]):([0-5]\d)"
 _WINDOW = re.compile(rf"(?:([a-z]{{3}})\s+)?{_CLOCK}\s*-\s*(?:([a-z]{{3}})\s+)?{_CLOCK}(?:\s+(\S+))?", re.I)
-_DURATION = re.compile(r"(\d{1,4})\s*([mhd])", re.I)
+_DURATION = re.compile(r"(\d{1,9})\s*([mhd])", re.I)  # any length read: a long one is told its limit
 _LONGEST = timedelta(days=30)  # a freeze from now longer than a month is a mistake, or a weekly window
 
 
@@ -69,9 +69,10 @@ class Window:
             day = (local + timedelta(days=offset)).date()
             if self.start_day is not None and day.weekday() != self.start_day:
                 continue
-            start = datetime.combine(day, self.start, tzinfo=zone).astimezone(UTC)
-            end_day = day + timedelta(days=self._days_long())
-            end = datetime.combine(end_day, self.end, tzinfo=zone).astimezone(UTC)
+            # As quiet hours: in the hour the clock skips, from the jump, not an hour late; an end in the
+            # hour it repeats is its second showing, while the clock is in the window again.
+            start = wall_instant(day, self.start, zone)
+            end = wall_instants(day + timedelta(days=self._days_long()), self.end, zone)[-1]
             found.append(Span(start, end))
         return found
 

@@ -35,6 +35,7 @@ from bot.blocks import Message, escape, plain
 from bot.clock import utcnow
 from bot.deliveries import CardButton, Cards
 from bot.errors import UserError
+from bot.freezes import is_frozen_answer
 from bot.ports import SlackFailure, SlackPoster
 from bot.promotion.reads import environment_by_id, environment_named, planned, read_side, stale, target_where
 from bot.promotion.views import PLAN_MINUTES, decided_message, plan_message, read_plan_button
@@ -153,7 +154,8 @@ class Promotions:
 
         answer = await self._acting.act(caller, action, claim)
         said = str(answer.get("text", "")) if answer else ""
-        if said.startswith("Nothing was done"):  # refused on the way: the channel reads why, too
+        # Refused on the way, or stopped by a freeze: the channel reads why, too (not "promoted").
+        if said.startswith("Nothing was done") or is_frozen_answer(answer):
             await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {said}")
         return answer or plain(f"{where_words(action)}: promoted, and said in the channel.")
 

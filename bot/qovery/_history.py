@@ -155,8 +155,9 @@ class QueuedAuditing(_Part):
 
 class QueuedRequest(_Part):
     """A deployment request waiting while its environment is busy (QueuedDeploymentRequestWithStages),
-    oldest first. Qovery's queue says who and what, never since when."""
+    oldest first. Qovery's queue says who and what, never since when. Who and what may be unknown: a
+    request they cannot be read of still waits, and holds its place."""
 
     identifier: QueuedIdentifier
-    auditing_data: QueuedAuditing
-    trigger_action: str = "UNKNOWN"
+    auditing_data: QueuedAuditing | None = None
+    trigger_action: str | None = None

@@ -37,7 +37,7 @@ from bot.subscriptions.options import (
     parse_events,
 )
 from bot.subscriptions.ports import Hooks
-from bot.subscriptions.times import DAYS, DigestSchedule, QuietHours, zone_named
+from bot.subscriptions.times import DAYS, DigestSchedule, QuietHours, wall_instant, wall_instants, zone_named
 from bot.subscriptions.webhook_views import DELETE_ACTION, KEEP_ACTION, UNSUBSCRIBE_ACTION, describe
 from bot.subscriptions.webhooks import WebhookCommands, spec_of
 
@@ -75,6 +75,8 @@ __all__ = [
     "project_names",
     "promotion_target",
     "spec_of",
+    "wall_instant",
+    "wall_instants",
     "webhook_form",
     "zone_named",
 ]

@@ -28,6 +28,8 @@ __all__ = [
     "QuietHours",
     "digest_schedule",
     "quiet_hours",
+    "wall_instant",
+    "wall_instants",
     "zone_named",
 ]
 
@@ -58,7 +60,7 @@ def zone_named(name: str) -> str:
     return found
 
 
-def _instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
+def wall_instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
     """The UTC instants at which the clock in `zone` shows `clock` on `day`: one, two in the hour repeated
     when the clock falls back, or (in the hour it skips) the one where it jumps past `clock`."""
     wall = datetime.combine(day, clock)
@@ -85,9 +87,10 @@ def _jump_past(wall: datetime, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(late, UTC)
 
 
-def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """The first instant the clock in `zone` shows `clock` on `day` (UTC): a schedule fires once."""
-    return _instants(day, clock, zone)[0]
+def wall_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """The first instant the clock in `zone` shows `clock` on `day` (UTC): a schedule fires once; a time
+    the clock skips is the instant it jumps past it (a freeze window's ends too)."""
+    return wall_instants(day, clock, zone)[0]
 
 
 @dataclass(frozen=True)
@@ -118,12 +121,12 @@ class QuietHours:
             end_day = today + timedelta(days=1) if clock >= self.start else today
         if inside:
             # The end still to come: on the night the clock falls back, the end's second showing may be.
-            ends = _instants(end_day, self.end, zone)
+            ends = wall_instants(end_day, self.end, zone)
             return next((end for end in ends if end > now), ends[-1])
         # Begun, and the clock fell back to before the start since: still quiet until the end.
         for day in (today - timedelta(days=1), today):
-            begun = _at(day, self.start, zone)
-            end = _at(day if self.start < self.end else day + timedelta(days=1), self.end, zone)
+            begun = wall_instant(day, self.start, zone)
+            end = wall_instant(day if self.start < self.end else day + timedelta(days=1), self.end, zone)
             if begun <= now < end:
                 return end
         return None
@@ -150,7 +153,7 @@ class DigestSchedule:
         today = now.astimezone(zone).date()
         for back in range(8):
             day = today - timedelta(days=back)
-            due = _at(day, self.at, zone)
+            due = wall_instant(day, self.at, zone)
             if (self.weekday is None or day.weekday() == self.weekday) and due <= now:
                 return due
         raise AssertionError("a week always holds a due time")  # pragma: no cover
@@ -161,7 +164,7 @@ class DigestSchedule:
         today = after.astimezone(zone).date()
         for ahead in range(9):
             day = today + timedelta(days=ahead)
-            due = _at(day, self.at, zone)
+            due = wall_instant(day, self.at, zone)
             if (self.weekday is None or day.weekday() == self.weekday) and due > after:
                 return due
         raise AssertionError("a week always holds a due time")  # pragma: no cover

@@ -16,6 +16,9 @@ from adapters.queue_schedule import follow_if_due
 from adapters.sql.engine import migrate
 from bot.actions.queue import QueuedRequests
 from tests.actions.test_actions import audit_posts, confirm, shown
+from tests.approvals.test_approvals import edit_of as request_edit
+from tests.approvals.test_approvals import press as press_request
+from tests.approvals.test_approvals import requests
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
@@ -137,3 +140,76 @@ def test_a_queue_qovery_will_not_show_holds_up_no_other(
     assert "Started" in edit_of(busy, staging_message)
     assert follow(busy, 2) == 1  # the next minute, the one refused before
     assert "Started" in edit_of(busy, production_message)
+
+
+def test_a_queued_request_qovery_describes_unreadably_still_waits_with_its_cancel_button(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """Qovery's queue names the action's request but says who and what in a shape the bot cannot read:
+    the request is still waiting, so its message is not edited to say it left, and Cancel still works."""
+    confirm(busy, busy.ask("redeploy billing/production"))
+    [message] = audit_posts(busy)
+    [waiting] = qovery.queues[acme.environment_id]
+    qovery.off_spec.add("listDeploymentRequestByEnvironmentId")
+    waiting["auditing_data"] = {"triggered_by": None, "origin": 7}
+    waiting["trigger_action"] = {"what": "DEPLOY"}
+    assert follow(busy, 1) == 0  # still in Qovery's queue: nothing to say
+    assert not [c for c in busy.slack.calls if c.method == "chat.update"]
+    status = shown(busy.ask("status billing/production", user_id=MEMBER))
+    assert "1 queued" in status
+    button = cancel_button(message)
+    busy.press(button["action_id"], button["value"], message_ts=message.answer["ts"])
+    assert f"Cancelled by <@{ADMIN}> before it started" in edit_of(busy, message)
+
+
+def test_cancel_request_after_the_request_started_says_so_and_edits_the_message(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """The request left Qovery's queue (it started) before the minute's check saw it: Cancel request
+    says it started and nothing was cancelled (not "try again"), and the message loses its button."""
+    confirm(busy, busy.ask("redeploy billing/production"))
+    [message] = audit_posts(busy)
+    qovery.start_queued(acme.environment_id)
+    button = cancel_button(message)
+    answer = busy.click(button["action_id"], button["value"], message_ts=message.answer["ts"])
+    assert "no longer waiting in Qovery's queue" in answer["text"]
+    assert "Try again" not in answer["text"]
+    edited = edit_of(busy, message)
+    assert ":arrow_forward: Started" in edited
+    assert "Cancel request" not in edited
+    assert follow(busy, 1) == 0  # already said
+
+
+def test_a_queued_request_whose_environment_was_deleted_is_said_gone_not_followed_forever(
+    busy: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """The environment is deleted in Qovery while the request waits: its queue answers 404 from then
+    on. The message says the request left the queue, loses Cancel request, and the bot stops asking."""
+    confirm(busy, busy.ask("redeploy billing/production"))
+    [message] = audit_posts(busy)
+    qovery.fail("listDeploymentRequestByEnvironmentId", status=404, times=None)
+    qovery.fail("listEnvironmentDeploymentHistoryV2", status=404, times=None)
+    assert follow(busy, 1) == 1
+    edited = edit_of(busy, message)
+    assert "left the queue" in edited
+    assert "Cancel request" not in edited
+    asked = len(qovery.calls_to("listDeploymentRequestByEnvironmentId"))
+    assert follow(busy, 2) == 0
+    assert len(qovery.calls_to("listDeploymentRequestByEnvironmentId")) == asked
+
+
+def test_an_approved_request_that_qovery_queued_says_queued_not_could_not_run(
+    busy: RunningApp, qovery: FakeQovery
+) -> None:
+    """An approver lets a held-back redeploy through on a busy environment: Qovery queues it. The
+    request in the channel says it was queued, never that it could not run."""
+    approver = "U0ADMIN002"
+    busy.slack.users[approver] = {"is_admin": True}
+    busy.ask(f'policy approvals production --approvers "<@{approver}>"')
+    assert "your request is in the channel" in confirm(busy, busy.ask("redeploy billing/production"))["text"]
+    [request] = requests(busy)
+    assert press_request(busy, request, "Approve", approver) is None
+    qovery.wait_for("redeployEnvironment")
+    decided = request_edit(busy, request)
+    assert "could not run" not in decided
+    assert "queued" in decided.lower()

@@ -205,3 +205,70 @@ def test_the_home_tab_shows_the_freezes_and_reasons_never_mention_anyone(acme_ap
     assert "Release freezes" in home
     assert ":snowflake: In force until" in home
     assert "<!channel>" not in home
+
+
+def test_a_freeze_removed_by_its_number_is_that_one_whatever_another_admin_changed_since(
+    acme_app: RunningApp,
+) -> None:
+    """Two admins read the same list; one removes the first freeze; the other then removes the number
+    they read for "launch": "launch" goes, "holidays" stays."""
+    acme_app.slack.users[OTHER_ADMIN] = {"is_admin": True}
+    for reason in ("weekend", "launch", "holidays"):
+        acme_app.ask(f'policy freeze add "sat 00:00-sun 23:59" --reason {reason}')
+    listed = acme_app.ask("policy freeze list")
+    lines = [b["text"]["text"] for b in listed["blocks"][1:]]
+    lines = [line for block in lines for line in block.splitlines()]
+    number = next(line.split(".")[0] for line in lines if "_launch_" in line)
+    first = next(line.split(".")[0] for line in lines if "_weekend_" in line)
+    assert "weekend" in acme_app.ask(f"policy freeze remove {first}", user_id=OTHER_ADMIN)["text"]
+    removed = acme_app.ask(f"policy freeze remove {number}")["text"]
+    assert "launch" in removed
+    left = shown(acme_app.ask("policy freeze list"))
+    assert "holidays" in left
+    assert "launch" not in left
+    assert "no freeze number" in acme_app.ask(f"policy freeze remove {number}")["text"]
+
+
+def test_a_failure_only_hooks_card_of_a_deployment_started_during_a_freeze_is_marked(
+    frozen: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """`--only failures` shows no card at the start; the failure's card still says the deployment
+    started during the freeze, and the hook's mention hears of it."""
+    webhook = subscribe(frozen, qovery, f"--kind standard --only failures --mention '{ALICE}'").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d1")
+    qovery.deliver(webhook, "DEPLOYMENT_FAILURE", environment_id=acme.environment_id, deployment_id="d1")
+    [card] = cards(frozen.slack, 1)
+    assert ":snowflake: During the freeze (_INC-42: the payments outage_)" in shown(card.args)
+
+
+def test_an_exception_asked_for_one_freeze_does_not_pass_a_freeze_begun_since(
+    frozen: RunningApp, qovery: FakeQovery
+) -> None:
+    """Asked during the incident's freeze; before it is approved, the launch freeze begins too: the
+    approval runs nothing (nobody excepted it from the launch), and says which freeze holds."""
+    answer = confirm(frozen, frozen.ask("redeploy billing/production"))
+    request = ask_exception(frozen, answer, "hotfix for INC-42")
+    frozen.ask('policy freeze now 1h --reason "launch day"')
+    refused = press(frozen, request, "Approve", OTHER_ADMIN)
+    assert refused is not None
+    assert "launch day" in refused["text"]
+    assert qovery.calls_to("redeployEnvironment") == []
+
+
+def test_a_deployment_an_approved_exception_started_is_not_marked_in_another_channels_card(
+    frozen: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    """The exception is asked and approved in #deploys; the environment's cards go to #prod-cards: the
+    deployment it started is explained, so no freeze mark there and nobody is told it slipped through."""
+    webhook = subscribe(frozen, qovery, f"--kind standard --mention '{ALICE}'", channel_id="C0PRODCARDS")
+    answer = confirm(frozen, frozen.ask("redeploy billing/production"))
+    request = ask_exception(frozen, answer, "hotfix for INC-42")
+    assert press(frozen, request, "Approve", OTHER_ADMIN) is None
+    qovery.wait_for("redeployEnvironment")
+    qovery.deliver(
+        webhook.webhook_id, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id="d1"
+    )
+    [card] = frozen.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and c.args.get("channel") == "C0PRODCARDS"
+    )
+    assert "During the freeze" not in shown(card.args)

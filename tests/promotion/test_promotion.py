@@ -296,3 +296,21 @@ def test_promote_pressed_by_one_logged_in_runs_with_their_own_token(
     press(acme_app, plan, "Promote")
     [call] = qovery.calls_to("deployAllServices")
     assert call.token == own  # Qovery's audit names the presser
+
+
+def test_a_frozen_promotion_says_so_on_its_plan_for_the_channel(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    """The plan in the channel does not read as promoted when the freeze stopped it: it says the freeze
+    and that nothing was done."""
+    acme_app.ask('policy freeze now 4h --reason "INC-42: the payments outage"')
+    acme_app.ask("promote billing/staging --to production", user_id=MEMBER)
+    [plan] = plan_posts(acme_app)
+    press(acme_app, plan, "Promote")  # answered once the plan reads what became of it
+    edits = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and c.args["ts"] == plan.answer["ts"]
+    )
+    text = shown(edits[-1].args)
+    assert "A release freeze holds until" in text
+    assert "INC-42: the payments outage" in text
+    assert "Nothing was done" in text

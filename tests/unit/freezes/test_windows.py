@@ -120,3 +120,10 @@ def test_a_stored_freeze_reads_back_and_an_unreadable_one_is_none() -> None:
     naive = '{"reason": "x", "environment_types": [], "span": ["2026-01-01T00:00", "2026-01-02T00:00"]}'
     for stored in ("null", "{}", '{"reason": "x", "environment_types": ["NOPE"], "window": [0]}', naive):
         assert Freeze.from_json(stored, 1, "U1") is None
+
+
+@pytest.mark.parametrize("text", ["100000h", "99999999d", "45000m"])
+def test_a_freeze_too_long_is_answered_with_its_limit_not_as_no_duration(text: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        read_duration(text)
+    assert "between a minute and 30 days" in str(refused.value)
