@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +31,7 @@ _NAME_LIMIT = 200
 _PARSED_LIMIT = 100_000  # a `change` longer than this is not read at all: no detail
 _SETTINGS_SHOWN = 20
 _VALUE_LIMIT = 200
+_NOT_A_WORD = re.compile(r"[^A-Z0-9_.-]")
 # The sub-targets that are settings of a service or an environment.
 SETTINGS = frozenset(
     {"ADVANCED_SETTINGS", "CONFIG", "DEPLOYMENT_RULE", "CUSTOM_DOMAIN", "DEPLOYMENT_STAGE",
@@ -224,9 +226,11 @@ def _text(value: Any) -> str:
 
 
 def _word(value: Any) -> str | None:
+    """One of Qovery's enum words (`TRIGGER_DEPLOY`); any other character becomes `_`, so that a word,
+    lowercased into a sentence, is never markup (`<!channel>`) nor a string a database refuses."""
     if not isinstance(value, str) or not value.strip() or len(value) > 64:
         return None
-    return value.strip().upper()
+    return _NOT_A_WORD.sub("_", value.strip().upper())
 
 
 def _uuid(value: Any) -> str | None:

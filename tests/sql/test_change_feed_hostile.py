@@ -1,0 +1,34 @@
+"""The change feed attacked: words from Qovery that would mention a channel, strings no database takes,
+with a clock the test moves, on both databases (the helpers are tests/sql/test_change_feed.py's)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from adapters.sql.changefeed import SqlChanges
+from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, run, subscribed
+
+MASS = ("<!channel>", "<!here>", "<!everyone>")
+
+
+def test_qovery_words_that_would_mention_a_channel_mention_nobody(database_url: str) -> None:
+    qovery, slack = Qovery(), Slack()
+    qovery.events += [
+        event(T0 + timedelta(seconds=5), "LOG_LEVEL", event_type="<!channel>", origin="<!here>"),
+        event(T0 + timedelta(seconds=6), "", who="bob@acme.com", target_type="MEMBERS_AND_ROLES",
+              sub="<!everyone>", project_id=None, environment_id=None),
+    ]  # fmt: skip
+
+    async def scenario(engine: Any) -> list[str]:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        return [c.event_type for c in await store.recent("T1", T0, None, limit=10)]
+
+    run(database_url, scenario)
+    posted = json.dumps([m for _, _, m, _ in slack.posts]).lower()
+    assert len(slack.texts()) == 2  # both changes posted, neither dropped
+    assert not any(mass in posted for mass in MASS)
+    assert "log_level" in posted
