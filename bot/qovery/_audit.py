@@ -32,6 +32,8 @@ _PARSED_LIMIT = 100_000  # a `change` longer than this is not read at all: no de
 _SETTINGS_SHOWN = 20
 _VALUE_LIMIT = 200
 _NOT_A_WORD = re.compile(r"[^A-Z0-9_.-]")
+# What no database takes (a lone surrogate half, a NUL): one such name would stop every later read.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 # The sub-targets that are settings of a service or an environment.
 SETTINGS = frozenset(
     {"ADVANCED_SETTINGS", "CONFIG", "DEPLOYMENT_RULE", "CUSTOM_DOMAIN", "DEPLOYMENT_STAGE",
@@ -126,7 +128,7 @@ class AuditEvent:
             for side in (change, original):
                 key = side.get("key") if isinstance(side, dict) else None
                 if isinstance(key, str) and key.strip():
-                    return AuditShown(name=key.strip()[:_NAME_LIMIT])
+                    return AuditShown(name=_text(key))
             return AuditShown(name=self.target_name or None)
         if self.kind is AuditKind.SETTING and isinstance(change, dict) and isinstance(original, dict):
             keys = [k for k in sorted(set(change) | set(original)) if change.get(k) != original.get(k)]
@@ -222,7 +224,8 @@ def _string(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str:
-    return value.strip()[:_NAME_LIMIT] if isinstance(value, str) else ""
+    """A name as every database and Slack take it: a lone surrogate or a NUL becomes U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", value.strip()[:_NAME_LIMIT]) if isinstance(value, str) else ""
 
 
 def _word(value: Any) -> str | None:

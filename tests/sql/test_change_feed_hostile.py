@@ -32,3 +32,22 @@ def test_qovery_words_that_would_mention_a_channel_mention_nobody(database_url: 
     assert len(slack.texts()) == 2  # both changes posted, neither dropped
     assert not any(mass in posted for mass in MASS)
     assert "log_level" in posted
+
+
+def test_a_name_with_a_nul_or_a_lone_surrogate_is_kept_and_holds_up_no_read(database_url: str) -> None:
+    qovery, slack = Qovery(), Slack()
+    qovery.events += [
+        event(T0 + timedelta(seconds=5), "K\udfff\x00", who="bob\ud800@acme.com", target_name="api\x00",
+              project_name="back\x00end", origin="CON\x00SOLE"),
+        event(T0 + timedelta(seconds=6), "LOG_LEVEL"),
+    ]  # fmt: skip
+
+    async def scenario(engine: Any) -> int:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        return len(await store.recent("T1", T0, None, limit=10))
+
+    assert run(database_url, scenario) == 2
+    assert len(slack.texts()) == 2  # bob's burst and alice's, both posted
+    assert any("K\ufffd\ufffd" in t for t in slack.texts())
