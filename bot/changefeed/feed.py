@@ -125,8 +125,8 @@ class ChangeFeed:
         environment_type = None
         if event.environment_id is not None:
             environment_type, project_id = await self._place(team_id, api, event.environment_id)
-            if project_id is not None and project_id not in projects:
-                return None
+            if (project_id or event.project_id) not in projects:
+                return None  # an environment of no project known to be the organization's: never shown
         return Change(
             key=event.fingerprint(),
             at=event.at,

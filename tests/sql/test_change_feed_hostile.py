@@ -4,10 +4,12 @@ with a clock the test moves, on both databases (the helpers are tests/sql/test_c
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from adapters.sql.changefeed import SqlChanges
+from bot.qovery import QoveryForbidden
 from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, run, subscribed
 
 MASS = ("<!channel>", "<!here>", "<!everyone>")
@@ -51,3 +53,37 @@ def test_a_name_with_a_nul_or_a_lone_surrogate_is_kept_and_holds_up_no_read(data
     assert run(database_url, scenario) == 2
     assert len(slack.texts()) == 2  # bob's burst and alice's, both posted
     assert any("K\ufffd\ufffd" in t for t in slack.texts())
+
+
+OTHER_ENV = "3d4e5f6a-7b8c-4d9e-8f1a-2b3c4d5e6f7a"
+
+
+@dataclass
+class TwoOrganizations(Qovery):
+    """Qovery where OTHER_ENV is another organization's environment: the token may not see it."""
+
+    async def get_environment(self, environment_id: str) -> Any:
+        if environment_id == OTHER_ENV:
+            raise QoveryForbidden(403, "forbidden")
+        return await super().get_environment(environment_id)
+
+
+def test_an_event_of_another_organizations_environment_is_never_shown(database_url: str) -> None:
+    qovery, slack = TwoOrganizations(), Slack()
+    qovery.events += [
+        event(T0 + timedelta(seconds=5), "THEIR_SECRET", who="eve@evil.com", project_id=None,
+              environment_id=OTHER_ENV, project_name="their-project", environment_name="their-prod"),
+        event(T0 + timedelta(seconds=6), "LOG_LEVEL"),
+    ]  # fmt: skip
+
+    async def scenario(engine: Any) -> list[str]:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        return [c.triggered_by for c in await store.recent("T1", T0, None, limit=10)]
+
+    assert run(database_url, scenario) == ["alice@acme.com"]
+    posted = json.dumps([m for _, _, m, _ in slack.posts])
+    assert "LOG_LEVEL" in posted
+    assert "THEIR_SECRET" not in posted
+    assert "eve@evil.com" not in posted
