@@ -32,7 +32,7 @@ JOB_PREFIX = "changes:"
 READ_EVERY = timedelta(seconds=60)
 GAP = timedelta(minutes=2)
 LONGEST = timedelta(minutes=10)
-_PLACES_READ = 50  # environments looked up in one read (their type, their project); the others unknown
+_PLACES_READ = 50  # environments looked up in one read (their type, their project); more: read again
 _BURSTS_POSTED = 50  # per read: a backlog is posted over the next reads
 FORBIDDEN = (
     ":lock: The workspace's Qovery token may not read the organization's audit log, so no change is "
@@ -42,6 +42,10 @@ LIMITED = (
     ":hourglass: The organization's Qovery plan keeps only its latest events "
     "(`organization_max_limit_reached`): older changes are out of Qovery's reach, and of the bot's."
 )
+
+
+class _AskedEnough(Exception):
+    """A read met more environments than it looks up: it is made again, these known."""
 
 
 def job_name(team_id: str) -> str:
@@ -87,6 +91,8 @@ class ChangeFeed:
             cursor = await self._read(team_id, api, organization_id, cursor, now)
         except (QoveryForbidden, QoveryUnauthorized):
             cursor = replace(cursor, trouble=FORBIDDEN)  # said in `changes`; the read goes on next time
+        except _AskedEnough:
+            log.info("changes: the read of workspace %s met many environments; it goes on next time", team_id)
         except QoveryError as error:
             log.info(
                 "changes: Qovery did not answer the read of workspace %s: %s", team_id, type(error).__name__
@@ -151,16 +157,17 @@ class ChangeFeed:
         if known is not None:
             return known
         if self._looked_up >= _PLACES_READ:
-            return None, None  # a flood of environments: the others' type unknown, asked next time
+            # A flood of environments: the read stops here and is made again next minute, these known.
+            raise _AskedEnough
         self._looked_up += 1
         if len(self._places) >= 10_000:
             self._places.clear()
         try:
             environment = await api.get_environment(environment_id)
-        except QoveryNotFound:
-            place: tuple[str | None, str | None] = (None, None)  # deleted since: its type is not known
-        except QoveryError:
-            return None, None  # asked again next time
+        except (QoveryNotFound, QoveryForbidden):
+            place: tuple[str | None, str | None] = (None, None)  # deleted since, or not seen: type unknown
+        # Any other failure stops the read (nothing is kept): a change whose environment's type is not
+        # known would reach no `--envs` channel and lose its production mark for good.
         else:
             place = (str(environment.mode), environment.project.id)
         self._places[(team_id, environment_id)] = place

@@ -4,12 +4,15 @@ with a clock the test moves, on both databases (the helpers are tests/sql/test_c
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from adapters.sql.changefeed import SqlChanges
-from bot.qovery import QoveryForbidden
+from bot.changefeed import ChangeFilters, ChangeSubscription
+from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
+from bot.subscriptions import mentions
 from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, run, subscribed
 
 MASS = ("<!channel>", "<!here>", "<!everyone>")
@@ -87,3 +90,56 @@ def test_an_event_of_another_organizations_environment_is_never_shown(database_u
     assert "LOG_LEVEL" in posted
     assert "THEIR_SECRET" not in posted
     assert "eve@evil.com" not in posted
+
+
+@dataclass
+class Flaky(Qovery):
+    """Qovery that fails `getEnvironment` the first `failures` times."""
+
+    failures: int = 1
+
+    async def get_environment(self, environment_id: str) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise QoveryUnavailable(503, "unavailable")
+        return await super().get_environment(environment_id)
+
+
+def test_a_production_secret_read_while_qovery_fails_its_environment_is_marked_and_reaches_production(
+    database_url: str,
+) -> None:
+    qovery, slack = Flaky(), Slack()
+    qovery.events.append(event(T0 + timedelta(seconds=5), "DATABASE_URL", sub="SECRET"))
+
+    async def scenario(engine: Any) -> None:
+        store = SqlChanges(engine)
+        filters = ChangeFilters(envs=(EnvironmentType.PRODUCTION,), mention=mentions("<@U0SRE|sre>"))
+        await store.subscribe(ChangeSubscription("T1", "C1", filters, T0, "U1"))
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=6))  # Qovery answers again
+
+    run(database_url, scenario)
+    assert len(slack.texts()) == 1
+    assert slack.texts()[0].startswith(":warning:")
+    assert "<@U0SRE>" in slack.posts[1][2]["text"]  # the production secret's mention, in the thread
+
+
+def test_changes_to_more_environments_than_one_read_looks_up_all_reach_a_production_channel(
+    database_url: str,
+) -> None:
+    qovery, slack = Qovery(), Slack()
+    qovery.events += [
+        event(T0 + timedelta(seconds=5, microseconds=n), f"V{n}", environment_id=str(uuid.uuid4()))
+        for n in range(120)
+    ]
+
+    async def scenario(engine: Any) -> None:
+        store = SqlChanges(engine)
+        filters = ChangeFilters(envs=(EnvironmentType.PRODUCTION,))
+        await store.subscribe(ChangeSubscription("T1", "C1", filters, T0, "U1"))
+        reader = feed(qovery, slack, store)  # one replica, reading every minute
+        for minute in range(5, 13):
+            await reader.read("T1", T0 + timedelta(minutes=minute))
+
+    run(database_url, scenario)
+    assert len(slack.texts()) == 120  # one burst per environment, every one posted
