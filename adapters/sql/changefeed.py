@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -115,15 +115,30 @@ class SqlChanges:
                 )
 
     async def recent(
-        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20
-    ) -> list[Change]:
+        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20,
+        *, project: str | None = None, environment: str | None = None,
+    ) -> list[Change]:  # fmt: skip
         query = select(change_events).where(change_events.c.team_id == team_id, change_events.c.at >= since)
+        # In the query, not after it: a flood of newer changes hides none of this person's or place's.
         if triggered_by is not None:
-            query = query.where(change_events.c.triggered_by.in_(triggered_by))
+            query = query.where(
+                func.lower(change_events.c.triggered_by).in_([p.lower() for p in triggered_by])
+            )
+        if project is not None:
+            query = query.where(func.lower(change_events.c.project_name) == project.lower())
+        if environment is not None:
+            query = query.where(func.lower(change_events.c.environment_name) == environment.lower())
         query = query.order_by(change_events.c.at.desc(), change_events.c.id.desc()).limit(limit)
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [_change(row) for row in rows]
+
+    async def people(self, team_id: str, since: datetime, limit: int) -> list[str]:
+        who = func.lower(change_events.c.triggered_by)
+        query = select(who).where(change_events.c.team_id == team_id, change_events.c.at >= since)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query.distinct().order_by(who).limit(limit))).all()
+        return [row[0] for row in rows]
 
 
 def _row(team_id: str, change: Change) -> dict[str, Any]:

@@ -90,7 +90,13 @@ class ChangeStore(Protocol):
     async def mark_posted(self, ids: list[int], now: datetime) -> None: ...
 
     async def recent(
-        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20
-    ) -> list[Change]:
-        """The newest changes kept since then (by these people, when given), newest first."""
+        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20,
+        *, project: str | None = None, environment: str | None = None,
+    ) -> list[Change]:  # fmt: skip
+        """The newest changes kept since then, newest first: by these people, to this project and this
+        environment (names in any case), when given."""
+        ...
+
+    async def people(self, team_id: str, since: datetime, limit: int) -> list[str]:
+        """Who made the changes kept since then (lowercased), at most `limit` of them."""
         ...

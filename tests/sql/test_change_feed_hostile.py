@@ -7,13 +7,20 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from adapters.sql.changefeed import SqlChanges
-from bot.changefeed import ChangeFilters, ChangeSubscription
+from adapters.sql.jobs import SqlJobs
+from bot.access import Caller
+from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription
 from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
 from bot.subscriptions import mentions
 from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, run, subscribed
+
+
+def said(message: Any) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
 
 MASS = ("<!channel>", "<!here>", "<!everyone>")
 
@@ -143,3 +150,24 @@ def test_changes_to_more_environments_than_one_read_looks_up_all_reach_a_product
 
     run(database_url, scenario)
     assert len(slack.texts()) == 120  # one burst per environment, every one posted
+
+
+def test_changes_by_a_person_or_to_a_place_are_found_behind_a_flood_of_newer_ones(database_url: str) -> None:
+    qovery, slack = Qovery(), Slack()
+    qovery.events.append(event(T0 + timedelta(seconds=1), "ALICE_WAS_HERE", environment_name="staging"))
+    qovery.events += [event(T0 + timedelta(seconds=2, microseconds=n), f"V{n}", who="ci@acme.com")
+                      for n in range(600)]  # fmt: skip
+
+    async def scenario(engine: Any) -> list[str]:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        commands = ChangeCommands(cast(Any, None), store, SqlJobs(engine), cast(Any, slack),
+                                  clock=lambda: T0 + timedelta(hours=1))  # fmt: skip
+        caller = Caller("T1", "U1", "C1")
+        asked = [("", "ALICE@acme.com"), ("backend/staging", None)]
+        return [said(await commands.recent(caller, where, timedelta(days=7), user)) for where, user in asked]
+
+    for answer in run(database_url, scenario):
+        assert "ALICE_WAS_HERE" in answer
+        assert "none recorded" not in answer
