@@ -106,8 +106,10 @@ class ChangeFeed:
     ) -> Cursor:
         to = cursor.gap_to or now
         self._looked_up = 0
+        # Qovery's times are nanoseconds, the cursor's microseconds: a gap ends with its whole microsecond.
+        to_ns = nanoseconds(to) + (999 if cursor.gap_to else 0)
         found = await api.list_organization_events(
-            organization_id, from_ns=nanoseconds(cursor.since), to_ns=nanoseconds(to)
+            organization_id, from_ns=nanoseconds(cursor.since), to_ns=to_ns
         )
         projects = {p.id for p in await api.list_projects(organization_id)}
         changes = [
@@ -116,7 +118,10 @@ class ChangeFeed:
         await self._store.record(team_id, changes)
         trouble = LIMITED if found.max_limit_reached else None
         oldest = min((e.at for e in found.events), default=None)
-        if found.cut and oldest is not None and (cursor.gap_to is None or oldest < cursor.gap_to):
+        if found.cut and oldest is not None:
+            if cursor.gap_to is not None and oldest >= cursor.gap_to:
+                # Nothing older than the gap's last microsecond came: the next read goes on below it.
+                oldest = cursor.gap_to - timedelta(microseconds=1)
             # More than one read takes, newest first: the older part is read next, up to (and with) the
             # oldest event read; `since` moves only once the whole window is read.
             return Cursor(cursor.since, gap_to=oldest, then=cursor.then or now, trouble=trouble)

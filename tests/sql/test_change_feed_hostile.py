@@ -15,7 +15,7 @@ from bot.access import Caller
 from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription
 from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
 from bot.subscriptions import mentions
-from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, run, subscribed
+from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, ns, run, subscribed
 
 
 def said(message: Any) -> str:
@@ -171,3 +171,19 @@ def test_changes_by_a_person_or_to_a_place_are_found_behind_a_flood_of_newer_one
     for answer in run(database_url, scenario):
         assert "ALICE_WAS_HERE" in answer
         assert "none recorded" not in answer
+
+
+def test_a_read_cut_inside_one_microsecond_loses_none_of_its_older_events(database_url: str) -> None:
+    qovery, slack = Qovery(limit=3), Slack()
+    u = ns(T0 + timedelta(seconds=10))  # Qovery's times are nanoseconds: several events in one microsecond
+    for n, at in enumerate((u + 1000, u + 900, u + 500, u + 100, u - 5000)):
+        qovery.events.append(event(T0, f"V{n}") | {"timestamp": str(at)})
+
+    async def scenario(engine: Any) -> int:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        for minute in range(1, 8):
+            await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=minute))
+        return len(await store.recent("T1", T0, None, limit=10))
+
+    assert run(database_url, scenario) == 5
