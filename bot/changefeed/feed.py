@@ -98,7 +98,8 @@ class ChangeFeed:
                 "changes: Qovery did not answer the read of workspace %s: %s", team_id, type(error).__name__
             )
         await self._store.advance(team_id, cursor)
-        await self._post_ended(team_id, subscriptions, cursor.since, now)
+        # Read again after Qovery's answer: a channel unsubscribed meanwhile gets nothing more.
+        await self._post_ended(team_id, await self._store.subscriptions(team_id), cursor.since, now)
         return True
 
     async def _read(

@@ -187,3 +187,28 @@ def test_a_read_cut_inside_one_microsecond_loses_none_of_its_older_events(databa
         return len(await store.recent("T1", T0, None, limit=10))
 
     assert run(database_url, scenario) == 5
+
+
+@dataclass
+class UnsubscribedMeanwhile(Qovery):
+    """Qovery answering while someone types `changes unsubscribe` in the channel."""
+
+    store: Any = None
+
+    async def list_organization_events(self, organization_id: str, **asked: Any) -> Any:
+        await self.store.unsubscribe("T1", "C1")
+        return await super().list_organization_events(organization_id, **asked)
+
+
+def test_a_channel_unsubscribed_during_a_read_gets_nothing_more(database_url: str) -> None:
+    qovery, slack = UnsubscribedMeanwhile(), Slack()
+    qovery.events.append(event(T0 + timedelta(seconds=5), "LOG_LEVEL"))
+
+    async def scenario(engine: Any) -> Any:
+        store = qovery.store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        return await store.subscriptions("T1")
+
+    assert run(database_url, scenario) == []
+    assert slack.posts == []  # "no longer gets the change feed" holds from the moment it is said
