@@ -114,6 +114,17 @@ class SqlChanges:
                     update(change_events).where(change_events.c.id.in_(chunk)).values(posted_at=now)
                 )
 
+    async def mark_posted_to(self, ids: list[int], channel_ids: list[str]) -> None:
+        reached = " " + " ".join(channel_ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    update(change_events)
+                    .where(change_events.c.id.in_(chunk))
+                    .values(posted_to=func.coalesce(change_events.c.posted_to, "") + reached)
+                )
+
     async def recent(
         self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20,
         *, project: str | None = None, environment: str | None = None,
@@ -167,5 +178,5 @@ def _change(row: Any) -> Change:
         target_type=row.target_type, target_name=row.target_name, sub_target_type=row.sub_target_type,
         name=row.name, origin=row.origin, triggered_by=row.triggered_by, project_name=row.project_name,
         environment_id=row.environment_id, environment_name=row.environment_name,
-        environment_type=row.environment_type, id=row.id,
+        environment_type=row.environment_type, id=row.id, posted_to=frozenset((row.posted_to or "").split()),
     )  # fmt: skip

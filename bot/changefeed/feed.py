@@ -184,26 +184,47 @@ class ChangeFeed:
     ) -> None:
         ended = [run for run, done in bursts(await self._store.unposted(team_id), complete) if done]
         for run in ended[:_BURSTS_POSTED]:
+            done: list[str] = []  # channels that have it, or that Slack refuses for good
+            waiting = False  # a channel whose Slack asked to wait: the burst is posted there next read
             for subscription in subscriptions:
+                channel_id = subscription.channel_id
                 kept = [
                     c for c in run
                     if c.at >= subscription.created_at  # no backfill: from the subscription on
+                    and channel_id not in c.posted_to  # reached at an earlier read: never twice
                     and subscription.filters.keeps(
                         c.kind, c.project_name, c.environment_name, c.environment_type
                     )
                 ]  # fmt: skip
-                if kept:
-                    await self._post(subscription, kept)
-            await self._store.mark_posted([c.id for c in run if c.id is not None], now)
+                if not kept:
+                    continue
+                if await self._post(subscription, kept):
+                    done.append(channel_id)
+                else:
+                    waiting = True
+            ids = [c.id for c in run if c.id is not None]
+            if waiting:
+                await self._store.mark_posted_to(ids, done)
+            else:
+                await self._store.mark_posted(ids, now)
 
-    async def _post(self, subscription: ChangeSubscription, kept: list[Change]) -> None:
+    async def _post(self, subscription: ChangeSubscription, kept: list[Change]) -> bool:
+        """Post a burst to a channel; False when Slack asks to wait (it is posted at a later read), True
+        once it is there or Slack refuses the channel for good."""
         team_id, channel_id = subscription.team_id, subscription.channel_id
         try:
             ts = await self._poster.post(team_id, channel_id, burst_message(kept))
-            reply = mention_reply(subscription.filters.mention) if any(is_marked(c) for c in kept) else None
-            if reply is not None:
-                await self._poster.post(team_id, channel_id, reply, thread_ts=ts)
         except SlackFailure as failure:  # one channel's trouble holds up no other
             log.info(
                 "changes: Slack refused a burst in a channel of workspace %s: %s", team_id, failure.reason
             )
+            return failure.permanent  # a channel Slack refuses for good is not asked again
+        reply = mention_reply(subscription.filters.mention) if any(is_marked(c) for c in kept) else None
+        if reply is not None:
+            try:
+                await self._poster.post(team_id, channel_id, reply, thread_ts=ts)
+            except SlackFailure as failure:  # the burst is there: never posted twice for its mention
+                log.info(
+                    "changes: a mention could not be posted in workspace %s: %s", team_id, failure.reason
+                )
+        return True

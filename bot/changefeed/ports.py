@@ -31,6 +31,7 @@ class Change:
     environment_name: str
     environment_type: str | None
     id: int | None = None
+    posted_to: frozenset[str] = frozenset()  # channels its burst reached, while another's is to come
 
     @property
     def burst(self) -> tuple[str, str]:
@@ -88,6 +89,10 @@ class ChangeStore(Protocol):
         ...
 
     async def mark_posted(self, ids: list[int], now: datetime) -> None: ...
+
+    async def mark_posted_to(self, ids: list[int], channel_ids: list[str]) -> None:
+        """These changes' burst reached these channels; another channel's is still to be posted."""
+        ...
 
     async def recent(
         self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20,

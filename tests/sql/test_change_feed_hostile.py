@@ -13,6 +13,7 @@ from adapters.sql.changefeed import SqlChanges
 from adapters.sql.jobs import SqlJobs
 from bot.access import Caller
 from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription
+from bot.ports import SlackFailure
 from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
 from bot.subscriptions import mentions
 from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, ns, run, subscribed
@@ -212,3 +213,35 @@ def test_a_channel_unsubscribed_during_a_read_gets_nothing_more(database_url: st
 
     assert run(database_url, scenario) == []
     assert slack.posts == []  # "no longer gets the change feed" holds from the moment it is said
+
+
+@dataclass
+class RateLimited(Slack):
+    """Slack that rate-limits the first message to C2 (it takes it when asked again)."""
+
+    refused: int = 1
+
+    async def post(
+        self, team_id: str, channel_id: str, message: dict[str, Any], thread_ts: str | None = None
+    ) -> str:
+        if channel_id == "C2" and self.refused:
+            self.refused -= 1
+            raise SlackFailure("rate limited by Slack", retry_after=1.0)
+        return await super().post(team_id, channel_id, message, thread_ts)
+
+
+def test_a_burst_slack_rate_limits_in_one_channel_reaches_it_later_and_no_other_twice(
+    database_url: str,
+) -> None:
+    qovery, slack = Qovery(), RateLimited()
+    qovery.events.append(event(T0 + timedelta(seconds=5), "LOG_LEVEL"))
+
+    async def scenario(engine: Any) -> None:
+        store = SqlChanges(engine)
+        for channel in ("C1", "C2", "C3"):
+            await store.subscribe(ChangeSubscription("T1", channel, ChangeFilters(), T0, "U1"))
+        for minute in (5, 6, 7):
+            await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=minute))
+
+    run(database_url, scenario)
+    assert sorted(channel for _, channel, _, _ in slack.posts) == ["C1", "C2", "C3"]
