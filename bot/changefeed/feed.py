@@ -78,6 +78,9 @@ class ChangeFeed:
         # (team, environment id) -> (its type, its project id): an environment's place does not move.
         self._places: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self._looked_up = 0  # environments asked of Qovery in this read
+        # Each workspace's projects as this replica's reads listed them: a project deleted since is
+        # still the organization's, so its deletion and its last changes are posted.
+        self._projects: dict[str, set[str]] = {}
 
     async def read(self, team_id: str, now: datetime) -> bool:
         """Read the organization's new changes and post the bursts that ended; False when no channel of
@@ -112,7 +115,12 @@ class ChangeFeed:
         found = await api.list_organization_events(
             organization_id, from_ns=nanoseconds(cursor.since), to_ns=to_ns
         )
-        projects = {p.id for p in await api.list_projects(organization_id)}
+        listed = {p.id for p in await api.list_projects(organization_id)}
+        known = self._projects.setdefault(team_id, set())
+        if len(known) > 10_000:
+            known.clear()
+        known |= listed
+        projects = known
         changes = [
             c for e in found.events if (c := await self._change(team_id, api, projects, e)) is not None
         ]

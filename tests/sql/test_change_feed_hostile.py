@@ -16,7 +16,7 @@ from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription
 from bot.ports import SlackFailure
 from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
 from bot.subscriptions import mentions
-from tests.sql.test_change_feed import T0, Qovery, Slack, event, feed, ns, run, subscribed
+from tests.sql.test_change_feed import PROJECT, T0, Qovery, Slack, event, feed, ns, run, subscribed
 
 
 def said(message: Any) -> str:
@@ -245,3 +245,37 @@ def test_a_burst_slack_rate_limits_in_one_channel_reaches_it_later_and_no_other_
 
     run(database_url, scenario)
     assert sorted(channel for _, channel, _, _ in slack.posts) == ["C1", "C2", "C3"]
+
+
+@dataclass
+class ProjectDeleted(Qovery):
+    """Qovery once the project is deleted: no longer listed."""
+
+    deleted: bool = False
+
+    async def list_projects(self, organization_id: str) -> list[Any]:
+        return [] if self.deleted else await super().list_projects(organization_id)
+
+
+def test_a_project_deleted_is_posted_with_its_last_changes(database_url: str) -> None:
+    qovery, slack = ProjectDeleted(), Slack()
+
+    async def scenario(engine: Any) -> None:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        reader = feed(qovery, slack, store)  # one replica, reading every minute
+        await reader.read("T1", T0 + timedelta(minutes=1))
+        qovery.events += [
+            event(T0 + timedelta(seconds=70), "LAST_WORDS"),
+            event(T0 + timedelta(seconds=80), "", event_type="DELETE", target_type="PROJECT",
+                  target_name="backend", target_id=PROJECT, environment_id=None, environment_name="")
+            | {"sub_target_type": None},
+        ]  # fmt: skip
+        qovery.deleted = True
+        for minute in range(2, 7):
+            await reader.read("T1", T0 + timedelta(minutes=minute))
+
+    run(database_url, scenario)
+    posted = " ".join(slack.texts())
+    assert "LAST_WORDS" in posted
+    assert "project `backend` (deleted)" in posted
