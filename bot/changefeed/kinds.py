@@ -80,12 +80,12 @@ class ChangeFilters:
     projects: tuple[str, ...] = ()
     envs: tuple[EnvironmentType, ...] = ()
     env_names: tuple[str, ...] = ()
-    kinds: tuple[ChangeKind, ...] = DEFAULT_KINDS
+    kinds: tuple[ChangeKind, ...] = ()  # none asked for: every kind but deployments (DEFAULT_KINDS)
     mention: tuple[Mention, ...] = ()  # notified in the thread of an access change or a production secret's
 
     def __post_init__(self) -> None:
-        # Asked for (not the default): refused in words rather than silently never posted.
-        if ChangeKind.ACCESS in self.kinds and self.by_place() and self.kinds != DEFAULT_KINDS:
+        # Asked for: refused in words rather than silently never posted (the default asks for none).
+        if ChangeKind.ACCESS in self.kinds and self.by_place():
             raise CommandError(
                 "`access` changes are the whole organization's: they are only for a channel that filters "
                 "no project or environment. Leave `--projects`, `--envs` and `--env-names` out, or ask "
@@ -98,7 +98,7 @@ class ChangeFilters:
 
     def posted_kinds(self) -> frozenset[ChangeKind]:
         """Access changes are organization-wide: never posted to a channel that filters by place."""
-        kinds = frozenset(self.kinds)
+        kinds = frozenset(self.kinds or DEFAULT_KINDS)
         return kinds - {ChangeKind.ACCESS} if self.by_place() else kinds
 
     def keeps(self, kind: ChangeKind, project: str, environment: str, environment_type: str | None) -> bool:
@@ -132,7 +132,7 @@ class ChangeFilters:
         try:
             return ChangeFilters(**found)
         except CommandError:
-            return ChangeFilters(**(found | {"kinds": DEFAULT_KINDS}))
+            return ChangeFilters(**(found | {"kinds": ()}))
 
     def words(self) -> str:
         shown = [
@@ -169,7 +169,7 @@ CHANGE_TABLE: tuple[Option[Any], ...] = (
     Option(
         "kinds", _kinds, lambda found: ",".join(k.value for k in found),
         "variables,settings,services,environments,access,deployments or all (default: all but deployments)",
-        Field("Kinds", "text", optional=True), default=DEFAULT_KINDS,
+        Field("Kinds", "text", optional=True), default=(),
     ),
     Option(
         "mention", mentions, lambda found: ", ".join(m.text() for m in found),

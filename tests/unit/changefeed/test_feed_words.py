@@ -90,3 +90,13 @@ def test_a_burst_says_who_from_where_and_what_escaped_and_cut() -> None:
     assert "`&lt;!channel&gt;` (created)" in text
     assert "<!" not in text
     assert len(text) <= 3000
+
+
+def test_access_asked_for_by_a_channel_that_filters_by_place_is_refused_however_the_kinds_are_typed() -> None:
+    every_default_kind = "variables,settings,services,environments,access"  # the default's, in its order
+    with pytest.raises(CommandError, match="only for a channel that filters no project"):
+        parse(f"changes subscribe --projects billing --kinds {every_default_kind}")
+    subscribed = parse("changes subscribe --projects billing")  # the default kinds: accepted, no access
+    assert isinstance(subscribed, ChangesSubscribe)
+    assert ChangeKind.ACCESS not in subscribed.filters.posted_kinds()
+    assert ChangeKind.VARIABLES in subscribed.filters.posted_kinds()
