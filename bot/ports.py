@@ -74,7 +74,7 @@ class Jobs(Protocol):
         ...
 
     async def forget(self, name: str, holder: str) -> None:
-        """The holder's job has nothing more to do: gone until rung again."""
+        """The holder's job has nothing more to do: gone until rung again (rung while it ran: kept)."""
         ...
 
     async def plan(self, name: str, at: datetime) -> None:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
+from adapters.changefeed_schedule import ChangeReader
 from adapters.sql.changefeed import SqlChanges
 from adapters.sql.jobs import SqlJobs
 from bot.access import Caller
-from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription
+from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription, job_name
 from bot.ports import SlackFailure
 from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
 from bot.subscriptions import mentions
@@ -279,3 +280,22 @@ def test_a_project_deleted_is_posted_with_its_last_changes(database_url: str) ->
     posted = " ".join(slack.texts())
     assert "LAST_WORDS" in posted
     assert "project `backend` (deleted)" in posted
+
+
+def test_a_channel_subscribing_while_a_read_finds_none_is_still_read(database_url: str) -> None:
+    async def scenario(engine: Any) -> list[str]:
+        store, jobs = SqlChanges(engine), SqlJobs(engine)
+
+        class SubscribedMeanwhile:
+            """The read finds no channel; meanwhile `changes subscribe` is typed (and rings)."""
+
+            async def read(self, team_id: str, now: Any) -> bool:
+                await store.subscribe(subscribed())
+                await jobs.ring(job_name("T1"), now + timedelta(seconds=1))
+                return False
+
+        await jobs.ring(job_name("T1"), T0)
+        await ChangeReader(jobs, cast(Any, SubscribedMeanwhile())).read_due(T0)
+        return await jobs.due("changes:", T0 + timedelta(seconds=2))
+
+    assert run(database_url, scenario) == [job_name("T1")]  # the new channel's feed is read
