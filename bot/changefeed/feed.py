@@ -21,6 +21,7 @@ from bot.changefeed.kinds import kind_of
 from bot.changefeed.messages import burst_message, is_marked, mention_reply
 from bot.changefeed.ports import Change, ChangeStore, ChangeSubscription, Cursor
 from bot.contents import nanoseconds
+from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
 from bot.qovery import AuditEvent, QoveryApi, QoveryError, QoveryForbidden, QoveryNotFound, QoveryUnauthorized
 
@@ -94,6 +95,8 @@ class ChangeFeed:
             cursor = await self._read(team_id, api, organization_id, cursor, now)
         except (QoveryForbidden, QoveryUnauthorized):
             cursor = replace(cursor, trouble=FORBIDDEN)  # said in `changes`; the read goes on next time
+        except UserError as error:  # no Qovery token any more: said in `changes`, read again once one is
+            cursor = replace(cursor, trouble=f":warning: {error.message}")
         except _AskedEnough:
             log.info("changes: the read of workspace %s met many environments; it goes on next time", team_id)
         except QoveryError as error:

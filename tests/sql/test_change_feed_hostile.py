@@ -13,7 +13,8 @@ from adapters.changefeed_schedule import ChangeReader
 from adapters.sql.changefeed import SqlChanges
 from adapters.sql.jobs import SqlJobs
 from bot.access import Caller
-from bot.changefeed import ChangeCommands, ChangeFilters, ChangeSubscription, job_name
+from bot.changefeed import ChangeCommands, ChangeFeed, ChangeFilters, ChangeSubscription, job_name
+from bot.errors import UserError
 from bot.ports import SlackFailure
 from bot.qovery import EnvironmentType, QoveryForbidden, QoveryUnavailable
 from bot.subscriptions import mentions
@@ -299,3 +300,25 @@ def test_a_channel_subscribing_while_a_read_finds_none_is_still_read(database_ur
         return await jobs.due("changes:", T0 + timedelta(seconds=2))
 
     assert run(database_url, scenario) == [job_name("T1")]  # the new channel's feed is read
+
+
+def test_a_workspace_whose_qovery_token_is_gone_is_said_in_words_not_a_traceback_a_minute(
+    database_url: str, caplog: Any
+) -> None:
+    class Disconnected:
+        async def qovery(self, team_id: str) -> Any:
+            raise UserError("This workspace has no Qovery token yet: an admin can connect one.")
+
+    async def scenario(engine: Any) -> Any:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        jobs = SqlJobs(engine)
+        await jobs.ring(job_name("T1"), T0)
+        changes = ChangeFeed(cast(Any, Disconnected()), store, cast(Any, Slack()))
+        await ChangeReader(jobs, changes).read_due(T0 + timedelta(minutes=1))
+        return await store.cursor("T1")
+
+    cursor = run(database_url, scenario)
+    assert cursor is not None
+    assert "no Qovery token" in str(cursor.trouble)  # what `changes list` and `changes` say
+    assert not [r for r in caplog.records if r.exc_info]
