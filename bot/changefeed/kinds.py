@@ -73,6 +73,16 @@ def _kinds(value: str) -> tuple[ChangeKind, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _mentions(value: str) -> tuple[Mention, ...]:
+    found = mentions(value)
+    if any(m.kind == "trigger" for m in found):  # a change's maker is a Qovery e-mail, not a deployment's
+        raise CommandError(
+            "`trigger` is for deployments: the change feed notifies the people or groups named.",
+            word="trigger",
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class ChangeFilters:
     """A channel's change feed: empty filters keep everything; `kinds`, the kinds posted."""
@@ -172,7 +182,7 @@ CHANGE_TABLE: tuple[Option[Any], ...] = (
         Field("Kinds", "text", optional=True), default=(),
     ),
     Option(
-        "mention", mentions, lambda found: ", ".join(m.text() for m in found),
+        "mention", _mentions, lambda found: ", ".join(m.text() for m in found),
         "@people or @groups: notified of access changes and of a production environment's secrets",
         Field("Mention", "text", optional=True), default=(),
     ),

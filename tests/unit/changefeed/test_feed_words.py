@@ -100,3 +100,10 @@ def test_access_asked_for_by_a_channel_that_filters_by_place_is_refused_however_
     assert isinstance(subscribed, ChangesSubscribe)
     assert ChangeKind.ACCESS not in subscribed.filters.posted_kinds()
     assert ChangeKind.VARIABLES in subscribed.filters.posted_kinds()
+
+
+def test_mention_trigger_which_the_feed_cannot_notify_is_refused_in_words() -> None:
+    with pytest.raises(CommandError, match="`trigger`"):
+        parse("changes subscribe --mention trigger")
+    subscribed = parse("changes subscribe --mention <@U0SRE|sre>")
+    assert isinstance(subscribed, ChangesSubscribe)
