@@ -33,6 +33,9 @@ JOB_PREFIX = "changes:"
 READ_EVERY = timedelta(seconds=60)
 GAP = timedelta(minutes=2)
 LONGEST = timedelta(minutes=10)
+# Each read starts this much before its cursor: an event Qovery writes late, or a clock of Qovery's behind
+# the bot's, is still read (those read twice are kept once, by their key).
+LATE = timedelta(minutes=2)
 _PLACES_READ = 50  # environments looked up in one read (their type, their project); more: read again
 _BURSTS_POSTED = 50  # per read: a backlog is posted over the next reads
 FORBIDDEN = (
@@ -116,7 +119,7 @@ class ChangeFeed:
         # Qovery's times are nanoseconds, the cursor's microseconds: a gap ends with its whole microsecond.
         to_ns = nanoseconds(to) + (999 if cursor.gap_to else 0)
         found = await api.list_organization_events(
-            organization_id, from_ns=nanoseconds(cursor.since), to_ns=to_ns
+            organization_id, from_ns=nanoseconds(cursor.since - LATE), to_ns=to_ns
         )
         listed = {p.id for p in await api.list_projects(organization_id)}
         known = self._projects.setdefault(team_id, set())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
@@ -322,3 +322,30 @@ def test_a_workspace_whose_qovery_token_is_gone_is_said_in_words_not_a_traceback
     assert cursor is not None
     assert "no Qovery token" in str(cursor.trouble)  # what `changes list` and `changes` say
     assert not [r for r in caplog.records if r.exc_info]
+
+
+@dataclass
+class WrittenLate(Qovery):
+    """Qovery's audit log writing an event some seconds after its time (or its clock behind the bot's)."""
+
+    hidden: list[dict[str, Any]] = field(default_factory=list)
+
+    async def list_organization_events(self, organization_id: str, **asked: Any) -> Any:
+        found = await super().list_organization_events(organization_id, **asked)
+        self.events += self.hidden  # written now: seen by the next read
+        self.hidden = []
+        return found
+
+
+def test_an_event_qovery_writes_late_is_still_read(database_url: str) -> None:
+    qovery, slack = WrittenLate(), Slack()
+    qovery.hidden.append(event(T0 + timedelta(seconds=55), "WRITTEN_LATE"))
+
+    async def scenario(engine: Any) -> None:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        for seconds in (60, 120, 180, 240, 300, 360):
+            await feed(qovery, slack, store).read("T1", T0 + timedelta(seconds=seconds))
+
+    run(database_url, scenario)
+    assert ["WRITTEN_LATE" in t for t in slack.texts()] == [True]
