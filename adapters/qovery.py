@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
+from bot.contents import nanoseconds
 from bot.qovery import (
     COMMIT_SERVICE_TYPES,
     AlertReceiver,
@@ -203,13 +204,15 @@ class QoveryClient:
             new = {key: e for e in events if (key := e.fingerprint()) not in seen}
             seen.update(new)
             kept += [e for e in new.values() if environment_id is None or e.environment_id == environment_id]
-            # The next page ends at (and with) the last event's instant, not before it: events that share
-            # it across a page boundary are all read, those read twice kept once. A page that brings
-            # nothing new (a token that loops) ends the read: cut, the older part read by time next.
+            # The next page ends at (and with) the oldest event's microsecond, not before it: events that
+            # share it across a page boundary are all read, those read twice kept once. The token only
+            # says that there is more (one that jumps back skips nothing); a page that brings nothing new
+            # (a token that loops) ends the read: cut, the older part read by time next.
             if following is None or not new or len(kept) >= AUDIT_EVENTS:
                 more = following is not None
                 break
-            params["toTimestamp"] = str(min(int(following), to_ns)) if to_ns is not None else following
+            end = nanoseconds(min(e.at for e in new.values())) + 999
+            params["toTimestamp"] = str(min(end, to_ns) if to_ns is not None else end)
             continue_token = None
         else:
             more = True
