@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.access import Access, Caller
 from bot.actions import read_where
-from bot.blocks import MAX_BLOCKS, Block, Message, context, escape, header, plain, section
+from bot.blocks import MAX_BLOCKS, Block, Message, context, escape, header, plain, section, sections
 from bot.changefeed.feed import FORBIDDEN, LIMITED, job_name
 from bot.changefeed.kinds import ChangeFilters
 from bot.changefeed.messages import change_line
@@ -121,6 +121,7 @@ class ChangeCommands:
 
 
 def _lines(title: str, first: str, lines: list[str]) -> Message:
-    blocks: list[Block] = [header(title), section(first), *(section(line) for line in lines)]
+    # Lines packed into as few sections as hold them: many channels never push the last (the trouble) out.
+    blocks: list[Block] = [header(title), section(first), *sections(lines)]
     blocks.append(context("From Qovery's audit log; the bot keeps what it read 90 days."))
     return {"response_type": "ephemeral", "text": title, "blocks": blocks[:MAX_BLOCKS]}

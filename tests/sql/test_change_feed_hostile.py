@@ -349,3 +349,18 @@ def test_an_event_qovery_writes_late_is_still_read(database_url: str) -> None:
 
     run(database_url, scenario)
     assert ["WRITTEN_LATE" in t for t in slack.texts()] == [True]
+
+
+def test_changes_list_of_many_channels_lists_them_all_and_still_says_the_trouble(database_url: str) -> None:
+    async def scenario(engine: Any) -> str:
+        store = SqlChanges(engine)
+        for n in range(80):
+            await store.subscribe(ChangeSubscription("T1", f"C{n:03d}", ChangeFilters(), T0, "U1"))
+        qovery, slack = Qovery(forbidden=True), Slack()
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=1))
+        commands = ChangeCommands(cast(Any, None), store, SqlJobs(engine), cast(Any, slack))
+        return said(await commands.list_channels(Caller("T1", "U1", "C000")))
+
+    answer = run(database_url, scenario)
+    assert all(f"<#C{n:03d}>" in answer for n in range(80))
+    assert "may not read the organization's audit log" in answer
