@@ -114,6 +114,22 @@ class SqlChanges:
                     update(change_events).where(change_events.c.id.in_(chunk)).values(posted_at=now)
                 )
 
+    async def claim(self, ids: list[int], now: datetime, until: datetime) -> bool:
+        free = change_events.c.posting_until.is_(None) | (change_events.c.posting_until < now)
+        async with self._engine.begin() as connection:
+            # One UPDATE decides: of two replicas claiming at once, the database lets one match.
+            claimed = await connection.execute(
+                update(change_events)
+                .where(change_events.c.id.in_(ids), change_events.c.posted_at.is_(None), free)
+                .values(posting_until=until)
+            )
+            if claimed.rowcount == len(ids):
+                return True
+            # Another replica has some: this one gives back what it took.
+            mine = change_events.c.id.in_(ids) & (change_events.c.posting_until == until)
+            await connection.execute(update(change_events).where(mine).values(posting_until=None))
+        return False
+
     async def mark_posted_to(self, ids: list[int], channel_ids: list[str]) -> None:
         reached = " " + " ".join(channel_ids)
         for start in range(0, len(ids), _CHUNK):
@@ -122,7 +138,9 @@ class SqlChanges:
                 await connection.execute(
                     update(change_events)
                     .where(change_events.c.id.in_(chunk))
-                    .values(posted_to=func.coalesce(change_events.c.posted_to, "") + reached)
+                    .values(
+                        posted_to=func.coalesce(change_events.c.posted_to, "") + reached, posting_until=None
+                    )
                 )
 
     async def recent(

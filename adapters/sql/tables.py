@@ -362,6 +362,7 @@ change_events = Table(
     Column("environment_type", String(16)),
     Column("posted_at", UtcDateTime()),
     Column("posted_to", Text()),  # channels its burst reached while another's Slack asked to wait
+    Column("posting_until", UtcDateTime()),  # a replica posts its burst until then: no other does
     UniqueConstraint("team_id", "key", name="uq_change_events_key"),
     Index("ix_change_events_team_at", "team_id", "at"),
 )

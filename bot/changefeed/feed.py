@@ -38,6 +38,7 @@ LONGEST = timedelta(minutes=10)
 LATE = timedelta(minutes=2)
 _PLACES_READ = 50  # environments looked up in one read (their type, their project); more: read again
 _BURSTS_POSTED = 50  # per read: a backlog is posted over the next reads
+_POSTING = timedelta(minutes=10)  # a burst's posting is one replica's this long (then: it died, another's)
 FORBIDDEN = (
     ":lock: The workspace's Qovery token may not read the organization's audit log, so no change is "
     "read. A role that may read it (an organization admin's) brings the feed back."
@@ -198,6 +199,9 @@ class ChangeFeed:
     ) -> None:
         ended = [run for run, done in bursts(await self._store.unposted(team_id), complete) if done]
         for run in ended[:_BURSTS_POSTED]:
+            ids = [c.id for c in run if c.id is not None]
+            if not await self._store.claim(ids, now, now + _POSTING):
+                continue  # another replica posts it (one that took over a read outliving its hold)
             done: list[str] = []  # channels that have it, or that Slack refuses for good
             waiting = False  # a channel whose Slack asked to wait: the burst is posted there next read
             for subscription in subscriptions:
@@ -216,7 +220,6 @@ class ChangeFeed:
                     done.append(channel_id)
                 else:
                     waiting = True
-            ids = [c.id for c in run if c.id is not None]
             if waiting:
                 await self._store.mark_posted_to(ids, done)
             else:

@@ -88,6 +88,11 @@ class ChangeStore(Protocol):
         """The changes kept and not yet posted, oldest first."""
         ...
 
+    async def claim(self, ids: list[int], now: datetime, until: datetime) -> bool:
+        """These changes' burst is this replica's to post until then; False when another posts it (or it
+        is posted)."""
+        ...
+
     async def mark_posted(self, ids: list[int], now: datetime) -> None: ...
 
     async def mark_posted_to(self, ids: list[int], channel_ids: list[str]) -> None:

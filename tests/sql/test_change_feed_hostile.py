@@ -1,5 +1,6 @@
 """The change feed attacked: words from Qovery that would mention a channel, strings no database takes,
-with a clock the test moves, on both databases (the helpers are tests/sql/test_change_feed.py's)."""
+with a clock the test moves, on both databases (the helpers are tests/sql/test_change_feed.py's).
+Over 300 lines: one short test per way the feed was attacked, each with its own small fake."""
 
 from __future__ import annotations
 
@@ -364,3 +365,33 @@ def test_changes_list_of_many_channels_lists_them_all_and_still_says_the_trouble
     answer = run(database_url, scenario)
     assert all(f"<#C{n:03d}>" in answer for n in range(80))
     assert "may not read the organization's audit log" in answer
+
+
+def test_a_replica_taking_over_a_read_that_outlived_its_hold_posts_no_burst_twice(database_url: str) -> None:
+    qovery = Qovery()
+    qovery.events += [event(T0 + timedelta(seconds=5), "LOG_LEVEL"),
+                      event(T0 + timedelta(seconds=6), "SSO", who="bob@acme.com")]  # fmt: skip
+
+    async def scenario(engine: Any) -> list[str]:
+        store, jobs = SqlChanges(engine), SqlJobs(engine)
+        await store.subscribe(subscribed())
+        await jobs.ring(job_name("T1"), T0)
+
+        @dataclass
+        class SlowSlack(Slack):
+            """Slack so slow on the first post that the read outlives its hold: the other replica takes
+            the job meanwhile."""
+
+            async def post(self, team_id: str, channel_id: str, message: Any, thread_ts: Any = None) -> str:
+                if not self.posts:
+                    await other.read_due(T0 + timedelta(minutes=12))
+                return await super().post(team_id, channel_id, message, thread_ts)
+
+        slack = SlowSlack()
+        other = ChangeReader(jobs, feed(qovery, slack, store))
+        await ChangeReader(jobs, feed(qovery, slack, store)).read_due(T0 + timedelta(minutes=5))
+        return slack.texts()
+
+    texts = run(database_url, scenario)
+    assert len(texts) == 2  # alice's burst and bob's, once each
+    assert len(set(texts)) == 2
