@@ -14,6 +14,7 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
+from bot.blocks import escape
 from bot.errors import CommandError
 from bot.qovery import AuditEvent, AuditKind, EnvironmentType
 from bot.subscriptions import Field, Mention, Option, environment_types, mentions, names_of, project_names
@@ -146,11 +147,16 @@ class ChangeFilters:
 
     def words(self) -> str:
         shown = [
-            f"{o.name} `{o.text(getattr(self, o.key))}`"
+            f"{o.name} `{_shown(o.key, o.text(getattr(self, o.key)))}`"
             for o in CHANGE_TABLE
             if getattr(self, o.key) not in (None, ()) and (o.key != "kinds" or self.kinds != DEFAULT_KINDS)
         ]
         return ", ".join(shown) or "every change of the organization but deployments"
+
+
+def _shown(key: str, text: str) -> str:
+    """Names as typed are escaped (`--projects <!channel>` mentions nobody); mentions stay mentions."""
+    return text if key == "mention" else escape(text)
 
 
 def named(name: str, patterns: tuple[str, ...]) -> bool:

@@ -107,3 +107,12 @@ def test_mention_trigger_which_the_feed_cannot_notify_is_refused_in_words() -> N
         parse("changes subscribe --mention trigger")
     subscribed = parse("changes subscribe --mention <@U0SRE|sre>")
     assert isinstance(subscribed, ChangesSubscribe)
+
+
+def test_a_channels_filters_are_said_with_the_names_escaped() -> None:
+    subscribed = parse("changes subscribe --projects <!channel> --env-names <!here>*")
+    assert isinstance(subscribed, ChangesSubscribe)
+    words = subscribed.filters.words()
+    assert "<!channel>" not in words
+    assert "<!here>" not in words
+    assert "&lt;!channel&gt;" in words
