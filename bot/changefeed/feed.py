@@ -37,6 +37,7 @@ LONGEST = timedelta(minutes=10)
 # the bot's, is still read (those read twice are kept once, by their key).
 LATE = timedelta(minutes=2)
 _PLACES_READ = 50  # environments looked up in one read (their type, their project); more: read again
+_PLACE_TRIES = 3  # reads that wait for Qovery to describe an environment; then its type is unknown
 _BURSTS_POSTED = 50  # per read: a backlog is posted over the next reads
 _POSTING = timedelta(minutes=10)  # a burst's posting is one replica's this long (then: it died, another's)
 FORBIDDEN = (
@@ -86,6 +87,7 @@ class ChangeFeed:
         # Each workspace's projects as this replica's reads listed them: a project deleted since is
         # still the organization's, so its deletion and its last changes are posted.
         self._projects: dict[str, set[str]] = {}
+        self._failed: dict[tuple[str, str], int] = {}  # reads an environment's lookup failed, in a row
 
     async def read(self, team_id: str, now: datetime) -> bool:
         """Read the organization's new changes and post the bursts that ended; False when no channel of
@@ -174,7 +176,8 @@ class ChangeFeed:
     async def _place(
         self, team_id: str, api: QoveryApi, environment_id: str
     ) -> tuple[str | None, str | None]:
-        known = self._places.get((team_id, environment_id))
+        key = (team_id, environment_id)
+        known = self._places.get(key)
         if known is not None:
             return known
         if self._looked_up >= _PLACES_READ:
@@ -183,15 +186,23 @@ class ChangeFeed:
         self._looked_up += 1
         if len(self._places) >= 10_000:
             self._places.clear()
+            self._failed.clear()
         try:
             environment = await api.get_environment(environment_id)
         except (QoveryNotFound, QoveryForbidden):
-            place: tuple[str | None, str | None] = (None, None)  # deleted since, or not seen: type unknown
-        # Any other failure stops the read (nothing is kept): a change whose environment's type is not
-        # known would reach no `--envs` channel and lose its production mark for good.
-        else:
-            place = (str(environment.mode), environment.project.id)
-        self._places[(team_id, environment_id)] = place
+            self._places[key] = (None, None)  # deleted since, or not seen: its type is not known
+            return None, None
+        except QoveryError:
+            # The read stops (nothing is kept) and is made again: a change whose environment's type is
+            # not known reaches no `--envs` channel and loses its production mark. A few reads at most:
+            # an environment Qovery never describes holds up no feed.
+            self._failed[key] = self._failed.get(key, 0) + 1
+            if self._failed[key] < _PLACE_TRIES:
+                raise
+            return None, None  # asked again next read, holding up nothing
+        place = (str(environment.mode), environment.project.id)
+        self._failed.pop(key, None)
+        self._places[key] = place
         return place
 
     async def _post_ended(

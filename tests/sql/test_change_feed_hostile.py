@@ -395,3 +395,20 @@ def test_a_replica_taking_over_a_read_that_outlived_its_hold_posts_no_burst_twic
     texts = run(database_url, scenario)
     assert len(texts) == 2  # alice's burst and bob's, once each
     assert len(set(texts)) == 2
+
+
+def test_an_environment_qovery_never_describes_holds_up_the_feed_a_few_minutes_only(
+    database_url: str,
+) -> None:
+    qovery, slack = Flaky(failures=10_000), Slack()
+    qovery.events.append(event(T0 + timedelta(seconds=5), "LOG_LEVEL"))
+
+    async def scenario(engine: Any) -> None:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        reader = feed(qovery, slack, store)  # one replica, reading every minute
+        for minute in range(5, 12):
+            await reader.read("T1", T0 + timedelta(minutes=minute))
+
+    run(database_url, scenario)
+    assert len(slack.texts()) == 1  # posted, its environment's type unknown
