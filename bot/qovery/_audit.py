@@ -123,6 +123,8 @@ class AuditEvent:
 
     def shown(self) -> AuditShown:
         """What may be shown of the change: see the values rule in this module's docstring."""
+        if self.kind not in (AuditKind.VARIABLE, AuditKind.SECRET, AuditKind.SETTING):
+            return AuditShown()  # nothing of it is shown: its strings are not even parsed
         change, original = _json(self._change._text), _json(self._original._text)
         if self.kind in (AuditKind.VARIABLE, AuditKind.SECRET):
             for side in (change, original):
