@@ -101,6 +101,10 @@ class Directory(Protocol):
         """True for a member of the user group (`<!subteam^S...>`)."""
         ...
 
+    async def email(self, user_id: str) -> str | None:
+        """The member's e-mail as Slack has it; None when it cannot be read."""
+        ...
+
 
 class Sealer(Protocol):
     """Seals a secret that must travel through Slack (a modal's metadata) without being readable there."""

@@ -81,27 +81,30 @@ class ChangeCommands:
     async def recent(self, caller: Caller, where: str, since: timedelta, user: str | None) -> Message:
         wanted = read_where(where)
         after = self._clock() - since
-        people = None if user is None else tuple(await self._people(caller.team_id, user, after))
+        people = None if user is None else tuple(await self._people(caller, user, after))
         found = await self._store.recent(
             caller.team_id, after, people, limit=SHOWN, project=wanted.project, environment=wanted.environment
         )
         cursor = await self._store.cursor(caller.team_id)
         trouble = [cursor.trouble] if cursor is not None and cursor.trouble else []
-        title = (
-            "Changes" + (f" to {escape(where)}" if where else "") + (f" by {escape(user)}" if user else "")
-        )
+        who = user if user and user.startswith("<@") else escape(user or "")  # `<@U…>`: read as the person
+        title = "Changes" + (f" to {escape(where)}" if where else "") + (f" by {who}" if user else "")
         if not found:
             return plain("\n".join([f"{title}: none recorded.", *trouble]))
         return _lines("Changes", f"*{title}*, newest first", [change_line(c) for c in found] + trouble)
 
-    async def _people(self, team_id: str, user: str, since: datetime) -> set[str]:
-        """The e-mails `--user` names: itself, or the Slack member's, among those who made changes."""
+    async def _people(self, caller: Caller, user: str, since: datetime) -> set[str]:
+        """The e-mails `--user` names: itself, or the Slack member's (as Slack has it, else matched
+        among those who made changes)."""
         named = mentions(user) if user.startswith("<@") else []
         if not named:
             return {user.lower()}
+        email = await caller.directory.email(named[0].id)
+        if email:
+            return {email.lower()}
         found: set[str] = set()
-        for email in await self._store.people(team_id, since, _PEOPLE_LOOKED_UP):
-            if "@" in email and await self._poster.user_by_email(team_id, email) == named[0].id:
+        for email in await self._store.people(caller.team_id, since, _PEOPLE_LOOKED_UP):
+            if "@" in email and await self._poster.user_by_email(caller.team_id, email) == named[0].id:
                 found.add(email)
         return found
 

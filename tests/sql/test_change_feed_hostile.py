@@ -412,3 +412,41 @@ def test_an_environment_qovery_never_describes_holds_up_the_feed_a_few_minutes_o
 
     run(database_url, scenario)
     assert len(slack.texts()) == 1  # posted, its environment's type unknown
+
+
+class Directory:
+    """Slack's people: U0ZOE is zoe@acme.com."""
+
+    async def is_admin(self, user_id: str) -> bool:
+        return False
+
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        return False
+
+    async def email(self, user_id: str) -> str | None:
+        return "Zoe@acme.com" if user_id == "U0ZOE" else None
+
+
+@dataclass
+class People(Slack):
+    async def user_by_email(self, team_id: str, email: str) -> str | None:
+        return "U0ZOE" if email == "zoe@acme.com" else "U0OTHER"
+
+
+def test_changes_by_a_slack_member_are_found_among_many_people(database_url: str) -> None:
+    qovery, slack = Qovery(), People()
+    qovery.events += [event(T0 + timedelta(seconds=1, microseconds=n), f"V{n}", who=f"dev{n:02d}@acme.com")
+                      for n in range(60)]  # fmt: skip
+    qovery.events.append(event(T0 + timedelta(seconds=2), "ZOE_WAS_HERE", who="zoe@acme.com"))
+
+    async def scenario(engine: Any) -> str:
+        store = SqlChanges(engine)
+        await store.subscribe(subscribed())
+        await feed(qovery, slack, store).read("T1", T0 + timedelta(minutes=5))
+        commands = ChangeCommands(cast(Any, None), store, SqlJobs(engine), cast(Any, slack),
+                                  clock=lambda: T0 + timedelta(hours=1))  # fmt: skip
+        caller = Caller("T1", "U1", "C1", directory=Directory())
+        return said(await commands.recent(caller, "", timedelta(days=7), "<@U0ZOE>"))
+
+    answer = run(database_url, scenario)
+    assert "ZOE_WAS_HERE" in answer
