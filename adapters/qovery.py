@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
+from bot.contents import nanoseconds
 from bot.qovery import (
     COMMIT_SERVICE_TYPES,
     AlertReceiver,
@@ -211,18 +212,26 @@ class QoveryClient:
         for _ in range(AUDIT_PAGES):
             asked = params | ({"continueToken": continue_token} if continue_token else {})
             try:
-                events, continue_token, reached = read_page(await self._call("GET", path, params=asked))
+                events, following, reached = read_page(await self._call("GET", path, params=asked))
             except ValueError:
                 raise QoveryUnavailable(200, "the answer was not a page of the audit log") from None
             limited = limited or reached
-            kept += [e for e in events if environment_id is None or e.environment_id == environment_id]
-            if not events or continue_token is None or continue_token in seen or len(kept) >= AUDIT_EVENTS:
+            new = {key: e for e in events if (key := e.fingerprint()) not in seen}
+            seen.update(new)
+            kept += [e for e in new.values() if environment_id is None or e.environment_id == environment_id]
+            # The next page ends at (and with) the oldest event's microsecond, not before it: events that
+            # share it across a page boundary are all read, those read twice kept once. The token only
+            # says that there is more (one that jumps back skips nothing); a page that brings nothing new
+            # (a token that loops) ends the read: cut, the older part read by time next.
+            if following is None or not new or len(kept) >= AUDIT_EVENTS:
+                more = following is not None
                 break
-            seen.add(continue_token)
+            end = nanoseconds(min(e.at for e in new.values())) + 999
+            params["toTimestamp"] = str(min(end, to_ns) if to_ns is not None else end)
+            continue_token = None
         else:
-            return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=True, max_limit_reached=limited)
-        cut = len(kept) >= AUDIT_EVENTS and continue_token is not None
-        return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=cut, max_limit_reached=limited)
+            more = True
+        return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=more, max_limit_reached=limited)
 
     # -- actions --------------------------------------------------------------------------------------
 

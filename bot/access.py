@@ -34,6 +34,9 @@ class _NobodyIsAdmin:
     async def in_group(self, user_id: str, group_id: str) -> bool:
         return False
 
+    async def email(self, user_id: str) -> str | None:
+        return None
+
 
 @dataclass(frozen=True)
 class Caller:

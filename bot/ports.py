@@ -74,7 +74,7 @@ class Jobs(Protocol):
         ...
 
     async def forget(self, name: str, holder: str) -> None:
-        """The holder's job has nothing more to do: gone until rung again."""
+        """The holder's job has nothing more to do: gone until rung again (rung while it ran: kept)."""
         ...
 
     async def plan(self, name: str, at: datetime) -> None:
@@ -99,6 +99,10 @@ class Directory(Protocol):
 
     async def in_group(self, user_id: str, group_id: str) -> bool:
         """True for a member of the user group (`<!subteam^S...>`)."""
+        ...
+
+    async def email(self, user_id: str) -> str | None:
+        """The member's e-mail as Slack has it; None when it cannot be read."""
         ...
 
 

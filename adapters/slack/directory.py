@@ -67,6 +67,15 @@ class SlackDirectory:
         self._cache.put(self._team_id, user_id, is_admin)
         return is_admin
 
+    async def email(self, user_id: str) -> str | None:
+        try:
+            user = (await self._client.users_info(user=user_id))["user"]
+        except SlackApiError as error:
+            log.warning("users.info failed (%s): no e-mail for %s", error.response.get("error"), user_id)
+            return None
+        email = (user.get("profile") or {}).get("email")
+        return email if isinstance(email, str) and email else None
+
     async def in_group(self, user_id: str, group_id: str) -> bool:
         members = self._cache.group(self._team_id, group_id)
         if members is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -114,16 +114,60 @@ class SqlChanges:
                     update(change_events).where(change_events.c.id.in_(chunk)).values(posted_at=now)
                 )
 
+    async def claim(self, ids: list[int], now: datetime, until: datetime) -> bool:
+        free = change_events.c.posting_until.is_(None) | (change_events.c.posting_until < now)
+        async with self._engine.begin() as connection:
+            # One UPDATE decides: of two replicas claiming at once, the database lets one match.
+            claimed = await connection.execute(
+                update(change_events)
+                .where(change_events.c.id.in_(ids), change_events.c.posted_at.is_(None), free)
+                .values(posting_until=until)
+            )
+            if claimed.rowcount == len(ids):
+                return True
+            # Another replica has some: this one gives back what it took.
+            mine = change_events.c.id.in_(ids) & (change_events.c.posting_until == until)
+            await connection.execute(update(change_events).where(mine).values(posting_until=None))
+        return False
+
+    async def mark_posted_to(self, ids: list[int], channel_ids: list[str]) -> None:
+        reached = " " + " ".join(channel_ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    update(change_events)
+                    .where(change_events.c.id.in_(chunk))
+                    .values(
+                        posted_to=func.coalesce(change_events.c.posted_to, "") + reached, posting_until=None
+                    )
+                )
+
     async def recent(
-        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20
-    ) -> list[Change]:
+        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20,
+        *, project: str | None = None, environment: str | None = None,
+    ) -> list[Change]:  # fmt: skip
         query = select(change_events).where(change_events.c.team_id == team_id, change_events.c.at >= since)
+        # In the query, not after it: a flood of newer changes hides none of this person's or place's.
         if triggered_by is not None:
-            query = query.where(change_events.c.triggered_by.in_(triggered_by))
+            query = query.where(
+                func.lower(change_events.c.triggered_by).in_([p.lower() for p in triggered_by])
+            )
+        if project is not None:
+            query = query.where(func.lower(change_events.c.project_name) == project.lower())
+        if environment is not None:
+            query = query.where(func.lower(change_events.c.environment_name) == environment.lower())
         query = query.order_by(change_events.c.at.desc(), change_events.c.id.desc()).limit(limit)
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [_change(row) for row in rows]
+
+    async def people(self, team_id: str, since: datetime, limit: int) -> list[str]:
+        who = func.lower(change_events.c.triggered_by)
+        query = select(who).where(change_events.c.team_id == team_id, change_events.c.at >= since)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query.distinct().order_by(who).limit(limit))).all()
+        return [row[0] for row in rows]
 
 
 def _row(team_id: str, change: Change) -> dict[str, Any]:
@@ -152,5 +196,5 @@ def _change(row: Any) -> Change:
         target_type=row.target_type, target_name=row.target_name, sub_target_type=row.sub_target_type,
         name=row.name, origin=row.origin, triggered_by=row.triggered_by, project_name=row.project_name,
         environment_id=row.environment_id, environment_name=row.environment_name,
-        environment_type=row.environment_type, id=row.id,
+        environment_type=row.environment_type, id=row.id, posted_to=frozenset((row.posted_to or "").split()),
     )  # fmt: skip

@@ -72,8 +72,12 @@ class SqlJobs:
             return sorted((await connection.execute(query)).scalars())
 
     async def forget(self, name: str, holder: str) -> None:
+        mine = (jobs.c.name == name) & (jobs.c.holder == holder)
+        not_rung = jobs.c.rung_at.is_(None) | (jobs.c.rung_at <= jobs.c.started_at)
         async with self._engine.begin() as connection:
-            await connection.execute(delete(jobs).where(jobs.c.name == name, jobs.c.holder == holder))
+            if not (await connection.execute(delete(jobs).where(mine, not_rung))).rowcount:
+                # Rung while it ran (a subscribe its run did not see): kept, and due at once.
+                await connection.execute(update(jobs).where(mine).values(holder=None, held_until=None))
 
     async def plan(self, name: str, at: datetime) -> None:
         insert = dialect_insert(self._engine.dialect.name, jobs).values(name=name, next_run_at=at)

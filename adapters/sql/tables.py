@@ -356,7 +356,7 @@ change_cursors = Table(
 )
 
 # Every change the feed read, names only (never a value): once each, whichever replica read it (the
-# unique key decides); `posted_at` set once its burst was posted. Kept 90 days.
+# unique key decides); `posted_at` set once its burst was posted to every channel. Kept 90 days.
 change_events = Table(
     "change_events",
     metadata,
@@ -377,6 +377,8 @@ change_events = Table(
     Column("environment_name", String(200), nullable=False),
     Column("environment_type", String(16)),
     Column("posted_at", UtcDateTime()),
+    Column("posted_to", Text()),  # channels its burst reached while another's Slack asked to wait
+    Column("posting_until", UtcDateTime()),  # a replica posts its burst until then: no other does
     UniqueConstraint("team_id", "key", name="uq_change_events_key"),
     Index("ix_change_events_team_at", "team_id", "at"),
 )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.access import Access, Caller
 from bot.actions import read_where
-from bot.blocks import MAX_BLOCKS, Block, Message, context, escape, header, plain, section
+from bot.blocks import MAX_BLOCKS, Block, Message, context, escape, header, plain, section, sections
 from bot.changefeed.feed import FORBIDDEN, LIMITED, job_name
 from bot.changefeed.kinds import ChangeFilters
 from bot.changefeed.messages import change_line
@@ -25,7 +25,6 @@ __all__ = ["KEEP_DAYS", "ChangeCommands"]
 
 KEEP_DAYS = 90
 SHOWN = 20
-_LOOKED_AT = 500  # recorded changes looked through for a place or a person
 _PEOPLE_LOOKED_UP = 50  # e-mails asked of Slack for `--user @someone`
 
 
@@ -80,37 +79,33 @@ class ChangeCommands:
         return _lines("The change feed", "*Channels that get the organization's changes*", lines)
 
     async def recent(self, caller: Caller, where: str, since: timedelta, user: str | None) -> Message:
-        wanted = read_where(where) if where else None
-        found = await self._store.recent(caller.team_id, self._clock() - since, None, limit=_LOOKED_AT)
-        if wanted is not None:
-            found = [
-                c for c in found
-                if (wanted.project is None or c.project_name.lower() == wanted.project.lower())
-                and (wanted.environment is None or c.environment_name.lower() == wanted.environment.lower())
-            ]  # fmt: skip
-        if user is not None:
-            people = await self._people(caller.team_id, user, {c.triggered_by for c in found})
-            found = [c for c in found if c.triggered_by.lower() in people]
+        wanted = read_where(where)
+        after = self._clock() - since
+        people = None if user is None else tuple(await self._people(caller, user, after))
+        found = await self._store.recent(
+            caller.team_id, after, people, limit=SHOWN, project=wanted.project, environment=wanted.environment
+        )
         cursor = await self._store.cursor(caller.team_id)
         trouble = [cursor.trouble] if cursor is not None and cursor.trouble else []
-        title = (
-            "Changes" + (f" to {escape(where)}" if where else "") + (f" by {escape(user)}" if user else "")
-        )
+        who = user if user and user.startswith("<@") else escape(user or "")  # `<@U…>`: read as the person
+        title = "Changes" + (f" to {escape(where)}" if where else "") + (f" by {who}" if user else "")
         if not found:
             return plain("\n".join([f"{title}: none recorded.", *trouble]))
-        return _lines(
-            "Changes", f"*{title}*, newest first", [change_line(c) for c in found[:SHOWN]] + trouble
-        )
+        return _lines("Changes", f"*{title}*, newest first", [change_line(c) for c in found] + trouble)
 
-    async def _people(self, team_id: str, user: str, emails: set[str]) -> set[str]:
-        """The e-mails `--user` names: itself, or the Slack member's, matched among those recorded."""
+    async def _people(self, caller: Caller, user: str, since: datetime) -> set[str]:
+        """The e-mails `--user` names: itself, or the Slack member's (as Slack has it, else matched
+        among those who made changes)."""
         named = mentions(user) if user.startswith("<@") else []
         if not named:
             return {user.lower()}
+        email = await caller.directory.email(named[0].id)
+        if email:
+            return {email.lower()}
         found: set[str] = set()
-        for email in sorted(emails)[:_PEOPLE_LOOKED_UP]:
-            if "@" in email and await self._poster.user_by_email(team_id, email) == named[0].id:
-                found.add(email.lower())
+        for email in await self._store.people(caller.team_id, since, _PEOPLE_LOOKED_UP):
+            if "@" in email and await self._poster.user_by_email(caller.team_id, email) == named[0].id:
+                found.add(email)
         return found
 
     async def _may_read(self, team_id: str) -> bool:
@@ -129,6 +124,7 @@ class ChangeCommands:
 
 
 def _lines(title: str, first: str, lines: list[str]) -> Message:
-    blocks: list[Block] = [header(title), section(first), *(section(line) for line in lines)]
+    # Lines packed into as few sections as hold them: many channels never push the last (the trouble) out.
+    blocks: list[Block] = [header(title), section(first), *sections(lines)]
     blocks.append(context("From Qovery's audit log; the bot keeps what it read 90 days."))
     return {"response_type": "ephemeral", "text": title, "blocks": blocks[:MAX_BLOCKS]}

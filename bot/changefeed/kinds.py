@@ -14,6 +14,7 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
+from bot.blocks import escape
 from bot.errors import CommandError
 from bot.qovery import AuditEvent, AuditKind, EnvironmentType
 from bot.subscriptions import Field, Mention, Option, environment_types, mentions, names_of, project_names
@@ -73,6 +74,16 @@ def _kinds(value: str) -> tuple[ChangeKind, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _mentions(value: str) -> tuple[Mention, ...]:
+    found = mentions(value)
+    if any(m.kind == "trigger" for m in found):  # a change's maker is a Qovery e-mail, not a deployment's
+        raise CommandError(
+            "`trigger` is for deployments: the change feed notifies the people or groups named.",
+            word="trigger",
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class ChangeFilters:
     """A channel's change feed: empty filters keep everything; `kinds`, the kinds posted."""
@@ -80,12 +91,12 @@ class ChangeFilters:
     projects: tuple[str, ...] = ()
     envs: tuple[EnvironmentType, ...] = ()
     env_names: tuple[str, ...] = ()
-    kinds: tuple[ChangeKind, ...] = DEFAULT_KINDS
+    kinds: tuple[ChangeKind, ...] = ()  # none asked for: every kind but deployments (DEFAULT_KINDS)
     mention: tuple[Mention, ...] = ()  # notified in the thread of an access change or a production secret's
 
     def __post_init__(self) -> None:
-        # Asked for (not the default): refused in words rather than silently never posted.
-        if ChangeKind.ACCESS in self.kinds and self.by_place() and self.kinds != DEFAULT_KINDS:
+        # Asked for: refused in words rather than silently never posted (the default asks for none).
+        if ChangeKind.ACCESS in self.kinds and self.by_place():
             raise CommandError(
                 "`access` changes are the whole organization's: they are only for a channel that filters "
                 "no project or environment. Leave `--projects`, `--envs` and `--env-names` out, or ask "
@@ -98,7 +109,7 @@ class ChangeFilters:
 
     def posted_kinds(self) -> frozenset[ChangeKind]:
         """Access changes are organization-wide: never posted to a channel that filters by place."""
-        kinds = frozenset(self.kinds)
+        kinds = frozenset(self.kinds or DEFAULT_KINDS)
         return kinds - {ChangeKind.ACCESS} if self.by_place() else kinds
 
     def keeps(self, kind: ChangeKind, project: str, environment: str, environment_type: str | None) -> bool:
@@ -132,15 +143,20 @@ class ChangeFilters:
         try:
             return ChangeFilters(**found)
         except CommandError:
-            return ChangeFilters(**(found | {"kinds": DEFAULT_KINDS}))
+            return ChangeFilters(**(found | {"kinds": ()}))
 
     def words(self) -> str:
         shown = [
-            f"{o.name} `{o.text(getattr(self, o.key))}`"
+            f"{o.name} `{_shown(o.key, o.text(getattr(self, o.key)))}`"
             for o in CHANGE_TABLE
             if getattr(self, o.key) not in (None, ()) and (o.key != "kinds" or self.kinds != DEFAULT_KINDS)
         ]
         return ", ".join(shown) or "every change of the organization but deployments"
+
+
+def _shown(key: str, text: str) -> str:
+    """Names as typed are escaped (`--projects <!channel>` mentions nobody); mentions stay mentions."""
+    return text if key == "mention" else escape(text)
 
 
 def named(name: str, patterns: tuple[str, ...]) -> bool:
@@ -169,10 +185,10 @@ CHANGE_TABLE: tuple[Option[Any], ...] = (
     Option(
         "kinds", _kinds, lambda found: ",".join(k.value for k in found),
         "variables,settings,services,environments,access,deployments or all (default: all but deployments)",
-        Field("Kinds", "text", optional=True), default=DEFAULT_KINDS,
+        Field("Kinds", "text", optional=True), default=(),
     ),
     Option(
-        "mention", mentions, lambda found: ", ".join(m.text() for m in found),
+        "mention", _mentions, lambda found: ", ".join(m.text() for m in found),
         "@people or @groups: notified of access changes and of a production environment's secrets",
         Field("Mention", "text", optional=True), default=(),
     ),

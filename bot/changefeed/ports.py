@@ -31,6 +31,7 @@ class Change:
     environment_name: str
     environment_type: str | None
     id: int | None = None
+    posted_to: frozenset[str] = frozenset()  # channels its burst reached, while another's is to come
 
     @property
     def burst(self) -> tuple[str, str]:
@@ -87,10 +88,25 @@ class ChangeStore(Protocol):
         """The changes kept and not yet posted, oldest first."""
         ...
 
+    async def claim(self, ids: list[int], now: datetime, until: datetime) -> bool:
+        """These changes' burst is this replica's to post until then; False when another posts it (or it
+        is posted)."""
+        ...
+
     async def mark_posted(self, ids: list[int], now: datetime) -> None: ...
 
+    async def mark_posted_to(self, ids: list[int], channel_ids: list[str]) -> None:
+        """These changes' burst reached these channels; another channel's is still to be posted."""
+        ...
+
     async def recent(
-        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20
-    ) -> list[Change]:
-        """The newest changes kept since then (by these people, when given), newest first."""
+        self, team_id: str, since: datetime, triggered_by: tuple[str, ...] | None, limit: int = 20,
+        *, project: str | None = None, environment: str | None = None,
+    ) -> list[Change]:  # fmt: skip
+        """The newest changes kept since then, newest first: by these people, to this project and this
+        environment (names in any case), when given."""
+        ...
+
+    async def people(self, team_id: str, since: datetime, limit: int) -> list[str]:
+        """Who made the changes kept since then (lowercased), at most `limit` of them."""
         ...

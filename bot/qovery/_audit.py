@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +31,9 @@ _NAME_LIMIT = 200
 _PARSED_LIMIT = 100_000  # a `change` longer than this is not read at all: no detail
 _SETTINGS_SHOWN = 20
 _VALUE_LIMIT = 200
+_NOT_A_WORD = re.compile(r"[^A-Z0-9_.-]")
+# What no database takes (a lone surrogate half, a NUL): one such name would stop every later read.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 # The sub-targets that are settings of a service or an environment.
 SETTINGS = frozenset(
     {"ADVANCED_SETTINGS", "CONFIG", "DEPLOYMENT_RULE", "CUSTOM_DOMAIN", "DEPLOYMENT_STAGE",
@@ -119,12 +123,14 @@ class AuditEvent:
 
     def shown(self) -> AuditShown:
         """What may be shown of the change: see the values rule in this module's docstring."""
+        if self.kind not in (AuditKind.VARIABLE, AuditKind.SECRET, AuditKind.SETTING):
+            return AuditShown()  # nothing of it is shown: its strings are not even parsed
         change, original = _json(self._change._text), _json(self._original._text)
         if self.kind in (AuditKind.VARIABLE, AuditKind.SECRET):
             for side in (change, original):
                 key = side.get("key") if isinstance(side, dict) else None
                 if isinstance(key, str) and key.strip():
-                    return AuditShown(name=key.strip()[:_NAME_LIMIT])
+                    return AuditShown(name=_text(key))
             return AuditShown(name=self.target_name or None)
         if self.kind is AuditKind.SETTING and isinstance(change, dict) and isinstance(original, dict):
             keys = [k for k in sorted(set(change) | set(original)) if change.get(k) != original.get(k)]
@@ -220,13 +226,16 @@ def _string(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str:
-    return value.strip()[:_NAME_LIMIT] if isinstance(value, str) else ""
+    """A name as every database and Slack take it: a lone surrogate or a NUL becomes U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", value.strip()[:_NAME_LIMIT]) if isinstance(value, str) else ""
 
 
 def _word(value: Any) -> str | None:
+    """One of Qovery's enum words (`TRIGGER_DEPLOY`); any other character becomes `_`, so that a word,
+    lowercased into a sentence, is never markup (`<!channel>`) nor a string a database refuses."""
     if not isinstance(value, str) or not value.strip() or len(value) > 64:
         return None
-    return value.strip().upper()
+    return _NOT_A_WORD.sub("_", value.strip().upper())
 
 
 def _uuid(value: Any) -> str | None:

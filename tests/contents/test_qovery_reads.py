@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from adapters import qovery as client
-from bot.qovery import AuditKind, QoveryNotFound
+from bot.qovery import AuditEvent, AuditKind, QoveryNotFound
+from bot.qovery._audit import read_page
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_contents import nanoseconds
 from tests.test_qovery_client import call
@@ -64,7 +67,8 @@ def test_the_audit_log_is_followed_page_by_page_to_the_end_of_its_window(
     assert not found.cut
     assert {e.kind for e in found.events} == {AuditKind.VARIABLE}
     assert "hunter" not in repr(found)
-    assert len(qovery.calls_to("getOrganizationEvents")) == 3
+    # Each page ends with the last one's instant: 10, then 9 new a page (one read twice, kept once).
+    assert len(qovery.calls_to("getOrganizationEvents")) == 4
 
 
 def test_a_long_audit_log_is_read_to_a_bound_and_said_cut(
@@ -81,5 +85,39 @@ def test_a_long_audit_log_is_read_to_a_bound_and_said_cut(
                                                                                    page_size=10))  # fmt: skip
     finally:
         setattr(client, "AUDIT_PAGES", 20)  # noqa: B010
-    assert len(found.events) == 19  # two pages of 10, the unreadable event left out
+    assert len(found.events) == 18  # two pages of 10, one read on both, the unreadable event left out
     assert found.cut
+
+
+def test_events_sharing_a_timestamp_across_a_page_boundary_are_each_read_once(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for n in range(25):
+        # Events 8 to 12 share one instant: a page of 10 ends among them.
+        moment = start + timedelta(seconds=25 - (n if n < 8 else 8 if n <= 12 else n))
+        qovery.add_audit_event(acme.organization_id, at=moment, sub_target_type="VARIABLE",
+                               change={"key": f"VAR_{n}"})  # fmt: skip
+    found = call(qovery, acme.token, lambda api: api.list_organization_events(acme.organization_id,
+                                                                               page_size=10))  # fmt: skip
+    names = sorted(str(e.shown().name) for e in found.events)
+    assert names == sorted(f"VAR_{n}" for n in range(25))  # none lost, none twice
+    assert not found.cut
+
+
+def test_a_page_token_that_jumps_back_skips_no_event(
+    qovery: FakeQovery, acme: Acme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for n in range(25):
+        qovery.add_audit_event(acme.organization_id, at=start + timedelta(seconds=n),
+                               sub_target_type="VARIABLE", change={"key": f"VAR_{n}"})  # fmt: skip
+
+    def jumping(body: object) -> tuple[list[AuditEvent], str | None, bool]:
+        events, token, reached = read_page(body)
+        return events, (str(int(token) - 5 * 10**9) if token else None), reached  # 5 seconds further back
+
+    monkeypatch.setattr(client, "read_page", jumping)
+    found = call(qovery, acme.token, lambda api: api.list_organization_events(acme.organization_id,
+                                                                               page_size=10))  # fmt: skip
+    assert sorted(str(e.shown().name) for e in found.events) == sorted(f"VAR_{n}" for n in range(25))

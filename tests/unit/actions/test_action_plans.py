@@ -216,6 +216,9 @@ class Admins:
     async def in_group(self, user_id: str, group_id: str) -> bool:
         return False
 
+    async def email(self, user_id: str) -> str | None:
+        return None
+
 
 @pytest.mark.parametrize(
     ("user", "production", "own_token", "allowed"),

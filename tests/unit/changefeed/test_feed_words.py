@@ -90,3 +90,29 @@ def test_a_burst_says_who_from_where_and_what_escaped_and_cut() -> None:
     assert "`&lt;!channel&gt;` (created)" in text
     assert "<!" not in text
     assert len(text) <= 3000
+
+
+def test_access_asked_for_by_a_channel_that_filters_by_place_is_refused_however_the_kinds_are_typed() -> None:
+    every_default_kind = "variables,settings,services,environments,access"  # the default's, in its order
+    with pytest.raises(CommandError, match="only for a channel that filters no project"):
+        parse(f"changes subscribe --projects billing --kinds {every_default_kind}")
+    subscribed = parse("changes subscribe --projects billing")  # the default kinds: accepted, no access
+    assert isinstance(subscribed, ChangesSubscribe)
+    assert ChangeKind.ACCESS not in subscribed.filters.posted_kinds()
+    assert ChangeKind.VARIABLES in subscribed.filters.posted_kinds()
+
+
+def test_mention_trigger_which_the_feed_cannot_notify_is_refused_in_words() -> None:
+    with pytest.raises(CommandError, match="`trigger`"):
+        parse("changes subscribe --mention trigger")
+    subscribed = parse("changes subscribe --mention <@U0SRE|sre>")
+    assert isinstance(subscribed, ChangesSubscribe)
+
+
+def test_a_channels_filters_are_said_with_the_names_escaped() -> None:
+    subscribed = parse("changes subscribe --projects <!channel> --env-names <!here>*")
+    assert isinstance(subscribed, ChangesSubscribe)
+    words = subscribed.filters.words()
+    assert "<!channel>" not in words
+    assert "<!here>" not in words
+    assert "&lt;!channel&gt;" in words

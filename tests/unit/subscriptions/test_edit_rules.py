@@ -34,6 +34,9 @@ class Admins:
     async def in_group(self, user_id: str, group_id: str) -> bool:
         return False
 
+    async def email(self, user_id: str) -> str | None:
+        return None
+
 
 ADMIN = Caller("T1", "U0ADMIN", "C1", "deploys", directory=Admins("U0ADMIN"))
 MEMBER = Caller("T1", "U0MEMBER", "C1", "deploys", directory=Admins("U0ADMIN"))
