@@ -3,15 +3,15 @@ wait (rate limit, Slack failing), so that it is posted there at a later read and
 already is; and until when a replica posts it, so that a replica taking over a read that outlived its
 hold does not post it a second time.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
