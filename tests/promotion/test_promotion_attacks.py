@@ -1,0 +1,49 @@
+"""Promotion attacked: names that match more than one service, plans whose reads fail halfway, and
+what the user then reads, end to end against the fake Qovery and the fake Slack."""
+
+from __future__ import annotations
+
+from tests.actions.test_actions import buttons, shown
+from tests.fakes.app_server import RunningApp
+from tests.fakes.qovery_api import FakeQovery
+from tests.promotion.test_promotion import plan_posts, press, ran, world  # noqa: F401 (world: a fixture)
+
+__all__: list[str] = []
+
+
+def test_a_name_two_services_share_in_the_target_deploys_neither_and_says_why(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """Production has `worker` and `WORKER`: which one staging's worker is meant for is not for the bot
+    to guess; both stay as they are, and the plan says why."""
+    qovery.add_service(world["prod"], "WORKER", "CONTAINER")
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    text = shown(plan.args)
+    assert "2 services of production are named worker: not promoted" in text
+    press(acme_app, plan, "Promote")  # the api still goes
+    [call] = qovery.wait_for("deployAllServices")
+    assert "containers" not in call.body or call.body["containers"] == []
+
+
+def test_a_name_two_services_share_in_the_source_is_never_deployed_twice(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """Staging has `worker` and `Worker`, both deployed at other tags: production's one worker would be
+    asked for twice, at two versions, in one call."""
+    world["s_worker"] = qovery.add_service(world["staging"], "Worker", "CONTAINER")
+    ran(qovery, world, "staging", world["new_sha"], "1.6.0", n=3)  # the second worker runs 1.6.0
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    text = shown(plan.args)
+    assert "2 services of staging are named worker: not promoted" in text
+    assert "→ `1.6.0`" not in text
+    assert "→ `1.5.0`" not in text
+    press(acme_app, plan, "Promote")
+    [call] = qovery.wait_for("deployAllServices")
+    assert "containers" not in call.body or call.body["containers"] == []
+    assert set(buttons(plan.args)) == {"Promote", "Cancel"}
