@@ -123,15 +123,7 @@ class Promotions:
         except QoveryError as error:
             raise UserError(error.sentence(self._command)) from None
         if is_stale:
-            if await self._actions.drop(plan.id):  # used up: a new plan takes its place, under it
-                await self._decided(
-                    plan, "stale (deployed again since): nothing was done; a new plan follows."
-                )
-                source = await environment_by_id(acting, plan.promotion.source.environment_id)
-                target = await environment_by_id(acting, plan.target.environment_id)
-                thread, only = plan.thread_ts or plan.request_ts, plan.promotion.services
-                await self._post_plan(caller, acting, source, target, only, thread, channel=plan.channel_id)
-            return plain(STALE_PROMOTION)
+            return await self._replaced(caller, acting, plan)
         action = Action(
             caller.team_id,
             caller.user_id,
@@ -156,6 +148,27 @@ class Promotions:
         if said.startswith("Nothing was done"):  # refused on the way: the channel reads why, too
             await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {said}")
         return answer or plain(f"{where_words(action)}: promoted, and said in the channel.")
+
+    async def _replaced(self, caller: Caller, acting: Acting, plan: Action) -> Message:
+        """A stale plan used up (of two presses, one), and a new plan under it. Qovery failing on the new
+        one is said on the old one, with how to ask again: never "a new plan follows" when none does."""
+        assert plan.id is not None
+        assert plan.promotion is not None
+        if not await self._actions.drop(plan.id):
+            return plain(STALE_PROMOTION)
+        stale_words = "stale (deployed again since): nothing was done"
+        try:
+            source = await environment_by_id(acting, plan.promotion.source.environment_id)
+            target = await environment_by_id(acting, plan.target.environment_id)
+            thread, only = plan.thread_ts or plan.request_ts, plan.promotion.services
+            await self._post_plan(caller, acting, source, target, only, thread, channel=plan.channel_id)
+        except (UserError, QoveryError) as error:
+            why = error.message if isinstance(error, UserError) else error.sentence(self._command)
+            again = f"no new plan could be made ({why}); `{self._command} promote` makes one"
+            await self._decided(plan, f"{stale_words}; {again}.")
+            return plain(f"This plan is stale: nothing was done, and {again}.")
+        await self._decided(plan, f"{stale_words}; a new plan follows.")
+        return plain(STALE_PROMOTION)
 
     async def cancel(self, caller: Caller, value: object) -> Message | None:
         plan = await self._plan(caller, value)

@@ -47,3 +47,26 @@ def test_a_name_two_services_share_in_the_source_is_never_deployed_twice(
     [call] = qovery.wait_for("deployAllServices")
     assert "containers" not in call.body or call.body["containers"] == []
     assert set(buttons(plan.args)) == {"Promote", "Cancel"}
+
+
+def test_a_stale_plan_whose_new_plan_qovery_fails_to_give_says_so_and_how_to_ask_again(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """Stale, then Qovery fails while the new plan is read: the channel is never told that a new plan
+    follows when none does, and the one who pressed reads why and how to ask again."""
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    ran(qovery, world, "staging", world["new_sha"], "1.6.0", n=10)
+    qovery.fail("listProject", status=500, times=None)
+    said = press(acme_app, plan, "Promote")
+    assert "stale" in said["text"]
+    assert "/qovery promote" in said["text"]
+    [edit] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and c.args["ts"] == plan.answer["ts"]
+    )
+    assert "a new plan follows" not in shown(edit.args)
+    assert "/qovery promote" in shown(edit.args)
+    qovery.heal("listProject")
+    assert qovery.calls_to("deployAllServices") == []
