@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.actions.test_actions import buttons, shown
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import FakeQovery
+from tests.fakes.qovery_history import deployment
 from tests.promotion.test_promotion import plan_posts, press, ran, world  # noqa: F401 (world: a fixture)
 
 __all__: list[str] = []
@@ -70,3 +71,31 @@ def test_a_stale_plan_whose_new_plan_qovery_fails_to_give_says_so_and_how_to_ask
     assert "/qovery promote" in shown(edit.args)
     qovery.heal("listProject")
     assert qovery.calls_to("deployAllServices") == []
+
+
+def test_a_plan_of_300_services_is_made_and_promoted_whole(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """300 services on each side: 600 questions to Qovery for the plan, asked a few at a time, never all
+    at once past their timeout ("Qovery did not answer in time" for a plan that only reads)."""
+    names = [f"svc-{i:03d}" for i in range(300)]
+    staging = {n: qovery.add_service(world["staging"], n, "CONTAINER") for n in names}
+    production = {n: qovery.add_service(world["prod"], n, "CONTAINER") for n in names}
+    for env, ids, tag in (("prod", production, "1.0.0"), ("staging", staging, "2.0.0")):
+        entry = deployment(world[env], service_ids=ids, others=dict.fromkeys(ids, "CONTAINER"))
+        for stage in entry["stages"]:
+            for service in stage["services"]:
+                if service["identifier"]["service_type"] == "CONTAINER":
+                    service["details"] = {"image_name": "ghcr.io/acme/worker", "tag": tag, "arguments": []}
+        qovery.history[world[env]].insert(0, entry)
+    answer = acme_app.ask("promote billing/staging --to production")
+    assert "anyone there may press Promote" in answer["text"]
+    [plan] = plan_posts(acme_app)
+    assert "300 services would be deployed on production" in shown(plan.args)
+    press(acme_app, plan, "Promote")
+    [call] = qovery.wait_for("deployAllServices")
+    assert {c["id"]: c["image_tag"] for c in call.body["containers"]} == dict.fromkeys(
+        production.values(), "2.0.0"
+    )
