@@ -210,21 +210,22 @@ class EnvironmentActions:
 
     async def act(
         self, caller: Caller, action: Action, claim: Callable[[], Awaitable[bool]]
-    ) -> Message | None:
+    ) -> tuple[Message | None, int | None]:
         """An action another use case made (a promotion's plan), confirmed by `caller`'s click: checked
         for them, then `claim`ed (its plan used once: False, and nothing is done), held back when the
-        policy says so, else run once; what they alone should read."""
+        policy says so, else run once; what they alone should read, and the action stored (its state
+        says whether it ran, waits for approval, or was stopped: the plan then says so too)."""
         acting = await self._checked(caller, action)
         if not await claim():
-            return plain("This was already done or called off: nothing more was done.")
+            return plain("This was already done or called off: nothing more was done."), None
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self.held_back(caller, action, acting)) is not None:
-            return held
         assert action.id is not None
+        if (held := await self.held_back(caller, action, acting)) is not None:
+            return held, action.id
         if not await self._actions.start(action.id, confirmed_since(now)):
-            return plain("This was already done or called off: nothing more was done.")
-        return await self._run(caller, action, acting)
+            return plain("This was already done or called off: nothing more was done."), action.id
+        return await self._run(caller, action, acting), action.id
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)

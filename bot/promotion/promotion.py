@@ -143,10 +143,11 @@ class Promotions:
             await self._decided(plan, f"<@{caller.user_id}> pressed Promote.")
             return True
 
-        answer = await self._acting.act(caller, action, claim)
-        said = str(answer.get("text", "")) if answer else ""
-        if said.startswith("Nothing was done"):  # refused on the way: the channel reads why, too
-            await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {said}")
+        answer, action_id = await self._acting.act(caller, action, claim)
+        stored = await self._actions.get(action_id) if action_id is not None else None
+        # Stopped on the way (a freeze, Qovery's refusal...): the channel reads why, not just the press.
+        if answer and stored is not None and stored.state in (ActionState.PROPOSED, ActionState.REFUSED):
+            await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {answer.get('text', '')}")
         return answer or plain(f"{where_words(action)}: promoted, and said in the channel.")
 
     async def _replaced(self, caller: Caller, acting: Acting, plan: Action) -> Message:

@@ -99,3 +99,26 @@ def test_a_plan_of_300_services_is_made_and_promoted_whole(
     assert {c["id"]: c["image_tag"] for c in call.body["containers"]} == dict.fromkeys(
         production.values(), "2.0.0"
     )
+
+
+def test_a_promotion_a_freeze_stops_says_so_on_the_plan_for_the_channel(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """The channel read "pressed Promote." and its buttons gone, as if production were being deployed,
+    while a freeze had stopped it: the plan now says the freeze, its reason, and that nothing was done."""
+    acme_app.ask('policy freeze now 4h --reason "INC-42: the payments outage"')
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    press(acme_app, plan, "Promote")
+    edits = acme_app.slack.wait_until(
+        lambda c: (
+            c.method == "chat.update" and c.args["ts"] == plan.answer["ts"] and "freeze" in shown(c.args)
+        )
+    )
+    said = shown(edits[-1].args)
+    assert "A release freeze holds until" in said
+    assert "INC-42: the payments outage" in said
+    assert "Nothing was done" in said
+    assert qovery.calls_to("deployAllServices") == []
