@@ -31,7 +31,7 @@ from bot.actions import (
     read_where,
     where_words,
 )
-from bot.blocks import Message, escape, plain
+from bot.blocks import Message, cut, escape, plain
 from bot.clock import utcnow
 from bot.deliveries import CardButton, Cards
 from bot.errors import UserError
@@ -145,9 +145,13 @@ class Promotions:
 
         answer, action_id = await self._acting.act(caller, action, claim)
         stored = await self._actions.get(action_id) if action_id is not None else None
-        # Stopped on the way (a freeze, Qovery's refusal...): the channel reads why, not just the press.
+        # Stopped on the way (a freeze, Qovery's refusal...): the channel reads why, not just the press;
+        # the plan is used up, so trying again after a refusal is the command that makes a new one.
         if answer and stored is not None and stored.state in (ActionState.PROPOSED, ActionState.REFUSED):
-            await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {answer.get('text', '')}")
+            said = str(answer.get("text", ""))
+            if stored.state is ActionState.REFUSED:
+                answer = plain(said := f"{said} {self._ask_again(plan)} makes a new plan.")
+            await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {said}")
         return answer or plain(f"{where_words(action)}: promoted, and said in the channel.")
 
     async def _replaced(self, caller: Caller, acting: Acting, plan: Action) -> Message:
@@ -244,6 +248,20 @@ class Promotions:
         ):
             raise UserError(_UNKNOWN)
         return plan
+
+    def _ask_again(self, plan: Action) -> str:
+        """`/qovery promote billing/staging --to production --services api`: the command of this plan."""
+        assert plan.promotion is not None
+        source, target = plan.promotion.source, plan.target
+        to = (
+            target.environment
+            if target.project == source.project
+            else f"{target.project}/{target.environment}"
+        )
+        services = f" --services {','.join(plan.promotion.services)}" if plan.promotion.services else ""
+        typed = f"{self._command} promote {source.project}/{source.environment} --to {to}{services}"
+        shown = cut(typed.replace("`", "'"), 300)  # a backtick in a name would end the code span
+        return f"`{escape(shown)}`"
 
     def _gone(self, plan: Action) -> str | None:
         if plan.state is not ActionState.PROPOSED:

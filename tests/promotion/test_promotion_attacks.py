@@ -122,3 +122,27 @@ def test_a_promotion_a_freeze_stops_says_so_on_the_plan_for_the_channel(
     assert "INC-42: the payments outage" in said
     assert "Nothing was done" in said
     assert qovery.calls_to("deployAllServices") == []
+
+
+def test_a_promotion_qovery_refuses_says_how_to_try_again_and_trying_again_works(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """Qovery busy (409): "try again when it ends", while the plan was used up and its Promote answered
+    "already promoted": the presser and the channel now read the command that makes a new plan."""
+    acme_app.ask("promote billing/staging --to production --services api")
+    [plan] = plan_posts(acme_app)
+    qovery.fail("deployAllServices", status=409, body={"status": 409, "detail": "busy"})
+    said = press(acme_app, plan, "Promote")
+    again = "`/qovery promote billing/staging --to production --services api` makes a new plan"
+    assert again in said["text"]
+    edits = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and c.args["ts"] == plan.answer["ts"] and again in shown(c.args)
+    )
+    assert "Nothing was done" in shown(edits[-1].args)
+    acme_app.ask("promote billing/staging --to production --services api")
+    [_, fresh] = plan_posts(acme_app, count=2)
+    press(acme_app, fresh, "Promote")
+    [call] = qovery.wait_for("deployAllServices", count=2)[1:]
+    assert call.body["applications"] == [{"application_id": world["api"], "git_commit_id": world["new_sha"]}]
