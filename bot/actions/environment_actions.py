@@ -100,6 +100,12 @@ class EnvironmentActions:
         self._poster = poster
         self._command = slash_command
         self._clock = clock
+        self._replan: Callable[[Caller, Action], Awaitable[None]] | None = None
+
+    def replans_with(self, replan: Callable[[Caller, Action], Awaitable[None]]) -> None:
+        """Who posts a new plan when a promotion is found stale as it is about to run (bot.promotion):
+        its approval may have waited while either environment was deployed again."""
+        self._replan = replan
 
     # -- typed, then confirmed ---------------------------------------------------------------------------
 
@@ -329,6 +335,8 @@ class EnvironmentActions:
             await self._actions.finish(
                 action.id, ActionState.REFUSED, words, None, self._clock(), own_token=own
             )
+            if words == STALE_PROMOTION and self._replan is not None:  # as the plan's own Promote does
+                await self._replan(caller, action)
             return plain(f"Nothing was done: {words}")
         said = status.state or "accepted"
         # A busy environment: Qovery queued the request, and the message says behind what.

@@ -175,6 +175,19 @@ class Promotions:
         await self._decided(plan, f"{stale_words}; a new plan follows.")
         return plain(STALE_PROMOTION)
 
+    async def replan(self, caller: Caller, action: Action) -> None:
+        """A promotion found stale as it was about to run (its approval waited): a new plan under its
+        request. Qovery failing now leaves the request's own words (stale, nothing was done)."""
+        assert action.promotion is not None
+        try:
+            acting = await self._access.acting(caller)
+            source = await environment_by_id(acting, action.promotion.source.environment_id)
+            target = await environment_by_id(acting, action.target.environment_id)
+            thread, only = action.thread_ts or action.request_ts, action.promotion.services
+            await self._post_plan(caller, acting, source, target, only, thread, channel=action.channel_id)
+        except (UserError, QoveryError):
+            pass
+
     async def cancel(self, caller: Caller, value: object) -> Message | None:
         plan = await self._plan(caller, value)
         assert plan.id is not None

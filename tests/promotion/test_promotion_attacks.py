@@ -146,3 +146,33 @@ def test_a_promotion_qovery_refuses_says_how_to_try_again_and_trying_again_works
     press(acme_app, fresh, "Promote")
     [call] = qovery.wait_for("deployAllServices", count=2)[1:]
     assert call.body["applications"] == [{"application_id": world["api"], "git_commit_id": world["new_sha"]}]
+
+
+def test_a_plan_made_stale_while_its_approval_waited_runs_nothing_and_a_new_plan_follows(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """Production deployed by hand while the request waited: Approve runs nothing, and, as for a stale
+    plan's Promote, a new plan is posted under the request, showing what a promotion would do now."""
+    acme_app.slack.groups["S0SRELEADS"] = ["U0LEAD0001"]
+    acme_app.slack.users["U0LEAD0001"] = {"is_admin": True}
+    acme_app.ask('policy approvals production --approvers "<!subteam^S0SRELEADS|sre-leads>"')
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    press(acme_app, plan, "Promote")
+    [request] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and "asks to" in c.args.get("text", "")
+    )
+    ran(qovery, world, "prod", world["old_sha"], "1.4.3", n=10)  # production deployed again meanwhile
+    approve = buttons(request.args)["Approve"]
+    acme_app.press(
+        approve["action_id"], approve["value"], user_id="U0LEAD0001", message_ts=request.answer["ts"]
+    )
+    [_, fresh] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.postMessage" and "proposes to promote" in c.args.get("text", ""), count=2
+    )
+    assert fresh.args.get("thread_ts") == request.answer["ts"]
+    assert "`1.4.3` → `1.5.0`" in shown(fresh.args)
+    assert set(buttons(fresh.args)) == {"Promote", "Cancel"}
+    assert qovery.calls_to("deployAllServices") == []
