@@ -428,7 +428,7 @@ class EnvironmentActions:
                     f"Log in again with `{self._command} login`, or `{self._command} logout`."
                 )
             if isinstance(error, QoveryForbidden):
-                said = f" Qovery said: {error.detail}" if error.detail else ""
+                said = f" Qovery said: {escape(error.detail)}" if error.detail else ""
                 return f"Your Qovery role does not allow this on this environment.{said}"
         return error.sentence(self._command)
 

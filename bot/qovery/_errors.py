@@ -41,9 +41,10 @@ class QoveryError(Exception):
         return "The call to Qovery failed."
 
     def sentence(self, command: str = "/qovery") -> str:
+        """What the user reads, in mrkdwn: Qovery's own detail made literal."""
         text = self._what_failed(command)
         if self.detail:
-            text += f" Qovery said: {self.detail}"
+            text += f" Qovery said: {literal(self.detail)}"
         return text
 
 
@@ -89,6 +90,12 @@ class QoveryUnavailable(QoveryError):
 class QoveryTimeout(QoveryUnavailable):
     def _what_failed(self, command: str) -> str:
         return "Qovery did not answer in time. Try again in a minute; it may still have done it."
+
+
+def literal(text: str) -> str:
+    """Qovery's words made literal in Slack's mrkdwn (as bot.blocks.escape, which this layer does not
+    import): a detail saying `<!channel>` is shown, never a mass mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _shorten(detail: str | None) -> str | None:

@@ -176,3 +176,23 @@ def test_a_plan_made_stale_while_its_approval_waited_runs_nothing_and_a_new_plan
     assert "`1.4.3` → `1.5.0`" in shown(fresh.args)
     assert set(buttons(fresh.args)) == {"Promote", "Cancel"}
     assert qovery.calls_to("deployAllServices") == []
+
+
+def test_qoverys_own_words_in_a_refusal_never_mention_the_channel(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """Qovery's detail is outside text: on the plan in the channel it is shown, never a mass mention."""
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    qovery.fail(
+        "deployAllServices", status=409, body={"status": 409, "detail": "<!channel> <@U0ADMIN01> busy"}
+    )
+    said = press(acme_app, plan, "Promote")
+    assert "&lt;!channel&gt;" in said["text"]
+    edits = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and c.args["ts"] == plan.answer["ts"] and "busy" in shown(c.args)
+    )
+    assert "<!channel>" not in shown(edits[-1].args)
+    assert "<@U0ADMIN01> busy" not in shown(edits[-1].args)
