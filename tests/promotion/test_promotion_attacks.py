@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from tests.actions.test_actions import buttons, shown
 from tests.fakes.app_server import RunningApp
-from tests.fakes.qovery_api import FakeQovery
+from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
+from tests.helpers import card_recorded, subscribe
 from tests.promotion.test_promotion import plan_posts, press, ran, world  # noqa: F401 (world: a fixture)
 
 __all__: list[str] = []
@@ -196,3 +197,32 @@ def test_qoverys_own_words_in_a_refusal_never_mention_the_channel(
     )
     assert "<!channel>" not in shown(edits[-1].args)
     assert "<@U0ADMIN01> busy" not in shown(edits[-1].args)
+
+
+def test_promote_to_another_projects_environment_of_the_same_name_is_offered_and_posts_its_plan(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    acme: Acme,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """`--promote-to web/production`: billing/production's success card offered no button, as if it
+    were web/production itself; it is another environment, and the card now offers it."""
+    web = qovery.add_project(acme.organization_id, "web")
+    qovery.add_environment(web, "production")
+    hook = subscribe(acme_app, qovery, "--kind standard --promote-to web/production")
+    qovery.deliver(hook.webhook_id, "DEPLOYMENT_SUCCESSFUL", environment_id=world["prod"])
+    [card] = acme_app.slack.wait_until(
+        lambda c: (
+            c.method == "chat.postMessage"
+            and "production" in c.args.get("text", "")
+            and "attachments" in c.args
+        )
+    )
+    offered = buttons(card.args["attachments"][0])
+    assert "Promote to web/production" in offered
+    card_recorded(acme_app, card.answer["ts"])
+    button = offered["Promote to web/production"]
+    acme_app.press(button["action_id"], button["value"], message_ts=card.answer["ts"])
+    [plan] = plan_posts(acme_app)
+    assert plan.args["thread_ts"] == card.answer["ts"]
+    assert "billing / production → web / production" in shown(plan.args)
