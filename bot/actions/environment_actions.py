@@ -51,6 +51,7 @@ from bot.qovery import (
     EnvironmentStatus,
     QoveryError,
     QoveryForbidden,
+    QoveryTimeout,
     QoveryUnauthorized,
     Service,
 )
@@ -326,12 +327,24 @@ class EnvironmentActions:
     async def _run(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
         """Ask Qovery, record the outcome, tell the channel; what the asker alone should read, if any."""
         assert action.id is not None
+        asked = False  # whether Qovery was asked to act (not only to read)
         try:
             acting = acting or await self._checked(caller, action)
+            await self._still_as_shown(acting, action)
+            asked = True
             status = await self._ask_qovery(acting, action)
         except (UserError, QoveryError) as error:
             words = error.message if isinstance(error, UserError) else self._refused(error, acting)
             own = acting.own_token if acting else False
+            if asked and isinstance(error, QoveryTimeout):  # no answer is no refusal: it may have started
+                unknown = (
+                    f"Qovery did not answer in time: {where_words(action)} may have started deploying. "
+                    f"Look at it (`{self._command} status`) before trying again."
+                )
+                await self._actions.finish(
+                    action.id, ActionState.UNKNOWN, unknown, None, self._clock(), own_token=own
+                )
+                return plain(unknown)
             await self._actions.finish(
                 action.id, ActionState.REFUSED, words, None, self._clock(), own_token=own
             )
@@ -381,12 +394,8 @@ class EnvironmentActions:
             case ActionKind.DEPLOY if any(change.after for change in action.changes):
                 return await api.deploy_services(env_id, action.versions())
             case ActionKind.DEPLOY:
-                await self._same_services(acting, action)
                 return await api.deploy_environment(env_id)
-            case ActionKind.ROLLBACK:
-                return await api.deploy_services(env_id, action.versions())
-            case ActionKind.PROMOTE:
-                await self._not_stale(acting, action)
+            case ActionKind.ROLLBACK | ActionKind.PROMOTE:
                 return await api.deploy_services(env_id, action.versions())
             case ActionKind.REDEPLOY:
                 return await api.redeploy_environment(env_id)
@@ -394,6 +403,13 @@ class EnvironmentActions:
                 return await api.cancel_deployment(env_id)
             case ActionKind.STOP:
                 return await api.stop_environment(env_id)
+
+    async def _still_as_shown(self, acting: Acting, action: Action) -> None:
+        """What is read before Qovery is asked to act: what was confirmed is still what would run."""
+        if action.kind is ActionKind.DEPLOY and not any(change.after for change in action.changes):
+            await self._same_services(acting, action)
+        elif action.kind is ActionKind.PROMOTE:
+            await self._not_stale(acting, action)
 
     async def _same_services(self, acting: Acting, action: Action) -> None:
         """A deploy of every service runs only on the services it showed: one added or removed since

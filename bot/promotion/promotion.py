@@ -44,6 +44,7 @@ from bot.subscriptions import Hooks
 __all__ = ["PromotionRequest", "Promotions"]
 
 _UNKNOWN = "This button does not belong to a promotion plan of this workspace: nothing was done."
+_STOPPED = (ActionState.PROPOSED, ActionState.REFUSED, ActionState.UNKNOWN)  # frozen, refused, unanswered
 _USED = "This plan was already promoted or called off: nothing more was done."
 
 
@@ -147,7 +148,7 @@ class Promotions:
         stored = await self._actions.get(action_id) if action_id is not None else None
         # Stopped on the way (a freeze, Qovery's refusal...): the channel reads why, not just the press;
         # the plan is used up, so trying again after a refusal is the command that makes a new one.
-        if answer and stored is not None and stored.state in (ActionState.PROPOSED, ActionState.REFUSED):
+        if answer and stored is not None and stored.state in _STOPPED:
             said = str(answer.get("text", ""))
             if stored.state is ActionState.REFUSED:
                 answer = plain(said := f"{said} {self._ask_again(plan)} makes a new plan.")

@@ -226,3 +226,24 @@ def test_promote_to_another_projects_environment_of_the_same_name_is_offered_and
     [plan] = plan_posts(acme_app)
     assert plan.args["thread_ts"] == card.answer["ts"]
     assert "billing / production → web / production" in shown(plan.args)
+
+
+def test_a_promotion_qovery_did_not_answer_in_time_is_never_said_undone(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """deployAllServices without an answer in time may have started production's deployment: the
+    presser and the channel read that it may have, never "Nothing was done"."""
+    acme_app.ask("promote billing/staging --to production")
+    [plan] = plan_posts(acme_app)
+    qovery.delay("deployAllServices", 3.0, times=1)
+    said = press(acme_app, plan, "Promote")
+    assert "Nothing was done" not in said["text"]
+    assert "may have started" in said["text"]
+    edits = acme_app.slack.wait_until(
+        lambda c: (
+            c.method == "chat.update" and c.args["ts"] == plan.answer["ts"] and "in time" in shown(c.args)
+        )
+    )
+    assert "Nothing was done" not in shown(edits[-1].args)
