@@ -37,7 +37,7 @@ from bot.deliveries import CardButton, Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
 from bot.promotion.reads import environment_by_id, environment_named, planned, read_side, stale, target_where
-from bot.promotion.views import PLAN_MINUTES, decided_message, plan_message, read_plan_button
+from bot.promotion.views import PLAN_MINUTES, decided_message, plan_fits, plan_message, read_plan_button
 from bot.qovery import QoveryError
 from bot.subscriptions import Hooks
 
@@ -234,6 +234,11 @@ class Promotions:
         plan = Action(caller.team_id, caller.user_id, channel_id, ActionKind.PROMOTE, target, changes,
                       thread_ts=thread_ts, promotion=promotion)  # fmt: skip
         where = where_words(plan)
+        if any(p.promoted for p in plan_lines) and not plan_fits(plan, plan_lines):
+            raise UserError(
+                f"This plan would name {len(plan_lines)} services, more than one Slack message can show in "
+                "full: nothing was proposed. Promote them a few at a time with `--services`."
+            )
         if any(p.promoted for p in plan_lines):
             plan = plan.with_id(await self._actions.add(plan, self._clock()))
         message = plan_message(plan, plan_lines, where)

@@ -247,3 +247,24 @@ def test_a_promotion_qovery_did_not_answer_in_time_is_never_said_undone(
         )
     )
     assert "Nothing was done" not in shown(edits[-1].args)
+
+
+def test_a_plan_too_long_to_show_whole_offers_no_promote_and_says_to_name_fewer(
+    acme_app: RunningApp,
+    qovery: FakeQovery,
+    world: dict[str, str],  # noqa: F811
+) -> None:
+    """200 services built from other images (long names): the plan was cut ("… and N more services")
+    with Promote under it, deploying what no one was shown, and its request for approval cut too."""
+    for i in range(200):
+        name = f"svc-{i:03d}"
+        for env, letter in (("staging", "a"), ("prod", "b")):
+            service_id = qovery.add_service(world[env], name, "CONTAINER")
+            for service in qovery.services[world[env]]:
+                if service["id"] == service_id:
+                    service["image_name"] = f"ghcr.io/{letter * 280}/{name}"
+    answer = acme_app.ask("promote billing/staging --to production")
+    assert "more than one Slack message can show in full" in answer["text"]
+    assert "--services" in answer["text"]
+    assert plan_posts(acme_app, count=0) == []
+    assert qovery.calls_to("deployAllServices") == []
