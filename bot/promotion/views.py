@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.actions import Action, plan_fits as changes_fit
+from bot.actions import Action
+from bot.actions import plan_fits as changes_fit
 from bot.blocks import MAX_BLOCKS, Message, button, context, cut, escape, read_row_id, section, sections
 from bot.deliveries import PROMOTE_CARD_ACTION, service_words
 from bot.promotion.plan import ALREADY_THE_SAME, PlannedService
