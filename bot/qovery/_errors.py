@@ -40,11 +40,12 @@ class QoveryError(Exception):
     def _what_failed(self, command: str) -> str:
         return "The call to Qovery failed."
 
-    def sentence(self, command: str = "/qovery") -> str:
-        """What the user reads, in mrkdwn: Qovery's own detail made literal."""
+    def sentence(self, command: str = "/qovery", *, mrkdwn: bool = True) -> str:
+        """What the user reads: in mrkdwn, Qovery's own detail made literal; as it is in plain text (a
+        form's error under its field)."""
         text = self._what_failed(command)
         if self.detail:
-            text += f" Qovery said: {literal(self.detail)}"
+            text += f" Qovery said: {literal(self.detail) if mrkdwn else self.detail}"
         return text
 
 
