@@ -86,6 +86,8 @@ def create_app(
         access, core.actions, core.cards, hooks, poster, settings.slash_command, gate=approvals
     )
     approvals.runs_with(acting)
+    promotions = Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command)
+    acting.replans_with(promotions.replan)
     queued = QueuedRequests(access, core.actions, poster)
     audit = Audit(core.actions)
     reads = build_reads(core)
@@ -109,7 +111,7 @@ def create_app(
         approvals,
         audit,
         change_commands,
-        Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command),
+        promotions,
         freezes,
         queued,
     )

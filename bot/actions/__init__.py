@@ -34,6 +34,7 @@ from bot.actions.views import (
     changes_blocks,
     confirmation_gone,
     done_words,
+    plan_fits,
     where_words,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "done_words",
     "find_environment",
     "latest_success",
+    "plan_fits",
     "read_where",
     "where_words",
 ]

@@ -51,6 +51,7 @@ from bot.qovery import (
     EnvironmentStatus,
     QoveryError,
     QoveryForbidden,
+    QoveryTimeout,
     QoveryUnauthorized,
     Service,
 )
@@ -100,6 +101,12 @@ class EnvironmentActions:
         self._poster = poster
         self._command = slash_command
         self._clock = clock
+        self._replan: Callable[[Caller, Action], Awaitable[None]] | None = None
+
+    def replans_with(self, replan: Callable[[Caller, Action], Awaitable[None]]) -> None:
+        """Who posts a new plan when a promotion is found stale as it is about to run (bot.promotion):
+        its approval may have waited while either environment was deployed again."""
+        self._replan = replan
 
     # -- typed, then confirmed ---------------------------------------------------------------------------
 
@@ -214,33 +221,37 @@ class EnvironmentActions:
 
     async def act(
         self, caller: Caller, action: Action, claim: Callable[[], Awaitable[bool]]
-    ) -> Message | None:
+    ) -> tuple[Message | None, int | None]:
         """An action another use case made (a promotion's plan), confirmed by `caller`'s click: checked
         for them, then `claim`ed (its plan used once: False, and nothing is done), held back when the
-        policy says so, else run once; what they alone should read."""
+        policy says so, else run once; what they alone should read, and the action stored (its state
+        says whether it ran, waits for approval, or was stopped: the plan then says so too)."""
         # Confirmed by this click: it runs with the presser's token, whoever made the plan.
         action = replace(action, own_token=(await self._access.acting(caller)).own_token)
         acting = await self._checked(caller, action)
         if not await claim():
-            return plain("This was already done or called off: nothing more was done.")
+            return plain("This was already done or called off: nothing more was done."), None
         return await self._confirmed(caller, action, acting)
 
-    async def _confirmed(self, caller: Caller, action: Action, acting: Acting) -> Message | None:
+    async def _confirmed(
+        self, caller: Caller, action: Action, acting: Acting
+    ) -> tuple[Message | None, int | None]:
         """An action confirmed at once (a card's button, a promotion's plan): stored, held back when a
-        freeze or the policy says so, else started once and run."""
+        freeze or the policy says so, else started once and run; the answer, and the action's id."""
         now = self._clock()
         action = replace(action, own_token=acting.own_token)
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self.held_back(caller, action, acting)) is not None:
-            return held
         assert action.id is not None
+        if (held := await self.held_back(caller, action, acting)) is not None:
+            return held, action.id
         if not await self._actions.start(action.id, confirmed_since(now)):
-            return plain("This was already done or called off: nothing more was done.")
-        return await self._run(caller, action, acting)
+            return plain("This was already done or called off: nothing more was done."), action.id
+        return await self._run(caller, action, acting), action.id
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)
-        return await self._confirmed(caller, action, acting)
+        answer, _ = await self._confirmed(caller, action, acting)
+        return answer
 
     async def _from_card(
         self, caller: Caller, value: object, kind: ActionKind
@@ -325,15 +336,29 @@ class EnvironmentActions:
     async def _run(self, caller: Caller, action: Action, acting: Acting | None = None) -> Message | None:
         """Ask Qovery, record the outcome, tell the channel; what the asker alone should read, if any."""
         assert action.id is not None
+        asked = False  # whether Qovery was asked to act (not only to read)
         try:
             acting = acting or await self._checked(caller, action)
+            await self._still_as_shown(acting, action)
+            asked = True
             status = await self._ask_qovery(acting, action)
         except (UserError, QoveryError) as error:
             words = error.message if isinstance(error, UserError) else self._refused(error, acting)
             own = acting.own_token if acting else False
+            if asked and isinstance(error, QoveryTimeout):  # no answer is no refusal: it may have started
+                unknown = (
+                    f"Qovery did not answer in time: {where_words(action)} may have started deploying. "
+                    f"Look at it (`{self._command} status`) before trying again."
+                )
+                await self._actions.finish(
+                    action.id, ActionState.UNKNOWN, unknown, None, self._clock(), own_token=own
+                )
+                return plain(unknown)
             await self._actions.finish(
                 action.id, ActionState.REFUSED, words, None, self._clock(), own_token=own
             )
+            if words == STALE_PROMOTION and self._replan is not None:  # as the plan's own Promote does
+                await self._replan(caller, action)
             return plain(f"Nothing was done: {words}")
         said = status.state or "accepted"
         # A busy environment: Qovery queued the request, and the message says behind what.
@@ -380,12 +405,8 @@ class EnvironmentActions:
             case ActionKind.DEPLOY if any(change.after for change in action.changes):
                 return await api.deploy_services(env_id, action.versions())
             case ActionKind.DEPLOY:
-                await self._same_services(acting, action)
                 return await api.deploy_environment(env_id)
-            case ActionKind.ROLLBACK:
-                return await api.deploy_services(env_id, action.versions())
-            case ActionKind.PROMOTE:
-                await self._not_stale(acting, action)
+            case ActionKind.ROLLBACK | ActionKind.PROMOTE:
                 return await api.deploy_services(env_id, action.versions())
             case ActionKind.REDEPLOY:
                 return await api.redeploy_environment(env_id)
@@ -393,6 +414,13 @@ class EnvironmentActions:
                 return await api.cancel_deployment(env_id)
             case ActionKind.STOP:
                 return await api.stop_environment(env_id)
+
+    async def _still_as_shown(self, acting: Acting, action: Action) -> None:
+        """What is read before Qovery is asked to act: what was confirmed is still what would run."""
+        if action.kind is ActionKind.DEPLOY and not any(change.after for change in action.changes):
+            await self._same_services(acting, action)
+        elif action.kind is ActionKind.PROMOTE:
+            await self._not_stale(acting, action)
 
     async def _same_services(self, acting: Acting, action: Action) -> None:
         """A deploy of every service runs only on the services it showed: one added or removed since
@@ -427,7 +455,7 @@ class EnvironmentActions:
                     f"Log in again with `{self._command} login`, or `{self._command} logout`."
                 )
             if isinstance(error, QoveryForbidden):
-                said = f" Qovery said: {error.detail}" if error.detail else ""
+                said = f" Qovery said: {escape(error.detail)}" if error.detail else ""
                 return f"Your Qovery role does not allow this on this environment.{said}"
         return error.sentence(self._command)
 

@@ -111,7 +111,7 @@ async def organizations_of(api: QoveryApi, command: str, field: str = "token") -
     except QoveryUnauthorized:
         raise FormError({field: "Qovery refused this token: check that it was copied whole."}) from None
     except QoveryError as error:
-        raise FormError({field: error.sentence(command)}) from None
+        raise FormError({field: error.sentence(command, mrkdwn=False)}) from None
     if not organizations:
         raise FormError({field: "This token sees no organization."})
     return organizations

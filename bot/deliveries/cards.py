@@ -180,10 +180,13 @@ def render_card(
 
 
 def _promotes(deployment: Deployment, promote_to: str) -> bool:
-    """A success of an environment other than the one it would promote to."""
-    target = promote_to.rpartition("/")[2].lower()
+    """A success of an environment other than the one it would promote to (`web/production` is not
+    billing's production: the project counts when it is named)."""
+    project, _, target = promote_to.lower().rpartition("/")
     here = (deployment.environment.name or "").lower()
-    return bool(target) and deployment.status is DeploymentStatus.SUCCESSFUL and here != target
+    same_project = not project or project == (deployment.project.name or "").lower()
+    itself = here == target and same_project
+    return bool(target) and deployment.status is DeploymentStatus.SUCCESSFUL and not itself
 
 
 def _buttons(

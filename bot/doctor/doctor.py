@@ -75,7 +75,7 @@ class Doctor:
         except UserError as error:
             return [Finding(FindingKind.TOKEN, team_id, escape(error.message))]
         except (QoveryUnauthorized, QoveryForbidden) as error:
-            return [Finding(FindingKind.TOKEN, team_id, escape(error.sentence(self._config.slash_command)))]
+            return [Finding(FindingKind.TOKEN, team_id, error.sentence(self._config.slash_command))]
         hooks = {hook.id: hook for hook in live}
         for webhook in webhooks:  # the hooks Qovery's webhooks name, revoked ones too
             target = hook_id_of(webhook.target_url)

@@ -105,7 +105,7 @@ class AppHome:
         except UserError as error:
             return f":warning: {escape(error.message)}", []
         except QoveryError as error:
-            return f":warning: {escape(error.sentence(self._config.slash_command))}", []
+            return f":warning: {error.sentence(self._config.slash_command)}", []  # mrkdwn-safe
         name = next((o.name for o in organizations if o.id == organization_id), organization_id)
         line = f":large_green_circle: Connected to the Qovery organization *{escape(cut(name, 80))}*"
         if workspace is not None and workspace.qovery_token and workspace.connected_by:

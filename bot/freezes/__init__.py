@@ -17,7 +17,6 @@ from bot.freezes.views import (
     EXCEPTION_FORM,
     exception_form,
     frozen_answer,
-    is_frozen_answer,
     read_exception_button,
     read_exception_form,
 )
@@ -37,7 +36,6 @@ __all__ = [
     "exception_form",
     "frozen_answer",
     "frozen_kind",
-    "is_frozen_answer",
     "read_duration",
     "read_exception_button",
     "read_exception_form",

@@ -29,7 +29,6 @@ __all__ = [
     "exception_form",
     "freeze_lines",
     "frozen_answer",
-    "is_frozen_answer",
     "list_message",
     "read_exception_button",
     "read_exception_form",
@@ -94,17 +93,6 @@ def frozen_answer(action: Action, in_force: InForce) -> Message:
         },
     ]
     return {"response_type": "ephemeral", "text": cut(text, 3000), "blocks": blocks}
-
-
-def is_frozen_answer(message: Message | None) -> bool:
-    """Whether `message` is the answer to an action a freeze stopped (it offers the exception)."""
-    blocks = message.get("blocks", []) if message else []
-    return any(
-        isinstance(e, dict) and e.get("action_id") == EXCEPTION_ACTION
-        for b in blocks
-        if isinstance(b, dict) and b.get("type") == "actions"
-        for e in b.get("elements", [])
-    )
 
 
 def exception_form(action: Action) -> Block:

@@ -9,6 +9,7 @@ confirmation and the request for approval, and sent to Qovery is the one list.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ _ONLY_IN_TARGET = "only in {target}"
 _NO_VERSION = "no successful deployment of it in {source} gives a version"
 _OTHER_SOURCE = "built from another {what} ({source}: {one}, {target}: {other}): not promoted"
 _CANNOT_PIN = "the bot cannot pin its version"
+_SHARED_NAME = "{count} services of {environment} are named {name}: not promoted (rename one)"
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,12 @@ def _other_source(source: Service, target: Service, sources: Sources, names: tup
     return None
 
 
+def _shared(services: Sequence[Service]) -> Counter[str]:
+    """How many services bear each name matched case-insensitively, for the names more than one bears."""
+    counted = Counter(s.name.lower() for s in services)
+    return Counter({name: count for name, count in counted.items() if count > 1})
+
+
 def plan_services(
     names: tuple[str, str],
     source_services: Sequence[Service],
@@ -109,8 +117,16 @@ def plan_services(
     source_versions, target_versions = versions
     by_name = {s.name.lower(): s for s in target_services}
     chosen = [s for s in sorted(source_services, key=lambda s: s.name) if not only or matches(only, s.name)]
+    shared = (_shared(source_services), _shared(target_services))
     found: list[PlannedService] = []
     for service in chosen:
+        # A name two services share on either side matches none: deploying one of them is a guess.
+        name = service.name.lower()
+        if (count := shared[0][name] or shared[1][name]) > 1:
+            environment = source_name if shared[0][name] else target_name
+            why = _SHARED_NAME.format(count=count, environment=environment, name=name)
+            found.append(_left(service, why))
+            continue
         target = by_name.get(service.name.lower())
         if target is None:
             found.append(_left(service, _ONLY_IN_SOURCE.format(source=source_name)))

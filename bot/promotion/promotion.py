@@ -31,20 +31,20 @@ from bot.actions import (
     read_where,
     where_words,
 )
-from bot.blocks import Message, escape, plain
+from bot.blocks import Message, cut, escape, plain
 from bot.clock import utcnow
 from bot.deliveries import CardButton, Cards
 from bot.errors import UserError
-from bot.freezes import is_frozen_answer
 from bot.ports import SlackFailure, SlackPoster
 from bot.promotion.reads import environment_by_id, environment_named, planned, read_side, stale, target_where
-from bot.promotion.views import PLAN_MINUTES, decided_message, plan_message, read_plan_button
+from bot.promotion.views import PLAN_MINUTES, decided_message, plan_fits, plan_message, read_plan_button
 from bot.qovery import QoveryError
 from bot.subscriptions import Hooks
 
 __all__ = ["PromotionRequest", "Promotions"]
 
 _UNKNOWN = "This button does not belong to a promotion plan of this workspace: nothing was done."
+_STOPPED = (ActionState.PROPOSED, ActionState.REFUSED, ActionState.UNKNOWN)  # frozen, refused, unanswered
 _USED = "This plan was already promoted or called off: nothing more was done."
 
 
@@ -124,15 +124,7 @@ class Promotions:
         except QoveryError as error:
             raise UserError(error.sentence(self._command)) from None
         if is_stale:
-            if await self._actions.drop(plan.id):  # used up: a new plan takes its place, under it
-                await self._decided(
-                    plan, "stale (deployed again since): nothing was done; a new plan follows."
-                )
-                source = await environment_by_id(acting, plan.promotion.source.environment_id)
-                target = await environment_by_id(acting, plan.target.environment_id)
-                thread, only = plan.thread_ts or plan.request_ts, plan.promotion.services
-                await self._post_plan(caller, acting, source, target, only, thread, channel=plan.channel_id)
-            return plain(STALE_PROMOTION)
+            return await self._replaced(caller, acting, plan)
         action = Action(
             caller.team_id,
             caller.user_id,
@@ -152,12 +144,50 @@ class Promotions:
             await self._decided(plan, f"<@{caller.user_id}> pressed Promote.")
             return True
 
-        answer = await self._acting.act(caller, action, claim)
-        said = str(answer.get("text", "")) if answer else ""
-        # Refused on the way, or stopped by a freeze: the channel reads why, too (not "promoted").
-        if said.startswith("Nothing was done") or is_frozen_answer(answer):
+        answer, action_id = await self._acting.act(caller, action, claim)
+        stored = await self._actions.get(action_id) if action_id is not None else None
+        # Stopped on the way (a freeze, Qovery's refusal...): the channel reads why, not just the press;
+        # the plan is used up, so trying again after a refusal is the command that makes a new one.
+        if answer and stored is not None and stored.state in _STOPPED:
+            said = str(answer.get("text", ""))
+            if stored.state is ActionState.REFUSED:
+                answer = plain(said := f"{said} {self._ask_again(plan)} makes a new plan.")
             await self._decided(plan, f"<@{caller.user_id}> pressed Promote. {said}")
         return answer or plain(f"{where_words(action)}: promoted, and said in the channel.")
+
+    async def _replaced(self, caller: Caller, acting: Acting, plan: Action) -> Message:
+        """A stale plan used up (of two presses, one), and a new plan under it. Qovery failing on the new
+        one is said on the old one, with how to ask again: never "a new plan follows" when none does."""
+        assert plan.id is not None
+        assert plan.promotion is not None
+        if not await self._actions.drop(plan.id):
+            return plain(STALE_PROMOTION)
+        stale_words = "stale (deployed again since): nothing was done"
+        try:
+            source = await environment_by_id(acting, plan.promotion.source.environment_id)
+            target = await environment_by_id(acting, plan.target.environment_id)
+            thread, only = plan.thread_ts or plan.request_ts, plan.promotion.services
+            await self._post_plan(caller, acting, source, target, only, thread, channel=plan.channel_id)
+        except (UserError, QoveryError) as error:
+            why = error.message if isinstance(error, UserError) else error.sentence(self._command)
+            again = f"no new plan could be made ({why}); `{self._command} promote` makes one"
+            await self._decided(plan, f"{stale_words}; {again}.")
+            return plain(f"This plan is stale: nothing was done, and {again}.")
+        await self._decided(plan, f"{stale_words}; a new plan follows.")
+        return plain(STALE_PROMOTION)
+
+    async def replan(self, caller: Caller, action: Action) -> None:
+        """A promotion found stale as it was about to run (its approval waited): a new plan under its
+        request. Qovery failing now leaves the request's own words (stale, nothing was done)."""
+        assert action.promotion is not None
+        try:
+            acting = await self._access.acting(caller)
+            source = await environment_by_id(acting, action.promotion.source.environment_id)
+            target = await environment_by_id(acting, action.target.environment_id)
+            thread, only = action.thread_ts or action.request_ts, action.promotion.services
+            await self._post_plan(caller, acting, source, target, only, thread, channel=action.channel_id)
+        except (UserError, QoveryError):
+            pass
 
     async def cancel(self, caller: Caller, value: object) -> Message | None:
         plan = await self._plan(caller, value)
@@ -204,6 +234,11 @@ class Promotions:
         plan = Action(caller.team_id, caller.user_id, channel_id, ActionKind.PROMOTE, target, changes,
                       thread_ts=thread_ts, promotion=promotion)  # fmt: skip
         where = where_words(plan)
+        if any(p.promoted for p in plan_lines) and not plan_fits(plan, plan_lines):
+            raise UserError(
+                f"This plan would name {len(plan_lines)} services, more than one Slack message can show in "
+                "full: nothing was proposed. Promote them a few at a time with `--services`."
+            )
         if any(p.promoted for p in plan_lines):
             plan = plan.with_id(await self._actions.add(plan, self._clock()))
         message = plan_message(plan, plan_lines, where)
@@ -232,6 +267,20 @@ class Promotions:
         ):
             raise UserError(_UNKNOWN)
         return plan
+
+    def _ask_again(self, plan: Action) -> str:
+        """`/qovery promote billing/staging --to production --services api`: the command of this plan."""
+        assert plan.promotion is not None
+        source, target = plan.promotion.source, plan.target
+        to = (
+            target.environment
+            if target.project == source.project
+            else f"{target.project}/{target.environment}"
+        )
+        services = f" --services {','.join(plan.promotion.services)}" if plan.promotion.services else ""
+        typed = f"{self._command} promote {source.project}/{source.environment} --to {to}{services}"
+        shown = cut(typed.replace("`", "'"), 300)  # a backtick in a name would end the code span
+        return f"`{escape(shown)}`"
 
     def _gone(self, plan: Action) -> str | None:
         if plan.state is not ActionState.PROPOSED:

@@ -5,7 +5,9 @@ commits between the two versions, and whether either was deployed again since a 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.access import Acting
 from bot.actions import Action, Target, Where, find_environment, latest_success, read_where
@@ -13,6 +15,13 @@ from bot.contents import ServiceVersion, versions_of
 from bot.errors import UserError
 from bot.promotion.plan import PlannedService, Sources, plan_services, to_commit_walk
 from bot.qovery import Commit, DeploymentHistory, QoveryApi, QoveryError, Service
+
+T = TypeVar("T")
+Item = TypeVar("Item")
+
+# A plan of 300 services asks Qovery 600 questions: a few at a time, so that they neither wait past
+# their timeout for a connection nor hold up every other use of the workspace's connections meanwhile.
+_READS_AT_ONCE = 8
 
 __all__ = ["Side", "environment_by_id", "environment_named", "planned", "read_side", "stale", "target_where"]
 
@@ -48,7 +57,7 @@ async def planned(
     by_name = {s.name.lower(): s for s in target.services}
     pairs = [(s, by_name[s.name.lower()]) for s in source.services if s.name.lower() in by_name]
     asked = [s for pair in pairs for s in pair if s.service_type in ("APPLICATION", "CONTAINER")]
-    found = await asyncio.gather(*(api.service_source(s.service_type, s.id) for s in asked))
+    found = await _few_at_once(asked, lambda s: api.service_source(s.service_type, s.id))
     kinds = {s.id: s.service_type for s in asked}
     where = {s.id: f for s, f in zip(asked, found, strict=True) if f is not None}
     sources = Sources(
@@ -60,7 +69,7 @@ async def planned(
         s for s, t in pairs
         if (new := versions[0].get(s.id)) and (old := versions[1].get(t.id)) and to_commit_walk(new, old)
     ]  # fmt: skip
-    commits = await asyncio.gather(*(_commits(api, s) for s in walked))
+    commits = await _few_at_once(walked, lambda s: _commits(api, s))
     names = (source.target.environment, target.target.environment)
     listed = {s.id: c for s, c in zip(walked, commits, strict=True)}
     return plan_services(names, source.services, target.services, versions, sources, listed, only)
@@ -97,6 +106,16 @@ async def environment_by_id(acting: Acting, environment_id: str) -> Target:
     if project is None:
         raise UserError("This environment is not of this workspace's Qovery organization: nothing was done.")
     return Target(env.id, env.name, project.name, str(env.mode), acting.organization_id, project.id)
+
+
+async def _few_at_once(items: Sequence[Item], read: Callable[[Item], Awaitable[T]]) -> list[T]:
+    gate = asyncio.Semaphore(_READS_AT_ONCE)
+
+    async def one(item: Item) -> T:
+        async with gate:
+            return await read(item)
+
+    return await asyncio.gather(*(one(item) for item in items))
 
 
 async def _commits(api: QoveryApi, service: Service) -> list[Commit] | None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 
 from bot.actions import Action
+from bot.actions import plan_fits as changes_fit
 from bot.blocks import MAX_BLOCKS, Message, button, context, cut, escape, read_row_id, section, sections
 from bot.deliveries import PROMOTE_CARD_ACTION, service_words
 from bot.promotion.plan import ALREADY_THE_SAME, PlannedService
@@ -18,6 +19,7 @@ __all__ = [
     "PROMOTE_ACTION",
     "PROMOTE_CARD_ACTION",
     "decided_message",
+    "plan_fits",
     "plan_message",
     "read_plan_button",
     "same_words",
@@ -75,6 +77,12 @@ def _lines(planned: Sequence[PlannedService]) -> list[dict[str, object]]:
         shown = sum(str(b["text"]["text"]).count("\n") + 1 for b in found[: _PLAN_SECTIONS - 1])
         found = [*found[: _PLAN_SECTIONS - 1], section(f"… and {len(planned) - shown} more services")]
     return found
+
+
+def plan_fits(plan: Action, planned: Sequence[PlannedService]) -> bool:
+    """Whether the plan shows whole, here and in its request for approval and its message in the
+    channel: Promote is never offered under a plan cut short."""
+    return len(sections(_line(p) for p in planned)) <= _PLAN_SECTIONS and changes_fit(plan)
 
 
 def plan_message(plan: Action, planned: Sequence[PlannedService], where: str) -> Message:

@@ -40,10 +40,12 @@ class QoveryError(Exception):
     def _what_failed(self, command: str) -> str:
         return "The call to Qovery failed."
 
-    def sentence(self, command: str = "/qovery") -> str:
+    def sentence(self, command: str = "/qovery", *, mrkdwn: bool = True) -> str:
+        """What the user reads: in mrkdwn, Qovery's own detail made literal; as it is in plain text (a
+        form's error under its field)."""
         text = self._what_failed(command)
         if self.detail:
-            text += f" Qovery said: {self.detail}"
+            text += f" Qovery said: {literal(self.detail) if mrkdwn else self.detail}"
         return text
 
 
@@ -89,6 +91,12 @@ class QoveryUnavailable(QoveryError):
 class QoveryTimeout(QoveryUnavailable):
     def _what_failed(self, command: str) -> str:
         return "Qovery did not answer in time. Try again in a minute; it may still have done it."
+
+
+def literal(text: str) -> str:
+    """Qovery's words made literal in Slack's mrkdwn (as bot.blocks.escape, which this layer does not
+    import): a detail saying `<!channel>` is shown, never a mass mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _shorten(detail: str | None) -> str | None:
