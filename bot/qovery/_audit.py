@@ -8,13 +8,15 @@ The values rule: what Qovery puts in `change` and `original_change` may be a var
 value. The two strings are sealed inside the event (no field, no repr, no comparison shows them) and
 read only by `shown()`, which returns what may be shown: a variable's or a secret's name, never its
 value; for a setting, the keys that differ with their old and new values, only when both strings are
-JSON objects. Nothing here logs an event.
+JSON objects, and only the key when its name or anything in its values speaks of a secret (a Terraform
+service's variables, a Helm chart's values, a password). Nothing here logs an event.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -30,6 +32,10 @@ _NAME_LIMIT = 200
 _PARSED_LIMIT = 100_000  # a `change` longer than this is not read at all: no detail
 _SETTINGS_SHOWN = 20
 _VALUE_LIMIT = 200
+# A setting's key, or a word in its values, that may carry a secret: its values are not shown.
+_SECRET_WORDS = re.compile(
+    r"pass|secret|token|credential|private|auth|api.?key|access.?key|value|tf_?var|certificate|\benv", re.I
+)
 # The sub-targets that are settings of a service or an environment.
 SETTINGS = frozenset(
     {"ADVANCED_SETTINGS", "CONFIG", "DEPLOYMENT_RULE", "CUSTOM_DOMAIN", "DEPLOYMENT_STAGE",
@@ -69,8 +75,9 @@ class _Sealed:
 @dataclass(frozen=True)
 class SettingChange:
     key: str
-    old: str | None  # JSON text of the value before; None when the key was added
-    new: str | None  # after; None when the key was removed
+    old: str | None  # JSON text of the value before; None when the key was added, or hidden
+    new: str | None  # after; None when the key was removed, or hidden
+    hidden: bool = False  # its name or its values speak of a secret: neither value is shown
 
 
 @dataclass(frozen=True)
@@ -128,14 +135,7 @@ class AuditEvent:
             return AuditShown(name=self.target_name or None)
         if self.kind is AuditKind.SETTING and isinstance(change, dict) and isinstance(original, dict):
             keys = [k for k in sorted(set(change) | set(original)) if change.get(k) != original.get(k)]
-            shown = tuple(
-                SettingChange(
-                    str(key)[:_NAME_LIMIT],
-                    _value(original[key]) if key in original else None,
-                    _value(change[key]) if key in change else None,
-                )
-                for key in keys[:_SETTINGS_SHOWN]
-            )
+            shown = tuple(_setting(key, original, change) for key in keys[:_SETTINGS_SHOWN])
             return AuditShown(settings=shown, more_settings=max(0, len(keys) - _SETTINGS_SHOWN))
         return AuditShown()
 
@@ -208,6 +208,32 @@ def _json(text: str | None) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _setting(key: str, original: dict[str, Any], change: dict[str, Any]) -> SettingChange:
+    sides = [side[key] for side in (original, change) if key in side]
+    if _speaks_of_secrets(key, *sides):
+        return SettingChange(str(key)[:_NAME_LIMIT], None, None, hidden=True)
+    return SettingChange(
+        str(key)[:_NAME_LIMIT],
+        _value(original[key]) if key in original else None,
+        _value(change[key]) if key in change else None,
+    )
+
+
+def _speaks_of_secrets(*found: Any) -> bool:
+    """Whether a key or a word anywhere in a value (its keys, its strings) may name a secret; walked
+    without recursion, since Qovery's JSON may be deep."""
+    left = list(found)
+    while left:
+        item = left.pop()
+        if isinstance(item, dict):
+            left += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            left += item
+        elif isinstance(item, str) and _SECRET_WORDS.search(item):
+            return True
+    return False
 
 
 def _value(value: Any) -> str:

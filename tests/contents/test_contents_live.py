@@ -302,3 +302,41 @@ def test_a_started_card_shows_the_line_at_once_and_the_reply_waits_for_the_outco
     drained(acme_app)
     assert len(replies(acme_app)) == 1
     assert len(qovery.calls_to("listApplicationCommit")) == 1  # the lookup of the start, kept
+
+
+def test_a_settings_json_that_holds_a_secret_shows_its_key_never_the_value(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    org, env = acme.organization_id, acme.environment_id
+    tf_vars = [{"key": "db_password", "value": SECRET_VALUE, "secret": True}]
+    qovery.add_audit_event(
+        org,
+        at=PREVIOUS_END + timedelta(hours=1),
+        environment_id=env,
+        target_type="TERRAFORM",
+        target_name="infra",
+        sub_target_type="CONFIG",
+        change={"terraform_variables_source": {"tf_vars": tf_vars}, "auto_deploy": True},
+        original_change={"terraform_variables_source": {"tf_vars": []}, "auto_deploy": False},
+    )
+    qovery.add_audit_event(
+        org,
+        at=PREVIOUS_END + timedelta(hours=2),
+        environment_id=env,
+        target_type="HELM",
+        target_name="redis",
+        sub_target_type="CONFIG",
+        change={"auth.password": f"{SECRET_VALUE}-2", "replicas": 3},
+        original_change={"auth.password": "old", "replicas": 2},
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = "\n".join(block["text"]["text"] for block in reply.args["blocks"])
+    assert (
+        "configuration of infra changed: `auto_deploy` `false` → `true`; "
+        "`terraform_variables_source` (value not shown)" in said
+    )
+    assert "configuration of redis changed: `auth.password` (value not shown); `replicas` `2` → `3`" in said
+    drained(acme_app)
+    assert SECRET_VALUE not in json.dumps([c.args for c in acme_app.slack.calls])
