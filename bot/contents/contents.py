@@ -30,7 +30,7 @@ from bot.contents.configuration import configuration_changes
 from bot.contents.ports import CarriedCards
 from bot.contents.versions import changes, ended_at, moved, previous_success, versions_of
 from bot.deliveries import CardCarried, CardJob, paced
-from bot.ports import SlackPoster
+from bot.ports import SlackFailure, SlackPoster
 from bot.qovery import Commit, DeploymentHistory, QoveryApi, QoveryError
 
 __all__ = ["DeploymentContents", "nanoseconds"]
@@ -62,11 +62,13 @@ class DeploymentContents:
         self._keep = keep_seconds
         self._known: dict[tuple[str, str], tuple[float, Carried | None]] = {}
         self._pending: dict[tuple[str, str], asyncio.Task[Carried | None]] = {}
+        self._replying: set[asyncio.Task[CardCarried]] = set()
 
     async def close(self) -> None:
-        for task in list(self._pending.values()):
+        tasks = [*self._pending.values(), *self._replying]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._pending.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def carried(
         self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]
@@ -84,9 +86,20 @@ class DeploymentContents:
             return card.carried if card else None
         if not found.anything:
             return line  # nothing changed: no reply to say so
-        posted = [await self._reply(job, message) for message in reply_messages(found)]
+        # Claimed, the reply is this card's alone: it goes out even when the caller stops waiting for it.
+        replying = asyncio.create_task(self._replied(job, job.card_id, found, line))
+        self._replying.add(replying)
+        replying.add_done_callback(self._replying.discard)
+        return await asyncio.shield(replying)
+
+    async def _replied(self, job: CardJob, card_id: int, found: Carried, line: CardCarried) -> CardCarried:
+        try:
+            posted = [await self._reply(job, message) for message in reply_messages(found)]
+        except SlackFailure as failure:
+            log.warning("contents: the reply in a card's thread could not be posted: %s", failure.reason)
+            return line
         kept = CardCarried(line.line, posted[0])
-        await self._cards.set_carried(job.card_id, kept)
+        await self._cards.set_carried(card_id, kept)
         return kept
 
     async def lookup(

@@ -119,7 +119,10 @@ class Enrichment:
             await self._cards.set_triggered_by(card.id, found.triggered_by)  # the digest's "who deployed"
         carried = card.carried if card else None
         if self._follower is not None and job.changes and entry is not None:
-            carried = await self._carried(job, entry, history) or carried
+            carried = await self._carried(job, entry, history)
+            if carried is None and self._cards is not None and job.card_id is not None:
+                card = await self._cards.get(job.card_id)  # what the card kept, its line claimed meanwhile
+                carried = card.carried if card else None
         message = render_card(
             job.deployment,
             started_at=job.started_at,

@@ -340,3 +340,25 @@ def test_a_settings_json_that_holds_a_secret_shows_its_key_never_the_value(
     assert "configuration of redis changed: `auth.password` (value not shown); `replicas` `2` → `3`" in said
     drained(acme_app)
     assert SECRET_VALUE not in json.dumps([c.args for c in acme_app.slack.calls])
+
+
+def test_a_reply_slack_asks_to_wait_for_beyond_the_lookups_budget_still_goes_out_once(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    acme_app.slack.fail("chat.postMessage", times=1)  # the card goes out as usual
+    acme_app.slack.fail("chat.postMessage", status=429, error="ratelimited", retry_after=11, times=1)
+    qovery.deliver(
+        webhook, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id, deployment_id=EXECUTION
+    )
+    cards(acme_app.slack, 1)
+    acme_app.slack.wait_until(lambda c: c.method == "chat.update")  # the details went without it
+    [reply] = acme_app.slack.wait_until(
+        lambda c: bool(c.answer.get("ok")) and "What's in this deployment" in json.dumps(c.args), timeout=30
+    )
+    assert reply.args["thread_ts"]
+    drained(acme_app)
+    assert len([c for c in replies(acme_app) if c.answer.get("ok")]) == 1
+    last = acme_app.slack.calls_to("chat.update")[-1]  # the card keeps its line
+    assert "3 commits to api, worker 1.4.2 → 1.5.0" in json.dumps(last.args, ensure_ascii=False)
