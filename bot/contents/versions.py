@@ -185,11 +185,13 @@ def previous_success(
     entry: DeploymentHistory, history: Sequence[DeploymentHistory]
 ) -> DeploymentHistory | None:
     """The environment's latest successful deployment before `entry`, in `history`; None when the
-    history does not reach one (nothing is then said, rather than something unsure)."""
+    history does not reach one (nothing is then said, rather than something unsure). Only this
+    environment's: an entry Qovery lists of another is not its past."""
     found = [
         e
         for e in history
         if e.identifier.execution_id != entry.identifier.execution_id
+        and e.identifier.environment_id == entry.identifier.environment_id
         and e.auditing_data.created_at < entry.auditing_data.created_at
         and status_of(e.status) is DeploymentStatus.SUCCESSFUL
         and e.trigger_action.upper() in _DEPLOYING

@@ -362,3 +362,22 @@ def test_a_reply_slack_asks_to_wait_for_beyond_the_lookups_budget_still_goes_out
     assert len([c for c in replies(acme_app) if c.answer.get("ok")]) == 1
     last = acme_app.slack.calls_to("chat.update")[-1]  # the card keeps its line
     assert "3 commits to api, worker 1.4.2 → 1.5.0" in json.dumps(last.args, ensure_ascii=False)
+
+
+def test_another_environments_success_in_the_history_is_never_the_previous_deployment(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    elsewhere = deployment(
+        acme.project_id,  # an id of another environment, in this one's history
+        created_at=NOW - timedelta(hours=1),
+        service_ids={"api": API},
+        commit=(shas[1], "Elsewhere", "Eve"),
+        image=("ghcr.io/acme/worker", "1.5.0"),
+    )
+    qovery.history[acme.environment_id].insert(1, elsewhere)
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said
+    assert "ghcr.io/acme/worker:1.4.2" in said
