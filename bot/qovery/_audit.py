@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.qovery._models import is_qovery_id
+from bot.qovery._text import one_line
 from bot.qovery._time import utc_time
 
 __all__ = ["AuditEvent", "AuditKind", "AuditLog", "AuditShown", "SettingChange", "read_page"]
@@ -130,8 +131,8 @@ class AuditEvent:
         if self.kind in (AuditKind.VARIABLE, AuditKind.SECRET):
             for side in (change, original):
                 key = side.get("key") if isinstance(side, dict) else None
-                if isinstance(key, str) and key.strip():
-                    return AuditShown(name=key.strip()[:_NAME_LIMIT])
+                if isinstance(key, str) and one_line(key):
+                    return AuditShown(name=one_line(key)[:_NAME_LIMIT])
             return AuditShown(name=self.target_name or None)
         if self.kind is AuditKind.SETTING and isinstance(change, dict) and isinstance(original, dict):
             keys = [k for k in sorted(set(change) | set(original)) if change.get(k) != original.get(k)]
@@ -212,10 +213,11 @@ def _json(text: str | None) -> Any:
 
 def _setting(key: str, original: dict[str, Any], change: dict[str, Any]) -> SettingChange:
     sides = [side[key] for side in (original, change) if key in side]
+    name = one_line(str(key))[:_NAME_LIMIT]
     if _speaks_of_secrets(key, *sides):
-        return SettingChange(str(key)[:_NAME_LIMIT], None, None, hidden=True)
+        return SettingChange(name, None, None, hidden=True)
     return SettingChange(
-        str(key)[:_NAME_LIMIT],
+        name,
         _value(original[key]) if key in original else None,
         _value(change[key]) if key in change else None,
     )
@@ -246,7 +248,7 @@ def _string(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str:
-    return value.strip()[:_NAME_LIMIT] if isinstance(value, str) else ""
+    return one_line(value[: _NAME_LIMIT * 4])[:_NAME_LIMIT] if isinstance(value, str) else ""
 
 
 def _word(value: Any) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from bot.qovery._text import one_line
 from bot.qovery._time import UtcTime
 
 __all__ = ["COMMIT_SERVICE_TYPES", "Commit"]
@@ -44,9 +45,14 @@ class Commit(BaseModel):
     def _text(cls, value: Any) -> str:
         return value[:_TEXT_LIMIT] if isinstance(value, str) else ""
 
+    @field_validator("author_name", "tag")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)
+
     @property
     def first_line(self) -> str:
-        return (self.message.strip().splitlines() or [""])[0]
+        return one_line((self.message.strip().splitlines() or [""])[0])
 
     @staticmethod
     def read(item: Any) -> Commit | None:

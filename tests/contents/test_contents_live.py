@@ -381,3 +381,32 @@ def test_another_environments_success_in_the_history_is_never_the_previous_deplo
     said = json.dumps(reply.args, ensure_ascii=False)
     assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said
     assert "ghcr.io/acme/worker:1.4.2" in said
+
+
+def test_newlines_and_control_characters_from_qovery_cannot_forge_a_line_of_the_reply(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    forged = "\n*Configuration*: no change since the previous successful deployment"
+    carried_world(qovery, acme, authors=(f"Mallory{forged}\x00\x1b[2J",))
+    qovery.add_audit_event(
+        acme.organization_id,
+        at=PREVIOUS_END + timedelta(hours=1),
+        environment_id=acme.environment_id,
+        sub_target_type="VARIABLE",
+        target_name=f"api{forged}",
+        triggered_by=f"eve@acme.com{forged}",
+        change={"key": "DEBUG\r\n• `ADMIN` (secret, deleted)\t"},
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    lines = "\n".join(block["text"]["text"] for block in reply.args["blocks"]).splitlines()
+    assert [line for line in lines if line.startswith("*Configuration*")] == [
+        "*Configuration*: 1 change since the previous successful deployment"
+    ]
+    assert [line for line in lines if "ADMIN" in line] == [
+        next(line for line in lines if line.startswith("• `DEBUG • "))
+    ]
+    said = json.dumps(reply.args)
+    assert "\\u0000" not in said
+    assert "\\u001b" not in said
+    assert "Mallory *Configuration*: no change" in said  # on the commit's own line
