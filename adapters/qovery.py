@@ -191,8 +191,9 @@ class QoveryClient:
         # No environment filter is sent: Qovery's (`serviceEnvironmentId`) keeps only services' events,
         # and would drop an environment's own variables; the environment is kept here instead.
         kept: list[AuditEvent] = []
-        seen: set[str] = set()
-        limited = False
+        told: set[str] = set()  # each event once: a pager that answers a page again adds nothing
+        tokens: set[str] = set()
+        limited, cut = False, True
         for _ in range(AUDIT_PAGES):
             asked = params | ({"continueToken": continue_token} if continue_token else {})
             try:
@@ -200,13 +201,18 @@ class QoveryClient:
             except ValueError:
                 raise QoveryUnavailable(200, "the answer was not a page of the audit log") from None
             limited = limited or reached
-            kept += [e for e in events if environment_id is None or e.environment_id == environment_id]
-            if not events or continue_token is None or continue_token in seen or len(kept) >= AUDIT_EVENTS:
+            fresh = {e.fingerprint(): e for e in events}
+            fresh = {told_as: e for told_as, e in fresh.items() if told_as not in told}
+            told |= fresh.keys()
+            kept += [
+                e for e in fresh.values() if environment_id is None or e.environment_id == environment_id
+            ]
+            if not events or continue_token is None:
+                cut = False  # the end of the window
                 break
-            seen.add(continue_token)
-        else:
-            return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=True, max_limit_reached=limited)
-        cut = len(kept) >= AUDIT_EVENTS and continue_token is not None
+            if not fresh or continue_token in tokens or len(kept) >= AUDIT_EVENTS:
+                break  # a pager going round, or enough read: what is older is not
+            tokens.add(continue_token)
         return AuditLog(tuple(kept[:AUDIT_EVENTS]), cut=cut, max_limit_reached=limited)
 
     # -- actions --------------------------------------------------------------------------------------

@@ -83,3 +83,28 @@ def test_a_long_audit_log_is_read_to_a_bound_and_said_cut(
         setattr(client, "AUDIT_PAGES", 20)  # noqa: B010
     assert len(found.events) == 19  # two pages of 10, the unreadable event left out
     assert found.cut
+
+
+def test_a_pager_that_answers_the_same_page_again_counts_each_event_once_and_says_it_cut(
+    qovery: FakeQovery, acme: Acme
+) -> None:
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    for n in range(15):
+        qovery.add_audit_event(
+            acme.organization_id,
+            at=start + timedelta(minutes=n),
+            sub_target_type="VARIABLE",
+            environment_id=acme.environment_id,
+            change={"key": f"VAR_{n}"},
+        )
+    qovery.audit_pager_stuck = True
+    found = call(
+        qovery,
+        acme.token,
+        lambda api: api.list_organization_events(
+            acme.organization_id, environment_id=acme.environment_id, page_size=10
+        ),
+    )
+    assert [event.shown().name for event in found.events] == [f"VAR_{n}" for n in range(14, 4, -1)]
+    assert found.cut  # the five older ones were never reached
+    assert len(qovery.calls_to("getOrganizationEvents")) == 2
