@@ -410,3 +410,31 @@ def test_newlines_and_control_characters_from_qovery_cannot_forge_a_line_of_the_
     assert "\\u0000" not in said
     assert "\\u001b" not in said
     assert "Mallory *Configuration*: no change" in said  # on the commit's own line
+
+
+def test_slow_commit_lookups_never_hold_up_the_cards_details_and_its_line_follows(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    for n in range(250):  # three pages of the audit log
+        qovery.add_audit_event(
+            acme.organization_id,
+            at=PREVIOUS_END + timedelta(seconds=n + 1),
+            environment_id=acme.environment_id,
+            sub_target_type="VARIABLE",
+            change={"key": f"VAR_{n}"},
+        )
+    # A slow Qovery, each answer within the client's patience: 1.2 s a read, four reads in a row.
+    qovery.delay("listApplicationCommit", 1.2, times=1)
+    qovery.delay("getOrganizationEvents", 1.2, times=None)
+    deliver(acme_app, qovery, acme, "--watch 0")  # no watch edits the card meanwhile
+    [details] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and "Deployment by alice@acme.com" in json.dumps(c.args)
+    )
+    assert "3 commits to api" not in json.dumps(details.args)  # the details went first
+    line = "3 commits to api, worker 1.4.2 → 1.5.0 · 250 configuration changes (see thread)"
+    acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and line in json.dumps(c.args, ensure_ascii=False), timeout=20
+    )
+    drained(acme_app)
+    assert len(replies(acme_app)) == 1
