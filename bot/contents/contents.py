@@ -137,6 +137,8 @@ class DeploymentContents:
         configuration = None
         since, until = ended_at(previous), entry.auditing_data.created_at
         cut = False
+        # Asked for while the previous one still ran, this one has no window after it: the configuration
+        # part is left out rather than a "no change" that may be false.
         if environment_id is not None and since < until:
             try:
                 async with self._reads:
@@ -152,8 +154,6 @@ class DeploymentContents:
                 )
             except QoveryError as error:
                 log.info("contents: the audit log was not read: %s", type(error).__name__)
-        elif environment_id is not None:
-            configuration = ()
         return Carried(changes(deployed, before, dict(zip(keys, lists, strict=True))), configuration, cut)
 
     async def _commits(

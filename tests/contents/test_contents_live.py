@@ -438,3 +438,24 @@ def test_slow_commit_lookups_never_hold_up_the_cards_details_and_its_line_follow
     )
     drained(acme_app)
     assert len(replies(acme_app)) == 1
+
+
+def test_a_deployment_queued_while_the_previous_one_ran_never_says_no_configuration_change(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    previous = qovery.history[acme.environment_id][1]
+    ended = STARTED + timedelta(minutes=2)  # this one was asked for, and queued, while that one ran
+    previous["auditing_data"]["updated_at"] = ended.isoformat().replace("+00:00", "Z")
+    qovery.add_audit_event(
+        acme.organization_id,
+        at=STARTED - timedelta(minutes=1),
+        environment_id=acme.environment_id,
+        sub_target_type="VARIABLE",
+        change={"key": "FEATURE_FLAG"},
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert "3 commits" in said
+    assert "no change since the previous successful deployment" not in said
