@@ -33,6 +33,7 @@ _NAME_LIMIT = 200
 _PARSED_LIMIT = 100_000  # a `change` longer than this is not read at all: no detail
 _SETTINGS_SHOWN = 20
 _VALUE_LIMIT = 200
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 # A setting's key, or a word in its values, that may carry a secret: its values are not shown.
 _SECRET_WORDS = re.compile(
     r"pass|secret|token|credential|private|auth|api.?key|access.?key|value|tf_?var|certificate|\benv", re.I
@@ -252,7 +253,9 @@ def _text(value: Any) -> str:
 
 
 def _word(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+    """One of Qovery's enum words (any it adds too): letters, digits and `_` only, since every reader
+    shows it as it is; anything else is no word."""
+    if not isinstance(value, str) or len(value) > 64 or not _WORD.fullmatch(value.strip()):
         return None
     return value.strip().upper()
 
