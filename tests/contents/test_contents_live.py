@@ -459,3 +459,25 @@ def test_a_deployment_queued_while_the_previous_one_ran_never_says_no_configurat
     said = json.dumps(reply.args, ensure_ascii=False)
     assert "3 commits" in said
     assert "no change since the previous successful deployment" not in said
+
+
+def test_a_service_the_history_lists_only_by_the_outcome_is_in_the_reply(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    done = qovery.history[acme.environment_id][0]
+    building = done | {"status": "DEPLOYING", "stages": done["stages"][:1]}  # the deploy stage not yet
+    qovery.history[acme.environment_id][0] = building
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id=EXECUTION)
+    cards(acme_app.slack, 1)
+    [started] = acme_app.slack.wait_for("chat.update")
+    assert "3 commits to api" in json.dumps(started.args)
+    qovery.history[acme.environment_id][0] = done
+    qovery.deliver(
+        webhook, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id, deployment_id=EXECUTION
+    )
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    assert "*worker*: `ghcr.io/acme/worker:1.4.2` → `1.5.0`" in json.dumps(reply.args, ensure_ascii=False)
+    drained(acme_app)
+    assert len(qovery.calls_to("listApplicationCommit")) == 1  # api's commits, read once still
