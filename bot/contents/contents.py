@@ -68,7 +68,8 @@ class DeploymentContents:
         self._access = access
         self._poster = poster
         self._cards = cards
-        self._reads = asyncio.Semaphore(reads)  # Qovery reads at once, every deployment together
+        self._reads = reads  # Qovery reads at once for a workspace, all its deployments together
+        self._reading: dict[str, asyncio.Semaphore] = {}  # per workspace: a slow one holds up no other
         self._keep = keep_seconds
         self._known: dict[_Key, tuple[float, Carried | None]] = {}
         self._pending: dict[_Key, asyncio.Task[Carried | None]] = {}
@@ -165,6 +166,11 @@ class DeploymentContents:
                 log.info("contents: the audit log was not read: %s", type(error).__name__)
         return Carried(changes(deployed, before, dict(zip(keys, lists, strict=True))), configuration, cut)
 
+    def _slots(self, team_id: str) -> asyncio.Semaphore:
+        if len(self._reading) > 10_000:
+            self._reading = {t: s for t, s in self._reading.items() if s.locked()}  # bounded: idle ones go
+        return self._reading.setdefault(team_id, asyncio.Semaphore(self._reads))
+
     async def _window(
         self,
         team_id: str,
@@ -178,7 +184,7 @@ class DeploymentContents:
         kept = self._windows.get(key)
         if kept is not None and time.monotonic() - kept[0] < self._keep:
             return kept[1]
-        async with self._reads:
+        async with self._slots(team_id):
             found = await api.list_organization_events(
                 organization_id,
                 environment_id=environment_id,
@@ -198,7 +204,7 @@ class DeploymentContents:
         if kept is not None and time.monotonic() - kept[0] < self._keep:
             return kept[1]
         try:
-            async with self._reads:
+            async with self._slots(team_id):
                 found = await api.list_commits(service.service_type, service.service_id)
         except QoveryError as error:
             log.info("contents: a service's commits were not read: %s", type(error).__name__)
