@@ -1,7 +1,9 @@
 """A service's commits as Qovery lists them (listApplicationCommit, listJobCommit, listHelmCommit,
 listTerraformCommit): the last 100 of the branch it builds from, newest first.
 
-Read item by item: a commit Qovery answers in a shape the bot cannot read is left out, never the list.
+Read item by item, but a list is a walk: a commit left out would make a wrong list of what went out.
+So a time Qovery writes unreadably is left unknown, and a commit without a readable id makes the whole
+list unread (the card then says only the two versions).
 """
 
 from __future__ import annotations
@@ -56,7 +58,14 @@ class Commit(BaseModel):
 
     @staticmethod
     def read(item: Any) -> Commit | None:
+        """One commit; a time written unreadably is left unknown; None without a readable id."""
         try:
             return Commit.model_validate(item)
+        except ValidationError:
+            pass
+        if not isinstance(item, dict):
+            return None
+        try:
+            return Commit.model_validate({k: v for k, v in item.items() if k != "created_at"})
         except ValidationError:
             return None

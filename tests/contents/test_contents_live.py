@@ -481,3 +481,28 @@ def test_a_service_the_history_lists_only_by_the_outcome_is_in_the_reply(
     assert "*worker*: `ghcr.io/acme/worker:1.4.2` → `1.5.0`" in json.dumps(reply.args, ensure_ascii=False)
     drained(acme_app)
     assert len(qovery.calls_to("listApplicationCommit")) == 1  # api's commits, read once still
+
+
+def test_a_commit_qovery_lists_unreadably_never_makes_a_wrong_list(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    qovery.off_spec |= {"listApplicationCommit"}  # answers no spec allows
+    qovery.commits[API][1]["created_at"] = "2999-01-01T00:00:00Z"  # a time past any sensible range
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said  # that one still counted
+
+
+def test_a_commit_without_a_readable_id_says_only_the_two_versions(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    qovery.off_spec |= {"listApplicationCommit"}
+    qovery.commits[API][1]["git_commit_id"] = 42
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: `{shas[3][:7]}` → `{shas[0][:7]}` (Qovery did not list its commits)" in said
+    assert "2 commits" not in said
