@@ -2,7 +2,8 @@
 
 The enrichment (`bot.deliveries.enrichment`) asks this, for each card it completes from Qovery's
 history, what its edit carries, with the history it read. The deployment is compared with the
-environment's previous successful deployment in that history: the commits of each service whose
+environment's previous successful deployment in that history (a service that one did not deploy,
+with the latest that did): the commits of each service whose
 commit moved (one list a service, `list_commits`, a few at once), and the audit log between the two
 (`list_organization_events`). What is found is kept per deployment and the versions its history
 shows, and each answer of Qovery's per service and commit, so a second channel, an event replayed or a
@@ -35,6 +36,7 @@ from bot.contents.versions import (
     ended_at,
     moved,
     previous_success,
+    versions_before,
     versions_of,
 )
 from bot.deliveries import CardCarried, CardJob, paced
@@ -146,7 +148,7 @@ class DeploymentContents:
         if previous is None:
             return None
         api, organization_id = await self._access.qovery(team_id)
-        deployed, before = versions_of(entry), versions_of(previous)
+        deployed, before = versions_of(entry), versions_before(entry, history)
         keys = moved(deployed, before)
         lists = await asyncio.gather(*(self._commits(team_id, api, deployed[k]) for k in keys))
         configuration = None

@@ -506,3 +506,27 @@ def test_a_commit_without_a_readable_id_says_only_the_two_versions(
     said = json.dumps(reply.args, ensure_ascii=False)
     assert f"*api*: `{shas[3][:7]}` → `{shas[0][:7]}` (Qovery did not list its commits)" in said
     assert "2 commits" not in said
+
+
+def test_a_service_the_previous_deployment_left_out_is_compared_with_its_own_last_deployment(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    partial = qovery.history[acme.environment_id][1]  # yesterday's deployed api alone
+    for stage in partial["stages"]:
+        stage["services"] = [s for s in stage["services"] if s["identifier"]["name"] == "api"]
+    qovery.history[acme.environment_id].append(
+        deployment(
+            acme.environment_id,
+            created_at=NOW - timedelta(days=2),
+            service_ids={"api": API},
+            commit=(shas[4], "Older still", "Bob"),
+            image=("ghcr.io/acme/worker", "1.4.2"),
+        )
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said
+    assert "*worker*: `ghcr.io/acme/worker:1.4.2` → `1.5.0`" in said
+    assert "new in this deployment" not in said
