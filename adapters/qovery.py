@@ -173,8 +173,12 @@ class QoveryClient:
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list):
             raise QoveryUnavailable(200, "the answer was not the list Qovery sends")
-        # One commit the bot cannot read is left out, never the list.
-        return [c for c in (Commit.read(item) for item in results[:100]) if c is not None]
+        found = [Commit.read(item) for item in results[:100]]
+        # A commit left out would make the walk over the list a wrong list of what was deployed.
+        commits = [c for c in found if c is not None]
+        if len(commits) < len(found):
+            raise QoveryUnavailable(200, "a commit Qovery listed could not be read")
+        return commits
 
     async def service_source(self, service_type: str, service_id: str) -> str | None:
         match service_type.upper():

@@ -158,3 +158,16 @@ def test_an_unfurl_names_every_service_with_its_kind(
     [call] = unfurls(acme_app)
     [preview] = previews(call).values()
     names_every_service(shown(preview))
+
+
+def test_a_kind_and_a_name_qovery_spells_with_mentions_reach_no_answer_as_mentions(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    qovery.add_service(acme.environment_id, "evil`<!here>", "<!channel> & co")
+    qovery.off_spec |= {"listServicesByEnvironmentId"}
+    answer = shown(acme_app.ask("deploy billing/production --service evil`<!here> --tag 1.3.0"))
+    assert "the bot cannot pin its version" in answer
+    assert "<!channel>" not in answer
+    assert "<!here>" not in answer
+    assert "&lt;!channel&gt; &amp; co" in answer
+    assert qovery.calls_to("deployAllServices") == []

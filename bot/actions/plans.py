@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.blocks import cut, escape
 from bot.deliveries import CONSOLE, DeploymentStatus, status_of
 from bot.errors import UserError
 from bot.qovery import DeploymentHistory, HistoryService, Service, ServiceType, ServiceVersion, type_words
@@ -318,22 +319,28 @@ def one_service(
     """`deploy --service S --commit SHA | --tag T`: the service by name (any case), at that version."""
     found = [s for s in services if s.name.lower() == name.lower()]
     if len(found) != 1:
-        listed = ", ".join(f"`{s.name}`" for s in sorted(services, key=lambda s: s.name)[:20]) or "none"
+        listed = ", ".join(_code(s.name) for s in sorted(services, key=lambda s: s.name)[:20]) or "none"
         several = "Several services are" if found else "No service is"
-        raise UserError(f"{several} named `{name[:80]}`. The services: {listed}.")
+        raise UserError(f"{several} named {_code(name)}. The services: {listed}.")
     service = found[0]
-    kind = service.service_type
+    kind, named = service.service_type, _code(service.name)
     if not _pinnable(kind):
         raise UserError(
-            f"`{service.name}` is a {type_words(kind) or 'service of no known kind'}: {CANNOT_PIN}. "
+            f"{named} is a {escape(type_words(kind)) or 'service of no known kind'}: {CANNOT_PIN}. "
             "Deploy the whole environment, or set its version in Qovery's console."
         )
     if commit is not None and kind not in ("APPLICATION", "JOB"):
-        raise UserError(f"`{service.name}` is a {type_words(kind)}: give it an image tag with `--tag`.")
+        raise UserError(f"{named} is a {escape(type_words(kind))}: give it an image tag with `--tag`.")
     if tag is not None and kind not in ("CONTAINER", "JOB"):
-        raise UserError(f"`{service.name}` is built from a repository: give it a commit with `--commit`.")
+        raise UserError(f"{named} is built from a repository: give it a commit with `--commit`.")
     before = current_versions(history).get(service.id)
     return ServiceChange(service.id, service.name, kind, before=before, after=commit or tag)
+
+
+def _code(name: str) -> str:
+    """A name from Qovery or typed by the user, as inline code in a UserError (shown as it is)."""
+    plain = name.replace("`", "'")
+    return f"`{escape(cut(plain, 80))}`"
 
 
 def every_service(services: list[Service], history: list[DeploymentHistory]) -> tuple[ServiceChange, ...]:

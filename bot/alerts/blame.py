@@ -39,7 +39,8 @@ class Blame:
         from what was kept for the card: no call to Qovery when an alert fires)."""
         if card is None:
             return self
-        carried = card.carried
+        other = card.deployment.deployment_id not in (None, self.execution_id)
+        carried = None if other else card.carried  # the nearest card may be another deployment's
         return replace(self, card_ts=card.thread_ts or card.ts, carried=carried.line if carried else None,
                        carried_ts=carried.reply_ts if carried else None)  # fmt: skip
 

@@ -151,7 +151,10 @@ def _change_line(change: ConfigurationChange) -> str:
         setting = _SETTINGS.get(change.sub_target or "", "settings")
         what = f"{setting} of {target} {escape(change.done)}"
         keys = [
-            f"{_code(s.key, 80)} {_code(s.old or '—')} → {_code(s.new or '—')}" for s in change.shown.settings
+            f"{_code(s.key, 80)} (value not shown)"
+            if s.hidden
+            else f"{_code(s.key, 80)} {_code(s.old or '—')} → {_code(s.new or '—')}"
+            for s in change.shown.settings
         ]
         if change.shown.more_settings:
             keys.append(f"and {change.shown.more_settings} more")

@@ -25,6 +25,7 @@ __all__ = [
     "ServiceVersion",
     "changes",
     "moved",
+    "versions_before",
     "versions_of",
     "walk",
 ]
@@ -181,20 +182,41 @@ def _label(version: ServiceVersion) -> str | None:
     return version.tag
 
 
+def _successes_before(
+    entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+) -> list[DeploymentHistory]:
+    """The environment's successful deployments before `entry`, oldest first. Only this environment's:
+    an entry Qovery lists of another is not its past."""
+    found = [
+        e
+        for e in history
+        if e.identifier.execution_id != entry.identifier.execution_id
+        and e.identifier.environment_id == entry.identifier.environment_id
+        and e.auditing_data.created_at < entry.auditing_data.created_at
+        and status_of(e.status) is DeploymentStatus.SUCCESSFUL
+        and e.trigger_action.upper() in _DEPLOYING
+    ]
+    return sorted(found, key=lambda e: e.auditing_data.created_at)
+
+
 def previous_success(
     entry: DeploymentHistory, history: Sequence[DeploymentHistory]
 ) -> DeploymentHistory | None:
     """The environment's latest successful deployment before `entry`, in `history`; None when the
     history does not reach one (nothing is then said, rather than something unsure)."""
-    found = [
-        e
-        for e in history
-        if e.identifier.execution_id != entry.identifier.execution_id
-        and e.auditing_data.created_at < entry.auditing_data.created_at
-        and status_of(e.status) is DeploymentStatus.SUCCESSFUL
-        and e.trigger_action.upper() in _DEPLOYING
-    ]
-    return max(found, key=lambda e: e.auditing_data.created_at) if found else None
+    found = _successes_before(entry, history)
+    return found[-1] if found else None
+
+
+def versions_before(
+    entry: DeploymentHistory, history: Sequence[DeploymentHistory]
+) -> dict[str, ServiceVersion]:
+    """Each service as the latest successful deployment before `entry` that deployed it left it: a
+    deployment of one service lists that one alone, and the others kept what they ran."""
+    found: dict[str, ServiceVersion] = {}
+    for earlier in _successes_before(entry, history):
+        found |= versions_of(earlier)
+    return found
 
 
 def ended_at(entry: DeploymentHistory) -> datetime:

@@ -7,7 +7,9 @@ and the deployment's last log lines are posted in the card's thread. When Qovery
 entry cannot be told for sure, nothing changes: the card stays true.
 
 Unless the hook says `--changes off`, what the deployment carried (`bot.contents`, with the history
-already read) joins that same edit as one line: no Slack call of its own but its one reply.
+already read) joins that same edit as one line: no Slack call of its own but its one reply. When its
+lookups are slow, the details do not wait for them: they go first, and an outcome's card gets the line
+in a second edit.
 
 Qovery calls per deployment: one history call per event (cached per deployment and status, so a
 duplicate or a replay costs none), one log call per failure, one link call per preview environment
@@ -30,7 +32,7 @@ from bot.deliveries.card_details import log_reply
 from bot.deliveries.cards import render_card
 from bot.deliveries.deployment_details import Details, details, log_lines, tie
 from bot.deliveries.events import Deployment, DeploymentStatus
-from bot.deliveries.ports import CardCarried, Cards
+from bot.deliveries.ports import Card, CardCarried, Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
 from bot.qovery import DeploymentHistory, QoveryApi, QoveryError
@@ -40,7 +42,8 @@ __all__ = ["CardFollower", "CardJob", "Enrichment", "paced"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_CARRIED_SECONDS = 10.0  # what the deployment carried waits this long at most: the details go without it
+_CARRIED_SECONDS = 10.0  # what the deployment carried is looked up this long at most
+_CARRIED_GRACE_SECONDS = 1.5  # the details wait this long for it; past it they go first, the line after
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,40 @@ class Enrichment:
         if card is not None and card.id is not None and found.triggered_by and self._cards is not None:
             await self._cards.set_triggered_by(card.id, found.triggered_by)  # the digest's "who deployed"
         carried = card.carried if card else None
+        later: asyncio.Task[CardCarried | None] | None = None
         if self._follower is not None and job.changes and entry is not None:
-            carried = await self._carried(job, entry, history) or carried
+            later = asyncio.create_task(self._carried(job, entry, history))
+            try:
+                await asyncio.wait({later}, timeout=_CARRIED_GRACE_SECONDS)
+            except asyncio.CancelledError:
+                later.cancel()  # the bot stops: the lookup with it
+                raise
+            if later.done():
+                card, carried = await self._with_carried(job, card, later.result())
+                later = None
+        if not await self._edit(job, found, card, carried, with_logs=True) and later is not None:
+            later.cancel()  # Slack refused the card's edit: no second one
+            return
+        if later is not None:
+            # Slow lookups: the card got its details first; its line follows in a second edit, for an
+            # outcome only (an earlier status's late edit could otherwise undo a later one).
+            card, fresh = await self._with_carried(job, card, await later)
+            if job.deployment.status.terminal and fresh is not None and fresh != carried:
+                await self._edit(job, found, card, fresh, with_logs=False)
+
+    async def _with_carried(
+        self, job: CardJob, card: Card | None, carried: CardCarried | None
+    ) -> tuple[Card | None, CardCarried | None]:
+        if carried is None and self._cards is not None and job.card_id is not None:
+            card = await self._cards.get(job.card_id)  # what the card kept, its line claimed meanwhile
+            return card, card.carried if card else None
+        return card, carried
+
+    async def _edit(
+        self, job: CardJob, found: Details, card: Card | None, carried: CardCarried | None, *, with_logs: bool
+    ) -> bool:
+        """The card edited with its details (and, the first time, its failure's log lines in its thread);
+        False when Slack refused."""
         message = render_card(
             job.deployment,
             started_at=job.started_at,
@@ -134,7 +169,7 @@ class Enrichment:
         try:
             await paced(lambda: self._poster.update(job.team_id, job.channel_id, job.ts, message))
             where = " / ".join(n for n in (job.deployment.project.name, job.deployment.environment.name) if n)
-            reply = log_reply(where or "the deployment", found)
+            reply = log_reply(where or "the deployment", found) if with_logs else None
             if reply is not None and (job.channel_id, found.execution_id) not in self._replied:
                 if len(self._replied) > 10_000:
                     self._replied.clear()  # bounded: a failure's reply is wanted within minutes
@@ -144,6 +179,8 @@ class Enrichment:
                 )
         except SlackFailure as failure:
             log.warning("a card's details could not be shown: %s", failure.reason)
+            return False
+        return True
 
     async def _carried(
         self, job: CardJob, entry: DeploymentHistory, history: Sequence[DeploymentHistory]

@@ -8,7 +8,8 @@ The values rule: what Qovery puts in `change` and `original_change` may be a var
 value. The two strings are sealed inside the event (no field, no repr, no comparison shows them) and
 read only by `shown()`, which returns what may be shown: a variable's or a secret's name, never its
 value; for a setting, the keys that differ with their old and new values, only when both strings are
-JSON objects. Nothing here logs an event.
+JSON objects, and only the key when its name or anything in its values speaks of a secret (a Terraform
+service's variables, a Helm chart's values, a password). Nothing here logs an event.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.qovery._models import is_qovery_id
+from bot.qovery._text import one_line
 from bot.qovery._time import utc_time
 
 __all__ = ["AuditEvent", "AuditKind", "AuditLog", "AuditShown", "SettingChange", "read_page"]
@@ -34,6 +36,10 @@ _VALUE_LIMIT = 200
 _NOT_A_WORD = re.compile(r"[^A-Z0-9_.-]")
 # What no database takes (a lone surrogate half, a NUL): one such name would stop every later read.
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+# A setting's key, or a word in its values, that may carry a secret: its values are not shown.
+_SECRET_WORDS = re.compile(
+    r"pass|secret|token|credential|private|auth|api.?key|access.?key|value|tf_?var|certificate|\benv", re.I
+)
 # The sub-targets that are settings of a service or an environment.
 SETTINGS = frozenset(
     {"ADVANCED_SETTINGS", "CONFIG", "DEPLOYMENT_RULE", "CUSTOM_DOMAIN", "DEPLOYMENT_STAGE",
@@ -73,8 +79,9 @@ class _Sealed:
 @dataclass(frozen=True)
 class SettingChange:
     key: str
-    old: str | None  # JSON text of the value before; None when the key was added
-    new: str | None  # after; None when the key was removed
+    old: str | None  # JSON text of the value before; None when the key was added, or hidden
+    new: str | None  # after; None when the key was removed, or hidden
+    hidden: bool = False  # its name or its values speak of a secret: neither value is shown
 
 
 @dataclass(frozen=True)
@@ -129,19 +136,12 @@ class AuditEvent:
         if self.kind in (AuditKind.VARIABLE, AuditKind.SECRET):
             for side in (change, original):
                 key = side.get("key") if isinstance(side, dict) else None
-                if isinstance(key, str) and key.strip():
+                if isinstance(key, str) and one_line(key):
                     return AuditShown(name=_text(key))
             return AuditShown(name=self.target_name or None)
         if self.kind is AuditKind.SETTING and isinstance(change, dict) and isinstance(original, dict):
             keys = [k for k in sorted(set(change) | set(original)) if change.get(k) != original.get(k)]
-            shown = tuple(
-                SettingChange(
-                    str(key)[:_NAME_LIMIT],
-                    _value(original[key]) if key in original else None,
-                    _value(change[key]) if key in change else None,
-                )
-                for key in keys[:_SETTINGS_SHOWN]
-            )
+            shown = tuple(_setting(key, original, change) for key in keys[:_SETTINGS_SHOWN])
             return AuditShown(settings=shown, more_settings=max(0, len(keys) - _SETTINGS_SHOWN))
         return AuditShown()
 
@@ -216,6 +216,33 @@ def _json(text: str | None) -> Any:
         return None
 
 
+def _setting(key: str, original: dict[str, Any], change: dict[str, Any]) -> SettingChange:
+    sides = [side[key] for side in (original, change) if key in side]
+    name = one_line(str(key))[:_NAME_LIMIT]
+    if _speaks_of_secrets(key, *sides):
+        return SettingChange(name, None, None, hidden=True)
+    return SettingChange(
+        name,
+        _value(original[key]) if key in original else None,
+        _value(change[key]) if key in change else None,
+    )
+
+
+def _speaks_of_secrets(*found: Any) -> bool:
+    """Whether a key or a word anywhere in a value (its keys, its strings) may name a secret; walked
+    without recursion, since Qovery's JSON may be deep."""
+    left = list(found)
+    while left:
+        item = left.pop()
+        if isinstance(item, dict):
+            left += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            left += item
+        elif isinstance(item, str) and _SECRET_WORDS.search(item):
+            return True
+    return False
+
+
 def _value(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
@@ -227,7 +254,9 @@ def _string(value: Any) -> str | None:
 
 def _text(value: Any) -> str:
     """A name as every database and Slack take it: a lone surrogate or a NUL becomes U+FFFD."""
-    return _UNSTORABLE.sub("\ufffd", value.strip()[:_NAME_LIMIT]) if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return _UNSTORABLE.sub("\ufffd", one_line(value[: _NAME_LIMIT * 4])[:_NAME_LIMIT])
 
 
 def _word(value: Any) -> str | None:

@@ -1,7 +1,9 @@
 """A service's commits as Qovery lists them (listApplicationCommit, listJobCommit, listHelmCommit,
 listTerraformCommit): the last 100 of the branch it builds from, newest first.
 
-Read item by item: a commit Qovery answers in a shape the bot cannot read is left out, never the list.
+Read item by item, but a list is a walk: a commit left out would make a wrong list of what went out.
+So a time Qovery writes unreadably is left unknown, and a commit without a readable id makes the whole
+list unread (the card then says only the two versions).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from bot.qovery._text import one_line
 from bot.qovery._time import UtcTime
 
 __all__ = ["COMMIT_SERVICE_TYPES", "Commit"]
@@ -44,13 +47,25 @@ class Commit(BaseModel):
     def _text(cls, value: Any) -> str:
         return value[:_TEXT_LIMIT] if isinstance(value, str) else ""
 
+    @field_validator("author_name", "tag")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return one_line(value)
+
     @property
     def first_line(self) -> str:
-        return (self.message.strip().splitlines() or [""])[0]
+        return one_line((self.message.strip().splitlines() or [""])[0])
 
     @staticmethod
     def read(item: Any) -> Commit | None:
+        """One commit; a time written unreadably is left unknown; None without a readable id."""
         try:
             return Commit.model_validate(item)
+        except ValidationError:
+            pass
+        if not isinstance(item, dict):
+            return None
+        try:
+            return Commit.model_validate({k: v for k, v in item.items() if k != "created_at"})
         except ValidationError:
             return None

@@ -106,3 +106,27 @@ def test_refusals_are_said_in_words(acme_app: RunningApp, qovery: FakeQovery) ->
     refused = said(acme_app.ask("changes subscribe"))
     assert "may not read the organization's audit log" in refused
     assert "does not get the change feed" in said(acme_app.ask("changes unsubscribe"))
+
+
+def test_an_event_type_qovery_spells_with_a_mention_mentions_nobody(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    said(acme_app.ask("changes subscribe --kinds all"))
+    qovery.off_spec |= {"getOrganizationEvents"}  # words no enum of Qovery's holds
+    at = datetime.now(UTC) + timedelta(milliseconds=1)
+    qovery.add_audit_event(
+        acme.organization_id, at=at, event_type="TRIGGER_<!CHANNEL>", target_type="ENVIRONMENT",
+        target_name="production", project_id=acme.project_id, environment_id=acme.environment_id,
+    )  # fmt: skip
+    qovery.add_audit_event(
+        acme.organization_id, at=at + timedelta(microseconds=1), event_type="CREATE",
+        target_type="<!HERE>", target_name="x", project_id=acme.project_id,
+    )  # fmt: skip
+    qovery.add_audit_event(
+        acme.organization_id, at=at + timedelta(microseconds=2), sub_target_type="VARIABLE",
+        change={"key": "READY"}, project_id=acme.project_id, environment_id=acme.environment_id,
+    )  # fmt: skip
+    read_now(acme_app)
+    text = until(acme_app, "changes --since 1h", lambda t: "READY" in t)
+    assert "<!channel>" not in text.lower()
+    assert "<!here>" not in text.lower()

@@ -302,3 +302,231 @@ def test_a_started_card_shows_the_line_at_once_and_the_reply_waits_for_the_outco
     drained(acme_app)
     assert len(replies(acme_app)) == 1
     assert len(qovery.calls_to("listApplicationCommit")) == 1  # the lookup of the start, kept
+
+
+def test_a_settings_json_that_holds_a_secret_shows_its_key_never_the_value(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    org, env = acme.organization_id, acme.environment_id
+    tf_vars = [{"key": "db_password", "value": SECRET_VALUE, "secret": True}]
+    qovery.add_audit_event(
+        org,
+        at=PREVIOUS_END + timedelta(hours=1),
+        environment_id=env,
+        target_type="TERRAFORM",
+        target_name="infra",
+        sub_target_type="CONFIG",
+        change={"terraform_variables_source": {"tf_vars": tf_vars}, "auto_deploy": True},
+        original_change={"terraform_variables_source": {"tf_vars": []}, "auto_deploy": False},
+    )
+    qovery.add_audit_event(
+        org,
+        at=PREVIOUS_END + timedelta(hours=2),
+        environment_id=env,
+        target_type="HELM",
+        target_name="redis",
+        sub_target_type="CONFIG",
+        change={"auth.password": f"{SECRET_VALUE}-2", "replicas": 3},
+        original_change={"auth.password": "old", "replicas": 2},
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = "\n".join(block["text"]["text"] for block in reply.args["blocks"])
+    assert (
+        "configuration of infra changed: `auto_deploy` `false` → `true`; "
+        "`terraform_variables_source` (value not shown)" in said
+    )
+    assert "configuration of redis changed: `auth.password` (value not shown); `replicas` `2` → `3`" in said
+    drained(acme_app)
+    assert SECRET_VALUE not in json.dumps([c.args for c in acme_app.slack.calls])
+
+
+def test_a_reply_slack_asks_to_wait_for_beyond_the_lookups_budget_still_goes_out_once(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    acme_app.slack.fail("chat.postMessage", times=1)  # the card goes out as usual
+    acme_app.slack.fail("chat.postMessage", status=429, error="ratelimited", retry_after=11, times=1)
+    qovery.deliver(
+        webhook, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id, deployment_id=EXECUTION
+    )
+    cards(acme_app.slack, 1)
+    acme_app.slack.wait_until(lambda c: c.method == "chat.update")  # the details went without it
+    [reply] = acme_app.slack.wait_until(
+        lambda c: bool(c.answer.get("ok")) and "What's in this deployment" in json.dumps(c.args), timeout=30
+    )
+    assert reply.args["thread_ts"]
+    drained(acme_app)
+    assert len([c for c in replies(acme_app) if c.answer.get("ok")]) == 1
+    last = acme_app.slack.calls_to("chat.update")[-1]  # the card keeps its line
+    assert "3 commits to api, worker 1.4.2 → 1.5.0" in json.dumps(last.args, ensure_ascii=False)
+
+
+def test_another_environments_success_in_the_history_is_never_the_previous_deployment(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    elsewhere = deployment(
+        acme.project_id,  # an id of another environment, in this one's history
+        created_at=NOW - timedelta(hours=1),
+        service_ids={"api": API},
+        commit=(shas[1], "Elsewhere", "Eve"),
+        image=("ghcr.io/acme/worker", "1.5.0"),
+    )
+    qovery.history[acme.environment_id].insert(1, elsewhere)
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said
+    assert "ghcr.io/acme/worker:1.4.2" in said
+
+
+def test_newlines_and_control_characters_from_qovery_cannot_forge_a_line_of_the_reply(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    forged = "\n*Configuration*: no change since the previous successful deployment"
+    carried_world(qovery, acme, authors=(f"Mallory{forged}\x00\x1b[2J",))
+    qovery.add_audit_event(
+        acme.organization_id,
+        at=PREVIOUS_END + timedelta(hours=1),
+        environment_id=acme.environment_id,
+        sub_target_type="VARIABLE",
+        target_name=f"api{forged}",
+        triggered_by=f"eve@acme.com{forged}",
+        change={"key": "DEBUG\r\n• `ADMIN` (secret, deleted)\t"},
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    lines = "\n".join(block["text"]["text"] for block in reply.args["blocks"]).splitlines()
+    assert [line for line in lines if line.startswith("*Configuration*")] == [
+        "*Configuration*: 1 change since the previous successful deployment"
+    ]
+    assert [line for line in lines if "ADMIN" in line] == [
+        next(line for line in lines if line.startswith("• `DEBUG • "))
+    ]
+    said = json.dumps(reply.args)
+    assert "\\u0000" not in said
+    assert "\\u001b" not in said
+    assert "Mallory *Configuration*: no change" in said  # on the commit's own line
+
+
+def test_slow_commit_lookups_never_hold_up_the_cards_details_and_its_line_follows(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    for n in range(250):  # three pages of the audit log
+        qovery.add_audit_event(
+            acme.organization_id,
+            at=PREVIOUS_END + timedelta(seconds=n + 1),
+            environment_id=acme.environment_id,
+            sub_target_type="VARIABLE",
+            change={"key": f"VAR_{n}"},
+        )
+    # A slow Qovery, each answer within the client's patience: 1.2 s a read, four reads in a row.
+    qovery.delay("listApplicationCommit", 1.2, times=1)
+    qovery.delay("getOrganizationEvents", 1.2, times=None)
+    deliver(acme_app, qovery, acme, "--watch 0")  # no watch edits the card meanwhile
+    [details] = acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and "Deployment by alice@acme.com" in json.dumps(c.args)
+    )
+    assert "3 commits to api" not in json.dumps(details.args)  # the details went first
+    line = "3 commits to api, worker 1.4.2 → 1.5.0 · 250 configuration changes (see thread)"
+    acme_app.slack.wait_until(
+        lambda c: c.method == "chat.update" and line in json.dumps(c.args, ensure_ascii=False), timeout=20
+    )
+    drained(acme_app)
+    assert len(replies(acme_app)) == 1
+
+
+def test_a_deployment_queued_while_the_previous_one_ran_never_says_no_configuration_change(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    previous = qovery.history[acme.environment_id][1]
+    ended = STARTED + timedelta(minutes=2)  # this one was asked for, and queued, while that one ran
+    previous["auditing_data"]["updated_at"] = ended.isoformat().replace("+00:00", "Z")
+    qovery.add_audit_event(
+        acme.organization_id,
+        at=STARTED - timedelta(minutes=1),
+        environment_id=acme.environment_id,
+        sub_target_type="VARIABLE",
+        change={"key": "FEATURE_FLAG"},
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert "3 commits" in said
+    assert "no change since the previous successful deployment" not in said
+
+
+def test_a_service_the_history_lists_only_by_the_outcome_is_in_the_reply(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    carried_world(qovery, acme)
+    done = qovery.history[acme.environment_id][0]
+    building = done | {"status": "DEPLOYING", "stages": done["stages"][:1]}  # the deploy stage not yet
+    qovery.history[acme.environment_id][0] = building
+    webhook = subscribe(acme_app, qovery, "--kind standard").webhook_id
+    qovery.deliver(webhook, "DEPLOYMENT_STARTED", environment_id=acme.environment_id, deployment_id=EXECUTION)
+    cards(acme_app.slack, 1)
+    [started] = acme_app.slack.wait_for("chat.update")
+    assert "3 commits to api" in json.dumps(started.args)
+    qovery.history[acme.environment_id][0] = done
+    qovery.deliver(
+        webhook, "DEPLOYMENT_SUCCESSFUL", environment_id=acme.environment_id, deployment_id=EXECUTION
+    )
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    assert "*worker*: `ghcr.io/acme/worker:1.4.2` → `1.5.0`" in json.dumps(reply.args, ensure_ascii=False)
+    drained(acme_app)
+    assert len(qovery.calls_to("listApplicationCommit")) == 1  # api's commits, read once still
+
+
+def test_a_commit_qovery_lists_unreadably_never_makes_a_wrong_list(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    qovery.off_spec |= {"listApplicationCommit"}  # answers no spec allows
+    qovery.commits[API][1]["created_at"] = "2999-01-01T00:00:00Z"  # a time past any sensible range
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said  # that one still counted
+
+
+def test_a_commit_without_a_readable_id_says_only_the_two_versions(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    qovery.off_spec |= {"listApplicationCommit"}
+    qovery.commits[API][1]["git_commit_id"] = 42
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: `{shas[3][:7]}` → `{shas[0][:7]}` (Qovery did not list its commits)" in said
+    assert "2 commits" not in said
+
+
+def test_a_service_the_previous_deployment_left_out_is_compared_with_its_own_last_deployment(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    shas = carried_world(qovery, acme)
+    partial = qovery.history[acme.environment_id][1]  # yesterday's deployed api alone
+    for stage in partial["stages"]:
+        stage["services"] = [s for s in stage["services"] if s["identifier"]["name"] == "api"]
+    qovery.history[acme.environment_id].append(
+        deployment(
+            acme.environment_id,
+            created_at=NOW - timedelta(days=2),
+            service_ids={"api": API},
+            commit=(shas[4], "Older still", "Bob"),
+            image=("ghcr.io/acme/worker", "1.4.2"),
+        )
+    )
+    deliver(acme_app, qovery, acme)
+    [reply] = acme_app.slack.wait_until(lambda c: "What's in this deployment" in json.dumps(c.args))
+    said = json.dumps(reply.args, ensure_ascii=False)
+    assert f"*api*: 3 commits (`{shas[3][:7]}` → `{shas[0][:7]}`)" in said
+    assert "*worker*: `ghcr.io/acme/worker:1.4.2` → `1.5.0`" in said
+    assert "new in this deployment" not in said

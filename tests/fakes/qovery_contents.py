@@ -64,6 +64,8 @@ class QoveryContents:
     audit_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Every value of a variable or a secret the audit log carried: the secret-leak scan looks for them.
     secret_values: set[str] = field(default_factory=set)
+    # Set: the audit log's pager is stuck, every `continueToken` answered with the first page again.
+    audit_pager_stuck: bool = False
     _asked: threading.local = field(default_factory=threading.local)  # the request being answered
 
     # -- the world ------------------------------------------------------------------------------------
@@ -166,6 +168,7 @@ class QoveryContents:
         size = int(float(query.get("pageSize") or 10))
         low, high = (int(query[k]) if query.get(k) else None for k in ("fromTimestamp", "toTimestamp"))
         before = int(query["continueToken"]) if query.get("continueToken") else None
+        before = None if self.audit_pager_stuck else before
         found = sorted(self.audit_events.get(org, []), key=lambda e: -_ns(e))
         found = [
             e

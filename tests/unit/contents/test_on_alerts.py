@@ -64,3 +64,20 @@ def test_a_watchs_line_says_what_the_deployment_carried_when_an_alert_fired() ->
     assert told(fired, card(None), "C1") == fired.line
     quiet = Verdict(WatchState.QUIET, 1, ":white_check_mark: No alert in the 15 min after this deployment")
     assert told(quiet, card(CardCarried(LINE, "1700000001.000200")), "C1") == quiet.line
+
+
+def test_an_alert_never_says_what_another_deployments_card_carried() -> None:
+    blame = Blame("exec-2", ENV, NOW - timedelta(minutes=8), "successful", "alice@acme.com", ("api 3f2a9c1",))
+    earlier = Card(
+        "hook",
+        "key",
+        "1700000000.000100",
+        Deployment(status=DeploymentStatus.SUCCESSFUL, deployment_id="exec-1"),
+        id=1,
+        carried=CardCarried(LINE, "1700000001.000200"),
+    )
+    firing = Firing(7, "hook", "T1", "C1", view_of(rule()), NOW, blame=blame.shown_by(earlier))
+    said = json.dumps(firing_message(firing, "org"), ensure_ascii=False)
+    assert "its card" in said  # the nearest card of the environment, as before
+    assert "it carried" not in said
+    assert LINE not in said
