@@ -129,7 +129,7 @@ def test_a_page_token_that_jumps_back_skips_no_event(
     assert sorted(str(e.shown().name) for e in found.events) == sorted(f"VAR_{n}" for n in range(25))
 
 
-def test_a_pager_that_answers_the_same_page_again_counts_each_event_once_and_says_it_cut(
+def test_a_pager_that_answers_the_same_page_again_counts_each_event_once(
     qovery: FakeQovery, acme: Acme
 ) -> None:
     start = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -149,6 +149,7 @@ def test_a_pager_that_answers_the_same_page_again_counts_each_event_once_and_say
             acme.organization_id, environment_id=acme.environment_id, page_size=10
         ),
     )
-    assert [event.shown().name for event in found.events] == [f"VAR_{n}" for n in range(14, 4, -1)]
-    assert found.cut  # the five older ones were never reached
-    assert len(qovery.calls_to("getOrganizationEvents")) == 2
+    # Pages are followed by time (each ends at the oldest event read), so a token that loops loses
+    # nothing and repeats nothing.
+    assert [event.shown().name for event in found.events] == [f"VAR_{n}" for n in range(14, -1, -1)]
+    assert not found.cut
