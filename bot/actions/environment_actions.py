@@ -78,6 +78,7 @@ class ActionRequest:
     service: str | None = None
     commit: str | None = None
     tag: str | None = None
+    services: tuple[str, ...] = ()  # a Workflow Builder step's: each at `commit` or `tag`
 
 
 class EnvironmentActions:
@@ -104,6 +105,11 @@ class EnvironmentActions:
     # -- typed, then confirmed ---------------------------------------------------------------------------
 
     async def propose(self, caller: Caller, request: ActionRequest) -> Message:
+        action, acting = await self.planned(caller, request)
+        return await self._proposed(action, acting)
+
+    async def planned(self, caller: Caller, request: ActionRequest) -> tuple[Action, Acting]:
+        """What `request` would do, found by name and checked for `caller`: not stored yet."""
         acting = await self._access.acting(caller)
         try:
             where = read_where(request.where)
@@ -114,7 +120,7 @@ class EnvironmentActions:
         except QoveryError as error:
             raise UserError(self._refused(error, acting)) from None
         action = Action(caller.team_id, caller.user_id, caller.channel_id, request.kind, target, changes)
-        return await self._proposed(action, acting)
+        return action, acting
 
     async def _changes(
         self, acting: Acting, request: ActionRequest, target: Target
@@ -124,6 +130,10 @@ class EnvironmentActions:
         services, history = await _services_and_history(acting, target.environment_id)
         if request.kind is ActionKind.ROLLBACK:
             return rollback_changes(history, services)[1]
+        if request.services:
+            return tuple(
+                one_service(services, history, name, request.commit, request.tag) for name in request.services
+            )
         if request.service is not None:
             return (one_service(services, history, request.service, request.commit, request.tag),)
         return every_service(services, history)
@@ -214,17 +224,24 @@ class EnvironmentActions:
         """An action another use case made (a promotion's plan), confirmed by `caller`'s click: checked
         for them, then `claim`ed (its plan used once: False, and nothing is done), held back when the
         policy says so, else run once; what they alone should read."""
+        return (await self.act_recorded(caller, action, claim))[1]
+
+    async def act_recorded(
+        self, caller: Caller, action: Action, claim: Callable[[], Awaitable[bool]]
+    ) -> tuple[int | None, Message | None]:
+        """As `act`, with the id of the action recorded (None when nothing was): a step reads how it
+        ended, or waits for its approval."""
         acting = await self._checked(caller, action)
         if not await claim():
-            return plain("This was already done or called off: nothing more was done.")
+            return None, plain("This was already done or called off: nothing more was done.")
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
-        if (held := await self.held_back(caller, action, acting)) is not None:
-            return held
         assert action.id is not None
+        if (held := await self.held_back(caller, action, acting)) is not None:
+            return action.id, held
         if not await self._actions.start(action.id, confirmed_since(now)):
-            return plain("This was already done or called off: nothing more was done.")
-        return await self._run(caller, action, acting)
+            return action.id, plain("This was already done or called off: nothing more was done.")
+        return action.id, await self._run(caller, action, acting)
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)
