@@ -90,6 +90,7 @@ def create_app(
         access, core.actions, core.cards, hooks, poster, settings.slash_command, gate=approvals
     )
     approvals.runs_with(acting)
+    promotions = Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command)
     steps = Steps(
         access,
         acting,
@@ -97,6 +98,7 @@ def create_app(
         hooks,
         SqlStepRuns(core.engine, core.box),
         SlackCompletions(settings.slack_api_base),
+        promotions,
         settings.slash_command,
     )
     queued = QueuedRequests(access, core.actions, poster)
@@ -122,7 +124,7 @@ def create_app(
         approvals,
         audit,
         change_commands,
-        Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command),
+        promotions,
         freezes,
         queued,
     )

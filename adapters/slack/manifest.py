@@ -83,6 +83,21 @@ FUNCTIONS: dict[str, Any] = {
         },
         _ACTED,
     ),
+    "promote": _step(
+        "Promote an environment",
+        "Deploy in one environment the versions another runs (staging to production), as the person acting",
+        {
+            "properties": {
+                "from": _input("string", "From", "project/environment whose versions are promoted"),
+                "to": _input("string", "To", "An environment of the same project, or project/environment"),
+                "services": _input("string", "Services", "Service names, comma separated (else every one)"),
+                "channel": _CHANNEL,
+                "user_context": _USER_CONTEXT,
+            },
+            "required": ["from", "to", "user_context"],
+        },
+        _ACTED,
+    ),
     "rollback": _step(
         "Roll back an environment",
         "Back to the versions of the latest successful deployment before the last one",

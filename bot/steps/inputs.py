@@ -12,13 +12,22 @@ from dataclasses import dataclass
 from bot.blocks import escape
 from bot.errors import UserError
 
-__all__ = ["DEPLOY", "ENVIRONMENT_STATUS", "ROLLBACK", "STEPS", "WAIT_FOR_DEPLOYMENT", "StepInputs"]
+__all__ = [
+    "DEPLOY",
+    "ENVIRONMENT_STATUS",
+    "PROMOTE",
+    "ROLLBACK",
+    "STEPS",
+    "WAIT_FOR_DEPLOYMENT",
+    "StepInputs",
+]
 
 DEPLOY = "deploy"
+PROMOTE = "promote"
 ROLLBACK = "rollback"
 ENVIRONMENT_STATUS = "environment_status"
 WAIT_FOR_DEPLOYMENT = "wait_for_deployment"
-STEPS = (DEPLOY, ROLLBACK, ENVIRONMENT_STATUS, WAIT_FOR_DEPLOYMENT)
+STEPS = (DEPLOY, PROMOTE, ROLLBACK, ENVIRONMENT_STATUS, WAIT_FOR_DEPLOYMENT)
 
 _NAME = 200  # characters of a project, environment or service name
 _SERVICES = 20
@@ -33,6 +42,8 @@ class StepInputs:
     """What one run was given, read."""
 
     environment: str = ""  # `project/environment`
+    source: str = ""  # a promotion's `project/environment`
+    target: str = ""  # a promotion's: an environment of the same project, or `project/environment`
     services: tuple[str, ...] = ()
     commit: str | None = None
     tag: str | None = None
@@ -64,6 +75,8 @@ class StepInputs:
             raise UserError("A service's name is too long: nothing was done.")
         return cls(
             environment=_text(given.get("environment"), "environment", 2 * _NAME + 1) or "",
+            source=_text(given.get("from"), "environment to promote from", 2 * _NAME + 1) or "",
+            target=_text(given.get("to"), "environment to promote to", 2 * _NAME + 1) or "",
             services=services,
             commit=commit,
             tag=tag,
@@ -72,15 +85,16 @@ class StepInputs:
             timeout_minutes=_minutes(given.get("timeout_minutes")),
         )
 
-    def where(self) -> str:
+    def where(self, given: str | None = None) -> str:
         """`project/environment`, else a UserError: the step needs both."""
-        project, slash, environment = self.environment.partition("/")
+        text = self.environment if given is None else given
+        project, slash, environment = text.partition("/")
         if not slash or not project.strip() or not environment.strip():
             raise UserError(
                 "The environment is given as `project/environment` (for example `billing/production`): "
                 "nothing was done."
             )
-        return self.environment
+        return text
 
 
 def _text(value: object, name: str, limit: int) -> str | None:

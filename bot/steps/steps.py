@@ -32,8 +32,9 @@ from bot.clock import utcnow
 from bot.deliveries import DeploymentStatus, status_of
 from bot.errors import UserError
 from bot.ports import Directory
+from bot.promotion import PromotionRequest, Promotions
 from bot.qovery import DeploymentHistory, EnvironmentStatus, QoveryApi, QoveryError
-from bot.steps.inputs import DEPLOY, ENVIRONMENT_STATUS, ROLLBACK, STEPS, StepInputs
+from bot.steps.inputs import DEPLOY, ENVIRONMENT_STATUS, PROMOTE, ROLLBACK, STEPS, StepInputs
 from bot.steps.ports import Completions, StepRun, StepRuns
 from bot.subscriptions import HookKind, Hooks
 
@@ -73,9 +74,11 @@ class Steps:
         hooks: Hooks,
         runs: StepRuns,
         completions: Completions,
+        promotions: Promotions | None = None,
         slash_command: str = "/qovery",
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._promotions = promotions
         self._access = access
         self._acting = acting
         self._actions = actions
@@ -133,7 +136,7 @@ class Steps:
 
     async def _start(self, run: StepRun, execution: Execution) -> Outputs | str | StepRun:
         inputs = StepInputs.read(execution.inputs)
-        if run.step in (DEPLOY, ROLLBACK):
+        if run.step in (DEPLOY, PROMOTE, ROLLBACK):
             return await self._act(run, inputs, execution.directory)
         if run.step == ENVIRONMENT_STATUS:
             return await self._status(run, inputs)
@@ -145,15 +148,9 @@ class Steps:
                 "This step acts as the person in its user context input: set it to the person who started "
                 "the workflow or pressed a button in an earlier step. Nothing was done."
             )
-        kind = ActionKind.DEPLOY if run.step == DEPLOY else ActionKind.ROLLBACK
-        request = ActionRequest(
-            kind, inputs.where(), commit=inputs.commit, tag=inputs.tag, services=inputs.services
-        )
-        if kind is ActionKind.DEPLOY and (inputs.commit or inputs.tag) and not inputs.services:
-            raise UserError("A version is given for the services named: name them too. Nothing was done.")
         # A direct message to the person, until the environment is known (its hook's channel).
         caller = Caller(run.team_id, inputs.user_id, inputs.channel_id or inputs.user_id, directory=directory)
-        action, _ = await self._acting.planned(caller, request)
+        action = await self._planned(run.step, inputs, caller)
         channel = inputs.channel_id or await self._channel_for(run.team_id, action) or inputs.user_id
         caller = replace(caller, channel_id=channel)
         action = replace(action, channel_id=channel)
@@ -166,6 +163,22 @@ class Steps:
         if stored is not None and stored.state is ActionState.REFUSED and stored.outcome:
             return f"Nothing was done: {stored.outcome}"
         return answer["text"] if answer else "Nothing was done."
+
+    async def _planned(self, step: str, inputs: StepInputs, caller: Caller) -> Action:
+        """The action the step asks for, as the typed command would plan it (not yet stored)."""
+        if step == PROMOTE:
+            assert self._promotions is not None
+            if not inputs.target:
+                raise UserError("The environment to promote to is missing: nothing was done.")
+            promotion = PromotionRequest(inputs.where(inputs.source), inputs.target, inputs.services)
+            return await self._promotions.for_step(caller, promotion)
+        kind = ActionKind.DEPLOY if step == DEPLOY else ActionKind.ROLLBACK
+        if kind is ActionKind.DEPLOY and (inputs.commit or inputs.tag) and not inputs.services:
+            raise UserError("A version is given for the services named: name them too. Nothing was done.")
+        request = ActionRequest(
+            kind, inputs.where(), commit=inputs.commit, tag=inputs.tag, services=inputs.services
+        )
+        return (await self._acting.planned(caller, request))[0]
 
     async def _channel_for(self, team_id: str, action: Action) -> str | None:
         """The channel of the one hook of the workspace that names this environment, if exactly one does."""

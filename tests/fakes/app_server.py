@@ -168,12 +168,13 @@ class RunningApp:
 
     def completed(self, execution_id: str = "Fx0RUN0001", timeout: float = 15.0) -> SlackCall:
         """How the run ended: its first completeSuccess or completeError."""
-        call = self.slack.wait_until(
-            lambda c: c.method.startswith("functions.complete")
-            and c.args.get("function_execution_id") == execution_id,
+        return self.slack.wait_until(
+            lambda c: (
+                c.method.startswith("functions.complete")
+                and c.args.get("function_execution_id") == execution_id
+            ),
             timeout,
         )[0]
-        return call
 
     def command(self, text: str, *, response_url: str = "cmd", **fields: str) -> httpx.Response:
         """Post `/qovery <text>` as Slack would, signed; `response_url` names the fake's reply box."""

@@ -77,7 +77,7 @@ def test_manifest_declares_the_workflow_builder_steps_run_by_this_server() -> No
     assert manifest["settings"]["function_runtime"] == "remote"
     assert manifest["settings"]["org_deploy_enabled"] is True
     assert "function_executed" in manifest["settings"]["event_subscriptions"]["bot_events"]
-    for step in ("deploy", "rollback"):
+    for step in ("deploy", "promote", "rollback"):
         inputs = manifest["functions"][step]["input_parameters"]
         # Who acts comes from the one input Workflow Builder fills, never from a typed user id.
         assert inputs["properties"]["user_context"]["type"] == "slack#/types/user_context"

@@ -3,14 +3,15 @@ approver decides, and the run completes then, once, whichever replica follows it
 
 from __future__ import annotations
 
-from tests.actions.test_actions import SHA_GOOD, SHA_NOW, history
+from tests.actions.test_actions import SHA_GOOD, SHA_NOW, audit_posts, history
 from tests.approvals.test_approvals import GROUP, LEAD, POLICY, edit_of, ids, press, requests
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
-from tests.fakes.slack_api import ADMIN
+from tests.fakes.slack_api import ADMIN, MEMBER
+from tests.promotion.test_promotion import world
 from tests.steps.test_steps import ELSEWHERE, completions, ended, follow, person
 
-__all__ = ["ids"]  # the approvals' fixture, used here
+__all__ = ["ids", "world"]  # the approvals' and the promotions' fixtures, used here
 
 ROLLBACK = {"environment": "billing/production", "channel": ELSEWHERE, "user_context": person(ADMIN)}
 
@@ -66,3 +67,40 @@ def test_during_a_freeze_a_step_runs_nothing_and_fails_saying_the_freeze(
     assert "release freeze" in words
     assert "INC-42" in words
     assert qovery.calls_to("deployEnvironment") == []
+
+
+# -- promote -----------------------------------------------------------------------------------------------
+
+
+def test_a_promote_step_deploys_what_the_plan_would_and_completes_with_the_versions(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    inputs = {
+        "from": "billing/staging",
+        "to": "production",
+        "channel": ELSEWHERE,
+        "user_context": person(ADMIN),
+    }
+    acme_app.run_step("promote", inputs)
+    how, outputs = ended(acme_app.completed())
+    assert how == "success", outputs
+    [call] = qovery.calls_to("deployAllServices")
+    assert call.body == {
+        "applications": [{"application_id": world["api"], "git_commit_id": world["new_sha"]}],
+        "containers": [{"id": world["worker"], "image_tag": "1.5.0"}],
+    }
+    assert f"api {world['new_sha']}" in outputs["versions"]
+    assert "worker 1.5.0" in outputs["versions"]
+    [audit] = audit_posts(acme_app)
+    assert audit.args["channel"] == ELSEWHERE
+
+
+def test_a_promote_step_a_member_may_not_run_on_production_does_nothing(
+    acme_app: RunningApp, qovery: FakeQovery, world: dict[str, str]
+) -> None:
+    inputs = {"from": "billing/staging", "to": "production", "user_context": person(MEMBER), "user_id": ADMIN}
+    acme_app.run_step("promote", inputs)
+    how, words = ended(acme_app.completed())
+    assert how == "error"
+    assert "production" in words
+    assert qovery.calls_to("deployAllServices") == []
