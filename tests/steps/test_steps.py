@@ -18,12 +18,12 @@ from adapters.sql.engine import migrate
 from adapters.sql.steps import SqlStepRuns
 from adapters.steps_schedule import follow_if_due
 from bot.actions import EnvironmentActions
-from bot.steps import Steps
+from bot.steps import StepRun, Steps
 from tests.actions.test_actions import audit_posts
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
-from tests.fakes.slack_api import ADMIN, MEMBER, SlackCall
+from tests.fakes.slack_api import ADMIN, MEMBER, TEAM_ID, SlackCall
 
 ELSEWHERE = "C0RELEASE"  # the channel a workflow names
 
@@ -246,3 +246,24 @@ def test_a_wait_fails_at_its_timeout(acme_app: RunningApp, qovery: FakeQovery, a
     assert follow(acme_app, minutes=4) == 1
     [call] = completions(acme_app)
     assert ended(call) == ("error", "The deployment was still running at the step's timeout.")
+
+
+def test_a_run_its_replica_left_while_acting_is_completed_by_another_saying_what_is_known(
+    acme_app: RunningApp,
+) -> None:
+    async def left_acting() -> None:
+        core = build_core(acme_app.settings)
+        token = acme_app.slack.function_token()
+        started = datetime.now(UTC) - timedelta(minutes=1)
+        await SqlStepRuns(core.engine, core.box).add(
+            StepRun("Fx0LEFT001", TEAM_ID, "deploy", ADMIN, token, started)
+        )
+        await core.close()
+
+    asyncio.run(left_acting())
+    assert follow(acme_app, minutes=1) == 0  # it may still be acting on its replica
+    assert follow(acme_app, minutes=10) == 1
+    [call] = completions(acme_app, "Fx0LEFT001")
+    how, words = ended(call)
+    assert how == "error"
+    assert "The channel says whether it ran" in words
