@@ -92,13 +92,11 @@ class Steps:
         """Run the step once: a redelivered event, or a step the bot does not declare, does nothing."""
         if execution.step not in STEPS:
             return
-        raw = execution.inputs if isinstance(execution.inputs, Mapping) else {}
-        person = StepInputs.read({"user_context": raw.get("user_context")}) if _readable(raw) else None
         run = StepRun(
             execution.execution_id,
             execution.team_id,
             execution.step,
-            (person.user_id if person else None) or "",
+            _person(execution.inputs) or "",
             execution.token,
             self._clock(),
         )
@@ -271,12 +269,13 @@ async def _claimed() -> bool:
     return True  # a step's action is used once: its run is recorded once
 
 
-def _readable(raw: Mapping[str, object]) -> bool:
+def _person(inputs: object) -> str | None:
+    """Who the run acts as, recorded with it; None when its user context is missing or unreadable."""
+    given = inputs if isinstance(inputs, Mapping) else {}
     try:
-        StepInputs.read({"user_context": raw.get("user_context")})
+        return StepInputs.read({"user_context": given.get("user_context")}).user_id
     except UserError:
-        return False
-    return True
+        return None
 
 
 def _matches(pattern: str, name: str) -> bool:

@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from adapters.core import build_core
+from adapters.settings import Settings
 from adapters.slack.steps import SlackCompletions
 from adapters.sql.engine import migrate
 from adapters.sql.steps import SqlStepRuns
@@ -20,10 +22,10 @@ from adapters.steps_schedule import follow_if_due
 from bot.actions import EnvironmentActions
 from bot.steps import StepRun, Steps
 from tests.actions.test_actions import audit_posts
-from tests.fakes.app_server import RunningApp
+from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
-from tests.fakes.slack_api import ADMIN, MEMBER, TEAM_ID, SlackCall
+from tests.fakes.slack_api import ADMIN, MEMBER, TEAM_ID, FakeSlack, SlackCall
 
 ELSEWHERE = "C0RELEASE"  # the channel a workflow names
 
@@ -37,9 +39,13 @@ def ended(call: SlackCall) -> tuple[str, Any]:
 
 
 def completions(app: RunningApp, execution_id: str = "Fx0RUN0001") -> list[SlackCall]:
+    return completions_in(app.slack, execution_id)
+
+
+def completions_in(slack: FakeSlack, execution_id: str = "Fx0RUN0001") -> list[SlackCall]:
     return [
         c
-        for c in app.slack.calls
+        for c in slack.calls
         if c.method.startswith("functions.complete") and c.args.get("function_execution_id") == execution_id
     ]
 
@@ -120,16 +126,17 @@ def test_a_step_without_its_user_context_does_nothing_and_says_what_it_needs(
 
 
 def test_an_event_delivered_twice_deploys_once_and_completes_once(
-    acme_app: RunningApp, qovery: FakeQovery
+    settings: Settings, slack: FakeSlack, qovery: FakeQovery, acme: Acme
 ) -> None:
+    configured = settings.model_copy(update={"qovery_api_token": SecretStr(acme.token)})
     inputs = {"environment": "billing/production", "user_context": person(ADMIN)}
-    acme_app.run_step("deploy", inputs)
-    acme_app.completed()
-    acme_app.run_step("deploy", inputs)  # Slack retries the same execution
-    acme_app.run_step("environment_status", {"environment": "billing/production"}, execution_id="Fx0LATER01")
-    acme_app.completed("Fx0LATER01")  # a later event was handled: the retry had its chance
+    with serve(configured, slack) as app:
+        app.run_step("deploy", inputs)
+        app.run_step("deploy", inputs)  # Slack delivers the same execution again, at once
+        app.completed()
+    # Stopping waited for every listener call to end: the second delivery's too.
     assert len(qovery.calls_to("deployEnvironment")) == 1
-    assert len(completions(acme_app)) == 1
+    assert len(completions_in(slack)) == 1
 
 
 def test_an_unknown_environment_fails_the_step_with_the_candidates(
