@@ -3,6 +3,7 @@ steps a team composes in Slack's Workflow Builder. Start with `steps.py` (a run:
 the person of its user context through the same use cases as a button, completed once).
 
     inputs.py   a step's inputs, read as hostile as a command's arguments
+    outputs.py  a run's outputs, escaped, and the words of an action that did not run
     steps.py    the use cases: a run started, a waiting run followed until it ends
     ports.py    the runs kept, and Slack's completion of a run
 """

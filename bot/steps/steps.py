@@ -27,14 +27,14 @@ from bot.actions import (
     find_environment,
     read_where,
 )
-from bot.blocks import escape
 from bot.clock import utcnow
 from bot.deliveries import DeploymentStatus, status_of
 from bot.errors import UserError
 from bot.ports import Directory
 from bot.promotion import PromotionRequest, Promotions
-from bot.qovery import DeploymentHistory, EnvironmentStatus, QoveryApi, QoveryError
+from bot.qovery import QoveryApi, QoveryError
 from bot.steps.inputs import DEPLOY, ENVIRONMENT_STATUS, PROMOTE, ROLLBACK, STEPS, StepInputs
+from bot.steps.outputs import Outputs, action_outputs, duration, not_run, out, versions, words
 from bot.steps.ports import Completions, StepRun, StepRuns
 from bot.subscriptions import HookKind, Hooks
 
@@ -47,10 +47,7 @@ FOLLOW_JOB = "steps"
 _LEFT_AFTER = timedelta(minutes=5)
 _WAITING_STATES = (ActionState.PENDING, ActionState.RUNNING)
 _DONE_STATES = (ActionState.DONE, ActionState.QUEUED)
-_OUTPUT = 1000  # characters of one output
 _FAILED_ON_THE_WAY = "The bot failed on the way: nothing more is known. The channel says whether it ran."
-
-Outputs = Mapping[str, str | int]
 
 
 @dataclass(frozen=True)
@@ -157,7 +154,7 @@ class Steps:
         if stored is not None and stored.state in _WAITING_STATES:
             return replace(run, action_id=stored.id)  # its approval decides
         if stored is not None and stored.state in _DONE_STATES:
-            return _action_outputs(stored)
+            return action_outputs(stored)
         if stored is not None and stored.state is ActionState.REFUSED and stored.outcome:
             return f"Nothing was done: {stored.outcome}"
         return answer["text"] if answer else "Nothing was done."
@@ -197,11 +194,11 @@ class Steps:
         history = await api.list_deployment_history(env.id)
         last = history[0] if history else None
         return {
-            "state": _words(status.state),
-            "last_status": _words(last.status) if last else "",
-            "last_triggered_by": _out(last.auditing_data.triggered_by) if last else "",
+            "state": words(status.state),
+            "last_status": words(last.status) if last else "",
+            "last_triggered_by": out(last.auditing_data.triggered_by) if last else "",
             "last_at": last.auditing_data.created_at.isoformat() if last else "",
-            "versions": _versions(last),
+            "versions": versions(last),
         }
 
     async def _wait(self, run: StepRun, inputs: StepInputs) -> Outputs | StepRun:
@@ -225,8 +222,8 @@ class Steps:
             if stored.state in _WAITING_STATES:
                 return None
             if stored.state in _DONE_STATES:
-                return _action_outputs(stored)
-            return _not_run(stored)
+                return action_outputs(stored)
+            return not_run(stored)
         if run.environment_id is not None and run.deadline is not None:
             api, _ = await self._access.qovery(run.team_id)
             ended = await self._ended(api, run.environment_id)
@@ -245,7 +242,7 @@ class Steps:
         history = await api.list_deployment_history(environment_id)
         last = history[0] if history else None
         final = last.status if last else (status.last_deployment_state or status.state)
-        return {"final_status": _words(final), "duration_seconds": _duration(last, status)}
+        return {"final_status": words(final), "duration_seconds": duration(last, status)}
 
     async def _settle(self, run: StepRun, result: Outputs | str | StepRun) -> int:
         """Complete the run once, or keep it waiting; 1 when this call completed it."""
@@ -281,55 +278,3 @@ def _person(inputs: object) -> str | None:
 def _matches(pattern: str, name: str) -> bool:
     pattern = pattern.lower()
     return name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
-
-
-def _out(text: str) -> str:
-    """An output as a message may show it: escaped (no mention reaches anyone), and cut."""
-    return escape(text)[:_OUTPUT]
-
-
-def _words(state: str) -> str:
-    return _out(state.lower().replace("_", " "))
-
-
-def _action_outputs(action: Action) -> Outputs:
-    versions = ", ".join(
-        f"{change.name} {change.after or 'latest'}" for change in action.changes if change.left is None
-    )
-    link = ""
-    if action.thread_ts:
-        link = f"https://slack.com/archives/{action.channel_id}/p{action.thread_ts.replace('.', '')}"
-    return {"status": _words(action.outcome or "accepted"), "versions": _out(versions), "card_link": link}
-
-
-def _not_run(action: Action) -> str:
-    if action.state is ActionState.REJECTED:
-        return "An approver rejected the request: nothing was done."
-    if action.state is ActionState.EXPIRED:
-        return "Nobody decided on the approval request in time: nothing was done."
-    if action.state is ActionState.WITHDRAWN:
-        return "The request for approval was withdrawn: nothing was done."
-    return f"Nothing was done: {action.outcome}" if action.outcome else "Nothing was done."
-
-
-def _versions(last: DeploymentHistory | None) -> str:
-    if last is None:
-        return ""
-    found = []
-    for stage in last.stages:
-        for service in stage.services:
-            details = service.details
-            version = (details.commit.git_commit_id[:12] if details and details.commit else None) or (
-                details.tag if details else None
-            )
-            found.append(f"{service.identifier.name} {version or '?'}")
-    return _out(", ".join(found))
-
-
-def _duration(last: DeploymentHistory | None, status: EnvironmentStatus) -> int:
-    seconds = status.total_deployment_duration_in_seconds
-    if seconds is not None and seconds >= 0:
-        return seconds
-    if last is not None and last.auditing_data.updated_at is not None:
-        return max(0, int((last.auditing_data.updated_at - last.auditing_data.created_at).total_seconds()))
-    return 0
