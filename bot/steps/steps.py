@@ -119,7 +119,10 @@ class Steps:
                 result = await self._followed(run, now)
             except (UserError, QoveryError) as error:
                 log.info("steps: the run %s could not be followed now: %s", run.execution_id, error)
-                continue
+                if run.deadline is None or now < run.deadline:
+                    continue  # read again at the next follow
+                said = error.message if isinstance(error, UserError) else error.sentence(self._command)
+                result = f"The step's timeout passed while Qovery could not be read: {said}"
             except Exception:
                 log.exception("steps: the run %s could not be followed", run.execution_id)
                 continue

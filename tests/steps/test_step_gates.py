@@ -9,7 +9,7 @@ from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.slack_api import ADMIN, MEMBER
 from tests.promotion.test_promotion import world
-from tests.steps.test_steps import ELSEWHERE, completions, ended, follow, person
+from tests.steps.test_steps import ELSEWHERE, completions, ended, follow, person, waits
 
 __all__ = ["ids", "world"]  # the approvals' and the promotions' fixtures, used here
 
@@ -26,6 +26,7 @@ def test_a_held_step_waits_for_its_approval_in_its_channel_then_completes_once(
     acme_app.run_step("rollback", ROLLBACK)
     [request] = requests(acme_app)
     assert request.args["channel"] == ELSEWHERE  # the approval request goes where the workflow said
+    waits(acme_app)
     assert follow(acme_app, minutes=1) == 0  # undecided: the run waits
     assert completions(acme_app) == []
     assert qovery.calls_to("deployAllServices") == []
@@ -49,6 +50,7 @@ def test_a_rejected_step_fails_with_the_words(
     history(qovery, acme, ids, ("DEPLOYMENT_ERROR", SHA_NOW, "1.5.0"), ("DEPLOYED", SHA_GOOD, "1.4.2"))
     acme_app.run_step("rollback", ROLLBACK)
     [request] = requests(acme_app)
+    waits(acme_app)
     press(acme_app, request, "Reject", LEAD)
     edit_of(acme_app, request)
     assert follow(acme_app, minutes=1) == 1

@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from adapters.core import build_core
 from adapters.settings import Settings
 from adapters.slack.steps import SlackCompletions
 from adapters.sql.engine import migrate
 from adapters.sql.steps import SqlStepRuns
+from adapters.sql.tables import step_runs
 from adapters.steps_schedule import follow_if_due
 from bot.actions import EnvironmentActions
 from bot.steps import StepRun, Steps
-from tests.actions.test_actions import audit_posts
+from tests.actions.test_actions import audit_posts, sql
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
 from tests.fakes.qovery_history import deployment
@@ -52,6 +55,15 @@ def completions_in(slack: FakeSlack, execution_id: str = "Fx0RUN0001") -> list[S
 
 def person(user_id: str) -> dict[str, str]:
     return {"id": user_id, "secret": "c2VjcmV0"}
+
+
+def waits(app: RunningApp, execution_id: str = "Fx0RUN0001") -> None:
+    """Until the run is recorded as waiting (its step answered the event, and waits)."""
+    query = select(step_runs.c.state).where(step_runs.c.execution_id == execution_id)
+    deadline = time.monotonic() + 10
+    while sql(app, query) != "waiting":
+        assert time.monotonic() < deadline, "the run never waited"
+        time.sleep(0.05)
 
 
 def follow(app: RunningApp, minutes: float) -> int:
@@ -232,6 +244,7 @@ def test_a_wait_completes_once_when_the_deployment_ends_failed_included_seen_by_
         deployment(acme.environment_id, status="DEPLOYING", created_at=started)
     ]
     acme_app.run_step("wait_for_deployment", {"environment": "billing/production", "timeout_minutes": 10})
+    waits(acme_app)
     assert follow(acme_app, minutes=1) == 0  # still deploying: the run waits
     assert completions(acme_app) == []
     qovery.statuses[acme.environment_id]["state"] = "DEPLOYMENT_ERROR"
@@ -249,6 +262,7 @@ def test_a_wait_fails_at_its_timeout(acme_app: RunningApp, qovery: FakeQovery, a
     qovery.statuses[acme.environment_id]["state"] = "DEPLOYING"
     qovery.history[acme.environment_id] = [deployment(acme.environment_id, status="DEPLOYING")]
     acme_app.run_step("wait_for_deployment", {"environment": "billing/production", "timeout_minutes": 3})
+    waits(acme_app)
     assert follow(acme_app, minutes=2) == 0
     assert follow(acme_app, minutes=4) == 1
     [call] = completions(acme_app)
@@ -274,3 +288,19 @@ def test_a_run_its_replica_left_while_acting_is_completed_by_another_saying_what
     how, words = ended(call)
     assert how == "error"
     assert "The channel says whether it ran" in words
+
+
+def test_a_wait_qovery_cannot_answer_fails_at_its_timeout_saying_so(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme
+) -> None:
+    qovery.statuses[acme.environment_id]["state"] = "DEPLOYING"
+    qovery.history[acme.environment_id] = [deployment(acme.environment_id, status="DEPLOYING")]
+    acme_app.run_step("wait_for_deployment", {"environment": "billing/production", "timeout_minutes": 3})
+    waits(acme_app)
+    qovery.fail("getEnvironmentStatus", status=503, times=None)
+    assert follow(acme_app, minutes=2) == 0  # not yet its timeout: read again later
+    assert follow(acme_app, minutes=4) == 1
+    [call] = completions(acme_app)
+    how, words = ended(call)
+    assert how == "error"
+    assert "timeout passed while Qovery could not be read" in words
