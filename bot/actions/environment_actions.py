@@ -234,6 +234,11 @@ class EnvironmentActions:
         acting = await self._checked(caller, action)
         if not await claim():
             return None, plain("This was already done or called off: nothing more was done.")
+        return await self._confirmed(caller, action, acting)
+
+    async def _confirmed(self, caller: Caller, action: Action, acting: Acting) -> tuple[int, Message | None]:
+        """An action confirmed at once (a card's button, a promotion's plan, a step): stored, held back
+        when a freeze or the policy says so, else started once and run; its id, and the answer."""
         now = self._clock()
         action = action.with_id(await self._actions.add(action, now))
         assert action.id is not None
@@ -245,14 +250,7 @@ class EnvironmentActions:
 
     async def _now_from_card(self, caller: Caller, value: object, kind: ActionKind) -> Message | None:
         acting, action, _ = await self._from_card(caller, value, kind)
-        now = self._clock()
-        action = action.with_id(await self._actions.add(action, now))
-        if (held := await self.held_back(caller, action, acting)) is not None:
-            return held
-        assert action.id is not None
-        if not await self._actions.start(action.id, confirmed_since(now)):
-            return plain("This was already done or called off: nothing more was done.")
-        return await self._run(caller, action, acting)
+        return (await self._confirmed(caller, action, acting))[1]
 
     async def _from_card(
         self, caller: Caller, value: object, kind: ActionKind
