@@ -26,11 +26,14 @@ from adapters.slack.app import build_bolt_app
 from adapters.slack.installations import seal_stored_tokens
 from adapters.slack.listener_work import ListenerWork
 from adapters.slack.listeners import SlackServices
+from adapters.slack.steps import SlackCompletions
 from adapters.sql.engine import migrate
 from adapters.sql.freezes import SqlFreezes
 from adapters.sql.held import SqlHeldDeliveries, SqlHooksWithDigest
 from adapters.sql.housekeeping import keep_forgetting
 from adapters.sql.outcomes import SqlOutcomes
+from adapters.sql.steps import SqlStepRuns
+from adapters.steps_schedule import keep_following_steps
 from adapters.web.app import create_web_app
 from adapters.web.logs import keep_secrets_out_of_logs
 from adapters.web.metrics import Metrics
@@ -55,6 +58,7 @@ from bot.digests import Digests, QuietSummaries
 from bot.doctor.home import AppHome
 from bot.freezes import Freezes
 from bot.promotion import Promotions
+from bot.steps import Steps
 from bot.subscriptions.webhooks import WebhookCommands
 from bot.unfurls import Unfurls
 
@@ -88,6 +92,16 @@ def create_app(
     approvals.runs_with(acting)
     promotions = Promotions(access, core.actions, acting, core.cards, hooks, poster, settings.slash_command)
     acting.replans_with(promotions.replan)
+    steps = Steps(
+        access,
+        acting,
+        core.actions,
+        hooks,
+        SqlStepRuns(core.engine, core.box),
+        SlackCompletions(settings.slack_api_base),
+        promotions,
+        settings.slash_command,
+    )
     queued = QueuedRequests(access, core.actions, poster)
     audit = Audit(core.actions)
     reads = build_reads(core)
@@ -128,6 +142,7 @@ def create_app(
             also=[alert_commands.forget_team, change_commands.forget_team],
         ),
         unfurls=Unfurls(access, poster),
+        steps=steps,
         home=AppHome(
             config,
             access,
@@ -183,6 +198,7 @@ def create_app(
         feeding = asyncio.create_task(change_reader.keep_reading(), name="changes")
         expiring = asyncio.create_task(keep_expiring(core.jobs, approvals), name="approvals")
         following = asyncio.create_task(keep_following(core.jobs, queued), name="queue")
+        stepping = asyncio.create_task(keep_following_steps(core.jobs, steps), name="steps")
         summing = asyncio.create_task(
             keep_summing_up(core.jobs, summaries, digests, pool.wake), name="digests"
         )
@@ -198,7 +214,7 @@ def create_app(
                 await socket_mode.close_async()  # type: ignore[no-untyped-call]
             # Commands acknowledged but not yet answered get their answer (Qovery's timeout is 10 s).
             await listener_work.finish(within_seconds=12)
-            for task in (forgetting, checking, reading, feeding, expiring, following, summing):
+            for task in (forgetting, checking, reading, feeding, expiring, following, summing, stepping):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -21,6 +21,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.directory import RoleCache, SlackDirectory
 from adapters.slack.listener_work import ListenerWork
+from adapters.slack.steps import StepListeners
 from bot.access import Caller
 from bot.actions.login import Login
 from bot.blocks import Message
@@ -41,6 +42,7 @@ from bot.forms import (
     read_token,
 )
 from bot.freezes import EXCEPTION_FORM
+from bot.steps import Steps
 from bot.subscriptions.form import WEBHOOK_FORM, read_webhook_form
 from bot.subscriptions.webhooks import WebhookCommands
 from bot.unfurls import OPEN_LINK_ACTION, SharedIn, Unfurls
@@ -63,6 +65,7 @@ class SlackServices:
     uninstall: Uninstall
     home: AppHome
     unfurls: Unfurls
+    steps: Steps
 
 
 class Listeners:
@@ -92,6 +95,7 @@ class Listeners:
         app.view_submission(ORGANIZATION_FORM)(track(self.on_organization_form))
         app.view_submission(LOGIN_FORM)(track(self.on_login_form))
         app.view_submission(EXCEPTION_FORM)(track(self.on_exception_form))
+        StepListeners(self._services.steps, self._roles).register(app, work)
         app.error(self.on_error)
 
     # -- who is asking ---------------------------------------------------------------------------------

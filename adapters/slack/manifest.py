@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["BOT_SCOPES", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
+__all__ = ["BOT_SCOPES", "FUNCTIONS", "PLACEHOLDER_URL", "build_manifest", "render_manifest"]
 
 PLACEHOLDER_URL = "https://qovery-slack.example.com"
 
@@ -32,11 +32,123 @@ BOT_SCOPES = (
 )
 
 
+def _input(kind: str, title: str, description: str) -> dict[str, str]:
+    return {"type": kind, "title": title, "description": description}
+
+
+_ENVIRONMENT = _input(
+    "string", "Environment", "project/environment, as Qovery names them: billing/production"
+)
+_CHANNEL = _input(
+    "slack#/types/channel_id",
+    "Channel",
+    "Where the action's message, its card and any approval request go (else the environment's channel)",
+)
+# Workflow Builder fills it from whoever started the workflow or pressed a button, and never lets a
+# workflow's builder type it: the one person a step acts as.
+_USER_CONTEXT = _input("slack#/types/user_context", "Who acts", "The person the step acts as")
+_ACTED = {
+    "properties": {
+        "status": _input("string", "Status", "What Qovery answered"),
+        "versions": _input("string", "Versions", "Each service and the version deployed"),
+        "card_link": _input("string", "Card link", "The action's message, where the card joins"),
+    },
+    "required": ["status"],
+}
+
+
+def _step(title: str, description: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": title,
+        "description": description,
+        "input_parameters": inputs,
+        "output_parameters": outputs,
+    }
+
+
+# The Workflow Builder steps (bot/steps/), by callback id.
+FUNCTIONS: dict[str, Any] = {
+    "deploy": _step(
+        "Deploy an environment",
+        "Deploy a Qovery environment, or some of its services at a version, as the person acting",
+        {
+            "properties": {
+                "environment": _ENVIRONMENT,
+                "services": _input("string", "Services", "Service names, comma separated (else every one)"),
+                "version": _input("string", "Version", "A commit or an image tag, for the services named"),
+                "channel": _CHANNEL,
+                "user_context": _USER_CONTEXT,
+            },
+            "required": ["environment", "user_context"],
+        },
+        _ACTED,
+    ),
+    "promote": _step(
+        "Promote an environment",
+        "Deploy in one environment the versions another runs (staging to production), as the person acting",
+        {
+            "properties": {
+                "from": _input("string", "From", "project/environment whose versions are promoted"),
+                "to": _input("string", "To", "An environment of the same project, or project/environment"),
+                "services": _input("string", "Services", "Service names, comma separated (else every one)"),
+                "channel": _CHANNEL,
+                "user_context": _USER_CONTEXT,
+            },
+            "required": ["from", "to", "user_context"],
+        },
+        _ACTED,
+    ),
+    "rollback": _step(
+        "Roll back an environment",
+        "Back to the versions of the latest successful deployment before the last one",
+        {
+            "properties": {"environment": _ENVIRONMENT, "channel": _CHANNEL, "user_context": _USER_CONTEXT},
+            "required": ["environment", "user_context"],
+        },
+        _ACTED,
+    ),
+    "environment_status": _step(
+        "Environment status",
+        "A Qovery environment's state, its last deployment and the versions it runs",
+        {"properties": {"environment": _ENVIRONMENT}, "required": ["environment"]},
+        {
+            "properties": {
+                "state": _input("string", "State", "The environment's state"),
+                "last_status": _input("string", "Last deployment's status", "Its status"),
+                "last_triggered_by": _input("string", "Last deployment by", "Who started it"),
+                "last_at": _input("string", "Last deployment at", "When it started (ISO 8601, UTC)"),
+                "versions": _input("string", "Versions", "Each service and its version"),
+            },
+            "required": ["state"],
+        },
+    ),
+    "wait_for_deployment": _step(
+        "Wait for a deployment",
+        "Wait until the environment's running deployment ends, failed included; an error at the timeout",
+        {
+            "properties": {
+                "environment": _ENVIRONMENT,
+                "timeout_minutes": _input("integer", "Timeout (minutes)", "From 1 to 60"),
+            },
+            "required": ["environment", "timeout_minutes"],
+        },
+        {
+            "properties": {
+                "final_status": _input("string", "Final status", "How the deployment ended"),
+                "duration_seconds": _input("integer", "Duration (seconds)", "How long it took"),
+            },
+            "required": ["final_status", "duration_seconds"],
+        },
+    ),
+}
+
+
 def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
     base = public_url.rstrip("/")
     events_url = f"{base}/slack/events"
     return {
-        "_metadata": {"major_version": 1, "minor_version": 1},
+        # Version 2: the shape of the steps' `functions` (their parameters' `properties` and `required`).
+        "_metadata": {"major_version": 2, "minor_version": 1},
         "display_information": {
             "name": "Qovery",
             "description": "Qovery deployments in your channels, and the webhooks that send them",
@@ -83,18 +195,34 @@ def build_manifest(public_url: str, slash_command: str) -> dict[str, Any]:
             # when someone opens the Home tab (the bot then draws it), and when a console link is pasted.
             "event_subscriptions": {
                 "request_url": events_url,
-                "bot_events": ["app_home_opened", "app_uninstalled", "tokens_revoked", "link_shared"],
+                "bot_events": [
+                    "app_home_opened",
+                    "app_uninstalled",
+                    "tokens_revoked",
+                    "link_shared",
+                    "function_executed",  # a Workflow Builder step runs
+                ],
             },
             "interactivity": {"is_enabled": True, "request_url": events_url},
-            "org_deploy_enabled": False,
+            # Custom steps run by this app's own server, and need an org-ready app.
+            "function_runtime": "remote",
+            "org_deploy_enabled": True,
             "socket_mode_enabled": False,
             "token_rotation_enabled": False,
         },
+        "functions": FUNCTIONS,
     }
+
+
+class _NoAliases(yaml.SafeDumper):
+    """The steps share parameter dicts: written out in full each time, never as YAML anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def render_manifest(public_url: str, slash_command: str) -> str:
     manifest = build_manifest(public_url, slash_command)
     return "# Slack app manifest of qovery-slack: `qovery-slack manifest` prints it with your URL.\n" + (
-        yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+        yaml.dump(manifest, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100)
     )

@@ -1,6 +1,7 @@
 """Forgetting what is old: deliveries done with, deployment cards, and alert firings resolved and told,
 after KEEP_DAYS; confirmations never confirmed after a day; the audit trail of actions from Slack after
-AUDIT_KEEP_DAYS; silences that have ended; the change feed's changes after 90 days.
+AUDIT_KEEP_DAYS; silences that have ended; the change feed's changes after 90 days; Workflow Builder
+steps' runs a day after they completed.
 
 Every delivery keeps its whole body, so without this the database grows with every deployment for as
 long as the bot runs. Each replica does it hourly; deleting is idempotent, so they need no coordination.
@@ -16,7 +17,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.tables import actions, alert_firings, alert_silences, cards, change_events, deliveries
+from adapters.sql.tables import (
+    actions,
+    alert_firings,
+    alert_silences,
+    cards,
+    change_events,
+    deliveries,
+    step_runs,
+)
 from bot.actions.plans import ActionState
 from bot.changefeed import KEEP_DAYS as CHANGES_KEEP_DAYS
 from bot.deliveries.ports import DeliveryState
@@ -46,6 +55,9 @@ async def forget_old(engine: AsyncEngine, now: datetime) -> int:
     async with engine.begin() as connection:
         over = delete(alert_silences).where(alert_silences.c.until < now)
         ended = (await connection.execute(over)).rowcount
+        # A step's run is kept a day after it completed: long past any redelivery of its event.
+        runs = delete(step_runs).where(step_runs.c.completed_at < now - timedelta(days=1))
+        ended += (await connection.execute(runs)).rowcount
     return (
         await _delete(engine, deliveries, old_deliveries)
         + await _delete(engine, cards, cards.c.updated_at < before)

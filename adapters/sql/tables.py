@@ -235,6 +235,26 @@ freezes = Table(
     Index("ix_freezes_team", "team_id", "id"),
 )
 
+# Workflow Builder steps' runs (one per Slack function_execution_id: a redelivered event finds it), kept
+# while they wait for an approval or a deployment's end; `state` acting -> waiting -> completed, once.
+step_runs = Table(
+    "step_runs",
+    metadata,
+    Column("execution_id", String(64), primary_key=True),
+    Column("team_id", String(32), nullable=False),
+    Column("step", String(40), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("token", Text, nullable=False),  # the event's bot_access_token, sealed
+    Column("state", String(16), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("action_id", Integer),
+    Column("environment_id", String(64)),
+    Column("deadline", UtcDateTime()),
+    Column("completed_at", UtcDateTime()),
+    Column("outcome", String(500)),
+    Index("ix_step_runs_state", "state", "started_at"),
+)
+
 # The doctor's open findings per workspace: the hourly check tells only of those not already here.
 findings = Table(
     "findings",

@@ -79,6 +79,7 @@ class ActionRequest:
     service: str | None = None
     commit: str | None = None
     tag: str | None = None
+    services: tuple[str, ...] = ()  # a Workflow Builder step's: each at `commit` or `tag`
 
 
 class EnvironmentActions:
@@ -111,6 +112,11 @@ class EnvironmentActions:
     # -- typed, then confirmed ---------------------------------------------------------------------------
 
     async def propose(self, caller: Caller, request: ActionRequest) -> Message:
+        action, acting = await self.planned(caller, request)
+        return await self._proposed(action, acting)
+
+    async def planned(self, caller: Caller, request: ActionRequest) -> tuple[Action, Acting]:
+        """What `request` would do, found by name and checked for `caller`: not stored yet."""
         acting = await self._access.acting(caller)
         try:
             where = read_where(request.where)
@@ -121,7 +127,7 @@ class EnvironmentActions:
         except QoveryError as error:
             raise UserError(self._refused(error, acting)) from None
         action = Action(caller.team_id, caller.user_id, caller.channel_id, request.kind, target, changes)
-        return await self._proposed(action, acting)
+        return action, acting
 
     async def _changes(
         self, acting: Acting, request: ActionRequest, target: Target
@@ -131,6 +137,10 @@ class EnvironmentActions:
         services, history = await _services_and_history(acting, target.environment_id)
         if request.kind is ActionKind.ROLLBACK:
             return rollback_changes(history, services)[1]
+        if request.services:
+            return tuple(
+                one_service(services, history, name, request.commit, request.tag) for name in request.services
+            )
         if request.service is not None:
             return (one_service(services, history, request.service, request.commit, request.tag),)
         return every_service(services, history)

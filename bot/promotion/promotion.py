@@ -36,6 +36,7 @@ from bot.clock import utcnow
 from bot.deliveries import CardButton, Cards
 from bot.errors import UserError
 from bot.ports import SlackFailure, SlackPoster
+from bot.promotion.plan import PlannedService
 from bot.promotion.reads import environment_by_id, environment_named, planned, read_side, stale, target_where
 from bot.promotion.views import PLAN_MINUTES, decided_message, plan_fits, plan_message, read_plan_button
 from bot.qovery import QoveryError
@@ -203,6 +204,23 @@ class Promotions:
 
     # -- the plan ---------------------------------------------------------------------------------------
 
+    async def for_step(self, caller: Caller, request: PromotionRequest) -> Action:
+        """A Workflow Builder step's promotion: the same plan, not posted (the workflow is its
+        confirmation); a UserError when it would promote nothing."""
+        acting = await self._access.acting(caller)
+        try:
+            source = await environment_named(acting, read_where(request.source))
+            target = await environment_named(acting, target_where(source, request.target))
+        except QoveryError as error:
+            raise UserError(error.sentence(self._command)) from None
+        plan, lines = await self._plan_of(caller, acting, source, target, request.services, None, None)
+        if not any(p.promoted for p in lines):
+            raise UserError(
+                f"{escape(target.environment)} already runs what {escape(source.environment)} runs: "
+                "there is nothing to promote."
+            )
+        return plan
+
     async def _post_plan(
         self,
         caller: Caller,
@@ -213,6 +231,36 @@ class Promotions:
         thread_ts: str | None,
         channel: str | None = None,
     ) -> Message:
+        plan, plan_lines = await self._plan_of(caller, acting, source, target, only, thread_ts, channel)
+        where = where_words(plan)
+        if any(p.promoted for p in plan_lines):
+            plan = plan.with_id(await self._actions.add(plan, self._clock()))
+        message = plan_message(plan, plan_lines, where)
+        try:
+            ts = await self._poster.post(caller.team_id, plan.channel_id, message, thread_ts=thread_ts)
+        except SlackFailure as failure:
+            if plan.id is not None:
+                await self._actions.drop(plan.id)
+            raise UserError(
+                f"The plan could not be posted in the channel ({escape(failure.reason)}): invite the bot "
+                "there with `/invite`."
+            ) from None
+        if plan.id is not None:
+            await self._actions.requested(plan.id, ts)  # the plan's message: edited once it is decided
+            return plain("The plan is in the channel: anyone there may press Promote within 30 minutes.")
+        return plain("The plan is in the channel: there is nothing to promote.")
+
+    async def _plan_of(
+        self,
+        caller: Caller,
+        acting: Acting,
+        source: Target,
+        target: Target,
+        only: tuple[str, ...],
+        thread_ts: str | None,
+        channel: str | None,
+    ) -> tuple[Action, tuple[PlannedService, ...]]:
+        """What a promotion from `source` to `target` would do now: the plan, and each service's line."""
         if source.environment_id == target.environment_id:
             raise UserError("An environment cannot be promoted to itself: name another with `--to`.")
         if source.organization_id != target.organization_id:
@@ -233,28 +281,12 @@ class Promotions:
         changes = tuple(p.change for p in plan_lines)
         plan = Action(caller.team_id, caller.user_id, channel_id, ActionKind.PROMOTE, target, changes,
                       thread_ts=thread_ts, promotion=promotion)  # fmt: skip
-        where = where_words(plan)
         if any(p.promoted for p in plan_lines) and not plan_fits(plan, plan_lines):
             raise UserError(
                 f"This plan would name {len(plan_lines)} services, more than one Slack message can show in "
                 "full: nothing was proposed. Promote them a few at a time with `--services`."
             )
-        if any(p.promoted for p in plan_lines):
-            plan = plan.with_id(await self._actions.add(plan, self._clock()))
-        message = plan_message(plan, plan_lines, where)
-        try:
-            ts = await self._poster.post(caller.team_id, channel_id, message, thread_ts=thread_ts)
-        except SlackFailure as failure:
-            if plan.id is not None:
-                await self._actions.drop(plan.id)
-            raise UserError(
-                f"The plan could not be posted in the channel ({escape(failure.reason)}): invite the bot "
-                "there with `/invite`."
-            ) from None
-        if plan.id is not None:
-            await self._actions.requested(plan.id, ts)  # the plan's message: edited once it is decided
-            return plain("The plan is in the channel: anyone there may press Promote within 30 minutes.")
-        return plain("The plan is in the channel: there is nothing to promote.")
+        return plan, plan_lines
 
     async def _plan(self, caller: Caller, value: object) -> Action:
         plan_id = read_plan_button(value)

@@ -7,6 +7,7 @@ server runs, as it does in production. Stopping runs the lifespan's shutdown.
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp
 from adapters.bootstrap import create_app
 from adapters.settings import Settings
 from tests.fakes.signing import SlackSigner, interactivity_body, slash_command_body
-from tests.fakes.slack_api import ADMIN, CHANNEL, TEAM_ID, FakeSlack
+from tests.fakes.slack_api import ADMIN, CHANNEL, TEAM_ID, FakeSlack, SlackCall
 
 __all__ = ["RunningApp", "serve"]
 
@@ -127,6 +128,53 @@ class RunningApp:
             "view": {**view, "id": "V0FORM", "team_id": TEAM_ID, "state": {"values": state}},
         }
         return self.post_signed(interactivity_body(payload))
+
+    def run_step(
+        self,
+        callback_id: str,
+        inputs: dict[str, Any],
+        *,
+        execution_id: str = "Fx0RUN0001",
+        team_id: str = TEAM_ID,
+        token: str | None = None,
+    ) -> httpx.Response:
+        """Workflow Builder runs the step `callback_id`: its function_executed event, signed."""
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": team_id,
+                "api_app_id": "A0QOVERY1",
+                "event_id": f"Ev{execution_id}",
+                "event_time": 1795774500,
+                "event": {
+                    "type": "function_executed",
+                    "function": {
+                        "id": f"Fn{callback_id}",
+                        "callback_id": callback_id,
+                        "title": callback_id,
+                        "type": "app",
+                        "app_id": "A0QOVERY1",
+                    },
+                    "inputs": inputs,
+                    "function_execution_id": execution_id,
+                    "workflow_execution_id": f"Wx{execution_id}",
+                    "event_ts": "1795774500.000100",
+                    "bot_access_token": token or self.slack.function_token(team_id),
+                },
+            }
+        )
+        headers = self.signer.headers(body, content_type="application/json")
+        return self.http.post("/slack/events", content=body, headers=headers)
+
+    def completed(self, execution_id: str = "Fx0RUN0001", timeout: float = 15.0) -> SlackCall:
+        """How the run ended: its first completeSuccess or completeError."""
+        return self.slack.wait_until(
+            lambda c: (
+                c.method.startswith("functions.complete")
+                and c.args.get("function_execution_id") == execution_id
+            ),
+            timeout,
+        )[0]
 
     def command(self, text: str, *, response_url: str = "cmd", **fields: str) -> httpx.Response:
         """Post `/qovery <text>` as Slack would, signed; `response_url` names the fake's reply box."""

@@ -96,6 +96,8 @@ class FakeSlack:
     log: CallLog[SlackCall] = field(default_factory=lambda: CallLog(lambda call: call.method))
     # Every message and view whose blocks slack-sdk's Block Kit models refuse (`block_kit_problem`).
     block_violations: list[str] = field(default_factory=list)
+    # Workflow Builder runs completed: function_execution_id -> each completeSuccess|completeError call.
+    completions: dict[str, list[SlackCall]] = field(default_factory=dict)
     _faults: FaultQueue[Fault] = field(default_factory=FaultQueue)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
@@ -273,6 +275,8 @@ class FakeSlack:
             "views.open": lambda a: {"ok": True, "view": self._view(a)},
             "views.update": lambda a: {"ok": True, "view": self._view(a)},
             "views.publish": self._publish,
+            "functions.completeSuccess": lambda a: self._complete(a, "outputs"),
+            "functions.completeError": lambda a: self._complete(a, "error"),
             "users.info": self._user_info,
             "users.lookupByEmail": lambda a: (
                 {"ok": True, "user": {"id": self.members[str(a.get("email"))]}}
@@ -347,6 +351,28 @@ class FakeSlack:
         user_id = str(args.get("user"))
         user = self.users.get(user_id, {"is_admin": False, "is_owner": False})
         return {"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), **user}}
+
+    def function_token(self, team_id: str = TEAM_ID) -> str:
+        """A run's bot_access_token, as a function_executed event carries it: known for its workspace."""
+        token = f"xwfp-{team_id}-{next(self._ts)}"
+        self.tokens[token] = team_id
+        return token
+
+    def _complete(self, args: dict[str, Any], carries: str) -> dict[str, Any]:
+        """As Slack: a run is completed once; outputs are a JSON object, an error a sentence."""
+        execution_id = str(args.get("function_execution_id") or "")
+        value = args.get(carries)
+        if carries == "outputs" and isinstance(value, str):
+            value = json.loads(value)
+        if not execution_id or (carries == "outputs" and not isinstance(value, dict)):
+            return {"ok": False, "error": "invalid_arguments"}
+        if carries == "error" and not (isinstance(value, str) and value.strip()):
+            return {"ok": False, "error": "invalid_arguments"}
+        done = self.completions.setdefault(execution_id, [])
+        done.append(SlackCall(f"functions.{carries}", {carries: value}, None, ""))
+        if len(done) > 1:
+            return {"ok": False, "error": "function_execution_already_completed"}
+        return {"ok": True}
 
     def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
         """A Home tab: Slack refuses one of more than 100 blocks, or one for nobody."""

@@ -10,13 +10,17 @@ import jsonschema
 import yaml
 
 from adapters.slack.manifest import BOT_SCOPES, PLACEHOLDER_URL, render_manifest
+from bot.steps import STEPS
 
 ROOT = Path(__file__).parents[2]
-SCHEMA = json.loads((Path(__file__).parents[1] / "data/slack/manifest.schema.1.0.0.json").read_text())
+DATA = Path(__file__).parents[1] / "data/slack"
 
 
 def validate(manifest: dict[str, Any]) -> None:
-    jsonschema.Draft7Validator(SCHEMA).validate(manifest)
+    """Against Slack's schema of the manifest's own `_metadata.major_version`."""
+    version = manifest["_metadata"]["major_version"]
+    schema = json.loads((DATA / f"manifest.schema.{version}.0.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(manifest)
 
 
 def test_manifest_file_is_valid() -> None:
@@ -63,3 +67,33 @@ def test_schema_rejects_a_broken_manifest() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("the schema accepted a misspelt key")
+
+
+def test_manifest_declares_the_workflow_builder_steps_run_by_this_server() -> None:
+    manifest = yaml.safe_load(render_manifest(PLACEHOLDER_URL, "/qovery"))
+    validate(manifest)
+    assert manifest["_metadata"]["major_version"] == 2
+    assert set(manifest["functions"]) == set(STEPS)
+    assert manifest["settings"]["function_runtime"] == "remote"
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert "function_executed" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    for step in ("deploy", "promote", "rollback"):
+        inputs = manifest["functions"][step]["input_parameters"]
+        # Who acts comes from the one input Workflow Builder fills, never from a typed user id.
+        assert inputs["properties"]["user_context"]["type"] == "slack#/types/user_context"
+        assert "user_context" in inputs["required"]
+        assert not any(p["type"] == "slack#/types/user_id" for p in inputs["properties"].values())
+        assert inputs["properties"]["channel"]["type"] == "slack#/types/channel_id"
+    wait = manifest["functions"]["wait_for_deployment"]["output_parameters"]["properties"]
+    assert wait["duration_seconds"]["type"] == "integer"
+
+
+def test_the_version_2_schema_rejects_functions_in_the_version_1_shape() -> None:
+    manifest = yaml.safe_load(render_manifest(PLACEHOLDER_URL, "/qovery"))
+    step = manifest["functions"]["environment_status"]
+    step["input_parameters"] = step["input_parameters"]["properties"]  # v1's flat shape
+    try:
+        validate(manifest)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("the schema accepted parameters without `properties`")
