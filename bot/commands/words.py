@@ -229,7 +229,7 @@ _TO = Option("to", promotion_target, str, "ENV or project/ENV", Field("To", "tex
 
 
 def _promote_option(name: str) -> Option[Any] | None:
-    """`--to` and §11's `--services`, read as the hooks' option reads it."""
+    """`--to` and `--services` (the routing option's names), read as the hooks' option reads it."""
     return (
         _TO if name.lower() == "--to" else option_named("services") if name.lower() == "--services" else None
     )
