@@ -304,3 +304,24 @@ def test_a_wait_qovery_cannot_answer_fails_at_its_timeout_saying_so(
     how, words = ended(call)
     assert how == "error"
     assert "timeout passed while Qovery could not be read" in words
+
+
+# -- Slack refusing a completion ---------------------------------------------------------------------------
+
+
+def test_a_completion_slack_could_not_take_at_once_is_sent_again_and_the_run_ends_once(
+    acme_app: RunningApp,
+) -> None:
+    acme_app.slack.fail("functions.completeSuccess", status=503, times=1)
+    acme_app.run_step("environment_status", {"environment": "billing/production"})
+    acme_app.slack.wait_until(lambda c: "Fx0RUN0001" in acme_app.slack.completions)
+    assert [c.method for c in acme_app.slack.completions["Fx0RUN0001"]] == ["functions.outputs"]
+
+
+def test_outputs_slack_refuses_still_end_the_run_with_an_error_that_says_so(acme_app: RunningApp) -> None:
+    acme_app.slack.fail("functions.completeSuccess", error="invalid_arguments", times=1)
+    acme_app.run_step("environment_status", {"environment": "billing/production"})
+    acme_app.slack.wait_until(lambda c: "Fx0RUN0001" in acme_app.slack.completions)
+    [done] = acme_app.slack.completions["Fx0RUN0001"]
+    assert done.method == "functions.error"
+    assert "Slack refused this step's outputs" in done.args["error"]
