@@ -215,7 +215,9 @@ def test_environment_status_gives_the_state_and_the_last_deployment_escaped(
     assert set(outputs) == {"state", "last_status", "last_triggered_by", "last_at", "versions"}
 
 
-@pytest.mark.parametrize("timeout", [0, 61, "ten", 1.5, None])
+@pytest.mark.parametrize(
+    "timeout", [0, 61, "ten", 1.5, None, pytest.param(10**400, id="10**400"), "nan", "-inf", True]
+)
 def test_a_timeout_outside_1_to_60_minutes_is_an_error_that_says_so(
     acme_app: RunningApp, timeout: object
 ) -> None:
