@@ -327,3 +327,20 @@ def test_outputs_slack_refuses_still_end_the_run_with_an_error_that_says_so(acme
     [done] = acme_app.slack.completions["Fx0RUN0001"]
     assert done.method == "functions.error"
     assert "Slack refused this step's outputs" in done.args["error"]
+
+
+@pytest.mark.parametrize("queued", ["DEPLOYMENT_QUEUED", "RESTART_QUEUED", "WAITING_RESTARTING"])
+def test_a_wait_right_after_a_deploy_waits_for_the_queued_deployment_not_the_one_before(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, queued: str
+) -> None:
+    # A deploy step just asked Qovery: its deployment is queued; the last one ended long ago.
+    qovery.statuses[acme.environment_id]["state"] = queued
+    qovery.history[acme.environment_id] = [deployment(acme.environment_id, status="DEPLOYED")]
+    acme_app.run_step("wait_for_deployment", {"environment": "billing/production", "timeout_minutes": 10})
+    waits(acme_app)
+    assert completions(acme_app) == []
+    qovery.statuses[acme.environment_id]["state"] = "DEPLOYMENT_ERROR"
+    qovery.history[acme.environment_id] = [deployment(acme.environment_id, status="DEPLOYMENT_ERROR")]
+    assert follow(acme_app, minutes=2) == 1
+    how, outputs = ended(completions(acme_app)[0])
+    assert (how, outputs["final_status"]) == ("success", "deployment error")
