@@ -20,8 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import RoleCache, SlackDirectory
 from adapters.slack.listener_work import ListenerWork
+from adapters.slack.poster import TokenFor
 from bot.blocks import escape
-from bot.steps import STEPS, Execution, Steps
+from bot.steps import STEPS, Execution, StepRun, Steps
 
 __all__ = ["SlackCompletions", "StepListeners"]
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _ID = 64  # characters of an execution id kept
 _RETRIES = 3  # sends of a completion Slack could not take, after the first
+_EXPIRED = {"invalid_auth", "token_expired", "token_revoked", "not_authed"}
 
 
 class StepListeners:
@@ -66,30 +68,40 @@ class StepListeners:
 
 class SlackCompletions:
     """`bot.steps.Completions`: functions.completeSuccess and completeError, with the run's token. Sent
-    again when Slack is rate limiting, failing or out of reach (else the workflow would wait forever);
-    outputs Slack refuses end the run with an error saying so."""
+    again when Slack is rate limiting, failing or out of reach (else the workflow would wait forever),
+    with the workspace's bot token when the run's own expired while it waited; outputs Slack refuses
+    end the run with an error saying so."""
 
-    def __init__(self, slack_api_base: str) -> None:
+    def __init__(self, slack_api_base: str, bot_token: TokenFor) -> None:
         self._base = slack_api_base
+        self._bot_token = bot_token
 
-    async def succeed(self, token: str, execution_id: str, outputs: Mapping[str, str | int]) -> None:
+    async def succeed(self, run: StepRun, outputs: Mapping[str, str | int]) -> None:
         try:
-            await self._client(token).functions_completeSuccess(
-                function_execution_id=execution_id, outputs=dict(outputs)
-            )
+            await self._complete(run, "functions.completeSuccess", {"outputs": dict(outputs)})
         except SlackApiError as error:
             reason = _reason(error)
             if reason is None:
                 return  # completed already: an earlier try whose answer was lost
-            log.warning("steps: Slack refused the outputs of run %s: %s", execution_id, reason)
-            await self.fail(token, execution_id, f"Slack refused this step's outputs ({reason}).")
+            log.warning("steps: Slack refused the outputs of run %s: %s", run.execution_id, reason)
+            await self.fail(run, f"Slack refused this step's outputs ({reason}).")
 
-    async def fail(self, token: str, execution_id: str, error: str) -> None:
+    async def fail(self, run: StepRun, error: str) -> None:
         try:
-            await self._client(token).functions_completeError(function_execution_id=execution_id, error=error)
+            await self._complete(run, "functions.completeError", {"error": error})
         except SlackApiError as refused:
             if _reason(refused) is not None:
                 raise
+
+    async def _complete(self, run: StepRun, method: str, args: dict[str, Any]) -> None:
+        json = {"function_execution_id": run.execution_id, **args}
+        try:
+            await self._client(run.token).api_call(method, json=json)
+        except SlackApiError as error:
+            if error.response.get("error") not in _EXPIRED:
+                raise
+            token = await self._bot_token(run.team_id)  # the run's token lived less than its wait
+            await self._client(token).api_call(method, json=json)
 
     def _client(self, token: str) -> AsyncWebClient:
         retries = [

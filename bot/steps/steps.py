@@ -257,9 +257,9 @@ class Steps:
             return 0  # another replica, or a redelivery, completed it
         try:
             if isinstance(result, str):
-                await self._completions.fail(run.token, run.execution_id, result)
+                await self._completions.fail(run, result)
             else:
-                await self._completions.succeed(run.token, run.execution_id, result)
+                await self._completions.succeed(run, result)
         except Exception:
             log.exception("steps: Slack did not take the completion of run %s", run.execution_id)
         return 1

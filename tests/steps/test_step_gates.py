@@ -128,3 +128,21 @@ def test_an_approved_step_whose_outcome_is_unknown_never_says_nothing_was_done(
     assert "nothing was done" not in words.lower()
     assert "not known" in words
     assert "Qovery did not answer in time." in words
+
+
+def test_a_step_approved_after_its_run_token_expired_still_completes_with_the_bot_token(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
+) -> None:
+    acme_app.slack.groups[GROUP] = [LEAD]
+    acme_app.ask(POLICY)
+    history(qovery, acme, ids, ("DEPLOYMENT_ERROR", SHA_NOW, "1.5.0"), ("DEPLOYED", SHA_GOOD, "1.4.2"))
+    token = acme_app.slack.function_token()
+    acme_app.run_step("rollback", ROLLBACK, token=token)
+    [request] = requests(acme_app)
+    waits(acme_app)
+    del acme_app.slack.tokens[token]  # the run's own token expired while the approvers thought
+    press(acme_app, request, "Reject", LEAD)
+    edit_of(acme_app, request)
+    assert follow(acme_app, minutes=1) == 1
+    [done] = acme_app.slack.completions["Fx0RUN0001"]
+    assert done.args["error"] == "An approver rejected the request: nothing was done."

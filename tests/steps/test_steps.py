@@ -75,7 +75,12 @@ def follow(app: RunningApp, minutes: float) -> int:
         acting = EnvironmentActions(core.access, core.actions, core.cards, core.hooks, core.poster, "/qovery")
         runs = SqlStepRuns(core.engine, core.box)
         steps = Steps(
-            core.access, acting, core.actions, core.hooks, runs, SlackCompletions(app.settings.slack_api_base)
+            core.access,
+            acting,
+            core.actions,
+            core.hooks,
+            runs,
+            SlackCompletions(app.settings.slack_api_base, core.poster.bot_token),
         )
         now = datetime.now(UTC) + timedelta(minutes=minutes)
         try:
