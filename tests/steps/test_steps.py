@@ -349,3 +349,16 @@ def test_a_wait_right_after_a_deploy_waits_for_the_queued_deployment_not_the_one
     assert follow(acme_app, minutes=2) == 1
     how, outputs = ended(completions(acme_app)[0])
     assert (how, outputs["final_status"]) == ("success", "deployment error")
+
+
+def test_an_admin_of_another_workspace_in_the_user_context_is_no_admin_here(
+    acme_app: RunningApp, qovery: FakeQovery
+) -> None:
+    # Slack Connect: users.info answers for a stranger too, with the admin flag of their own workspace.
+    acme_app.slack.users["U0STRANGER"] = {"is_admin": True, "team_id": "T0ELSEWHERE"}
+    inputs = {"environment": "billing/production", "user_context": person("U0STRANGER")}
+    acme_app.run_step("deploy", inputs)
+    how, words = ended(acme_app.completed())
+    assert how == "error"
+    assert "admin" in words.lower()
+    assert qovery.calls_to("deployEnvironment") == []
