@@ -24,6 +24,7 @@ from adapters.sql.tables import step_runs
 from adapters.steps_schedule import follow_if_due
 from bot.actions import EnvironmentActions
 from bot.steps import StepRun, Steps
+from bot.subscriptions import Hook
 from tests.actions.test_actions import audit_posts, sql
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
@@ -362,3 +363,18 @@ def test_an_admin_of_another_workspace_in_the_user_context_is_no_admin_here(
     assert how == "error"
     assert "admin" in words.lower()
     assert qovery.calls_to("deployEnvironment") == []
+
+
+def test_without_a_channel_the_step_posts_in_the_channel_of_the_hook_that_takes_every_environment(
+    acme_app: RunningApp, qovery: FakeQovery
+) -> None:
+    async def hooked() -> None:
+        core = build_core(acme_app.settings)
+        await core.hooks.add(Hook("h0every", TEAM_ID, "C0DEPLOYS", "deploys", "s3cret"))  # no filter
+        await core.close()
+
+    asyncio.run(hooked())
+    acme_app.run_step("deploy", {"environment": "billing/production", "user_context": person(ADMIN)})
+    assert ended(acme_app.completed())[0] == "success"
+    [audit] = audit_posts(acme_app)
+    assert audit.args["channel"] == "C0DEPLOYS"  # not a direct message to the person
