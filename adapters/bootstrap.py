@@ -98,7 +98,7 @@ def create_app(
         core.actions,
         hooks,
         SqlStepRuns(core.engine, core.box),
-        SlackCompletions(settings.slack_api_base),
+        SlackCompletions(settings.slack_api_base, poster.bot_token),
         promotions,
         settings.slash_command,
     )

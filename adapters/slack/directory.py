@@ -63,9 +63,20 @@ class SlackDirectory:
                 "users.info failed (%s): treating %s as a member", error.response.get("error"), user_id
             )
             return False
-        is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        is_admin = self._of_this_workspace(user) and bool(
+            user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+        )
         self._cache.put(self._team_id, user_id, is_admin)
         return is_admin
+
+    def _of_this_workspace(self, user: object) -> bool:
+        """Whether the person belongs here: users.info answers for a Slack Connect stranger too, with
+        the admin flag of their own workspace (an org's member lists the org's workspaces)."""
+        if not isinstance(user, dict):
+            return False
+        home = user.get("team_id")
+        teams = (user.get("enterprise_user") or {}).get("teams") or []
+        return home is None or home == self._team_id or self._team_id in teams
 
     async def email(self, user_id: str) -> str | None:
         try:

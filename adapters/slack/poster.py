@@ -49,6 +49,10 @@ class WebApiPoster:
         # call itself when many channels are told at once.
         self._session: aiohttp.ClientSession | None = None
 
+    async def bot_token(self, team_id: str) -> str:
+        """The workspace's bot token (rotated when about to expire): for a step run whose own expired."""
+        return await self._token_for(team_id)
+
     async def close(self) -> None:
         if self._session is not None:
             session, self._session = self._session, None

@@ -26,8 +26,11 @@ _SAME_DEPLOYMENT = timedelta(hours=2)
 _LONGEST = timedelta(days=31)
 
 # Qovery's StateEnum, by what a card says of it.
+# Queued and waiting states run too: a deployment just asked for is one (its last one ended before).
 _RUNNING = {"QUEUED", "DEPLOYING", "BUILDING", "RESTARTING", "STOPPING", "DELETING", "CANCELING", "EXECUTING",
-            "QUEUED_DEPLOYING", "WAITING_RUNNING", "ONGOING"}  # fmt: skip
+            "QUEUED_DEPLOYING", "WAITING_RUNNING", "ONGOING", "DEPLOYMENT_QUEUED", "RESTART_QUEUED",
+            "STOP_QUEUED", "DELETE_QUEUED", "WAITING_RESTARTING", "WAITING_STOPPING",
+            "WAITING_DELETING"}  # fmt: skip
 _FAILED = {"DEPLOYMENT_ERROR", "BUILD_ERROR", "STOP_ERROR", "DELETE_ERROR", "RESTART_ERROR", "ERROR",
            "EXECUTION_ERROR", "DRY_RUN_ERROR"}  # fmt: skip
 _SUCCEEDED = {"DEPLOYED", "STOPPED", "DELETED", "RESTARTED", "SUCCESS", "DONE", "EXECUTED", "DRY_RUN"}

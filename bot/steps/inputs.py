@@ -128,7 +128,7 @@ def _minutes(value: object) -> int | None:
         raise UserError("The timeout is a number of minutes, from 1 to 60.")
     try:
         minutes = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an integer too large for a float
         raise UserError("The timeout is a number of minutes, from 1 to 60.") from None
     if not minutes.is_integer() or not 1 <= minutes <= 60:
         raise UserError("The timeout is a number of minutes, from 1 to 60.")

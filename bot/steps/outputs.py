@@ -42,6 +42,10 @@ def not_run(action: Action) -> str:
         return "Nobody decided on the approval request in time: nothing was done."
     if action.state is ActionState.WITHDRAWN:
         return "The request for approval was withdrawn: nothing was done."
+    if action.state is ActionState.UNKNOWN:  # Qovery was asked and did not answer: it may have run
+        return (
+            f"Whether it ran is not known ({action.outcome or 'no answer'}): the channel says what is known."
+        )
     return f"Nothing was done: {action.outcome}" if action.outcome else "Nothing was done."
 
 

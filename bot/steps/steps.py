@@ -179,15 +179,17 @@ class Steps:
         return (await self._acting.planned(caller, request))[0]
 
     async def _channel_for(self, team_id: str, action: Action) -> str | None:
-        """The channel of the one hook of the workspace that names this environment, if exactly one does."""
+        """The channel of the workspace's one hook that names this environment, else of its one hook that
+        takes every environment; None when several would."""
         name = action.target.environment.lower()
-        channels = {
-            hook.channel_id
+        hooks = [
+            hook
             for hook in await self._hooks.of_team(team_id)
-            if hook.kind is HookKind.DELIVERIES
-            and hook.revoked_at is None
-            and any(_matches(pattern, name) for pattern in hook.settings.env_names)
-        }
+            if hook.kind is HookKind.DELIVERIES and hook.revoked_at is None
+        ]
+        naming = {h.channel_id for h in hooks if any(_matches(p, name) for p in h.settings.env_names)}
+        every = {h.channel_id for h in hooks if not h.settings.env_names}
+        channels = naming or every  # a hook naming it says more than one that takes all
         return channels.pop() if len(channels) == 1 else None
 
     async def _status(self, run: StepRun, inputs: StepInputs) -> Outputs:
@@ -257,9 +259,9 @@ class Steps:
             return 0  # another replica, or a redelivery, completed it
         try:
             if isinstance(result, str):
-                await self._completions.fail(run.token, run.execution_id, result)
+                await self._completions.fail(run, result)
             else:
-                await self._completions.succeed(run.token, run.execution_id, result)
+                await self._completions.succeed(run, result)
         except Exception:
             log.exception("steps: Slack did not take the completion of run %s", run.execution_id)
         return 1

@@ -350,7 +350,9 @@ class FakeSlack:
     def _user_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("user"))
         user = self.users.get(user_id, {"is_admin": False, "is_owner": False})
-        return {"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), **user}}
+        # As Slack: a person of the asking workspace, unless the test says which (a Slack Connect stranger).
+        home = args.get("_team") or TEAM_ID
+        return {"ok": True, "user": {"id": user_id, "team_id": home, "name": user_id.lower(), **user}}
 
     def function_token(self, team_id: str = TEAM_ID) -> str:
         """A run's bot_access_token, as a function_executed event carries it: known for its workspace."""

@@ -3,7 +3,10 @@ approver decides, and the run completes then, once, whichever replica follows it
 
 from __future__ import annotations
 
-from tests.actions.test_actions import SHA_GOOD, SHA_NOW, audit_posts, history
+from sqlalchemy import update
+
+from adapters.sql.tables import actions
+from tests.actions.test_actions import SHA_GOOD, SHA_NOW, audit_posts, history, sql
 from tests.approvals.test_approvals import GROUP, LEAD, POLICY, edit_of, ids, press, requests
 from tests.fakes.app_server import RunningApp
 from tests.fakes.qovery_api import Acme, FakeQovery
@@ -106,3 +109,40 @@ def test_a_promote_step_a_member_may_not_run_on_production_does_nothing(
     assert how == "error"
     assert "production" in words
     assert qovery.calls_to("deployAllServices") == []
+
+
+def test_an_approved_step_whose_outcome_is_unknown_never_says_nothing_was_done(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
+) -> None:
+    acme_app.slack.groups[GROUP] = [LEAD]
+    acme_app.ask(POLICY)
+    history(qovery, acme, ids, ("DEPLOYMENT_ERROR", SHA_NOW, "1.5.0"), ("DEPLOYED", SHA_GOOD, "1.4.2"))
+    acme_app.run_step("rollback", ROLLBACK)
+    waits(acme_app)
+    # Approved, then Qovery did not answer in time: whether it rolled back is not known.
+    sql(acme_app, update(actions).values(state="unknown", outcome="Qovery did not answer in time."))
+    assert follow(acme_app, minutes=1) == 1
+    [call] = completions(acme_app)
+    how, words = ended(call)
+    assert how == "error"
+    assert "nothing was done" not in words.lower()
+    assert "not known" in words
+    assert "Qovery did not answer in time." in words
+
+
+def test_a_step_approved_after_its_run_token_expired_still_completes_with_the_bot_token(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, ids: dict[str, str]
+) -> None:
+    acme_app.slack.groups[GROUP] = [LEAD]
+    acme_app.ask(POLICY)
+    history(qovery, acme, ids, ("DEPLOYMENT_ERROR", SHA_NOW, "1.5.0"), ("DEPLOYED", SHA_GOOD, "1.4.2"))
+    token = acme_app.slack.function_token()
+    acme_app.run_step("rollback", ROLLBACK, token=token)
+    [request] = requests(acme_app)
+    waits(acme_app)
+    del acme_app.slack.tokens[token]  # the run's own token expired while the approvers thought
+    press(acme_app, request, "Reject", LEAD)
+    edit_of(acme_app, request)
+    assert follow(acme_app, minutes=1) == 1
+    [done] = acme_app.slack.completions["Fx0RUN0001"]
+    assert done.args["error"] == "An approver rejected the request: nothing was done."

@@ -24,6 +24,7 @@ from adapters.sql.tables import step_runs
 from adapters.steps_schedule import follow_if_due
 from bot.actions import EnvironmentActions
 from bot.steps import StepRun, Steps
+from bot.subscriptions import Hook
 from tests.actions.test_actions import audit_posts, sql
 from tests.fakes.app_server import RunningApp, serve
 from tests.fakes.qovery_api import Acme, FakeQovery
@@ -75,7 +76,12 @@ def follow(app: RunningApp, minutes: float) -> int:
         acting = EnvironmentActions(core.access, core.actions, core.cards, core.hooks, core.poster, "/qovery")
         runs = SqlStepRuns(core.engine, core.box)
         steps = Steps(
-            core.access, acting, core.actions, core.hooks, runs, SlackCompletions(app.settings.slack_api_base)
+            core.access,
+            acting,
+            core.actions,
+            core.hooks,
+            runs,
+            SlackCompletions(app.settings.slack_api_base, core.poster.bot_token),
         )
         now = datetime.now(UTC) + timedelta(minutes=minutes)
         try:
@@ -215,7 +221,9 @@ def test_environment_status_gives_the_state_and_the_last_deployment_escaped(
     assert set(outputs) == {"state", "last_status", "last_triggered_by", "last_at", "versions"}
 
 
-@pytest.mark.parametrize("timeout", [0, 61, "ten", 1.5, None])
+@pytest.mark.parametrize(
+    "timeout", [0, 61, "ten", 1.5, None, pytest.param(10**400, id="10**400"), "nan", "-inf", True]
+)
 def test_a_timeout_outside_1_to_60_minutes_is_an_error_that_says_so(
     acme_app: RunningApp, timeout: object
 ) -> None:
@@ -304,3 +312,69 @@ def test_a_wait_qovery_cannot_answer_fails_at_its_timeout_saying_so(
     how, words = ended(call)
     assert how == "error"
     assert "timeout passed while Qovery could not be read" in words
+
+
+# -- Slack refusing a completion ---------------------------------------------------------------------------
+
+
+def test_a_completion_slack_could_not_take_at_once_is_sent_again_and_the_run_ends_once(
+    acme_app: RunningApp,
+) -> None:
+    acme_app.slack.fail("functions.completeSuccess", status=503, times=1)
+    acme_app.run_step("environment_status", {"environment": "billing/production"})
+    acme_app.slack.wait_until(lambda c: "Fx0RUN0001" in acme_app.slack.completions)
+    assert [c.method for c in acme_app.slack.completions["Fx0RUN0001"]] == ["functions.outputs"]
+
+
+def test_outputs_slack_refuses_still_end_the_run_with_an_error_that_says_so(acme_app: RunningApp) -> None:
+    acme_app.slack.fail("functions.completeSuccess", error="invalid_arguments", times=1)
+    acme_app.run_step("environment_status", {"environment": "billing/production"})
+    acme_app.slack.wait_until(lambda c: "Fx0RUN0001" in acme_app.slack.completions)
+    [done] = acme_app.slack.completions["Fx0RUN0001"]
+    assert done.method == "functions.error"
+    assert "Slack refused this step's outputs" in done.args["error"]
+
+
+@pytest.mark.parametrize("queued", ["DEPLOYMENT_QUEUED", "RESTART_QUEUED", "WAITING_RESTARTING"])
+def test_a_wait_right_after_a_deploy_waits_for_the_queued_deployment_not_the_one_before(
+    acme_app: RunningApp, qovery: FakeQovery, acme: Acme, queued: str
+) -> None:
+    # A deploy step just asked Qovery: its deployment is queued; the last one ended long ago.
+    qovery.statuses[acme.environment_id]["state"] = queued
+    qovery.history[acme.environment_id] = [deployment(acme.environment_id, status="DEPLOYED")]
+    acme_app.run_step("wait_for_deployment", {"environment": "billing/production", "timeout_minutes": 10})
+    waits(acme_app)
+    assert completions(acme_app) == []
+    qovery.statuses[acme.environment_id]["state"] = "DEPLOYMENT_ERROR"
+    qovery.history[acme.environment_id] = [deployment(acme.environment_id, status="DEPLOYMENT_ERROR")]
+    assert follow(acme_app, minutes=2) == 1
+    how, outputs = ended(completions(acme_app)[0])
+    assert (how, outputs["final_status"]) == ("success", "deployment error")
+
+
+def test_an_admin_of_another_workspace_in_the_user_context_is_no_admin_here(
+    acme_app: RunningApp, qovery: FakeQovery
+) -> None:
+    # Slack Connect: users.info answers for a stranger too, with the admin flag of their own workspace.
+    acme_app.slack.users["U0STRANGER"] = {"is_admin": True, "team_id": "T0ELSEWHERE"}
+    inputs = {"environment": "billing/production", "user_context": person("U0STRANGER")}
+    acme_app.run_step("deploy", inputs)
+    how, words = ended(acme_app.completed())
+    assert how == "error"
+    assert "admin" in words.lower()
+    assert qovery.calls_to("deployEnvironment") == []
+
+
+def test_without_a_channel_the_step_posts_in_the_channel_of_the_hook_that_takes_every_environment(
+    acme_app: RunningApp, qovery: FakeQovery
+) -> None:
+    async def hooked() -> None:
+        core = build_core(acme_app.settings)
+        await core.hooks.add(Hook("h0every", TEAM_ID, "C0DEPLOYS", "deploys", "s3cret"))  # no filter
+        await core.close()
+
+    asyncio.run(hooked())
+    acme_app.run_step("deploy", {"environment": "billing/production", "user_context": person(ADMIN)})
+    assert ended(acme_app.completed())[0] == "success"
+    [audit] = audit_posts(acme_app)
+    assert audit.args["channel"] == "C0DEPLOYS"  # not a direct message to the person
